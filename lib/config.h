@@ -1,0 +1,65 @@
+/* Configuration: built-in defaults, then an INI file (`[section]` and
+ * `key = value` lines, `#` comments), then KPJD_<SECTION>_<KEY> environment
+ * variables.  Every key is in one table (config.c); conf/kpjd.conf documents
+ * each of them.  Loaded once at start, read-only afterwards. */
+#ifndef KP_CONFIG_H
+#define KP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "addr.h"
+#include "err.h"
+#include "log.h"
+
+struct kp_config {
+    struct {
+        char     listen[128];
+        unsigned workers;          /* 0: one per online CPU */
+        size_t   max_body;         /* bytes */
+        unsigned timeout;          /* seconds a connection may idle */
+        size_t   memory_limit;     /* bytes of MHD memory per connection */
+        unsigned max_connections;
+        unsigned max_per_ip;
+        unsigned shutdown_grace;   /* seconds in-flight requests get at shutdown */
+        /* derived from `listen` */
+        struct sockaddr_storage listen_addr;
+        socklen_t listen_len;
+    } http;
+    struct {
+        char     conninfo[1024];
+        bool     auto_migrate;
+        unsigned connect_timeout;   /* seconds */
+        unsigned statement_timeout; /* milliseconds, 0: none */
+        unsigned tx_retries;
+    } db;
+    struct {
+        char root[1024];
+    } web;
+    struct {
+        enum kp_log_level level;
+    } log;
+    struct {
+        struct kp_addr_list allow;
+    } metrics;
+};
+
+/* Fills every key with its default. */
+void kp_config_defaults(struct kp_config *cfg);
+
+/* Applies a file's keys.  On failure `why` holds one line naming the file,
+ * the line and the key, e.g. "kpjd.conf:7: unknown key 'http.listn'". */
+enum kp_err kp_config_load_file(struct kp_config *cfg, const char *path,
+                                char *why, size_t why_len);
+
+/* The same for text in memory; `name` stands for the file in messages. */
+enum kp_err kp_config_load_text(struct kp_config *cfg, const char *name,
+                                const char *text, char *why, size_t why_len);
+
+/* Applies KPJD_<SECTION>_<KEY>=value entries of `env` (NULL-terminated, as
+ * environ).  A variable naming a known section but an unknown key is an
+ * error; variables of other sections (KPJD_TEST_...) are not ours. */
+enum kp_err kp_config_apply_env(struct kp_config *cfg, char *const *env,
+                                char *why, size_t why_len);
+
+#endif

@@ -1,0 +1,53 @@
+/* The registry of problem codes (API.md, "Conventions").  Each code has one
+ * HTTP status and one default Chinese title; handlers name the code, never a
+ * bare status. */
+#ifndef KP_PROBLEM_H
+#define KP_PROBLEM_H
+
+#include <jansson.h>
+
+enum kp_problem {
+    KP_P_BAD_JSON,
+    KP_P_UNAUTHENTICATED,
+    KP_P_INVALID_CREDENTIALS,
+    KP_P_FORBIDDEN,
+    KP_P_CSRF,
+    KP_P_PASSWORD_CHANGE_REQUIRED,
+    KP_P_NOT_FOUND,
+    KP_P_METHOD_NOT_ALLOWED,
+    KP_P_INVALID_STATE,
+    KP_P_DEADLINE_PASSED,
+    KP_P_QUOTA_EXHAUSTED,
+    KP_P_CONFLICT,
+    KP_P_VERSION_MISMATCH,
+    KP_P_TOO_LARGE,
+    KP_P_UNSUPPORTED_MEDIA_TYPE,
+    KP_P_VALIDATION,
+    KP_P_TOO_MANY_ATTEMPTS,
+    KP_P_INTERNAL,
+    KP_P_UNAVAILABLE,
+    KP_P__COUNT
+};
+
+struct kp_problem_info {
+    const char *code;    /* stable, machine-readable */
+    unsigned    status;  /* HTTP status */
+    const char *title;   /* default human text, Chinese */
+};
+
+/* Static storage; `p` must be a valid enum value. */
+const struct kp_problem_info *kp_problem_info(enum kp_problem p);
+
+/* The problem for a code string, or KP_P__COUNT when unknown. */
+enum kp_problem kp_problem_by_code(const char *code);
+
+/* An RFC 9457 body: type, title, status, code, and detail when non-NULL.
+ * `errors` (field errors, an array) is stolen and attached when non-NULL.
+ * Caller owns the result; NULL on allocation failure. */
+json_t *kp_problem_json(enum kp_problem p, const char *detail, json_t *errors);
+
+/* Appends {"field","code","message"} to `errors` (an array). */
+void kp_problem_field(json_t *errors, const char *field, const char *code,
+                      const char *message);
+
+#endif
