@@ -1,0 +1,91 @@
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "httputil.h"
+
+static const char *skip_space(const char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    return s;
+}
+
+/* Checks the parameters after the media type: only a utf-8 charset is fine. */
+static bool params_ok(const char *p)
+{
+    while (*p == ';') {
+        p = skip_space(p + 1);
+        size_t nl = strcspn(p, "=;");
+        const char *value = p[nl] == '=' ? p + nl + 1 : NULL;
+        size_t vl = value ? strcspn(value, ";") : 0;
+        if (nl == 7 && strncasecmp(p, "charset", 7) == 0) {
+            while (vl && (value[vl - 1] == ' ' || value[vl - 1] == '\t'))
+                vl--;
+            if (value[0] == '"' && vl >= 2 && value[vl - 1] == '"')
+                value++, vl -= 2;
+            if (!(vl == 5 && strncasecmp(value, "utf-8", 5) == 0))
+                return false;
+        }
+        p = value ? value + strcspn(value, ";") : p + nl;
+    }
+    return *p == '\0';
+}
+
+bool kp_media_accepts(const char *content_type, const char *accepted)
+{
+    if (content_type == NULL)
+        return false;
+    const char *ct = skip_space(content_type);
+    size_t tl = strcspn(ct, "; \t");
+    if (tl == 0 || !params_ok(skip_space(ct + tl)))
+        return false;
+    for (const char *a = accepted; *a; ) {
+        a = skip_space(a);
+        size_t al = strcspn(a, " ");
+        if (al == tl && strncasecmp(a, ct, tl) == 0)
+            return true;
+        a += al;
+    }
+    return false;
+}
+
+bool kp_etag_matches(const char *if_none_match, const char *etag)
+{
+    if (if_none_match == NULL)
+        return false;
+    size_t el = strlen(etag);
+    const char *p = if_none_match;
+    for (;;) {
+        p = skip_space(p);
+        if (*p == '\0')
+            return false;
+        if (*p == '*')
+            return true;
+        if (strncmp(p, "W/", 2) == 0)        /* weak comparison for If-None-Match */
+            p += 2;
+        size_t tl = strcspn(p, ",");
+        size_t trimmed = tl;
+        while (trimmed && (p[trimmed - 1] == ' ' || p[trimmed - 1] == '\t'))
+            trimmed--;
+        if (trimmed == el && strncmp(p, etag, el) == 0)
+            return true;
+        p += tl;
+        if (*p == ',')
+            p++;
+    }
+}
+
+bool kp_parse_content_length(const char *text, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (text == NULL || *text == '\0')
+        return false;
+    for (const char *p = text; *p; p++) {
+        if (!isdigit((unsigned char)*p) || v > (UINT64_MAX - 9) / 10)
+            return false;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    *out = v;
+    return true;
+}

@@ -1,0 +1,20 @@
+/* Small HTTP header rules, kept apart from the socket so they can be tested. */
+#ifndef KP_HTTPUTIL_H
+#define KP_HTTPUTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Whether a Content-Type header names one of `accepted` (space-separated
+ * media types).  Case-insensitive, parameters ignored except that a charset,
+ * when given, must be utf-8.  NULL content_type: false. */
+bool kp_media_accepts(const char *content_type, const char *accepted);
+
+/* Whether an If-None-Match header ("*", or a list of entity tags, weak or
+ * strong) matches `etag` (quoted). */
+bool kp_etag_matches(const char *if_none_match, const char *etag);
+
+/* A Content-Length header's value: digits only, no overflow. */
+bool kp_parse_content_length(const char *text, uint64_t *out);
+
+#endif

@@ -1,0 +1,54 @@
+/* JSON in: request bodies parsed strictly, and fields taken by a typed spec
+ * that names every bad field in the answer.  Lengths count characters
+ * (code points), not bytes: Chinese text is the normal case. */
+#ifndef KP_JSON_H
+#define KP_JSON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+/* Parses a request body: valid UTF-8, no duplicate keys, an object at the
+ * top.  On KP_E_INVAL `why` says what is wrong (jansson's text with its
+ * position).  Caller owns *out. */
+enum kp_err kp_json_parse_body(const char *buf, size_t len, json_t **out,
+                               char *why, size_t why_len);
+
+/* Number of UTF-8 code points in a valid UTF-8 string. */
+size_t kp_utf8_chars(const char *s);
+
+enum kp_jtype { KP_J_STRING, KP_J_INT, KP_J_NUMBER, KP_J_BOOL, KP_J_OBJECT };
+
+/* One field of a spec.  `out` points to: const char * (STRING, borrowed from
+ * the parsed document), long long (INT), double (NUMBER), bool (BOOL),
+ * json_t * (OBJECT, borrowed).  Outputs of absent optional fields are left as
+ * they were, and `present` (when non-NULL) says whether the field was sent. */
+struct kp_jfield {
+    const char   *name;           /* NULL ends the spec */
+    enum kp_jtype type;
+    void         *out;
+    bool          optional;
+    long long     min, max;       /* INT and NUMBER: range; STRING: length in characters */
+    bool         *present;
+};
+
+#define KP_JSTRING(n, o, lo, hi)  { (n), KP_J_STRING, (o), false, (lo), (hi), NULL }
+#define KP_JINT(n, o, lo, hi)     { (n), KP_J_INT, (o), false, (lo), (hi), NULL }
+#define KP_JNUMBER(n, o, lo, hi)  { (n), KP_J_NUMBER, (o), false, (lo), (hi), NULL }
+#define KP_JBOOL(n, o)            { (n), KP_J_BOOL, (o), false, 0, 0, NULL }
+#define KP_JOBJECT(n, o)          { (n), KP_J_OBJECT, (o), false, 0, 0, NULL }
+/* An optional field of any type; `seen` (bool *, may be NULL) tells whether it was sent. */
+#define KP_JOPTIONAL(n, type, o, lo, hi, seen) { (n), (type), (o), true, (lo), (hi), (seen) }
+#define KP_JEND                   { NULL, 0, NULL, false, 0, 0, NULL }
+
+/* Takes the fields of `spec` from `obj`.  Every problem is appended to
+ * `errors` (an array) as {"field","code","message"}, the field path being
+ * `prefix` + name ("form.profile"); codes: required, type, range, too_short,
+ * too_long, unknown.  Fields not in the spec are errors unless
+ * `allow_unknown`.  Returns KP_OK when nothing was appended. */
+enum kp_err kp_json_take(const json_t *obj, const struct kp_jfield *spec,
+                         const char *prefix, bool allow_unknown, json_t *errors);
+
+#endif

@@ -1,0 +1,49 @@
+/* The route table: method + path pattern ("/api/v1/batches/{id}") → handler.
+ * Patterns are literal segments and `{name}` segments, each of which matches
+ * one non-empty path segment.  The table is static; matching is a linear scan
+ * (a few dozen routes), done once per request. */
+#ifndef KP_ROUTER_H
+#define KP_ROUTER_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct kp_req;   /* the server's request; the router never looks inside */
+
+typedef enum kp_err (*kp_handler)(struct kp_req *r);
+
+/* Route flags */
+#define KP_ROUTE_JSON_BODY  0x1u   /* the body is JSON: Content-Type checked, parsed before the handler */
+
+struct kp_route {
+    const char *method;
+    const char *pattern;
+    kp_handler  handler;
+    unsigned    flags;
+    const char *media;   /* KP_ROUTE_JSON_BODY: accepted Content-Types, space-separated;
+                            NULL means "application/json" */
+};
+
+#define KP_MAX_PARAMS 4
+
+struct kp_match {
+    const struct kp_route *route;  /* NULL unless KP_MATCH_OK */
+    size_t index;                  /* of the route in the table */
+    size_t nparams;
+    struct { const char *name; size_t name_len; char value[128]; } params[KP_MAX_PARAMS];
+    char allow[64];                /* KP_MATCH_METHOD: "GET, HEAD, POST" */
+};
+
+enum kp_match_result { KP_MATCH_OK, KP_MATCH_NO_PATH, KP_MATCH_METHOD };
+
+/* Matches `method` and `path` (decoded, without the query).  HEAD matches
+ * GET routes.  A parameter longer than its buffer does not match. */
+enum kp_match_result kp_router_match(const struct kp_route *routes, size_t n,
+                                     const char *method, const char *path,
+                                     struct kp_match *m);
+
+/* The value of parameter `name`, or NULL.  Valid while `m` lives. */
+const char *kp_match_param(const struct kp_match *m, const char *name);
+
+#endif
