@@ -1,0 +1,273 @@
+#include <assert.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "log.h"
+
+#define CONNECT_BACKOFF_US 1000000   /* after a failed connect, fail fast for 1 s */
+
+struct kp_db {
+    char *conninfo;
+    unsigned connect_timeout, statement_timeout, tx_retries;
+    struct kp_db_stats *stats;
+    PGconn *conn;
+    const struct kp_stmt **prepared;  /* prepared on this connection */
+    size_t nprepared, cap;
+    uint64_t failed_at_us;            /* last failed connect, 0: none */
+    char sqlstate[6];
+};
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+#define STAT_ADD(db, field, n) \
+    do { if ((db)->stats) atomic_fetch_add_explicit(&(db)->stats->field, (n), memory_order_relaxed); } while (0)
+
+struct kp_db *kp_db_new(const struct kp_db_options *opt)
+{
+    struct kp_db *db = calloc(1, sizeof *db);
+    if (db == NULL)
+        return NULL;
+    db->conninfo = strdup(opt->conninfo);
+    if (db->conninfo == NULL) {
+        free(db);
+        return NULL;
+    }
+    db->connect_timeout = opt->connect_timeout;
+    db->statement_timeout = opt->statement_timeout;
+    db->tx_retries = opt->tx_retries;
+    db->stats = opt->stats;
+    return db;
+}
+
+static void drop_connection(struct kp_db *db)
+{
+    if (db->conn == NULL)
+        return;
+    PQfinish(db->conn);
+    db->conn = NULL;
+    db->nprepared = 0;
+    STAT_ADD(db, open, (uint64_t)-1);
+}
+
+void kp_db_free(struct kp_db *db)
+{
+    if (db == NULL)
+        return;
+    drop_connection(db);
+    free(db->prepared);
+    free(db->conninfo);
+    free(db);
+}
+
+/* PostgreSQL's NOTICEs ("relation already exists, skipping") are for
+ * debugging, not for the operator's log. */
+static void on_notice(void *arg, const char *message)
+{
+    (void)arg;
+    kp_debug("database notice: %s", message);
+}
+
+enum kp_err kp_db_ensure(struct kp_db *db)
+{
+    if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+        return KP_OK;
+    if (db->conn != NULL) {
+        drop_connection(db);
+        STAT_ADD(db, lost, 1);
+    }
+    if (db->failed_at_us != 0 && now_us() - db->failed_at_us < CONNECT_BACKOFF_US)
+        return KP_E_DB_GONE;
+    char timeout[16], options[96];
+    snprintf(timeout, sizeof timeout, "%u", db->connect_timeout);
+    snprintf(options, sizeof options, "-c TimeZone=UTC -c statement_timeout=%u",
+             db->statement_timeout);
+    /* Ours first: keys in the operator's conninfo (expanded from dbname)
+     * override them. */
+    const char *keys[] = { "connect_timeout", "application_name", "options", "client_encoding",
+                           "dbname", NULL };
+    const char *vals[] = { timeout, "kpjdd", options, "UTF8", db->conninfo, NULL };
+    PGconn *conn = PQconnectdbParams(keys, vals, 1);
+    if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+        if (db->failed_at_us == 0)      /* say it once per outage, not per request */
+            kp_warn("database: cannot connect: %s",
+                    conn ? PQerrorMessage(conn) : "out of memory");
+        PQfinish(conn);
+        db->failed_at_us = now_us();
+        STAT_ADD(db, connect_failures, 1);
+        return KP_E_DB_GONE;
+    }
+    PQsetNoticeProcessor(conn, on_notice, NULL);
+    if (db->failed_at_us != 0)
+        kp_info("database: connected again");
+    db->failed_at_us = 0;
+    db->conn = conn;
+    db->nprepared = 0;
+    STAT_ADD(db, connects, 1);
+    STAT_ADD(db, open, 1);
+    return KP_OK;
+}
+
+PGconn *kp_db_conn(struct kp_db *db)
+{
+    return db->conn;
+}
+
+bool kp_db_connected(const struct kp_db *db)
+{
+    return db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK;
+}
+
+const char *kp_db_last_sqlstate(const struct kp_db *db)
+{
+    return db->sqlstate;
+}
+
+/* Classifies a failed result and clears it. */
+static enum kp_err failure(struct kp_db *db, PGresult *res, const char *what)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
+    enum kp_err err;
+    if (PQstatus(db->conn) == CONNECTION_BAD || strncmp(db->sqlstate, "08", 2) == 0 ||
+        strncmp(db->sqlstate, "57P0", 4) == 0) {          /* connection lost, server shut down */
+        err = KP_E_DB_GONE;
+    } else if (strcmp(db->sqlstate, "40001") == 0 || strcmp(db->sqlstate, "40P01") == 0) {
+        err = KP_E_DB_RETRY;
+    } else if (strcmp(db->sqlstate, "23505") == 0) {
+        err = KP_E_DB_UNIQUE;
+    } else {
+        err = KP_E_DB;
+        kp_error("database: %s failed: %s %s", what, db->sqlstate,
+                 res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
+    }
+    PQclear(res);
+    if (err == KP_E_DB_GONE) {
+        kp_warn("database: connection lost (%s)", what);
+        drop_connection(db);
+        STAT_ADD(db, lost, 1);
+    }
+    return err;
+}
+
+static bool is_prepared(const struct kp_db *db, const struct kp_stmt *stmt)
+{
+    for (size_t i = 0; i < db->nprepared; i++)
+        if (db->prepared[i] == stmt)
+            return true;
+    return false;
+}
+
+static enum kp_err prepare(struct kp_db *db, const struct kp_stmt *stmt)
+{
+    if (db->nprepared == db->cap) {
+        size_t cap = db->cap ? db->cap * 2 : 32;
+        const struct kp_stmt **p = realloc(db->prepared, cap * sizeof *p);
+        if (p == NULL)
+            return KP_E_NOMEM;
+        db->prepared = p;
+        db->cap = cap;
+    }
+    PGresult *res = PQprepare(db->conn, stmt->name, stmt->sql, stmt->nparams, NULL);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        return failure(db, res, stmt->name);
+    PQclear(res);
+    db->prepared[db->nprepared++] = stmt;
+    return KP_OK;
+}
+
+enum kp_err kp_db_exec(struct kp_db *db, const struct kp_stmt *stmt,
+                       const char *const *params, PGresult **res)
+{
+    assert(db->conn != NULL);          /* callers run inside kp_db_tx */
+    *res = NULL;
+    if (!is_prepared(db, stmt)) {
+        enum kp_err err = prepare(db, stmt);
+        if (err)
+            return err;
+    }
+    PGresult *r = PQexecPrepared(db->conn, stmt->name, stmt->nparams, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        return failure(db, r, stmt->name);
+    *res = r;
+    return KP_OK;
+}
+
+static enum kp_err simple(struct kp_db *db, const char *sql)
+{
+    PGresult *r = PQexec(db->conn, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        return failure(db, r, sql);
+    PQclear(r);
+    return KP_OK;
+}
+
+static void rollback(struct kp_db *db)
+{
+    if (db->conn == NULL)
+        return;
+    PGresult *r = PQexec(db->conn, "ROLLBACK");
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        failure(db, r, "ROLLBACK");
+    else
+        PQclear(r);
+}
+
+/* A few milliseconds, growing with the attempt, jittered so that two
+ * transactions that collided don't collide again in step. */
+static void backoff(unsigned attempt)
+{
+    unsigned max_us = 2000u << (attempt < 6 ? attempt : 6);
+    struct timespec ts = { 0, (long)(randombytes_uniform(max_us) + 500) * 1000 };
+    nanosleep(&ts, NULL);
+}
+
+enum kp_err kp_db_tx(struct kp_db *db, unsigned flags, kp_tx_fn fn, void *arg)
+{
+    const char *begin = (flags & KP_TX_READ_ONLY)
+        ? "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY"
+        : "BEGIN ISOLATION LEVEL SERIALIZABLE";
+    bool reconnected = false;
+    unsigned attempt = 0;
+    for (;;) {
+        enum kp_err err = kp_db_ensure(db);
+        if (err)
+            return err;
+        err = simple(db, begin);
+        if (err == KP_OK) {
+            err = fn(db, arg);
+            if (err == KP_OK) {
+                err = simple(db, "COMMIT");
+                if (err == KP_OK)
+                    return KP_OK;
+                if (err == KP_E_DB_GONE)     /* the commit may or may not have happened */
+                    return err;
+            } else {
+                rollback(db);
+            }
+        }
+        if (err == KP_E_DB_RETRY && attempt < db->tx_retries) {
+            attempt++;
+            STAT_ADD(db, tx_retries, 1);
+            backoff(attempt);
+            continue;
+        }
+        /* A connection that broke while idle (PostgreSQL restarted) is found
+         * broken here; nothing was committed, so one fresh try is safe. */
+        if (err == KP_E_DB_GONE && !reconnected) {
+            reconnected = true;
+            db->failed_at_us = 0;
+            continue;
+        }
+        return err;
+    }
+}

@@ -1,0 +1,80 @@
+/* One PostgreSQL connection and its prepared statements.  The server keeps
+ * one per worker thread, so nothing here locks.  The connection is opened
+ * lazily and again after it breaks; statements are prepared on first use on
+ * each connection, so a reconnect re-prepares them by itself.
+ *
+ * All SQL runs inside kp_db_tx, which retries serialization failures and
+ * deadlocks and reconnects once when it finds the connection broken before
+ * anything was committed. */
+#ifndef KP_DB_H
+#define KP_DB_H
+
+#include <libpq-fe.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* A named prepared statement.  Define them static const next to their
+ * caller; `name` must be unique in the program. */
+struct kp_stmt {
+    const char *name;
+    const char *sql;
+    int         nparams;
+};
+
+/* Counters shared by all connections of a process (for /metrics). */
+struct kp_db_stats {
+    _Atomic uint64_t open;
+    _Atomic uint64_t connects;
+    _Atomic uint64_t connect_failures;
+    _Atomic uint64_t lost;
+    _Atomic uint64_t tx_retries;
+};
+
+struct kp_db_options {
+    const char *conninfo;          /* copied */
+    unsigned connect_timeout;      /* seconds */
+    unsigned statement_timeout;    /* milliseconds, 0: none */
+    unsigned tx_retries;           /* extra attempts after 40001/40P01 */
+    struct kp_db_stats *stats;     /* borrowed, may be NULL; must outlive the db */
+};
+
+struct kp_db;
+
+/* Not connected yet.  NULL on allocation failure. */
+struct kp_db *kp_db_new(const struct kp_db_options *opt);
+
+/* Closes the connection. */
+void kp_db_free(struct kp_db *db);
+
+/* Connects if not connected.  KP_E_DB_GONE when PostgreSQL cannot be
+ * reached (a failed attempt is not repeated within a second). */
+enum kp_err kp_db_ensure(struct kp_db *db);
+
+/* The live connection, or NULL.  Valid until the next kp_db call. */
+PGconn *kp_db_conn(struct kp_db *db);
+
+bool kp_db_connected(const struct kp_db *db);
+
+/* Runs a prepared statement with text parameters (NULL entries are SQL
+ * NULL).  On KP_OK *res holds the result (caller PQclears); on error nothing
+ * is returned and the error says what happened: KP_E_DB_RETRY, KP_E_DB_UNIQUE,
+ * KP_E_DB_GONE (the connection is dropped), KP_E_DB (logged). */
+enum kp_err kp_db_exec(struct kp_db *db, const struct kp_stmt *stmt,
+                       const char *const *params, PGresult **res);
+
+/* The SQLSTATE of the last failed statement ("" if none). */
+const char *kp_db_last_sqlstate(const struct kp_db *db);
+
+typedef enum kp_err (*kp_tx_fn)(struct kp_db *db, void *arg);
+
+#define KP_TX_READ_ONLY 0x1u
+
+/* Runs fn in a SERIALIZABLE transaction: commits when it returns KP_OK,
+ * rolls back otherwise.  fn may run more than once, so it must not keep
+ * side effects outside the database between attempts. */
+enum kp_err kp_db_tx(struct kp_db *db, unsigned flags, kp_tx_fn fn, void *arg);
+
+#endif
