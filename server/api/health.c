@@ -1,0 +1,46 @@
+/* Liveness and readiness.  /healthz answers while the process serves;
+ * /readyz only while the database answers and its schema is the one this
+ * build speaks, so a load balancer sends no traffic to a kpjdd that can't
+ * serve it. */
+
+#include "api.h"
+#include "migrate.h"
+
+/* GET /healthz */
+enum kp_err kp_api_healthz(struct kp_req *r)
+{
+    return kp_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+struct readiness {
+    enum kp_schema_state state;
+    char why[256];
+};
+
+static enum kp_err check_schema(struct kp_db *db, void *arg)
+{
+    struct readiness *rd = arg;
+    return kp_schema_check(kp_db_conn(db), kp_migrations, kp_migrations_count,
+                           &rd->state, rd->why, sizeof rd->why);
+}
+
+/* GET /readyz */
+enum kp_err kp_api_readyz(struct kp_req *r)
+{
+    struct kp_db *db = kp_req_db(r);
+    if (db == NULL)
+        return KP_E_NOMEM;
+    struct readiness rd;
+    enum kp_err err = kp_db_tx(db, KP_TX_READ_ONLY, check_schema, &rd);
+    if (err == KP_E_DB_GONE)
+        return kp_reply_problem(r, KP_P_UNAVAILABLE, "数据库暂时无法连接");
+    if (err)
+        return err;
+    if (rd.state != KP_SCHEMA_CURRENT) {
+        char detail[320];
+        snprintf(detail, sizeof detail, "数据库结构不是本版本所需：%s", rd.why);
+        return kp_reply_problem(r, KP_P_UNAVAILABLE, detail);
+    }
+    return kp_reply_json(r, 200, json_pack("{s:s, s:i}", "status", "ok",
+                                           "schema_version", (int)kp_migrations_count));
+}

@@ -1,0 +1,480 @@
+/* The request life cycle.  MHD calls us three ways for one request:
+ *   uri_started   — the request line is in: allocate the kp_req, start the clock;
+ *   on_request    — first with the headers (route, limits, Content-Type), then
+ *                   with each piece of body, then once more to answer;
+ *   on_completed  — the answer is sent or the connection died: log, count, free.
+ * Every answer leaves through kp_reply_response(), which adds the headers every answer
+ * carries. */
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "httpd.h"
+#include "httputil.h"
+#include "json.h"
+#include "log.h"
+#include "reqid.h"
+#include "webpath.h"
+
+/* Scripts only from our own origin, no inline code, no framing. */
+#define CSP "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
+            "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "       \
+            "form-action 'self'; frame-ancestors 'none'; report-uri /api/v1/csp-reports"
+
+struct kp_req {
+    struct kp_server *srv;
+    struct MHD_Connection *conn;
+    const char *method, *path;           /* MHD's, valid until completion */
+    struct kp_match match;
+    size_t metric;                       /* route index or KP_METRIC_* */
+    char id[KP_REQID_MAX + 1];
+    uint64_t started_us;
+    bool headers_seen;                   /* on_request ran once */
+    bool replied;
+    bool raw_nul;                        /* the raw URI held %00 */
+    bool too_large;                      /* a body without Content-Length grew past the limit */
+    char *body;
+    size_t body_len, body_cap;
+    json_t *json;
+    unsigned status;
+    uint64_t bytes;
+};
+
+struct kp_httpd {
+    struct kp_server *srv;
+    struct MHD_Daemon *daemon;
+};
+
+static pthread_key_t db_key;
+static pthread_once_t db_key_once = PTHREAD_ONCE_INIT;
+
+static void db_key_destroy(void *db)
+{
+    kp_db_free(db);
+}
+
+static void db_key_create(void)
+{
+    pthread_key_create(&db_key, db_key_destroy);
+}
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* ---- reading the request ---- */
+
+const char *kp_req_param(const struct kp_req *r, const char *name)
+{
+    return kp_match_param(&r->match, name);
+}
+
+const char *kp_req_query(const struct kp_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *kp_req_header(const struct kp_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *kp_req_method(const struct kp_req *r) { return r->method; }
+const char *kp_req_path(const struct kp_req *r) { return r->path; }
+json_t *kp_req_json(const struct kp_req *r) { return r->json; }
+const char *kp_req_id(const struct kp_req *r) { return r->id; }
+struct kp_server *kp_req_server(const struct kp_req *r) { return r->srv; }
+
+const struct sockaddr *kp_req_client(const struct kp_req *r)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    return ci ? ci->client_addr : NULL;
+}
+
+struct kp_db *kp_req_db(struct kp_req *r)
+{
+    pthread_once(&db_key_once, db_key_create);
+    struct kp_db *db = pthread_getspecific(db_key);
+    if (db == NULL) {
+        db = kp_db_new(&r->srv->db_options);
+        if (db != NULL)
+            pthread_setspecific(db_key, db);
+    }
+    return db;
+}
+
+/* ---- answering ---- */
+
+static bool is_api(const struct kp_req *r)
+{
+    return r->metric != KP_METRIC_STATIC;
+}
+
+enum kp_err kp_reply_response(struct kp_req *r, unsigned status, struct MHD_Response *resp,
+                              uint64_t bytes)
+{
+    if (resp == NULL)
+        return KP_E_NOMEM;
+    MHD_add_response_header(resp, "X-Request-Id", r->id);
+    MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+    MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
+    MHD_add_response_header(resp, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+    if (is_api(r))
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (atomic_load(&r->srv->shutting_down))
+        MHD_add_response_header(resp, "Connection", "close");
+    enum MHD_Result ok = MHD_queue_response(r->conn, status, resp);
+    MHD_destroy_response(resp);
+    if (ok != MHD_YES)
+        return KP_E_IO;
+    r->replied = true;
+    r->status = status;
+    r->bytes = bytes;
+    return KP_OK;
+}
+
+enum kp_err kp_reply_data(struct kp_req *r, unsigned status, const char *content_type,
+                          char *data, size_t len)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        free(data);
+        return KP_E_NOMEM;
+    }
+    MHD_add_response_header(resp, "Content-Type", content_type);
+    return kp_reply_response(r, status, resp, len);
+}
+
+enum kp_err kp_reply_static(struct kp_req *r, unsigned status, const char *content_type,
+                            const char *data, size_t len)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT);
+    if (resp != NULL)
+        MHD_add_response_header(resp, "Content-Type", content_type);
+    return kp_reply_response(r, status, resp, len);
+}
+
+static enum kp_err reply_json_typed(struct kp_req *r, unsigned status, json_t *body,
+                                    const char *content_type, const char *retry_after,
+                                    const char *allow)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (text == NULL)
+        return KP_E_NOMEM;
+    size_t len = strlen(text);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        free(text);
+        return KP_E_NOMEM;
+    }
+    MHD_add_response_header(resp, "Content-Type", content_type);
+    if (retry_after)
+        MHD_add_response_header(resp, "Retry-After", retry_after);
+    if (allow)
+        MHD_add_response_header(resp, "Allow", allow);
+    return kp_reply_response(r, status, resp, len);
+}
+
+enum kp_err kp_reply_json(struct kp_req *r, unsigned status, json_t *body)
+{
+    return reply_json_typed(r, status, body, "application/json; charset=utf-8", NULL, NULL);
+}
+
+static enum kp_err problem(struct kp_req *r, enum kp_problem p, const char *detail,
+                           json_t *errors, const char *allow)
+{
+    const struct kp_problem_info *info = kp_problem_info(p);
+    char retry[16];
+    snprintf(retry, sizeof retry, "%d", KP_RETRY_AFTER_S);
+    return reply_json_typed(r, info->status, kp_problem_json(p, detail, errors),
+                            "application/problem+json; charset=utf-8",
+                            info->status == 503 || info->status == 429 ? retry : NULL, allow);
+}
+
+enum kp_err kp_reply_problem(struct kp_req *r, enum kp_problem p, const char *detail)
+{
+    return problem(r, p, detail, NULL, NULL);
+}
+
+enum kp_err kp_reply_problem_errors(struct kp_req *r, enum kp_problem p, const char *detail,
+                                    json_t *errors)
+{
+    return problem(r, p, detail, errors, NULL);
+}
+
+enum kp_err kp_reply_empty(struct kp_req *r, unsigned status)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    return kp_reply_response(r, status, resp, 0);
+}
+
+/* ---- the life cycle ---- */
+
+static void *uri_started(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct kp_server *srv = cls;
+    struct kp_req *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return NULL;                     /* on_request answers with MHD's own 500 */
+    r->srv = srv;
+    r->conn = conn;
+    r->started_us = now_us();
+    r->metric = KP_METRIC_UNMATCHED;
+    r->raw_nul = strcasestr(uri, "%00") != NULL;
+    atomic_fetch_add(&srv->inflight, 1);
+    return r;
+}
+
+static void take_request_id(struct kp_req *r)
+{
+    const char *id = kp_req_header(r, "X-Request-Id");
+    if (id != NULL && kp_reqid_is_sane(id))
+        snprintf(r->id, sizeof r->id, "%s", id);
+    else
+        kp_reqid_new(r->id);
+}
+
+/* Decides what can be decided from the headers alone.  Returns false when
+ * an answer is already queued. */
+static bool on_headers(struct kp_req *r)
+{
+    const struct kp_config *cfg = r->srv->cfg;
+    take_request_id(r);
+    if (r->raw_nul)
+        return kp_reply_problem(r, KP_P_NOT_FOUND, NULL), false;
+
+    switch (kp_router_match(kp_routes, kp_routes_count, r->method, r->path, &r->match)) {
+    case KP_MATCH_OK:
+        r->metric = r->match.index;
+        break;
+    case KP_MATCH_METHOD:
+        problem(r, KP_P_METHOD_NOT_ALLOWED, NULL, NULL, r->match.allow);
+        return false;
+    case KP_MATCH_NO_PATH:
+        if (strncmp(r->path, "/api/", 5) == 0 || strcmp(r->path, "/api") == 0)
+            return kp_reply_problem(r, KP_P_NOT_FOUND, NULL), false;
+        r->metric = KP_METRIC_STATIC;
+        if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
+            return problem(r, KP_P_METHOD_NOT_ALLOWED, NULL, NULL, "GET, HEAD"), false;
+        break;
+    }
+
+    uint64_t declared;
+    const char *cl = kp_req_header(r, "Content-Length");
+    if (cl != NULL && kp_parse_content_length(cl, &declared) && declared > cfg->http.max_body) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "请求体不能超过 %zu 字节", cfg->http.max_body);
+        return kp_reply_problem(r, KP_P_TOO_LARGE, detail), false;
+    }
+
+    const struct kp_route *route = r->match.route;
+    if (route != NULL && (route->flags & KP_ROUTE_JSON_BODY)) {
+        const char *accepted = route->media ? route->media : "application/json";
+        if (!kp_media_accepts(kp_req_header(r, "Content-Type"), accepted)) {
+            char detail[160];
+            snprintf(detail, sizeof detail, "Content-Type 应为 %s", accepted);
+            return kp_reply_problem(r, KP_P_UNSUPPORTED_MEDIA_TYPE, detail), false;
+        }
+    }
+    return true;
+}
+
+static void take_body(struct kp_req *r, const char *data, size_t size)
+{
+    const struct kp_route *route = r->match.route;
+    if (r->replied || r->too_large || route == NULL || !(route->flags & KP_ROUTE_JSON_BODY))
+        return;                                  /* nobody reads it: drop it */
+    if (r->body_len + size > r->srv->cfg->http.max_body) {
+        r->too_large = true;                     /* chunked: no Content-Length to refuse early */
+        free(r->body);
+        r->body = NULL;
+        r->body_len = 0;
+        return;
+    }
+    if (r->body_len + size > r->body_cap) {
+        size_t cap = r->body_cap ? r->body_cap : 1024;
+        while (cap < r->body_len + size)
+            cap *= 2;
+        char *b = realloc(r->body, cap);
+        if (b == NULL) {
+            r->too_large = true;
+            return;
+        }
+        r->body = b;
+        r->body_cap = cap;
+    }
+    memcpy(r->body + r->body_len, data, size);
+    r->body_len += size;
+}
+
+static void dispatch(struct kp_req *r)
+{
+    if (r->too_large) {
+        kp_reply_problem(r, KP_P_TOO_LARGE, NULL);
+        return;
+    }
+    const struct kp_route *route = r->match.route;
+    enum kp_err err;
+    if (route == NULL) {
+        err = kp_static_serve(r);
+    } else {
+        if (route->flags & KP_ROUTE_JSON_BODY) {
+            char why[200];
+            if (kp_json_parse_body(r->body ? r->body : "", r->body_len, &r->json,
+                                   why, sizeof why) != KP_OK) {
+                kp_reply_problem(r, KP_P_BAD_JSON, why);
+                return;
+            }
+        }
+        err = route->handler(r);
+    }
+    if (r->replied)
+        return;
+    if (err == KP_E_DB_GONE) {
+        kp_reply_problem(r, KP_P_UNAVAILABLE, "数据库暂时无法连接");
+        return;
+    }
+    kp_error("req=%s %s %s: handler failed without answering: %s", r->id, r->method, r->path,
+             kp_err_str(err));
+    kp_reply_problem(r, KP_P_INTERNAL, NULL);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **req_cls)
+{
+    (void)cls;
+    (void)conn;
+    (void)version;
+    struct kp_req *r = *req_cls;
+    if (r == NULL)
+        return MHD_NO;                           /* out of memory at uri_started */
+    if (!r->headers_seen) {
+        r->headers_seen = true;
+        r->method = method;
+        r->path = url;
+        on_headers(r);
+        return MHD_YES;
+    }
+    if (*upload_size != 0) {
+        take_body(r, upload_data, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (!r->replied)
+        dispatch(r);
+    return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    struct kp_server *srv = cls;
+    struct kp_req *r = *req_cls;
+    if (r == NULL)
+        return;
+    uint64_t us = now_us() - r->started_us;
+    /* One line per request: never bodies, cookies, tokens or the query. */
+    kp_info("req=%s %s %s %u %lluB %lluus%s", r->id[0] ? r->id : "-",
+            r->method ? r->method : "-", r->path ? r->path : "-", r->status,
+            (unsigned long long)r->bytes, (unsigned long long)us,
+            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection closed early)");
+    if (r->status != 0)
+        kp_metrics_observe(srv->metrics, r->metric, r->status, us);
+    json_decref(r->json);
+    free(r->body);
+    free(r);
+    *req_cls = NULL;
+    atomic_fetch_sub(&srv->inflight, 1);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    kp_warn("http: %s", msg);
+}
+
+struct kp_httpd *kp_httpd_start(struct kp_server *srv)
+{
+    const struct kp_config *cfg = srv->cfg;
+    struct kp_httpd *h = calloc(1, sizeof *h);
+    if (h == NULL)
+        return NULL;
+    h->srv = srv;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned workers = cfg->http.workers ? cfg->http.workers : (unsigned)(cpus > 0 ? cpus : 1);
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    if (cfg->http.listen_addr.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    h->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,      /* first, so it sees everything */
+        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->http.listen_addr,
+        MHD_OPTION_THREAD_POOL_SIZE, workers,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg->http.timeout,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->http.memory_limit,
+        MHD_OPTION_CONNECTION_LIMIT, cfg->http.max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->http.max_per_ip,
+        MHD_OPTION_URI_LOG_CALLBACK, uri_started, srv,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_END);
+    if (h->daemon == NULL) {
+        kp_error("http: cannot listen on %s", cfg->http.listen);
+        free(h);
+        return NULL;
+    }
+    struct sockaddr_storage bound = cfg->http.listen_addr;
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    if (info != NULL) {
+        if (bound.ss_family == AF_INET6)
+            ((struct sockaddr_in6 *)&bound)->sin6_port = htons(info->port);
+        else
+            ((struct sockaddr_in *)&bound)->sin_port = htons(info->port);
+    }
+    char where[80];
+    kp_addr_format((const struct sockaddr *)&bound, where, sizeof where);
+    kp_info("listening on http://%s (%u workers)", where, workers);
+    return h;
+}
+
+void kp_httpd_stop(struct kp_httpd *h)
+{
+    struct kp_server *srv = h->srv;
+    atomic_store(&srv->shutting_down, true);
+    MHD_socket listen_fd = MHD_quiesce_daemon(h->daemon);
+    if (listen_fd != MHD_INVALID_SOCKET)
+        close(listen_fd);
+    uint64_t deadline = now_us() + (uint64_t)srv->cfg->http.shutdown_grace * 1000000u;
+    uint64_t left;
+    while ((left = atomic_load(&srv->inflight)) > 0 && now_us() < deadline) {
+        struct timespec ts = { 0, 10 * 1000000 };
+        nanosleep(&ts, NULL);
+    }
+    if (left > 0)
+        kp_warn("shutdown: %llu requests still running after %us; closing them",
+                (unsigned long long)left, srv->cfg->http.shutdown_grace);
+    MHD_stop_daemon(h->daemon);
+    free(h);
+}

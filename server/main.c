@@ -1,0 +1,215 @@
+/* kpjdd: subcommands, configuration, signals, start and stop.
+ * The only file that calls exit(). */
+
+#include <errno.h>
+#include <pthread.h>
+#include <limits.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "httpd.h"
+#include "log.h"
+#include "migrate.h"
+#include "server.h"
+
+extern char **environ;
+
+#define EXIT_USAGE 2   /* bad command line or configuration */
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "usage: kpjdd [-c FILE] [COMMAND]\n"
+        "\n"
+        "commands:\n"
+        "  serve      serve HTTP (the default)\n"
+        "  migrate    apply pending database migrations and exit\n"
+        "  routes     print the route table\n"
+        "  version    print the version and schema version\n"
+        "\n"
+        "options:\n"
+        "  -c FILE    configuration file (see conf/kpjd.conf); every key can also be\n"
+        "             set as KPJD_<SECTION>_<KEY>, e.g. KPJD_DB_CONNINFO\n"
+        "  -h, --help this text\n");
+}
+
+static struct kp_db_options db_options(const struct kp_config *cfg, struct kp_db_stats *stats)
+{
+    return (struct kp_db_options){
+        .conninfo = cfg->db.conninfo,
+        .connect_timeout = cfg->db.connect_timeout,
+        .statement_timeout = cfg->db.statement_timeout,
+        .tx_retries = cfg->db.tx_retries,
+        .stats = stats,
+    };
+}
+
+static int cmd_migrate(const struct kp_config *cfg)
+{
+    struct kp_db_options opt = db_options(cfg, NULL);
+    struct kp_db *db = kp_db_new(&opt);
+    if (db == NULL || kp_db_ensure(db) != KP_OK) {
+        fprintf(stderr, "kpjdd: migrate: cannot connect to the database (db.conninfo)\n");
+        kp_db_free(db);
+        return 1;
+    }
+    int applied;
+    char why[512];
+    enum kp_err err = kp_migrate(kp_db_conn(db), kp_migrations, kp_migrations_count,
+                                 &applied, why, sizeof why);
+    kp_db_free(db);
+    if (err) {
+        fprintf(stderr, "kpjdd: migrate: %s\n", why);
+        return 1;
+    }
+    printf("migrate: %d applied, schema at version %zu\n", applied, kp_migrations_count);
+    return 0;
+}
+
+/* At start: migrate (db.auto_migrate) or check the schema.  A database we
+ * cannot reach is not fatal: kpjdd serves 503 until it comes back.  A schema
+ * newer than ours, or changed, is. */
+static bool prepare_schema(const struct kp_config *cfg)
+{
+    struct kp_db_options opt = db_options(cfg, NULL);
+    struct kp_db *db = kp_db_new(&opt);
+    if (db == NULL)
+        return false;
+    if (kp_db_ensure(db) != KP_OK) {
+        kp_warn("database unreachable at start; serving 503 until it is back");
+        kp_db_free(db);
+        return true;
+    }
+    char why[512];
+    enum kp_err err;
+    bool ok = true;
+    if (cfg->db.auto_migrate) {
+        int applied;
+        err = kp_migrate(kp_db_conn(db), kp_migrations, kp_migrations_count, &applied,
+                         why, sizeof why);
+        if (err == KP_E_SCHEMA || err == KP_E_DB) {
+            kp_error("refusing to serve: %s", why);
+            ok = false;
+        } else if (err) {
+            kp_warn("migrate at start failed: %s", why);
+        }
+    } else {
+        enum kp_schema_state state;
+        err = kp_schema_check(kp_db_conn(db), kp_migrations, kp_migrations_count, &state,
+                              why, sizeof why);
+        if (err == KP_OK && (state == KP_SCHEMA_NEWER || state == KP_SCHEMA_CHANGED)) {
+            kp_error("refusing to serve: %s", why);
+            ok = false;
+        } else if (err == KP_OK && state == KP_SCHEMA_BEHIND) {
+            kp_warn("schema not current (%s); run 'kpjdd migrate'; /readyz answers 503", why);
+        }
+    }
+    kp_db_free(db);
+    return ok;
+}
+
+static int cmd_serve(const struct kp_config *cfg)
+{
+    struct kp_server srv = { .cfg = cfg };
+    if (realpath(cfg->web.root, srv.web_root) == NULL) {
+        fprintf(stderr, "kpjdd: web.root: cannot open %s: %s\n", cfg->web.root, strerror(errno));
+        return EXIT_USAGE;
+    }
+    srv.db_options = db_options(cfg, &srv.db_stats);
+
+    /* Metric labels: "METHOD /pattern" per route, then static, unmatched. */
+    const char **labels = calloc(kp_routes_count + 2, sizeof *labels);
+    char (*label_text)[128] = calloc(kp_routes_count, sizeof *label_text);
+    if (labels == NULL || label_text == NULL) {
+        free(labels);
+        free(label_text);
+        return 1;
+    }
+    for (size_t i = 0; i < kp_routes_count; i++) {
+        snprintf(label_text[i], sizeof label_text[i], "%s %s", kp_routes[i].method,
+                 kp_routes[i].pattern);
+        labels[i] = label_text[i];
+    }
+    labels[KP_METRIC_STATIC] = "static";
+    labels[KP_METRIC_UNMATCHED] = "unmatched";
+    srv.metrics = kp_metrics_new(kp_routes_count + 2, labels);
+
+    int rc = 1;
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    /* Blocked before any thread starts, so only sigwait below sees them. */
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct kp_httpd *httpd = NULL;
+    if (srv.metrics != NULL && prepare_schema(cfg) && (httpd = kp_httpd_start(&srv)) != NULL) {
+        int sig;
+        sigwait(&stop, &sig);
+        kp_info("%s: stopping (in-flight requests get %us)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                cfg->http.shutdown_grace);
+        kp_httpd_stop(httpd);
+        kp_info("stopped");
+        rc = 0;
+    }
+    kp_metrics_free(srv.metrics);
+    free(labels);
+    free(label_text);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *file = NULL, *command = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+            file = argv[++i];
+        } else if (argv[i][0] != '-' && command == NULL) {
+            command = argv[i];
+        } else {
+            fprintf(stderr, "kpjdd: unexpected argument '%s'\n", argv[i]);
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+
+    if (command == NULL)
+        command = "serve";
+    if (strcmp(command, "version") == 0) {
+        printf("kpjdd %s (schema version %zu)\n", KPJD_VERSION, kp_migrations_count);
+        return 0;
+    }
+    if (strcmp(command, "routes") == 0) {
+        for (size_t i = 0; i < kp_routes_count; i++)
+            printf("%s %s\n", kp_routes[i].method, kp_routes[i].pattern);
+        return 0;
+    }
+    if (strcmp(command, "serve") != 0 && strcmp(command, "migrate") != 0) {
+        fprintf(stderr, "kpjdd: unknown command '%s'\n", command);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+
+    static struct kp_config cfg;
+    char why[512];
+    kp_config_defaults(&cfg);
+    if ((file != NULL && kp_config_load_file(&cfg, file, why, sizeof why) != KP_OK) ||
+        kp_config_apply_env(&cfg, environ, why, sizeof why) != KP_OK) {
+        fprintf(stderr, "kpjdd: %s\n", why);
+        return EXIT_USAGE;
+    }
+    kp_log_set_level(cfg.log.level);
+    if (sodium_init() < 0) {
+        fprintf(stderr, "kpjdd: libsodium failed to initialise\n");
+        return 1;
+    }
+    return strcmp(command, "migrate") == 0 ? cmd_migrate(&cfg) : cmd_serve(&cfg);
+}

@@ -1,0 +1,88 @@
+/* The daemon's shared state and the request API that handlers use.
+ * A handler gets a struct kp_req, reads what it needs through kp_req_*,
+ * and ends with exactly one kp_reply_* (or returns an error, which the
+ * dispatcher turns into 503 `unavailable` or 500 `internal`). */
+#ifndef KP_SERVER_H
+#define KP_SERVER_H
+
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "config.h"
+#include "db.h"
+#include "metrics.h"
+#include "problem.h"
+#include "router.h"
+
+/* Seconds a client is told to wait after a 503. */
+#define KP_RETRY_AFTER_S 5
+
+struct kp_server {
+    const struct kp_config *cfg;
+    char web_root[4096];                 /* realpath of cfg->web.root */
+    struct kp_metrics *metrics;
+    struct kp_db_stats db_stats;
+    struct kp_db_options db_options;
+    _Atomic uint64_t inflight;           /* requests between URI and completion */
+    atomic_bool shutting_down;
+};
+
+struct kp_req;
+
+/* --- reading the request (pointers valid until the request ends) --- */
+const char *kp_req_param(const struct kp_req *r, const char *name);   /* {name} in the route */
+const char *kp_req_query(const struct kp_req *r, const char *name);
+const char *kp_req_header(const struct kp_req *r, const char *name);
+const char *kp_req_method(const struct kp_req *r);
+const char *kp_req_path(const struct kp_req *r);
+json_t *kp_req_json(const struct kp_req *r);                           /* KP_ROUTE_JSON_BODY routes */
+const struct sockaddr *kp_req_client(const struct kp_req *r);
+const char *kp_req_id(const struct kp_req *r);
+struct kp_server *kp_req_server(const struct kp_req *r);
+
+/* This worker thread's database handle; NULL only when out of memory. */
+struct kp_db *kp_req_db(struct kp_req *r);
+
+/* --- answering (each returns KP_OK once the answer is queued) --- */
+
+/* `body` is stolen. */
+enum kp_err kp_reply_json(struct kp_req *r, unsigned status, json_t *body);
+
+/* `data` (len bytes) is stolen and freed with free(3). */
+enum kp_err kp_reply_data(struct kp_req *r, unsigned status, const char *content_type,
+                          char *data, size_t len);
+
+/* `data` is static and outlives the daemon. */
+enum kp_err kp_reply_static(struct kp_req *r, unsigned status, const char *content_type,
+                            const char *data, size_t len);
+
+enum kp_err kp_reply_empty(struct kp_req *r, unsigned status);
+
+/* A response built by the caller (a file, say); `resp` is consumed. */
+struct MHD_Response;
+enum kp_err kp_reply_response(struct kp_req *r, unsigned status, struct MHD_Response *resp,
+                              uint64_t bytes);
+
+/* application/problem+json; `detail` may be NULL.  503 and 429 carry
+ * Retry-After. */
+enum kp_err kp_reply_problem(struct kp_req *r, enum kp_problem p, const char *detail);
+
+/* The same with field errors (an array, stolen). */
+enum kp_err kp_reply_problem_errors(struct kp_req *r, enum kp_problem p, const char *detail,
+                                    json_t *errors);
+
+/* The route table (routes.c). */
+extern const struct kp_route kp_routes[];
+extern const size_t kp_routes_count;
+/* Metric slots after the routes: static files, and requests no route took. */
+#define KP_METRIC_STATIC    (kp_routes_count)
+#define KP_METRIC_UNMATCHED (kp_routes_count + 1)
+
+/* Serves web/ (static.c). */
+enum kp_err kp_static_serve(struct kp_req *r);
+
+#endif
