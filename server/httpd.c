@@ -253,14 +253,16 @@ static void take_request_id(struct kp_req *r)
         kp_reqid_new(r->id);
 }
 
-/* Decides what can be decided from the headers alone.  Returns false when
- * an answer is already queued. */
-static bool on_headers(struct kp_req *r)
+/* Decides what can be decided from the headers alone: the route, 404/405,
+ * 413 for a declared length over the limit, 415.  May queue the answer. */
+static void on_headers(struct kp_req *r)
 {
     const struct kp_config *cfg = r->srv->cfg;
     take_request_id(r);
-    if (r->raw_nul)
-        return kp_reply_problem(r, KP_P_NOT_FOUND, NULL), false;
+    if (r->raw_nul) {
+        kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+        return;
+    }
 
     switch (kp_router_match(kp_routes, kp_routes_count, r->method, r->path, &r->match)) {
     case KP_MATCH_OK:
@@ -268,13 +270,17 @@ static bool on_headers(struct kp_req *r)
         break;
     case KP_MATCH_METHOD:
         problem(r, KP_P_METHOD_NOT_ALLOWED, NULL, NULL, r->match.allow);
-        return false;
+        return;
     case KP_MATCH_NO_PATH:
-        if (strncmp(r->path, "/api/", 5) == 0 || strcmp(r->path, "/api") == 0)
-            return kp_reply_problem(r, KP_P_NOT_FOUND, NULL), false;
+        if (strncmp(r->path, "/api/", 5) == 0 || strcmp(r->path, "/api") == 0) {
+            kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+            return;
+        }
         r->metric = KP_METRIC_STATIC;
-        if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
-            return problem(r, KP_P_METHOD_NOT_ALLOWED, NULL, NULL, "GET, HEAD"), false;
+        if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+            problem(r, KP_P_METHOD_NOT_ALLOWED, NULL, NULL, "GET, HEAD");
+            return;
+        }
         break;
     }
 
@@ -283,7 +289,8 @@ static bool on_headers(struct kp_req *r)
     if (cl != NULL && kp_parse_content_length(cl, &declared) && declared > cfg->http.max_body) {
         char detail[96];
         snprintf(detail, sizeof detail, "请求体不能超过 %zu 字节", cfg->http.max_body);
-        return kp_reply_problem(r, KP_P_TOO_LARGE, detail), false;
+        kp_reply_problem(r, KP_P_TOO_LARGE, detail);
+        return;
     }
 
     const struct kp_route *route = r->match.route;
@@ -292,10 +299,9 @@ static bool on_headers(struct kp_req *r)
         if (!kp_media_accepts(kp_req_header(r, "Content-Type"), accepted)) {
             char detail[160];
             snprintf(detail, sizeof detail, "Content-Type 应为 %s", accepted);
-            return kp_reply_problem(r, KP_P_UNSUPPORTED_MEDIA_TYPE, detail), false;
+            kp_reply_problem(r, KP_P_UNSUPPORTED_MEDIA_TYPE, detail);
         }
     }
-    return true;
 }
 
 static void take_body(struct kp_req *r, const char *data, size_t size)
