@@ -211,6 +211,22 @@ static enum kp_err simple(struct kp_db *db, const char *sql)
     return KP_OK;
 }
 
+/* COMMIT of a transaction that hit an error answers "ROLLBACK" without
+ * failing: that is a tx function that swallowed an error, and not a commit. */
+static enum kp_err commit(struct kp_db *db)
+{
+    PGresult *r = PQexec(db->conn, "COMMIT");
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        return failure(db, r, "COMMIT");
+    bool committed = strcmp(PQcmdStatus(r), "COMMIT") == 0;
+    PQclear(r);
+    if (!committed) {
+        kp_error("database: COMMIT rolled back: a statement failed inside the transaction");
+        return KP_E_DB;
+    }
+    return KP_OK;
+}
+
 static void rollback(struct kp_db *db)
 {
     if (db->conn == NULL)
@@ -246,7 +262,7 @@ enum kp_err kp_db_tx(struct kp_db *db, unsigned flags, kp_tx_fn fn, void *arg)
         if (err == KP_OK) {
             err = fn(db, arg);
             if (err == KP_OK) {
-                err = simple(db, "COMMIT");
+                err = commit(db);
                 if (err == KP_OK)
                     return KP_OK;
                 if (err == KP_E_DB_GONE)     /* the commit may or may not have happened */

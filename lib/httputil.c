@@ -20,6 +20,8 @@ static bool params_ok(const char *p)
         const char *value = p[nl] == '=' ? p + nl + 1 : NULL;
         size_t vl = value ? strcspn(value, ";") : 0;
         if (nl == 7 && strncasecmp(p, "charset", 7) == 0) {
+            if (value == NULL)                  /* "; charset" without a value */
+                return false;
             while (vl && (value[vl - 1] == ' ' || value[vl - 1] == '\t'))
                 vl--;
             if (value[0] == '"' && vl >= 2 && value[vl - 1] == '"')

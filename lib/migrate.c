@@ -34,24 +34,37 @@ static const char SQL_CREATE_TABLE[] =
     " sha256     text NOT NULL,"
     " applied_at timestamptz NOT NULL DEFAULT now())";
 
+/* Runs a query that cannot fail for a missing table, so that a caller's
+ * transaction stays usable.  NULL result (why set) on failure. */
+static PGresult *query(PGconn *conn, const char *sql, char *why, size_t why_len)
+{
+    PGresult *r = PQexec(conn, sql);
+    if (PQresultStatus(r) == PGRES_TUPLES_OK)
+        return r;
+    snprintf(why, why_len, "%s", PQresultErrorMessage(r));
+    PQclear(r);
+    return NULL;
+}
+
 enum kp_err kp_schema_check(PGconn *conn, const struct kp_migration *list, size_t n,
                             enum kp_schema_state *state, char *why, size_t why_len)
 {
     why[0] = '\0';
-    PGresult *r = PQexec(conn, "SELECT version, name, sha256 FROM schema_migrations ORDER BY version");
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        const char *sqlstate = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-        bool missing = sqlstate && strcmp(sqlstate, "42P01") == 0;   /* undefined_table */
-        if (!missing)
-            snprintf(why, why_len, "%s", PQresultErrorMessage(r));
-        PQclear(r);
-        if (!missing)
-            return PQstatus(conn) == CONNECTION_OK ? KP_E_DB : KP_E_DB_GONE;
+    PGresult *r = query(conn, "SELECT to_regclass('schema_migrations') IS NOT NULL", why, why_len);
+    if (r == NULL)
+        return PQstatus(conn) == CONNECTION_OK ? KP_E_DB : KP_E_DB_GONE;
+    bool exists = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    if (!exists) {
         *state = n == 0 ? KP_SCHEMA_CURRENT : KP_SCHEMA_BEHIND;
         if (n)
             snprintf(why, why_len, "no migration applied yet (this build knows %zu)", n);
         return KP_OK;
     }
+    r = query(conn, "SELECT version, name, sha256 FROM schema_migrations ORDER BY version",
+              why, why_len);
+    if (r == NULL)
+        return PQstatus(conn) == CONNECTION_OK ? KP_E_DB : KP_E_DB_GONE;
     int rows = PQntuples(r);
     *state = KP_SCHEMA_CURRENT;
     for (int i = 0; i < rows; i++) {

@@ -50,6 +50,7 @@ enum kp_match_result kp_router_match(const struct kp_route *routes, size_t n,
     struct kp_match probe = { 0 };
     bool path_seen = false;
     m->route = NULL;
+    m->nparams = 0;
     m->allow[0] = '\0';
     for (size_t i = 0; i < n; i++) {
         if (!match_path(routes[i].pattern, path, &probe))

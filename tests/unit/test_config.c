@@ -1,0 +1,513 @@
+/* lib/config: defaults, the INI file, the environment, and the one-line
+ * messages that name file:line and key (the operator's only clue). */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <libgen.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static struct kp_config cfg;
+static char why[512];
+
+static void setup(void)
+{
+    kp_config_defaults(&cfg);
+    why[0] = '\0';
+}
+
+/* Loads `text` as "t.conf" and expects failure with exactly `message`. */
+static void expect_error(const char *text, const char *message)
+{
+    enum kp_err err = kp_config_load_text(&cfg, "t.conf", text, why, sizeof why);
+    ck_assert_int_eq(err, KP_E_INVAL);
+    ck_assert_str_eq(why, message);
+}
+
+static void load_ok(const char *text)
+{
+    enum kp_err err = kp_config_load_text(&cfg, "t.conf", text, why, sizeof why);
+    ck_assert_msg(err == KP_OK, "load failed: %s", why);
+}
+
+static unsigned listen_port(const struct kp_config *c)
+{
+    const struct sockaddr *sa = (const struct sockaddr *)&c->http.listen_addr;
+    if (sa->sa_family == AF_INET)
+        return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+    return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+}
+
+static bool allowed(const struct kp_config *c, const char *ip)
+{
+    struct sockaddr_storage ss = { 0 };
+    if (strchr(ip, ':')) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        a->sin6_family = AF_INET6;
+        ck_assert_int_eq(inet_pton(AF_INET6, ip, &a->sin6_addr), 1);
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        a->sin_family = AF_INET;
+        ck_assert_int_eq(inet_pton(AF_INET, ip, &a->sin_addr), 1);
+    }
+    return kp_addr_list_match(&c->metrics.allow, (const struct sockaddr *)&ss);
+}
+
+/* Every field against the defaults of the key table in config.c. */
+static void assert_defaults(const struct kp_config *c)
+{
+    ck_assert_str_eq(c->http.listen, "127.0.0.1:8080");
+    ck_assert_int_eq(c->http.listen_addr.ss_family, AF_INET);
+    ck_assert_uint_eq(c->http.listen_len, sizeof(struct sockaddr_in));
+    ck_assert_uint_eq(listen_port(c), 8080);
+    ck_assert_uint_eq(c->http.workers, 0);
+    ck_assert_uint_eq(c->http.max_body, 1024 * 1024);
+    ck_assert_uint_eq(c->http.timeout, 30);
+    ck_assert_uint_eq(c->http.memory_limit, 64 * 1024);
+    ck_assert_uint_eq(c->http.max_connections, 1000);
+    ck_assert_uint_eq(c->http.max_per_ip, 64);
+    ck_assert_uint_eq(c->http.shutdown_grace, 10);
+    ck_assert_str_eq(c->db.conninfo, "dbname=kpjd");
+    ck_assert(c->db.auto_migrate);
+    ck_assert_uint_eq(c->db.connect_timeout, 3);
+    ck_assert_uint_eq(c->db.statement_timeout, 15000);
+    ck_assert_uint_eq(c->db.tx_retries, 5);
+    ck_assert_str_eq(c->web.root, "web");
+    ck_assert_int_eq(c->log.level, KP_LOG_INFO);
+    ck_assert_uint_eq(c->metrics.allow.n, 2);
+    ck_assert(allowed(c, "127.0.0.1"));
+    ck_assert(allowed(c, "::1"));
+    ck_assert(!allowed(c, "127.0.0.2"));
+    ck_assert(!allowed(c, "10.0.0.1"));
+}
+
+START_TEST(defaults)
+{
+    assert_defaults(&cfg);
+}
+END_TEST
+
+/* conf/kpjd.conf says it shows every key with its default: it must set every
+ * key (each is first moved off its default) and agree with the table. */
+START_TEST(example_conf_shows_defaults)
+{
+    load_ok("[http]\nlisten = 0.0.0.0:1\nworkers = 7\nmax_body = 2M\ntimeout = 9\n"
+            "memory_limit = 32K\nmax_connections = 5\nmax_per_ip = 3\nshutdown_grace = 1\n"
+            "[db]\nconninfo = x\nauto_migrate = false\nconnect_timeout = 9\n"
+            "statement_timeout = 0\ntx_retries = 0\n"
+            "[web]\nroot = /elsewhere\n[log]\nlevel = error\n[metrics]\nallow = 10.0.0.0/8\n");
+    char src[] = __FILE__, path[4096];
+    snprintf(path, sizeof path, "%s/../../conf/kpjd.conf", dirname(src));
+    enum kp_err err = kp_config_load_file(&cfg, path, why, sizeof why);
+    ck_assert_msg(err == KP_OK, "%s", why);
+    assert_defaults(&cfg);
+}
+END_TEST
+
+START_TEST(load_happy_path)
+{
+    load_ok("# a comment\n"
+            "; another comment\n"
+            "\n"
+            "   \t\n"
+            "[http]\n"
+            "  listen = [::1]:9090  \n"
+            "workers=4\n"
+            "max_body = 10K\n"
+            "memory_limit = 1m\n"
+            "\t# indented comment\n"
+            "[db]\n"
+            "conninfo = \"host=/tmp dbname=x user=y\"\n"
+            "auto_migrate = OFF\n"
+            "[web]\n"
+            "root = \"\"\n"
+            "[log]\r\n"
+            "level = debug\r\n");
+    ck_assert_str_eq(cfg.http.listen, "[::1]:9090");
+    ck_assert_int_eq(cfg.http.listen_addr.ss_family, AF_INET6);
+    ck_assert_uint_eq(cfg.http.listen_len, sizeof(struct sockaddr_in6));
+    ck_assert_uint_eq(listen_port(&cfg), 9090);
+    ck_assert_uint_eq(cfg.http.workers, 4);
+    ck_assert_uint_eq(cfg.http.max_body, 10 * 1024);
+    ck_assert_uint_eq(cfg.http.memory_limit, 1024 * 1024);
+    ck_assert_str_eq(cfg.db.conninfo, "host=/tmp dbname=x user=y");
+    ck_assert(!cfg.db.auto_migrate);
+    ck_assert_str_eq(cfg.web.root, "");
+    ck_assert_int_eq(cfg.log.level, KP_LOG_DEBUG);
+    /* untouched keys keep their defaults */
+    ck_assert_uint_eq(cfg.http.timeout, 30);
+    ck_assert_uint_eq(cfg.db.tx_retries, 5);
+}
+END_TEST
+
+START_TEST(empty_text_is_fine)
+{
+    load_ok("");
+    assert_defaults(&cfg);
+}
+END_TEST
+
+START_TEST(size_suffixes_and_limits)
+{
+    load_ok("[http]\nmax_body = 1G\n");
+    ck_assert_uint_eq(cfg.http.max_body, 1UL << 30);
+    setup();
+    load_ok("[http]\nmax_body = 1024\n");
+    ck_assert_uint_eq(cfg.http.max_body, 1024);
+    setup();
+    expect_error("[http]\nmax_body = 2G\n",
+                 "t.conf:2: http.max_body: expected a size (bytes, or with K, M, G) from 1024 "
+                 "to 1073741824, got '2G'");
+    setup();
+    expect_error("[http]\nmax_body = 1023\n",
+                 "t.conf:2: http.max_body: expected a size (bytes, or with K, M, G) from 1024 "
+                 "to 1073741824, got '1023'");
+    setup();
+    expect_error("[http]\nmax_body = 1KB\n",
+                 "t.conf:2: http.max_body: expected a size (bytes, or with K, M, G) from 1024 "
+                 "to 1073741824, got '1KB'");
+    setup();
+    /* an integer key takes no suffix */
+    expect_error("[http]\nworkers = 1K\n",
+                 "t.conf:2: http.workers: expected an integer from 0 to 1024, got '1K'");
+}
+END_TEST
+
+START_TEST(bools)
+{
+    const char *yes[] = { "true", "TRUE", "yes", "on", "1" };
+    const char *no[] = { "false", "No", "off", "0" };
+    char text[64];
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        setup();
+        cfg.db.auto_migrate = false;
+        snprintf(text, sizeof text, "[db]\nauto_migrate = %s\n", yes[i]);
+        load_ok(text);
+        ck_assert_msg(cfg.db.auto_migrate, "%s", yes[i]);
+    }
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+        setup();
+        snprintf(text, sizeof text, "[db]\nauto_migrate = %s\n", no[i]);
+        load_ok(text);
+        ck_assert_msg(!cfg.db.auto_migrate, "%s", no[i]);
+    }
+}
+END_TEST
+
+START_TEST(error_unknown_key)
+{
+    expect_error("# c\n[http]\nlistn = 1.2.3.4:80\n", "t.conf:3: unknown key 'http.listn'");
+}
+END_TEST
+
+START_TEST(error_key_outside_section)
+{
+    expect_error("listen = 1.2.3.4:80\n", "t.conf:1: unknown key 'listen'");
+}
+END_TEST
+
+START_TEST(error_key_of_other_section)
+{
+    expect_error("[db]\nlisten = 1.2.3.4:80\n", "t.conf:2: unknown key 'db.listen'");
+}
+END_TEST
+
+START_TEST(error_unknown_section)
+{
+    expect_error("\n\n[htp]\nlisten = 1.2.3.4:80\n", "t.conf:3: unknown section 'htp'");
+}
+END_TEST
+
+START_TEST(error_bad_section_header)
+{
+    expect_error("[http\n", "t.conf:1: expected [section]");
+    setup();
+    expect_error("[http] x\n", "t.conf:1: expected [section]");
+}
+END_TEST
+
+START_TEST(error_bad_integer)
+{
+    expect_error("[http]\nworkers = abc\n",
+                 "t.conf:2: http.workers: expected an integer from 0 to 1024, got 'abc'");
+    setup();
+    expect_error("[http]\nworkers = -1\n",
+                 "t.conf:2: http.workers: expected an integer from 0 to 1024, got '-1'");
+    setup();
+    expect_error("[http]\nworkers =\n",
+                 "t.conf:2: http.workers: expected an integer from 0 to 1024, got ''");
+    setup();
+    expect_error("[http]\nworkers = 99999999999999999999999\n",
+                 "t.conf:2: http.workers: expected an integer from 0 to 1024, "
+                 "got '99999999999999999999999'");
+}
+END_TEST
+
+START_TEST(error_out_of_range)
+{
+    expect_error("[http]\nworkers = 1025\n",
+                 "t.conf:2: http.workers: expected an integer from 0 to 1024, got '1025'");
+    setup();
+    expect_error("[http]\ntimeout = 0\n",
+                 "t.conf:2: http.timeout: expected an integer from 1 to 3600, got '0'");
+    setup();
+    load_ok("[http]\nworkers = 1024\ntimeout = 1\n");
+    ck_assert_uint_eq(cfg.http.workers, 1024);
+    ck_assert_uint_eq(cfg.http.timeout, 1);
+}
+END_TEST
+
+START_TEST(error_bad_bool)
+{
+    expect_error("[db]\nauto_migrate = maybe\n",
+                 "t.conf:2: db.auto_migrate: expected true or false, got 'maybe'");
+}
+END_TEST
+
+START_TEST(error_bad_listen)
+{
+    const char *bad[] = { "localhost:8080", "127.0.0.1", "127.0.0.1:65536", "::1:8080",
+                          "[::1]8080", "1.2.3.4:-1" };
+    char text[128], message[256];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        setup();
+        snprintf(text, sizeof text, "[http]\nlisten = %s\n", bad[i]);
+        snprintf(message, sizeof message, "t.conf:2: http.listen: expected an address like "
+                 "127.0.0.1:8080 or [::1]:8080, got '%s'", bad[i]);
+        expect_error(text, message);
+        ck_assert_str_eq(cfg.http.listen, "127.0.0.1:8080");   /* unchanged */
+    }
+}
+END_TEST
+
+START_TEST(error_bad_log_level)
+{
+    expect_error("[log]\nlevel = verbose\n",
+                 "t.conf:2: log.level: expected debug, info, warn or error, got 'verbose'");
+}
+END_TEST
+
+START_TEST(error_set_twice)
+{
+    expect_error("[http]\nworkers = 1\n[db]\ntx_retries = 1\n[http]\nworkers = 2\n",
+                 "t.conf:6: http.workers is set twice");
+}
+END_TEST
+
+START_TEST(error_missing_equals)
+{
+    expect_error("[http]\n\nlisten 127.0.0.1:80\n", "t.conf:3: expected 'key = value'");
+}
+END_TEST
+
+START_TEST(error_string_too_long)
+{
+    char text[2000];
+    int n = snprintf(text, sizeof text, "[web]\nroot = ");
+    memset(text + n, 'a', 1024);
+    text[n + 1024] = '\n';
+    text[n + 1025] = '\0';
+    expect_error(text, "t.conf:2: web.root: longer than 1023 bytes");
+    setup();
+    text[n + 1023] = '\n';
+    text[n + 1024] = '\0';
+    load_ok(text);
+    ck_assert_uint_eq(strlen(cfg.web.root), 1023);
+}
+END_TEST
+
+START_TEST(error_line_too_long)
+{
+    size_t len = 3000;
+    char *text = malloc(len + 1);
+    ck_assert_ptr_nonnull(text);
+    memset(text, '#', len);
+    text[len] = '\0';
+    enum kp_err err = kp_config_load_text(&cfg, "t.conf", text, why, sizeof why);
+    free(text);
+    ck_assert_int_eq(err, KP_E_INVAL);
+    ck_assert_str_eq(why, "t.conf:1: line too long");
+}
+END_TEST
+
+START_TEST(metrics_allow)
+{
+    load_ok("[metrics]\nallow = 10.0.0.0/8, 192.168.1.7 fd00::/8\n");
+    ck_assert_uint_eq(cfg.metrics.allow.n, 3);
+    ck_assert(allowed(&cfg, "10.200.3.4"));
+    ck_assert(allowed(&cfg, "192.168.1.7"));
+    ck_assert(allowed(&cfg, "fd12::1"));
+    ck_assert(!allowed(&cfg, "127.0.0.1"));       /* the default is replaced */
+    ck_assert(!allowed(&cfg, "192.168.1.8"));
+    setup();
+    load_ok("[metrics]\nallow =\n");
+    ck_assert_uint_eq(cfg.metrics.allow.n, 0);
+    ck_assert(!allowed(&cfg, "127.0.0.1"));
+    setup();
+    expect_error("[metrics]\nallow = 127.0.0.1 localhost\n",
+                 "t.conf:2: metrics.allow: expected IP addresses or networks (10.0.0.0/8), "
+                 "got '127.0.0.1 localhost'");
+    setup();
+    expect_error("[metrics]\nallow = 10.0.0.0/33\n",
+                 "t.conf:2: metrics.allow: expected IP addresses or networks (10.0.0.0/8), "
+                 "got '10.0.0.0/33'");
+}
+END_TEST
+
+START_TEST(env_overrides)
+{
+    char *env[] = {
+        "PATH=/usr/bin",
+        "KPJD_HTTP_LISTEN=0.0.0.0:9000",
+        "KPJD_DB_CONNINFO=host=/run/pg dbname=other",
+        "KPJD_WEB_ROOT=/srv/kpjd/web",
+        "KPJD_TEST_WHATEVER=1",
+        "KPJD_TEST_PGHOST=/tmp",
+        "KPJD_BIN=/x/kpjdd",
+        "KPJDX_HTTP_LISTEN=bad",
+        NULL,
+    };
+    enum kp_err err = kp_config_apply_env(&cfg, env, why, sizeof why);
+    ck_assert_msg(err == KP_OK, "%s", why);
+    ck_assert_str_eq(cfg.http.listen, "0.0.0.0:9000");
+    ck_assert_uint_eq(listen_port(&cfg), 9000);
+    ck_assert_str_eq(cfg.db.conninfo, "host=/run/pg dbname=other");
+    ck_assert_str_eq(cfg.web.root, "/srv/kpjd/web");
+    ck_assert_uint_eq(cfg.http.workers, 0);
+}
+END_TEST
+
+START_TEST(env_overrides_file)
+{
+    load_ok("[http]\nworkers = 2\n");
+    char *env[] = { "KPJD_HTTP_WORKERS=3", "KPJD_METRICS_ALLOW=10.1.0.0/16", NULL };
+    ck_assert_int_eq(kp_config_apply_env(&cfg, env, why, sizeof why), KP_OK);
+    ck_assert_uint_eq(cfg.http.workers, 3);
+    ck_assert_uint_eq(cfg.metrics.allow.n, 1);
+    ck_assert(allowed(&cfg, "10.1.2.3"));
+}
+END_TEST
+
+START_TEST(env_unknown_key)
+{
+    char *env[] = { "KPJD_WEB_ROOT=/x", "KPJD_HTTP_NOSUCH=1", NULL };
+    ck_assert_int_eq(kp_config_apply_env(&cfg, env, why, sizeof why), KP_E_INVAL);
+    ck_assert_str_eq(why, "KPJD_HTTP_NOSUCH: unknown configuration key");
+}
+END_TEST
+
+START_TEST(env_bad_value)
+{
+    char *env[] = { "KPJD_HTTP_WORKERS=many", NULL };
+    ck_assert_int_eq(kp_config_apply_env(&cfg, env, why, sizeof why), KP_E_INVAL);
+    ck_assert_str_eq(why, "KPJD_HTTP_WORKERS: expected an integer from 0 to 1024, got 'many'");
+    setup();
+    char *env2[] = { "KPJD_HTTP_LISTEN=localhost:80", NULL };
+    ck_assert_int_eq(kp_config_apply_env(&cfg, env2, why, sizeof why), KP_E_INVAL);
+    ck_assert_str_eq(why, "KPJD_HTTP_LISTEN: expected an address like 127.0.0.1:8080 or "
+                          "[::1]:8080, got 'localhost:80'");
+    setup();
+    char *env3[] = { "KPJD_DB_AUTO_MIGRATE=perhaps", NULL };
+    ck_assert_int_eq(kp_config_apply_env(&cfg, env3, why, sizeof why), KP_E_INVAL);
+    ck_assert_str_eq(why, "KPJD_DB_AUTO_MIGRATE: expected true or false, got 'perhaps'");
+}
+END_TEST
+
+START_TEST(load_file_ok_and_errors_name_path)
+{
+    char path[] = "/tmp/kpjd-config-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    const char text[] = "[http]\nworkers = 3\n[log]\nlevel = warn\n";
+    ck_assert_int_eq(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+    close(fd);
+    enum kp_err err = kp_config_load_file(&cfg, path, why, sizeof why);
+    ck_assert_msg(err == KP_OK, "%s", why);
+    ck_assert_uint_eq(cfg.http.workers, 3);
+    ck_assert_int_eq(cfg.log.level, KP_LOG_WARN);
+
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("[http]\nworkers = 3\nbogus = 1\n", f);
+    fclose(f);
+    setup();
+    err = kp_config_load_file(&cfg, path, why, sizeof why);
+    char expected[256];
+    snprintf(expected, sizeof expected, "%s:3: unknown key 'http.bogus'", path);
+    unlink(path);
+    ck_assert_int_eq(err, KP_E_INVAL);
+    ck_assert_str_eq(why, expected);
+}
+END_TEST
+
+START_TEST(load_file_empty)
+{
+    char path[] = "/tmp/kpjd-config-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    enum kp_err err = kp_config_load_file(&cfg, path, why, sizeof why);
+    unlink(path);
+    ck_assert_msg(err == KP_OK, "%s", why);
+    assert_defaults(&cfg);
+}
+END_TEST
+
+START_TEST(load_file_missing)
+{
+    const char *path = "/nonexistent-kpjd/kpjd.conf";
+    ck_assert_int_eq(kp_config_load_file(&cfg, path, why, sizeof why), KP_E_IO);
+    ck_assert_str_eq(why, "cannot read /nonexistent-kpjd/kpjd.conf: No such file or directory");
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+    Suite *s = suite_create("config");
+    TCase *tc = tcase_create("config");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_test(tc, defaults);
+    tcase_add_test(tc, example_conf_shows_defaults);
+    tcase_add_test(tc, load_happy_path);
+    tcase_add_test(tc, empty_text_is_fine);
+    tcase_add_test(tc, size_suffixes_and_limits);
+    tcase_add_test(tc, bools);
+    tcase_add_test(tc, error_unknown_key);
+    tcase_add_test(tc, error_key_outside_section);
+    tcase_add_test(tc, error_key_of_other_section);
+    tcase_add_test(tc, error_unknown_section);
+    tcase_add_test(tc, error_bad_section_header);
+    tcase_add_test(tc, error_bad_integer);
+    tcase_add_test(tc, error_out_of_range);
+    tcase_add_test(tc, error_bad_bool);
+    tcase_add_test(tc, error_bad_listen);
+    tcase_add_test(tc, error_bad_log_level);
+    tcase_add_test(tc, error_set_twice);
+    tcase_add_test(tc, error_missing_equals);
+    tcase_add_test(tc, error_string_too_long);
+    tcase_add_test(tc, error_line_too_long);
+    tcase_add_test(tc, metrics_allow);
+    tcase_add_test(tc, env_overrides);
+    tcase_add_test(tc, env_overrides_file);
+    tcase_add_test(tc, env_unknown_key);
+    tcase_add_test(tc, env_bad_value);
+    tcase_add_test(tc, load_file_ok_and_errors_name_path);
+    tcase_add_test(tc, load_file_empty);
+    tcase_add_test(tc, load_file_missing);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(config_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

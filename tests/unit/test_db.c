@@ -1,0 +1,692 @@
+/* lib/db and lib/migrate against a real PostgreSQL: transactions commit or
+ * roll back, serialization failures are retried, a killed connection is
+ * replaced once, an unreachable server fails fast; migrations apply once,
+ * in order, and refuse a database they do not recognise.
+ *
+ * Needs KPJD_TEST_PGHOST, KPJD_TEST_PGPORT, KPJD_TEST_PGSUPER (a superuser)
+ * and KPJD_TEST_DBUSER (the role that owns the test database); `./dev test`
+ * sets them.  Each test case gets a fresh database kpjd_unit_<pid>. */
+#include <check.h>
+#include <libpq-fe.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "migrate.h"
+
+static const char *pghost, *pgport, *pgsuper, *dbuser;
+static char dbname[64];
+static char owner_conninfo[512];
+static PGconn *super;          /* superuser, database postgres */
+static PGconn *owner;          /* DBUSER, the test database: to look behind kp_db's back */
+
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;         /* "table ... does not exist, skipping" */
+}
+
+static PGconn *connect_to(const char *user, const char *db)
+{
+    const char *keys[] = { "host", "port", "user", "dbname", NULL };
+    const char *vals[] = { pghost, pgport, user, db, NULL };
+    PGconn *c = PQconnectdbParams(keys, vals, 0);
+    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "cannot connect to %s as %s: %s", db, user,
+                  PQerrorMessage(c));
+    PQsetNoticeProcessor(c, quiet, NULL);
+    return c;
+}
+
+/* Runs SQL that must succeed, with at most one parameter ($1); returns the
+ * first value of the first row, if any (caller frees). */
+static char *sql1(PGconn *c, const char *text, const char *param)
+{
+    PGresult *r = param ? PQexecParams(c, text, 1, NULL, &param, NULL, NULL, 0) : PQexec(c, text);
+    ExecStatusType st = PQresultStatus(r);
+    ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", text,
+                  PQresultErrorMessage(r));
+    char *v = st == PGRES_TUPLES_OK && PQntuples(r) > 0 ? strdup(PQgetvalue(r, 0, 0)) : NULL;
+    PQclear(r);
+    return v;
+}
+
+static char *sql(PGconn *c, const char *text)
+{
+    return sql1(c, text, NULL);
+}
+
+static long sql_long(PGconn *c, const char *text, const char *param)
+{
+    char *v = sql1(c, text, param);
+    ck_assert_ptr_nonnull(v);
+    long n = atol(v);
+    free(v);
+    return n;
+}
+
+static void drop_database(void)
+{
+    char *id = PQescapeIdentifier(super, dbname, strlen(dbname));
+    char text[256];
+    snprintf(text, sizeof text, "DROP DATABASE IF EXISTS %s WITH (FORCE)", id);
+    PQfreemem(id);
+    free(sql(super, text));
+}
+
+/* Unchecked fixture of each test case: a fresh database owned by DBUSER. */
+static void database_up(void)
+{
+    super = connect_to(pgsuper, "postgres");
+    drop_database();                                  /* a leftover of a crashed run */
+    char *db = PQescapeIdentifier(super, dbname, strlen(dbname));
+    char *role = PQescapeIdentifier(super, dbuser, strlen(dbuser));
+    char text[256];
+    snprintf(text, sizeof text, "CREATE DATABASE %s OWNER %s", db, role);
+    PQfreemem(db);
+    PQfreemem(role);
+    free(sql(super, text));
+    owner = connect_to(dbuser, dbname);
+}
+
+static void database_down(void)
+{
+    if (owner)
+        PQfinish(owner);
+    owner = NULL;
+    if (super) {
+        drop_database();
+        PQfinish(super);
+    }
+    super = NULL;
+}
+
+/* ---- kp_db ------------------------------------------------------------ */
+
+static struct kp_db_stats stats;
+static struct kp_db *db;
+
+static struct kp_db *new_db(const char *conninfo, unsigned tx_retries, unsigned statement_timeout)
+{
+    const struct kp_db_options opt = {
+        .conninfo = conninfo,
+        .connect_timeout = 2,
+        .statement_timeout = statement_timeout,
+        .tx_retries = tx_retries,
+        .stats = &stats,
+    };
+    struct kp_db *d = kp_db_new(&opt);
+    ck_assert_ptr_nonnull(d);
+    return d;
+}
+
+static void tx_setup(void)
+{
+    memset(&stats, 0, sizeof stats);
+    free(sql(owner, "DROP TABLE IF EXISTS kv"));
+    free(sql(owner, "CREATE TABLE kv (k integer PRIMARY KEY, v text)"));
+    db = new_db(owner_conninfo, 3, 0);
+}
+
+static void tx_teardown(void)
+{
+    kp_db_free(db);
+    db = NULL;
+}
+
+static const struct kp_stmt INSERT_KV = {
+    "unit_insert_kv", "INSERT INTO kv (k, v) VALUES ($1, $2)", 2 };
+static const struct kp_stmt RAISE_40001 = {
+    "unit_raise_40001", "DO $$ BEGIN RAISE EXCEPTION 'unit' USING ERRCODE = '40001'; END $$", 0 };
+static const struct kp_stmt BACKEND_PID = {
+    "unit_backend_pid", "SELECT pg_backend_pid()", 0 };
+static const struct kp_stmt SYNTAX_ERROR = {
+    "unit_syntax_error", "SELEC 1", 0 };
+static const struct kp_stmt DIVIDE_BY_ZERO = {
+    "unit_divide_by_zero", "SELECT 1 / (random() * 0)::int", 0 };
+static const struct kp_stmt SLEEP = {
+    "unit_sleep", "SELECT pg_sleep(1)", 0 };
+static const struct kp_stmt COUNT_KV = {
+    "unit_count_kv", "SELECT count(*) FROM kv", 0 };
+
+static enum kp_err run(struct kp_db *d, const struct kp_stmt *st, const char *const *params)
+{
+    PGresult *r = NULL;
+    enum kp_err err = kp_db_exec(d, st, params, &r);
+    if (err == KP_OK) {
+        ck_assert_ptr_nonnull(r);
+        PQclear(r);
+    } else {
+        ck_assert_ptr_null(r);
+    }
+    return err;
+}
+
+static long rows_with(const char *k)
+{
+    return sql_long(owner, "SELECT count(*) FROM kv WHERE k = $1", k);
+}
+
+struct insert_arg {
+    const char *k, *v;
+    enum kp_err then;          /* what the fn returns after inserting */
+    int attempts;
+    int fail_attempts;         /* attempts that raise 40001 after inserting */
+};
+
+static enum kp_err insert_fn(struct kp_db *d, void *p)
+{
+    struct insert_arg *a = p;
+    a->attempts++;
+    const char *params[] = { a->k, a->v };
+    enum kp_err err = run(d, &INSERT_KV, params);
+    if (err)
+        return err;
+    if (a->attempts <= a->fail_attempts)
+        return run(d, &RAISE_40001, NULL);
+    return a->then;
+}
+
+START_TEST(tx_commits)
+{
+    struct insert_arg a = { "1", "一", KP_OK, 0, 0 };
+    ck_assert_int_eq(kp_db_tx(db, 0, insert_fn, &a), KP_OK);
+    ck_assert_int_eq(a.attempts, 1);
+    ck_assert_int_eq(rows_with("1"), 1);
+    char *v = sql(owner, "SELECT v FROM kv WHERE k = 1");
+    ck_assert_str_eq(v, "一");
+    free(v);
+    ck_assert(kp_db_connected(db));
+    ck_assert_ptr_nonnull(kp_db_conn(db));
+    ck_assert_int_eq(PQtransactionStatus(kp_db_conn(db)), PQTRANS_IDLE);
+    ck_assert_uint_eq(stats.connects, 1);
+    ck_assert_uint_eq(stats.open, 1);
+    ck_assert_uint_eq(stats.tx_retries, 0);
+}
+END_TEST
+
+START_TEST(tx_rolls_back_on_error)
+{
+    struct insert_arg a = { "2", "二", KP_E_INVAL, 0, 0 };
+    ck_assert_int_eq(kp_db_tx(db, 0, insert_fn, &a), KP_E_INVAL);
+    ck_assert_int_eq(a.attempts, 1);                  /* only the database's errors are retried */
+    ck_assert_int_eq(rows_with("2"), 0);
+    ck_assert_int_eq(PQtransactionStatus(kp_db_conn(db)), PQTRANS_IDLE);
+    /* the connection is fine for the next one */
+    struct insert_arg b = { "2", "二", KP_OK, 0, 0 };
+    ck_assert_int_eq(kp_db_tx(db, 0, insert_fn, &b), KP_OK);
+    ck_assert_int_eq(rows_with("2"), 1);
+    ck_assert_uint_eq(stats.connects, 1);
+}
+END_TEST
+
+START_TEST(tx_retries_serialization_failure)
+{
+    struct insert_arg a = { "3", "三", KP_OK, 0, 1 };
+    ck_assert_int_eq(kp_db_tx(db, 0, insert_fn, &a), KP_OK);
+    ck_assert_int_eq(a.attempts, 2);
+    ck_assert_uint_eq(stats.tx_retries, 1);
+    ck_assert_str_eq(kp_db_last_sqlstate(db), "40001");
+    /* the first attempt's insert was rolled back, or the second would
+     * have hit the primary key */
+    ck_assert_int_eq(rows_with("3"), 1);
+    ck_assert_uint_eq(stats.connects, 1);
+}
+END_TEST
+
+START_TEST(tx_retries_give_up)
+{
+    struct insert_arg a = { "4", "四", KP_OK, 0, 1000 };
+    ck_assert_int_eq(kp_db_tx(db, 0, insert_fn, &a), KP_E_DB_RETRY);
+    ck_assert_int_eq(a.attempts, 3 + 1);              /* tx_retries + 1 */
+    ck_assert_uint_eq(stats.tx_retries, 3);
+    ck_assert_int_eq(rows_with("4"), 0);
+
+    kp_db_free(db);
+    db = new_db(owner_conninfo, 0, 0);
+    struct insert_arg b = { "4", "四", KP_OK, 0, 1000 };
+    ck_assert_int_eq(kp_db_tx(db, 0, insert_fn, &b), KP_E_DB_RETRY);
+    ck_assert_int_eq(b.attempts, 1);
+    ck_assert_uint_eq(stats.tx_retries, 3);
+}
+END_TEST
+
+START_TEST(tx_unique_violation)
+{
+    free(sql(owner, "INSERT INTO kv VALUES (5, 'there')"));
+    struct insert_arg a = { "5", "again", KP_OK, 0, 0 };
+    ck_assert_int_eq(kp_db_tx(db, 0, insert_fn, &a), KP_E_DB_UNIQUE);
+    ck_assert_int_eq(a.attempts, 1);
+    ck_assert_str_eq(kp_db_last_sqlstate(db), "23505");
+    char *v = sql(owner, "SELECT v FROM kv WHERE k = 5");
+    ck_assert_str_eq(v, "there");
+    free(v);
+    ck_assert(kp_db_connected(db));
+}
+END_TEST
+
+static enum kp_err two_inserts_fn(struct kp_db *d, void *p)
+{
+    (void)p;
+    const char *first[] = { "6", "first" }, *dup[] = { "6", "dup" };
+    enum kp_err err = run(d, &INSERT_KV, first);
+    return err ? err : run(d, &INSERT_KV, dup);
+}
+
+START_TEST(tx_error_rolls_back_earlier_statements)
+{
+    ck_assert_int_eq(kp_db_tx(db, 0, two_inserts_fn, NULL), KP_E_DB_UNIQUE);
+    ck_assert_int_eq(rows_with("6"), 0);
+}
+END_TEST
+
+static enum kp_err stmt_fn(struct kp_db *d, void *p)
+{
+    return run(d, p, NULL);
+}
+
+START_TEST(tx_syntax_error)
+{
+    ck_assert_int_eq(kp_db_tx(db, 0, stmt_fn, (void *)&SYNTAX_ERROR), KP_E_DB);
+    ck_assert_str_eq(kp_db_last_sqlstate(db), "42601");
+    ck_assert_int_eq(kp_db_tx(db, 0, stmt_fn, (void *)&DIVIDE_BY_ZERO), KP_E_DB);
+    ck_assert_str_eq(kp_db_last_sqlstate(db), "22012");
+    /* neither broke the connection, and a failed prepare is tried again */
+    ck_assert(kp_db_connected(db));
+    ck_assert_int_eq(kp_db_tx(db, 0, stmt_fn, (void *)&COUNT_KV), KP_OK);
+    ck_assert_int_eq(kp_db_tx(db, 0, stmt_fn, (void *)&SYNTAX_ERROR), KP_E_DB);
+    ck_assert_uint_eq(stats.connects, 1);
+    ck_assert_uint_eq(stats.lost, 0);
+    ck_assert_uint_eq(stats.tx_retries, 0);
+}
+END_TEST
+
+START_TEST(tx_read_only)
+{
+    struct insert_arg a = { "7", "七", KP_OK, 0, 0 };
+    ck_assert_int_eq(kp_db_tx(db, KP_TX_READ_ONLY, insert_fn, &a), KP_E_DB);
+    ck_assert_str_eq(kp_db_last_sqlstate(db), "25006");   /* read_only_sql_transaction */
+    ck_assert_int_eq(rows_with("7"), 0);
+    ck_assert_int_eq(kp_db_tx(db, KP_TX_READ_ONLY, stmt_fn, (void *)&COUNT_KV), KP_OK);
+}
+END_TEST
+
+START_TEST(tx_statement_timeout)
+{
+    kp_db_free(db);
+    db = new_db(owner_conninfo, 3, 100);
+    ck_assert_int_eq(kp_db_tx(db, 0, stmt_fn, (void *)&SLEEP), KP_E_DB);
+    ck_assert_str_eq(kp_db_last_sqlstate(db), "57014");     /* canceled: not "gone" */
+    ck_assert(kp_db_connected(db));
+    ck_assert_uint_eq(stats.lost, 0);
+    ck_assert_uint_eq(stats.tx_retries, 0);
+}
+END_TEST
+
+START_TEST(exec_null_parameter)
+{
+    struct insert_arg a = { "8", NULL, KP_OK, 0, 0 };
+    ck_assert_int_eq(kp_db_tx(db, 0, insert_fn, &a), KP_OK);
+    ck_assert_int_eq(sql_long(owner, "SELECT count(*) FROM kv WHERE k = 8 AND v IS NULL", NULL), 1);
+}
+END_TEST
+
+static enum kp_err pid_fn(struct kp_db *d, void *p)
+{
+    PGresult *r;
+    enum kp_err err = kp_db_exec(d, &BACKEND_PID, NULL, &r);
+    if (err)
+        return err;
+    *(long *)p = atol(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return KP_OK;
+}
+
+START_TEST(reconnect_after_backend_killed)
+{
+    long pid = 0, pid2 = 0;
+    ck_assert_int_eq(kp_db_tx(db, 0, pid_fn, &pid), KP_OK);
+    ck_assert_int_gt(pid, 0);
+    ck_assert_uint_eq(stats.connects, 1);
+
+    char pid_text[24];
+    snprintf(pid_text, sizeof pid_text, "%ld", pid);
+    char *killed = sql1(super, "SELECT pg_terminate_backend($1, 5000)", pid_text);   /* waits */
+    ck_assert_str_eq(killed, "t");
+    free(killed);
+
+    ck_assert_int_eq(kp_db_tx(db, 0, pid_fn, &pid2), KP_OK);   /* re-prepared, transparently */
+    ck_assert_int_gt(pid2, 0);
+    ck_assert_int_ne(pid2, pid);
+    ck_assert_uint_eq(stats.lost, 1);
+    ck_assert_uint_eq(stats.connects, 2);
+    ck_assert_uint_eq(stats.open, 1);
+    ck_assert_uint_eq(stats.connect_failures, 0);
+
+    /* and it stays usable */
+    long pid3 = 0;
+    ck_assert_int_eq(kp_db_tx(db, 0, pid_fn, &pid3), KP_OK);
+    ck_assert_int_eq(pid3, pid2);
+    ck_assert_uint_eq(stats.connects, 2);
+}
+END_TEST
+
+static enum kp_err never_called_fn(struct kp_db *d, void *p)
+{
+    (void)d;
+    (*(int *)p)++;
+    return KP_OK;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+START_TEST(unreachable_server)
+{
+    kp_db_free(db);
+    db = new_db("host=/nonexistent-kpjd-socket-dir dbname=kpjd", 3, 0);
+    int calls = 0;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_assert_int_eq(kp_db_tx(db, 0, never_called_fn, &calls), KP_E_DB_GONE);
+    ck_assert_msg(seconds_since(&t0) < 1.0, "took %.2f s", seconds_since(&t0));
+    ck_assert_int_eq(calls, 0);
+    ck_assert_uint_eq(stats.connect_failures, 1);
+    ck_assert_uint_eq(stats.connects, 0);
+    ck_assert_uint_eq(stats.open, 0);
+    ck_assert(!kp_db_connected(db));
+    ck_assert_ptr_null(kp_db_conn(db));
+
+    /* within the second: no new attempt */
+    ck_assert_int_eq(kp_db_tx(db, 0, never_called_fn, &calls), KP_E_DB_GONE);
+    ck_assert_int_eq(kp_db_ensure(db), KP_E_DB_GONE);
+    ck_assert_uint_eq(stats.connect_failures, 1);
+    ck_assert_int_eq(calls, 0);
+
+    /* after it, one more */
+    struct timespec pause = { 1, 100 * 1000 * 1000 };
+    nanosleep(&pause, NULL);
+    ck_assert_int_eq(kp_db_ensure(db), KP_E_DB_GONE);
+    ck_assert_uint_eq(stats.connect_failures, 2);
+}
+END_TEST
+
+START_TEST(ensure_and_free)
+{
+    ck_assert(!kp_db_connected(db));                  /* lazy */
+    ck_assert_ptr_null(kp_db_conn(db));
+    ck_assert_int_eq(kp_db_ensure(db), KP_OK);
+    ck_assert(kp_db_connected(db));
+    ck_assert_int_eq(kp_db_ensure(db), KP_OK);        /* no second connect */
+    ck_assert_uint_eq(stats.connects, 1);
+    ck_assert_uint_eq(stats.open, 1);
+    /* our session settings, under the operator's conninfo */
+    PGresult *r = PQexec(kp_db_conn(db), "SELECT current_setting('TimeZone'), current_user, "
+                                         "current_setting('application_name')");
+    ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+    ck_assert_str_eq(PQgetvalue(r, 0, 0), "UTC");
+    ck_assert_str_eq(PQgetvalue(r, 0, 1), dbuser);
+    ck_assert_str_eq(PQgetvalue(r, 0, 2), "kpjdd");
+    PQclear(r);
+    kp_db_free(db);
+    db = NULL;
+    ck_assert_uint_eq(stats.open, 0);
+    kp_db_free(NULL);
+}
+END_TEST
+
+/* ---- migrations ------------------------------------------------------- */
+
+#define MIG(v, name, text) { (v), (name), (text), sizeof(text) - 1 }
+
+static const char SQL_T1[] = "CREATE TABLE t1 (id integer PRIMARY KEY);\n";
+static const char SQL_T2[] = "CREATE TABLE t2 (id integer PRIMARY KEY, name text NOT NULL);\n"
+                             "INSERT INTO t2 VALUES (1, '第一');\n";
+static const char SQL_T3[] = "CREATE TABLE t3 (id integer);\n";
+
+static const struct kp_migration two[] = {
+    MIG(1, "0001_t1.sql", SQL_T1),
+    MIG(2, "0002_t2.sql", SQL_T2),
+};
+static const struct kp_migration three[] = {
+    MIG(1, "0001_t1.sql", SQL_T1),
+    MIG(2, "0002_t2.sql", SQL_T2),
+    MIG(3, "0003_t3.sql", SQL_T3),
+};
+
+static char why[1024];
+
+static void migrate_setup(void)
+{
+    free(sql(owner, "DROP TABLE IF EXISTS schema_migrations, t1, t2, t3, t4"));
+    why[0] = '\0';
+}
+
+static bool table_exists(const char *name)
+{
+    return sql_long(owner, "SELECT count(*) FROM pg_tables WHERE tablename = $1", name) == 1;
+}
+
+static enum kp_schema_state check_state(const struct kp_migration *list, size_t n)
+{
+    enum kp_schema_state state = (enum kp_schema_state)-1;
+    enum kp_err err = kp_schema_check(owner, list, n, &state, why, sizeof why);
+    ck_assert_msg(err == KP_OK, "schema check: %s: %s", kp_err_str(err), why);
+    return state;
+}
+
+static void migrate_ok(const struct kp_migration *list, size_t n, int want_applied)
+{
+    int applied = -1;
+    enum kp_err err = kp_migrate(owner, list, n, &applied, why, sizeof why);
+    ck_assert_msg(err == KP_OK, "migrate: %s: %s", kp_err_str(err), why);
+    ck_assert_int_eq(applied, want_applied);
+}
+
+START_TEST(migrate_fresh_database)
+{
+    ck_assert_int_eq(check_state(two, 2), KP_SCHEMA_BEHIND);
+    ck_assert_str_eq(why, "no migration applied yet (this build knows 2)");
+    ck_assert_int_eq(check_state(two, 0), KP_SCHEMA_CURRENT);
+
+    migrate_ok(two, 2, 2);
+    ck_assert(table_exists("t1"));
+    ck_assert(table_exists("t2"));
+    ck_assert_int_eq(sql_long(owner, "SELECT count(*) FROM t2", NULL), 1);
+    ck_assert_int_eq(sql_long(owner, "SELECT count(*) FROM schema_migrations", NULL), 2);
+    char *name = sql(owner, "SELECT name FROM schema_migrations WHERE version = 2");
+    ck_assert_str_eq(name, "0002_t2.sql");
+    free(name);
+    char hex[65], *stored = sql(owner, "SELECT sha256 FROM schema_migrations WHERE version = 1");
+    kp_migration_sha256(&two[0], hex);
+    ck_assert_str_eq(stored, hex);
+    free(stored);
+
+    ck_assert_int_eq(check_state(two, 2), KP_SCHEMA_CURRENT);
+    ck_assert_str_eq(why, "");
+}
+END_TEST
+
+START_TEST(migrate_twice_applies_nothing)
+{
+    migrate_ok(two, 2, 2);
+    migrate_ok(two, 2, 0);
+    ck_assert_int_eq(sql_long(owner, "SELECT count(*) FROM t2", NULL), 1);   /* not run again */
+    ck_assert_int_eq(check_state(two, 2), KP_SCHEMA_CURRENT);
+}
+END_TEST
+
+START_TEST(migrate_behind_then_catches_up)
+{
+    migrate_ok(two, 2, 2);
+    ck_assert_int_eq(check_state(three, 3), KP_SCHEMA_BEHIND);
+    ck_assert_str_eq(why, "2 of 3 migrations applied");
+    ck_assert(!table_exists("t3"));                   /* a check changes nothing */
+    migrate_ok(three, 3, 1);
+    ck_assert(table_exists("t3"));
+    ck_assert_int_eq(check_state(three, 3), KP_SCHEMA_CURRENT);
+}
+END_TEST
+
+START_TEST(migrate_changed)
+{
+    migrate_ok(two, 2, 2);
+    const struct kp_migration edited[] = {
+        MIG(1, "0001_t1.sql", SQL_T1),
+        MIG(2, "0002_t2.sql", "CREATE TABLE t2 (id integer PRIMARY KEY);\n"),
+        MIG(3, "0003_t3.sql", SQL_T3),
+    };
+    ck_assert_int_eq(check_state(edited, 2), KP_SCHEMA_CHANGED);
+    ck_assert_msg(strstr(why, "migration 0002_t2.sql was changed after it was applied") != NULL,
+                  "%s", why);
+    int applied = -1;
+    ck_assert_int_eq(kp_migrate(owner, edited, 3, &applied, why, sizeof why), KP_E_SCHEMA);
+    ck_assert_int_eq(applied, 0);
+    ck_assert_msg(strstr(why, "0002_t2.sql") != NULL, "%s", why);
+    ck_assert(!table_exists("t3"));                   /* nothing after it ran */
+
+    /* a change of a single byte (even a trailing newline) counts */
+    const struct kp_migration newline[] = {
+        { 1, "0001_t1.sql", SQL_T1, sizeof SQL_T1 - 2 },
+        MIG(2, "0002_t2.sql", SQL_T2),
+    };
+    ck_assert_int_eq(check_state(newline, 2), KP_SCHEMA_CHANGED);
+    ck_assert_msg(strstr(why, "0001_t1.sql") != NULL, "%s", why);
+}
+END_TEST
+
+START_TEST(migrate_newer)
+{
+    migrate_ok(two, 2, 2);
+    ck_assert_int_eq(check_state(two, 1), KP_SCHEMA_NEWER);
+    ck_assert_msg(strstr(why, "migration 2 (0002_t2.sql)") != NULL, "%s", why);
+    int applied = -1;
+    ck_assert_int_eq(kp_migrate(owner, two, 1, &applied, why, sizeof why), KP_E_SCHEMA);
+    ck_assert_int_eq(applied, 0);
+    ck_assert_msg(strstr(why, "newer") != NULL, "%s", why);
+    ck_assert_int_eq(sql_long(owner, "SELECT count(*) FROM schema_migrations", NULL), 2);
+}
+END_TEST
+
+START_TEST(migrate_failure_rolls_back)
+{
+    migrate_ok(two, 2, 2);
+    const struct kp_migration bad[] = {
+        MIG(1, "0001_t1.sql", SQL_T1),
+        MIG(2, "0002_t2.sql", SQL_T2),
+        MIG(3, "0003_t3.sql", SQL_T3),
+        MIG(4, "0004_bad.sql", "CREATE TABLE t4 (id integer);\nINSERT INTO t1 VALUES (1);\nSELEC oops;\n"),
+    };
+    int applied = -1;
+    ck_assert_int_eq(kp_migrate(owner, bad, 4, &applied, why, sizeof why), KP_E_DB);
+    ck_assert_int_eq(applied, 1);                     /* 0003 went in before 0004 failed */
+    ck_assert_msg(strstr(why, "migration 0004_bad.sql failed") != NULL, "%s", why);
+    ck_assert(table_exists("t3"));
+    ck_assert(!table_exists("t4"));                   /* the failed one left nothing */
+    ck_assert_int_eq(sql_long(owner, "SELECT count(*) FROM t1", NULL), 0);
+    ck_assert_int_eq(sql_long(owner, "SELECT max(version) FROM schema_migrations", NULL), 3);
+    ck_assert_int_eq(PQtransactionStatus(owner), PQTRANS_IDLE);
+    ck_assert_int_eq(check_state(bad, 4), KP_SCHEMA_BEHIND);
+
+    /* the advisory lock was released: another session can take it */
+    PGconn *other = connect_to(dbuser, dbname);
+    char *got = sql(other, "SELECT pg_try_advisory_lock(4242017)");
+    ck_assert_str_eq(got, "t");
+    free(got);
+    PQfinish(other);
+}
+END_TEST
+
+START_TEST(migration_sha256)
+{
+    const struct kp_migration empty = { 1, "0001_x.sql", "", 0 };
+    char hex[65];
+    kp_migration_sha256(&empty, hex);
+    ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    const struct kp_migration abc = { 1, "0001_x.sql", "abcdef", 3 };   /* len counts, not NUL */
+    kp_migration_sha256(&abc, hex);
+    ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+END_TEST
+
+static Suite *db_suite(void)
+{
+    Suite *s = suite_create("db");
+    TCase *tc = tcase_create("tx");
+    tcase_set_timeout(tc, 60);
+    tcase_add_unchecked_fixture(tc, database_up, database_down);
+    tcase_add_checked_fixture(tc, tx_setup, tx_teardown);
+    tcase_add_test(tc, tx_commits);
+    tcase_add_test(tc, tx_rolls_back_on_error);
+    tcase_add_test(tc, tx_retries_serialization_failure);
+    tcase_add_test(tc, tx_retries_give_up);
+    tcase_add_test(tc, tx_unique_violation);
+    tcase_add_test(tc, tx_error_rolls_back_earlier_statements);
+    tcase_add_test(tc, tx_syntax_error);
+    tcase_add_test(tc, tx_read_only);
+    tcase_add_test(tc, tx_statement_timeout);
+    tcase_add_test(tc, exec_null_parameter);
+    tcase_add_test(tc, reconnect_after_backend_killed);
+    tcase_add_test(tc, unreachable_server);
+    tcase_add_test(tc, ensure_and_free);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("migrate");
+    tcase_set_timeout(tc, 60);
+    tcase_add_unchecked_fixture(tc, database_up, database_down);
+    tcase_add_checked_fixture(tc, migrate_setup, NULL);
+    tcase_add_test(tc, migrate_fresh_database);
+    tcase_add_test(tc, migrate_twice_applies_nothing);
+    tcase_add_test(tc, migrate_behind_then_catches_up);
+    tcase_add_test(tc, migrate_changed);
+    tcase_add_test(tc, migrate_newer);
+    tcase_add_test(tc, migrate_failure_rolls_back);
+    tcase_add_test(tc, migration_sha256);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    pghost = getenv("KPJD_TEST_PGHOST");
+    pgport = getenv("KPJD_TEST_PGPORT");
+    pgsuper = getenv("KPJD_TEST_PGSUPER");
+    dbuser = getenv("KPJD_TEST_DBUSER");
+    if (pghost == NULL || *pghost == '\0') {
+        fprintf(stderr, "test_db: KPJD_TEST_PGHOST is not set: this test needs a real PostgreSQL "
+                        "(run it through `./dev test`, or start one with `./dev db start` and set "
+                        "KPJD_TEST_PGHOST, KPJD_TEST_PGPORT, KPJD_TEST_PGSUPER, KPJD_TEST_DBUSER)\n");
+        return EXIT_FAILURE;
+    }
+    if (pgport == NULL || *pgport == '\0')
+        pgport = "5432";
+    if (pgsuper == NULL || *pgsuper == '\0')
+        pgsuper = "postgres";
+    if (dbuser == NULL || *dbuser == '\0')
+        dbuser = "kpjd";
+    if (sodium_init() < 0)
+        return EXIT_FAILURE;
+    snprintf(dbname, sizeof dbname, "kpjd_unit_%ld", (long)getpid());
+    /* conninfo quoting: values in single quotes, \ and ' escaped */
+    char host_q[300] = "", *q = host_q;
+    for (const char *p = pghost; *p && q < host_q + sizeof host_q - 3; p++) {
+        if (*p == '\\' || *p == '\'')
+            *q++ = '\\';
+        *q++ = *p;
+    }
+    snprintf(owner_conninfo, sizeof owner_conninfo, "host='%s' port='%s' user='%s' dbname='%s'",
+             host_q, pgport, dbuser, dbname);
+
+    SRunner *sr = srunner_create(db_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
