@@ -37,6 +37,16 @@ static const struct key keys[] = {
     { "db",   "statement_timeout", K_UINT,   F(db.statement_timeout), 0, 3600000, "15000" },
     { "db",   "tx_retries",      K_UINT,     F(db.tx_retries),        0, 100, "5" },
     { "web",  "root",            K_STRING,   F(web.root),             0, 0, "web" },
+    { "auth", "session_idle",    K_UINT,     F(auth.session_idle),    1, 86400, "1800" },
+    { "auth", "session_lifetime", K_UINT,    F(auth.session_lifetime), 1, 2592000, "43200" },
+    { "auth", "cookie_secure",   K_BOOL,     F(auth.cookie_secure),   0, 0, "false" },
+    /* at least libsodium's interactive level: 2 passes, 64 MiB */
+    { "auth", "pwhash_ops",      K_UINT,     F(auth.pwhash_ops),      2, 20, "2" },
+    { "auth", "pwhash_mem",      K_SIZE,     F(auth.pwhash_mem),      64UL << 20, 1UL << 30, "64M" },
+    { "auth", "throttle_account", K_UINT,    F(auth.throttle_account), 1, 1000, "5" },
+    { "auth", "throttle_address", K_UINT,    F(auth.throttle_address), 1, 100000, "20" },
+    { "auth", "throttle_window", K_UINT,     F(auth.throttle_window), 1, 86400, "900" },
+    { "auth", "lockout_max",     K_UINT,     F(auth.lockout_max),     1, 86400, "900" },
     { "log",  "level",           K_LOGLEVEL, F(log.level),            0, 0, "info" },
     { "metrics", "allow",        K_ADDRS,    F(metrics.allow),        0, 0, "127.0.0.1 ::1" },
 };

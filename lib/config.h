@@ -37,6 +37,17 @@ struct kp_config {
         char root[1024];
     } web;
     struct {
+        unsigned session_idle;      /* seconds without a request before a session ends */
+        unsigned session_lifetime;  /* seconds a session lives at most */
+        bool     cookie_secure;     /* add Secure to the session cookie (serve behind HTTPS) */
+        unsigned pwhash_ops;        /* argon2id passes */
+        size_t   pwhash_mem;        /* argon2id memory, bytes */
+        unsigned throttle_account;  /* failed logins per account before lockouts begin */
+        unsigned throttle_address;  /* failed logins per client address before lockouts begin */
+        unsigned throttle_window;   /* seconds after which failures are forgotten */
+        unsigned lockout_max;       /* seconds: the longest lockout */
+    } auth;
+    struct {
         enum kp_log_level level;
     } log;
     struct {

@@ -66,6 +66,37 @@ enum kp_err kp_page_parse(const char *limit, const char *cursor, struct kp_page 
     return err;
 }
 
+enum kp_err kp_page_parse_id(const char *limit, const char *cursor, struct kp_page *page,
+                             json_t *errors)
+{
+    enum kp_err err = kp_page_parse(limit, cursor, page, errors);
+    if (page->after != NULL && (json_array_size(page->after) != 1 ||
+                                !json_is_integer(json_array_get(page->after, 0)))) {
+        kp_problem_field(errors, "cursor", "invalid", "无效的分页游标");
+        json_decref(page->after);
+        page->after = NULL;
+        err = KP_E_INVAL;
+    }
+    return err;
+}
+
+long long kp_page_after_id(const struct kp_page *page, long long first)
+{
+    return page->after ? (long long)json_integer_value(json_array_get(page->after, 0)) : first;
+}
+
+json_t *kp_page_next_id(bool more, long long last_id)
+{
+    if (!more)
+        return json_null();
+    json_t *key = json_pack("[I]", (json_int_t)last_id);
+    char *cursor = key ? kp_cursor_encode(key) : NULL;
+    json_decref(key);
+    json_t *next = cursor ? json_string(cursor) : NULL;
+    free(cursor);
+    return next ? next : json_null();
+}
+
 void kp_page_free(struct kp_page *page)
 {
     json_decref(page->after);

@@ -5,6 +5,7 @@
 #define KP_CURSOR_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "err.h"
 
@@ -20,6 +21,17 @@ struct kp_page {
  * "cursor") are appended to `errors`; returns KP_E_INVAL if any were. */
 enum kp_err kp_page_parse(const char *limit, const char *cursor, struct kp_page *page,
                           json_t *errors);
+
+/* The same for lists keyed by one integer id: a cursor must be [id]. */
+enum kp_err kp_page_parse_id(const char *limit, const char *cursor, struct kp_page *page,
+                             json_t *errors);
+
+/* The id after which the page starts, or `first` on the first page. */
+long long kp_page_after_id(const struct kp_page *page, long long first);
+
+/* The next_cursor of a page keyed by id: a string after `last_id` when
+ * there are more rows, else null.  New reference. */
+json_t *kp_page_next_id(bool more, long long last_id);
 
 void kp_page_free(struct kp_page *page);
 

@@ -91,3 +91,57 @@ bool kp_parse_content_length(const char *text, uint64_t *out)
     *out = v;
     return true;
 }
+
+bool kp_cookie_get(const char *header, const char *name, char *out, size_t n)
+{
+    if (header == NULL)
+        return false;
+    size_t nl = strlen(name);
+    const char *p = header;
+    while (*p) {
+        p = skip_space(p);
+        size_t pair = strcspn(p, ";");
+        if (pair > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
+            size_t vl = pair - nl - 1;
+            while (vl && (p[nl + 1 + vl - 1] == ' ' || p[nl + 1 + vl - 1] == '\t'))
+                vl--;
+            if (vl >= n)
+                return false;
+            memcpy(out, p + nl + 1, vl);
+            out[vl] = '\0';
+            return true;
+        }
+        p += pair;
+        if (*p == ';')
+            p++;
+    }
+    return false;
+}
+
+const char *kp_bearer_token(const char *header)
+{
+    if (header == NULL)
+        return NULL;
+    const char *p = skip_space(header);
+    if (strncasecmp(p, "Bearer", 6) != 0 || (p[6] != ' ' && p[6] != '\t'))
+        return NULL;
+    p = skip_space(p + 6);
+    return *p ? p : NULL;
+}
+
+bool kp_origin_matches_host(const char *origin, const char *host)
+{
+    if (origin == NULL || host == NULL)
+        return false;
+    const char *sep = strstr(origin, "://");
+    if (sep == NULL)
+        return false;
+    size_t scheme = (size_t)(sep - origin);
+    if (!((scheme == 4 && strncasecmp(origin, "http", 4) == 0) ||
+          (scheme == 5 && strncasecmp(origin, "https", 5) == 0)))
+        return false;
+    const char *authority = sep + 3;
+    if (*authority == '\0' || strchr(authority, '/') != NULL)
+        return false;
+    return strcasecmp(authority, host) == 0;
+}

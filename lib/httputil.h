@@ -3,6 +3,7 @@
 #define KP_HTTPUTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Whether a Content-Type header names one of `accepted` (space-separated
@@ -16,5 +17,17 @@ bool kp_etag_matches(const char *if_none_match, const char *etag);
 
 /* A Content-Length header's value: digits only, no overflow. */
 bool kp_parse_content_length(const char *text, uint64_t *out);
+
+/* The value of cookie `name` in a Cookie header, copied into out (n bytes).
+ * false when absent or longer than out. */
+bool kp_cookie_get(const char *header, const char *name, char *out, size_t n);
+
+/* The token of an "Authorization: Bearer <token>" header (scheme
+ * case-insensitive), or NULL.  Points into `header`. */
+const char *kp_bearer_token(const char *header);
+
+/* Whether an Origin header ("https://host:port") names the same host and
+ * port as the Host header.  "null" and malformed origins do not. */
+bool kp_origin_matches_host(const char *origin, const char *host);
 
 #endif

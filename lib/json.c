@@ -33,6 +33,16 @@ size_t kp_utf8_chars(const char *s)
     return n;
 }
 
+size_t kp_utf8_prefix(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max)
+        return n;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)   /* s[max] continues a character */
+        max--;
+    return max;
+}
+
 static void field_error(json_t *errors, const char *prefix, const char *name,
                         const char *code, const char *message)
 {

@@ -19,6 +19,10 @@ enum kp_err kp_json_parse_body(const char *buf, size_t len, json_t **out,
 /* Number of UTF-8 code points in a valid UTF-8 string. */
 size_t kp_utf8_chars(const char *s);
 
+/* The length in bytes of the longest prefix of s (valid UTF-8) that fits in
+ * max bytes without cutting a character. */
+size_t kp_utf8_prefix(const char *s, size_t max);
+
 enum kp_jtype { KP_J_STRING, KP_J_INT, KP_J_NUMBER, KP_J_BOOL, KP_J_OBJECT };
 
 /* One field of a spec.  `out` points to: const char * (STRING, borrowed from

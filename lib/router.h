@@ -14,12 +14,14 @@ struct kp_req;   /* the server's request; the router never looks inside */
 typedef enum kp_err (*kp_handler)(struct kp_req *r);
 
 /* Route flags */
-#define KP_ROUTE_JSON_BODY  0x1u   /* the body is JSON: Content-Type checked, parsed before the handler */
+#define KP_ROUTE_JSON_BODY   0x1u   /* the body is JSON: Content-Type checked, parsed before the handler */
+#define KP_ROUTE_PENDING_OK  0x2u   /* open while the account must change its password */
 
 struct kp_route {
     const char *method;
     const char *pattern;
     kp_handler  handler;
+    unsigned    roles;   /* KP_PUBLIC, KP_ADMIN | ... (role.h); 0 admits nobody */
     unsigned    flags;
     const char *media;   /* KP_ROUTE_JSON_BODY: accepted Content-Types, space-separated;
                             NULL means "application/json" */

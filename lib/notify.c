@@ -1,0 +1,28 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "notify.h"
+
+static const struct kp_stmt SQL_NOTIFY = {
+    "notify_insert",
+    "INSERT INTO notifications (user_id, kind, title, body, data) VALUES ($1, $2, $3, $4, $5::json)",
+    5,
+};
+
+enum kp_err kp_notify(struct kp_db *db, long long user_id, const char *kind, const char *title,
+                      const char *body, const json_t *data)
+{
+    char uid[24];
+    snprintf(uid, sizeof uid, "%lld", user_id);
+    char *text = data ? json_dumps(data, JSON_COMPACT) : strdup("{}");
+    if (text == NULL)
+        return KP_E_NOMEM;
+    const char *params[] = { uid, kind, title, body ? body : "", text };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_NOTIFY, params, &res);
+    if (err == KP_OK)
+        PQclear(res);
+    free(text);
+    return err;
+}

@@ -1,0 +1,16 @@
+/* In-app notifications: a message to one user, written in the caller's
+ * transaction together with the change it announces. */
+#ifndef KP_NOTIFY_H
+#define KP_NOTIFY_H
+
+#include <jansson.h>
+
+#include "db.h"
+
+/* `kind` is a stable machine name ("application.returned"); title and body
+ * are Chinese text for the user; data (borrowed, may be NULL) points at the
+ * object concerned ({"application_id": 7}). */
+enum kp_err kp_notify(struct kp_db *db, long long user_id, const char *kind, const char *title,
+                      const char *body, const json_t *data);
+
+#endif

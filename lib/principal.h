@@ -1,0 +1,40 @@
+/* Who is calling, once their session is resolved, and the row-level rule
+ * every handler applies with it: a row the caller may not see is answered
+ * 404, exactly like a row that does not exist. */
+#ifndef KP_PRINCIPAL_H
+#define KP_PRINCIPAL_H
+
+#include <stdbool.h>
+
+#include "role.h"
+#include "token.h"
+
+struct kp_principal {
+    enum kp_role role;              /* KP_ROLE_ANONYMOUS: no session */
+    long long user_id;
+    long long session_id;
+    long long org_id;               /* 0: none */
+    bool must_change_password;
+    bool via_cookie;                /* cookie sessions need the CSRF token */
+    char username[64];
+    char display_name[256];
+    char csrf_token[KP_TOKEN_TEXT];
+    char expires_at[40];            /* RFC 3339 */
+};
+
+/* The two query parameters of a row-level check, bound into a WHERE clause
+ * as "($n::boolean OR <owner column> = $m::bigint)". */
+struct kp_rowscope {
+    char all[6];      /* "true" or "false" */
+    char owner[24];   /* the owner id the rows must carry */
+};
+
+/* Rows that belong to the caller's own account (notifications, sessions):
+ * nobody sees another user's, the admin included. */
+void kp_rowscope_own_user(const struct kp_principal *p, struct kp_rowscope *s);
+
+/* Rows that belong to an organisation (a recommender's, an applicant's): the
+ * admin sees all of them, everyone else only their own organisation's. */
+void kp_rowscope_own_org(const struct kp_principal *p, struct kp_rowscope *s);
+
+#endif
