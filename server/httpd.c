@@ -10,6 +10,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "auth.h"
 #include "httpd.h"
 #include "httputil.h"
 #include "json.h"
@@ -45,6 +47,8 @@ struct kp_req {
     char *body;
     size_t body_len, body_cap;
     json_t *json;
+    struct kp_principal who;
+    char *set_cookie;
     unsigned status;
     uint64_t bytes;
 };
@@ -96,6 +100,37 @@ const char *kp_req_path(const struct kp_req *r) { return r->path; }
 json_t *kp_req_json(const struct kp_req *r) { return r->json; }
 const char *kp_req_id(const struct kp_req *r) { return r->id; }
 struct kp_server *kp_req_server(const struct kp_req *r) { return r->srv; }
+const struct kp_principal *kp_req_principal(const struct kp_req *r) { return &r->who; }
+
+bool kp_req_unsafe(const struct kp_req *r)
+{
+    return strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0 &&
+           strcmp(r->method, "OPTIONS") != 0;
+}
+
+void kp_req_client_ip(const struct kp_req *r, char *buf, size_t n)
+{
+    const struct sockaddr *sa = kp_req_client(r);
+    snprintf(buf, n, "-");
+    if (sa == NULL)
+        return;
+    if (sa->sa_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)n);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(a))
+            inet_ntop(AF_INET, a->s6_addr + 12, buf, (socklen_t)n);
+        else
+            inet_ntop(AF_INET6, a, buf, (socklen_t)n);
+    }
+}
+
+enum kp_err kp_req_set_cookie(struct kp_req *r, const char *cookie)
+{
+    free(r->set_cookie);
+    r->set_cookie = strdup(cookie);
+    return r->set_cookie ? KP_OK : KP_E_NOMEM;
+}
 
 const struct sockaddr *kp_req_client(const struct kp_req *r)
 {
@@ -138,6 +173,8 @@ enum kp_err kp_reply_response(struct kp_req *r, unsigned status, struct MHD_Resp
     MHD_add_response_header(resp, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");
     if (is_api(r))
         MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (r->set_cookie)
+        MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
     if (atomic_load(&r->srv->shutting_down))
         MHD_add_response_header(resp, "Connection", "close");
     enum MHD_Result ok = MHD_queue_response(r->conn, status, resp);
@@ -199,15 +236,29 @@ enum kp_err kp_reply_json(struct kp_req *r, unsigned status, json_t *body)
     return reply_json_typed(r, status, body, "application/json; charset=utf-8", NULL, NULL);
 }
 
+static enum kp_err problem_full(struct kp_req *r, enum kp_problem p, const char *detail,
+                                json_t *errors, const char *allow, long long retry_after)
+{
+    const struct kp_problem_info *info = kp_problem_info(p);
+    char retry[24];
+    if (retry_after <= 0 && info->status == 503)
+        retry_after = KP_RETRY_AFTER_S;
+    snprintf(retry, sizeof retry, "%lld", retry_after);
+    return reply_json_typed(r, info->status, kp_problem_json(p, detail, errors),
+                            "application/problem+json; charset=utf-8",
+                            retry_after > 0 ? retry : NULL, allow);
+}
+
 static enum kp_err problem(struct kp_req *r, enum kp_problem p, const char *detail,
                            json_t *errors, const char *allow)
 {
-    const struct kp_problem_info *info = kp_problem_info(p);
-    char retry[16];
-    snprintf(retry, sizeof retry, "%d", KP_RETRY_AFTER_S);
-    return reply_json_typed(r, info->status, kp_problem_json(p, detail, errors),
-                            "application/problem+json; charset=utf-8",
-                            info->status == 503 || info->status == 429 ? retry : NULL, allow);
+    return problem_full(r, p, detail, errors, allow, 0);
+}
+
+enum kp_err kp_reply_problem_retry(struct kp_req *r, enum kp_problem p, const char *detail,
+                                   long long seconds)
+{
+    return problem_full(r, p, detail, NULL, NULL, seconds);
 }
 
 enum kp_err kp_reply_problem(struct kp_req *r, enum kp_problem p, const char *detail)
@@ -339,10 +390,10 @@ static void dispatch(struct kp_req *r)
         return;
     }
     const struct kp_route *route = r->match.route;
-    enum kp_err err;
+    enum kp_err err = KP_OK;
     if (route == NULL) {
         err = kp_static_serve(r);
-    } else {
+    } else if (kp_auth_gate(r, route, &r->who, &err)) {   /* else refused, or err set */
         if (route->flags & KP_ROUTE_JSON_BODY) {
             char why[200];
             if (kp_json_parse_body(r->body ? r->body : "", r->body_len, &r->json,
@@ -409,6 +460,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         kp_metrics_observe(srv->metrics, r->metric, r->status, us);
     json_decref(r->json);
     free(r->body);
+    free(r->set_cookie);
+    sodium_memzero(&r->who, sizeof r->who);   /* it held the CSRF token */
     free(r);
     *req_cls = NULL;
     atomic_fetch_sub(&srv->inflight, 1);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "config.h"
 #include "httpd.h"
 #include "log.h"
@@ -28,6 +29,9 @@ static void usage(FILE *out)
         "commands:\n"
         "  serve      serve HTTP (the default)\n"
         "  migrate    apply pending database migrations and exit\n"
+        "  create-admin USERNAME\n"
+        "             create an admin account; the password (12-128 characters)\n"
+        "             is read from one line of standard input\n"
         "  routes     print the route table\n"
         "  version    print the version and schema version\n"
         "\n"
@@ -120,6 +124,13 @@ static int cmd_serve(const struct kp_config *cfg)
         return EXIT_USAGE;
     }
     srv.db_options = db_options(cfg, &srv.db_stats);
+    srv.pwcost = (struct kp_pwcost){ cfg->auth.pwhash_ops, cfg->auth.pwhash_mem };
+    char nothing[KP_TOKEN_TEXT];
+    kp_token_new(nothing);
+    if (kp_password_hash(nothing, &srv.pwcost, srv.dummy_hash) != KP_OK) {
+        fprintf(stderr, "kpjdd: auth.pwhash_mem: cannot have that much memory for a hash\n");
+        return 1;
+    }
 
     /* Metric labels: "METHOD /pattern" per route, then static, unmatched. */
     const char **labels = calloc(kp_routes_count + 2, sizeof *labels);
@@ -165,7 +176,7 @@ static int cmd_serve(const struct kp_config *cfg)
 
 int main(int argc, char **argv)
 {
-    const char *file = NULL, *command = NULL;
+    const char *file = NULL, *command = NULL, *operand = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
@@ -174,6 +185,8 @@ int main(int argc, char **argv)
             file = argv[++i];
         } else if (argv[i][0] != '-' && command == NULL) {
             command = argv[i];
+        } else if (argv[i][0] != '-' && operand == NULL && strcmp(command, "create-admin") == 0) {
+            operand = argv[i];
         } else {
             fprintf(stderr, "kpjdd: unexpected argument '%s'\n", argv[i]);
             usage(stderr);
@@ -192,7 +205,13 @@ int main(int argc, char **argv)
             printf("%s %s\n", kp_routes[i].method, kp_routes[i].pattern);
         return 0;
     }
-    if (strcmp(command, "serve") != 0 && strcmp(command, "migrate") != 0) {
+    if (strcmp(command, "create-admin") == 0 && operand == NULL) {
+        fprintf(stderr, "kpjdd: create-admin needs a USERNAME\n");
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(command, "serve") != 0 && strcmp(command, "migrate") != 0 &&
+        strcmp(command, "create-admin") != 0) {
         fprintf(stderr, "kpjdd: unknown command '%s'\n", command);
         usage(stderr);
         return EXIT_USAGE;
@@ -211,5 +230,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "kpjdd: libsodium failed to initialise\n");
         return 1;
     }
+    if (strcmp(command, "create-admin") == 0)
+        return kp_cli_create_admin(&cfg, operand);
     return strcmp(command, "migrate") == 0 ? cmd_migrate(&cfg) : cmd_serve(&cfg);
 }

@@ -15,6 +15,8 @@
 #include "config.h"
 #include "db.h"
 #include "metrics.h"
+#include "password.h"
+#include "principal.h"
 #include "problem.h"
 #include "router.h"
 
@@ -29,6 +31,10 @@ struct kp_server {
     struct kp_db_options db_options;
     _Atomic uint64_t inflight;           /* requests between URI and completion */
     atomic_bool shutting_down;
+    struct kp_pwcost pwcost;             /* from auth.pwhash_* */
+    /* A hash of no password: verified against when a login names an unknown
+     * user, so that it takes as long as a wrong password. */
+    char dummy_hash[KP_PWHASH_LEN];
 };
 
 struct kp_req;
@@ -43,6 +49,19 @@ json_t *kp_req_json(const struct kp_req *r);                           /* KP_ROU
 const struct sockaddr *kp_req_client(const struct kp_req *r);
 const char *kp_req_id(const struct kp_req *r);
 struct kp_server *kp_req_server(const struct kp_req *r);
+
+/* The caller: KP_ROLE_ANONYMOUS on public routes and before the session is
+ * resolved. */
+const struct kp_principal *kp_req_principal(const struct kp_req *r);
+
+/* The client's address without the port ("127.0.0.1", "::1"). */
+void kp_req_client_ip(const struct kp_req *r, char *buf, size_t n);
+
+/* Whether the method changes state (anything but GET, HEAD, OPTIONS). */
+bool kp_req_unsafe(const struct kp_req *r);
+
+/* A Set-Cookie value sent with the answer (copied). */
+enum kp_err kp_req_set_cookie(struct kp_req *r, const char *cookie);
 
 /* This worker thread's database handle; NULL only when out of memory. */
 struct kp_db *kp_req_db(struct kp_req *r);
@@ -67,9 +86,13 @@ struct MHD_Response;
 enum kp_err kp_reply_response(struct kp_req *r, unsigned status, struct MHD_Response *resp,
                               uint64_t bytes);
 
-/* application/problem+json; `detail` may be NULL.  503 and 429 carry
+/* application/problem+json; `detail` may be NULL.  503 carries
  * Retry-After. */
 enum kp_err kp_reply_problem(struct kp_req *r, enum kp_problem p, const char *detail);
+
+/* The same with Retry-After: seconds (429). */
+enum kp_err kp_reply_problem_retry(struct kp_req *r, enum kp_problem p, const char *detail,
+                                   long long seconds);
 
 /* The same with field errors (an array, stolen). */
 enum kp_err kp_reply_problem_errors(struct kp_req *r, enum kp_problem p, const char *detail,

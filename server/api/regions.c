@@ -1,6 +1,7 @@
 /* Province-level regions (DOMAIN.md "Regions"): the 31 provinces and
  * 新疆生产建设兵团.  Public: the registration form needs them before login. */
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -19,7 +20,7 @@ struct list {
     const char *q;
     struct kp_page page;
     json_t *items;
-    long long last_code;
+    long long last_id;
     bool more;
 };
 
@@ -27,8 +28,7 @@ static enum kp_err list_tx(struct kp_db *db, void *arg)
 {
     struct list *l = arg;
     char after[24], limit[16];
-    long long from = l->page.after ? json_integer_value(json_array_get(l->page.after, 0)) : 0;
-    snprintf(after, sizeof after, "%lld", from);
+    snprintf(after, sizeof after, "%lld", kp_page_after_id(&l->page, 0));
     snprintf(limit, sizeof limit, "%d", l->page.limit + 1);   /* one more: is there a next page? */
     const char *params[] = { after, l->q, limit };
     PGresult *res;
@@ -41,7 +41,7 @@ static enum kp_err list_tx(struct kp_db *db, void *arg)
     for (int i = 0; i < rows && i < l->page.limit; i++) {
         json_array_append_new(l->items, json_pack("{s:s, s:s}", "code", PQgetvalue(res, i, 0),
                                                   "name", PQgetvalue(res, i, 1)));
-        l->last_code = atoll(PQgetvalue(res, i, 0));
+        l->last_id = atoll(PQgetvalue(res, i, 0));
     }
     PQclear(res);
     return KP_OK;
@@ -57,10 +57,7 @@ enum kp_err kp_api_regions_list(struct kp_req *r)
         json_decref(errors);
         return KP_E_NOMEM;
     }
-    if (kp_page_parse(kp_req_query(r, "limit"), kp_req_query(r, "cursor"), &l.page, errors) ||
-        (l.page.after != NULL && !json_is_integer(json_array_get(l.page.after, 0)))) {
-        if (json_array_size(errors) == 0)
-            kp_problem_field(errors, "cursor", "invalid", "无效的分页游标");
+    if (kp_page_parse_id(kp_req_query(r, "limit"), kp_req_query(r, "cursor"), &l.page, errors)) {
         kp_page_free(&l.page);
         json_decref(l.items);
         return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
@@ -73,14 +70,6 @@ enum kp_err kp_api_regions_list(struct kp_req *r)
         json_decref(l.items);
         return err;
     }
-    json_t *next = json_null();
-    if (l.more) {
-        json_t *key = json_pack("[I]", (json_int_t)l.last_code);
-        char *cursor = kp_cursor_encode(key);
-        json_decref(key);
-        if (cursor != NULL)
-            next = json_string(cursor);
-        free(cursor);
-    }
-    return kp_reply_json(r, 200, json_pack("{s:o, s:o}", "items", l.items, "next_cursor", next));
+    return kp_reply_json(r, 200, json_pack("{s:o, s:o}", "items", l.items, "next_cursor",
+                                           kp_page_next_id(l.more, l.last_id)));
 }

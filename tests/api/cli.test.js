@@ -100,3 +100,44 @@ describe('configuration', () => {
     refused(['serve'], { KPJD_WEB_ROOT: join(dir, 'nope'), KPJD_DB_CONNINFO: 'host=/nonexistent' }, /web\.root: cannot open/);
   });
 });
+
+describe('create-admin', () => {
+  test('creates an admin from a password on standard input; refuses what it cannot take', async () => {
+    const { createDatabase } = await import('../lib/kpjdd.js');
+    const db = await createDatabase();
+    try {
+      const env = { KPJD_DB_CONNINFO: db.conninfo };
+      let r = runKpjdd(['create-admin', 'root-admin'], { env, input: 'a long enough password\n' });
+      assert.equal(r.status, 1, 'before migrate');
+      assert.match(r.stderr, /schema is not current.*run 'kpjdd migrate' first/);
+      assert.equal(runKpjdd(['migrate'], { env }).status, 0);
+
+      r = runKpjdd(['create-admin', 'root-admin'], { env, input: 'a long enough password\n' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^created admin 'root-admin' \(user id 1\)$/m);
+      assert.equal(await db.psql("SELECT role || ' ' || must_change_password FROM users"), 'admin false');
+      assert.match(await db.psql('SELECT password_hash FROM users'), /^\$argon2id\$v=19\$m=65536,t=2,p=1\$/);
+      assert.equal(await db.psql("SELECT action FROM audit_log"), 'user.created');
+
+      const refusals = [
+        [['create-admin', 'ROOT-ADMIN'], 'another long password\n', 1, /the username 'ROOT-ADMIN' is taken/],
+        [['create-admin', 'x'], 'a long enough password\n', 1, /invalid username 'x'/],
+        [['create-admin', 'bad name'], 'a long enough password\n', 1, /invalid username/],
+        [['create-admin', 'shorty'], 'too short\n', 1, /password refused: .*12 to 128 characters/],
+        [['create-admin', 'longy'], `${'x'.repeat(129)}\n`, 1, /password refused/],
+        [['create-admin', 'silent'], '', 1, /give the password/],
+        [['create-admin'], '', 2, /create-admin needs a USERNAME/],
+      ];
+      for (const [args, input, status, pattern] of refusals) {
+        const res = runKpjdd(args, { env, input });
+        assert.equal(res.status, status, `${args.join(' ')}: ${res.stderr}`);
+        assert.match(res.stderr, pattern);
+      }
+      assert.equal(await db.psql('SELECT count(*) FROM users'), '1');
+      // 128 characters of Chinese are 128, not 384
+      assert.equal(runKpjdd(['create-admin', 'zh-admin'], { env, input: `${'密'.repeat(128)}\n` }).status, 0);
+    } finally {
+      await db.drop();
+    }
+  });
+});

@@ -1,0 +1,136 @@
+/* Notifications: each user reads and marks only their own (the admin too);
+ * someone else's is 404. */
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "cursor.h"
+
+#define AT_FORMAT "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'"
+
+static const struct kp_stmt SQL_LIST = {
+    "notifications_list",
+    "SELECT id, kind, title, body, data::text,"
+    "       to_char(created_at AT TIME ZONE 'UTC', " AT_FORMAT "),"
+    "       to_char(read_at AT TIME ZONE 'UTC', " AT_FORMAT ")"
+    "  FROM notifications"
+    " WHERE ($1::boolean OR user_id = $2::bigint) AND id < $3"
+    "   AND (NOT $4::boolean OR read_at IS NULL)"
+    " ORDER BY id DESC LIMIT $5",
+    5,
+};
+
+static const struct kp_stmt SQL_READ = {
+    "notifications_read",
+    "UPDATE notifications SET read_at = coalesce(read_at, now())"
+    " WHERE id = $3 AND ($1::boolean OR user_id = $2::bigint)",
+    3,
+};
+
+struct list {
+    struct kp_rowscope scope;
+    bool unread;
+    struct kp_page page;
+    json_t *items;
+    long long last_id;
+    bool more;
+};
+
+static enum kp_err list_tx(struct kp_db *db, void *arg)
+{
+    struct list *l = arg;
+    char before[24], limit[16];
+    snprintf(before, sizeof before, "%lld", kp_page_after_id(&l->page, LLONG_MAX));
+    snprintf(limit, sizeof limit, "%d", l->page.limit + 1);
+    const char *params[] = { l->scope.all, l->scope.owner, before, l->unread ? "true" : "false", limit };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_LIST, params, &res);
+    if (err)
+        return err;
+    json_array_clear(l->items);
+    int rows = PQntuples(res);
+    l->more = rows > l->page.limit;
+    for (int i = 0; i < rows && i < l->page.limit; i++) {
+        l->last_id = atoll(PQgetvalue(res, i, 0));
+        json_t *data = json_loads(PQgetvalue(res, i, 4), 0, NULL);
+        json_array_append_new(l->items, json_pack(
+            "{s:I, s:s, s:s, s:s, s:o, s:s, s:o}",
+            "id", (json_int_t)l->last_id, "kind", PQgetvalue(res, i, 1),
+            "title", PQgetvalue(res, i, 2), "body", PQgetvalue(res, i, 3),
+            "data", data ? data : json_object(), "created_at", PQgetvalue(res, i, 5),
+            "read_at", PQgetisnull(res, i, 6) ? json_null() : json_string(PQgetvalue(res, i, 6))));
+    }
+    PQclear(res);
+    return KP_OK;
+}
+
+/* GET /api/v1/notifications?unread&limit&cursor */
+enum kp_err kp_api_notifications_list(struct kp_req *r)
+{
+    struct list l = { .items = json_array() };
+    json_t *errors = json_array();
+    if (l.items == NULL || errors == NULL) {
+        json_decref(l.items);
+        json_decref(errors);
+        return KP_E_NOMEM;
+    }
+    kp_rowscope_own_user(kp_req_principal(r), &l.scope);
+    const char *unread = kp_req_query(r, "unread");
+    if (unread != NULL && strcmp(unread, "true") != 0 && strcmp(unread, "false") != 0)
+        kp_problem_field(errors, "unread", "type", "应为 true 或 false");
+    l.unread = unread != NULL && strcmp(unread, "true") == 0;
+    kp_page_parse_id(kp_req_query(r, "limit"), kp_req_query(r, "cursor"), &l.page, errors);
+    if (json_array_size(errors) > 0) {
+        kp_page_free(&l.page);
+        json_decref(l.items);
+        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
+    }
+    json_decref(errors);
+    struct kp_db *db = kp_req_db(r);
+    enum kp_err err = db ? kp_db_tx(db, KP_TX_READ_ONLY, list_tx, &l) : KP_E_NOMEM;
+    kp_page_free(&l.page);
+    if (err) {
+        json_decref(l.items);
+        return err;
+    }
+    return kp_reply_json(r, 200, json_pack("{s:o, s:o}", "items", l.items, "next_cursor",
+                                           kp_page_next_id(l.more, l.last_id)));
+}
+
+struct mark {
+    struct kp_rowscope scope;
+    const char *id;
+    bool found;
+};
+
+static enum kp_err read_tx(struct kp_db *db, void *arg)
+{
+    struct mark *m = arg;
+    const char *params[] = { m->scope.all, m->scope.owner, m->id };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_READ, params, &res);
+    if (err)
+        return err;
+    m->found = atoi(PQcmdTuples(res)) == 1;
+    PQclear(res);
+    return KP_OK;
+}
+
+/* POST /api/v1/notifications/{id}/read */
+enum kp_err kp_api_notifications_read(struct kp_req *r)
+{
+    struct mark m = { .id = kp_req_param(r, "id") };
+    char *end;
+    long long id = strtoll(m.id, &end, 10);
+    if (*end != '\0' || id < 1)
+        return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+    kp_rowscope_own_user(kp_req_principal(r), &m.scope);
+    struct kp_db *db = kp_req_db(r);
+    enum kp_err err = db ? kp_db_tx(db, 0, read_tx, &m) : KP_E_NOMEM;
+    if (err)
+        return err;
+    return m.found ? kp_reply_empty(r, 204) : kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+}

@@ -1,0 +1,479 @@
+/* Sessions: log in, who am I, log out, change the password.
+ * A token is 32 random bytes; the database keeps only its SHA-256.  A
+ * session ends at logout, after auth.session_idle seconds without a
+ * request, after auth.session_lifetime seconds in any case, and when its
+ * user changes the password from another session. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api.h"
+#include "audit.h"
+#include "auth.h"
+#include "httputil.h"
+#include "json.h"
+#include "password.h"
+#include "throttle.h"
+#include "token.h"
+
+#define TIME_FORMAT "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'"
+
+/* ---- resolving a request's session (auth.c asks) ---- */
+
+static const struct kp_stmt SQL_RESOLVE = {
+    "session_resolve",
+    "SELECT s.id, s.csrf_token, to_char(s.expires_at AT TIME ZONE 'UTC', " TIME_FORMAT "),"
+    "       u.id, u.username, u.role, coalesce(u.org_id, 0), u.display_name,"
+    "       u.must_change_password,"
+    "       s.last_seen_at < now() - make_interval(secs => least(15, $2::int / 4.0))"
+    "  FROM sessions s JOIN users u ON u.id = s.user_id"
+    " WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.expires_at > now()"
+    "   AND s.last_seen_at > now() - make_interval(secs => $2::int)"
+    "   AND NOT u.disabled",
+    2,
+};
+
+/* The idle clock is wound at most every few seconds, not on every request. */
+static const struct kp_stmt SQL_TOUCH = {
+    "session_touch", "UPDATE sessions SET last_seen_at = now() WHERE id = $1", 1,
+};
+
+struct resolve {
+    const char *token_hash;
+    unsigned idle;
+    struct kp_principal *who;
+};
+
+static void copy(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src);
+}
+
+static enum kp_err resolve_tx(struct kp_db *db, void *arg)
+{
+    struct resolve *rs = arg;
+    struct kp_principal *who = rs->who;
+    char idle[16];
+    snprintf(idle, sizeof idle, "%u", rs->idle);
+    const char *params[] = { rs->token_hash, idle };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_RESOLVE, params, &res);
+    if (err)
+        return err;
+    who->role = KP_ROLE_ANONYMOUS;           /* this attempt may be a retry */
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return KP_OK;
+    }
+    char sid[24];
+    copy(sid, sizeof sid, PQgetvalue(res, 0, 0));
+    who->session_id = atoll(sid);
+    copy(who->csrf_token, sizeof who->csrf_token, PQgetvalue(res, 0, 1));
+    copy(who->expires_at, sizeof who->expires_at, PQgetvalue(res, 0, 2));
+    who->user_id = atoll(PQgetvalue(res, 0, 3));
+    copy(who->username, sizeof who->username, PQgetvalue(res, 0, 4));
+    enum kp_role role;
+    bool known = kp_role_parse(PQgetvalue(res, 0, 5), &role);
+    who->org_id = atoll(PQgetvalue(res, 0, 6));
+    copy(who->display_name, sizeof who->display_name, PQgetvalue(res, 0, 7));
+    who->must_change_password = PQgetvalue(res, 0, 8)[0] == 't';
+    bool stale = PQgetvalue(res, 0, 9)[0] == 't';
+    PQclear(res);
+    if (stale) {
+        const char *touch[] = { sid };
+        err = kp_db_exec(db, &SQL_TOUCH, touch, &res);
+        if (err)
+            return err;
+        PQclear(res);
+    }
+    if (known)                                /* the schema's CHECK makes it so */
+        who->role = role;
+    return KP_OK;
+}
+
+enum kp_err kp_session_resolve(struct kp_req *r, struct kp_principal *who)
+{
+    char cookie[KP_TOKEN_TEXT + 8];
+    const char *token = kp_bearer_token(kp_req_header(r, "Authorization"));
+    bool via_cookie = false;
+    if (token == NULL && kp_cookie_get(kp_req_header(r, "Cookie"), KP_SESSION_COOKIE,
+                                       cookie, sizeof cookie)) {
+        token = cookie;
+        via_cookie = true;
+    }
+    char hash[KP_TOKEN_HASH];
+    if (token == NULL || !kp_token_hash(token, hash))
+        return KP_OK;                       /* anonymous: nothing to look up */
+    struct kp_db *db = kp_req_db(r);
+    if (db == NULL)
+        return KP_E_NOMEM;
+    struct resolve rs = { hash, kp_req_server(r)->cfg->auth.session_idle, who };
+    enum kp_err err = kp_db_tx(db, 0, resolve_tx, &rs);
+    if (err) {
+        who->role = KP_ROLE_ANONYMOUS;
+        return err;
+    }
+    who->via_cookie = via_cookie;
+    return KP_OK;
+}
+
+/* ---- the user as the API shows it ---- */
+
+static json_t *user_json(const struct kp_principal *who)
+{
+    return json_pack("{s:I, s:s, s:s, s:o, s:s, s:b}",
+                     "id", (json_int_t)who->user_id, "username", who->username,
+                     "role", kp_role_name(who->role),
+                     "org_id", who->org_id ? json_integer(who->org_id) : json_null(),
+                     "display_name", who->display_name,
+                     "must_change_password", who->must_change_password);
+}
+
+static enum kp_err set_session_cookie(struct kp_req *r, const char *token, unsigned max_age)
+{
+    char cookie[160];
+    snprintf(cookie, sizeof cookie, KP_SESSION_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%u%s",
+             token, max_age, kp_req_server(r)->cfg->auth.cookie_secure ? "; Secure" : "");
+    return kp_req_set_cookie(r, cookie);
+}
+
+/* ---- POST /api/v1/session ---- */
+
+static const struct kp_stmt SQL_USER_BY_NAME = {
+    "session_user_by_name",
+    "SELECT id, password_hash, disabled FROM users WHERE lower(username) = lower($1)",
+    1,
+};
+
+/* The hash is checked again: a password changed since it was verified
+ * does not open a session. */
+static const struct kp_stmt SQL_CREATE = {
+    "session_create",
+    "WITH s AS ("
+    "  INSERT INTO sessions (user_id, token_hash, csrf_token, expires_at, ip)"
+    "  SELECT id, $2, $3, now() + make_interval(secs => $4::int), $5 FROM users"
+    "   WHERE id = $1 AND password_hash = $6 AND NOT disabled"
+    "  RETURNING id, user_id, expires_at)"
+    "SELECT s.id, to_char(s.expires_at AT TIME ZONE 'UTC', " TIME_FORMAT "),"
+    "       u.username, u.role, coalesce(u.org_id, 0), u.display_name, u.must_change_password"
+    "  FROM s JOIN users u ON u.id = s.user_id",
+    6,
+};
+
+struct login {
+    struct kp_req *r;
+    const char *username, *password;
+    char user_key[160], addr_key[80], ip[64];
+    long long wait;                 /* seconds until a locked key opens */
+    bool found, disabled;
+    long long user_id;
+    char hash[KP_PWHASH_LEN];
+    /* the new session */
+    char token[KP_TOKEN_TEXT], token_hash[KP_TOKEN_HASH], csrf[KP_TOKEN_TEXT];
+    struct kp_principal who;
+    const char *reason;             /* why a login failed, for the audit trail */
+};
+
+static enum kp_err login_lookup_tx(struct kp_db *db, void *arg)
+{
+    struct login *l = arg;
+    enum kp_err err = kp_throttle_wait(db, l->user_key, l->addr_key, &l->wait);
+    if (err || l->wait > 0)
+        return err;
+    const char *params[] = { l->username };
+    PGresult *res;
+    err = kp_db_exec(db, &SQL_USER_BY_NAME, params, &res);
+    if (err)
+        return err;
+    l->found = PQntuples(res) == 1;
+    if (l->found) {
+        l->user_id = atoll(PQgetvalue(res, 0, 0));
+        copy(l->hash, sizeof l->hash, PQgetvalue(res, 0, 1));
+        l->disabled = PQgetvalue(res, 0, 2)[0] == 't';
+    }
+    PQclear(res);
+    return KP_OK;
+}
+
+static enum kp_err login_failed_tx(struct kp_db *db, void *arg)
+{
+    struct login *l = arg;
+    const struct kp_config *cfg = kp_req_server(l->r)->cfg;
+    const struct kp_throttle_policy policy = { cfg->auth.throttle_window, cfg->auth.lockout_max };
+    enum kp_err err = kp_throttle_failure(db, l->user_key, cfg->auth.throttle_account, &policy);
+    if (err == KP_OK)
+        err = kp_throttle_failure(db, l->addr_key, cfg->auth.throttle_address, &policy);
+    if (err)
+        return err;
+    json_t *data = json_pack("{s:s%, s:s}", "username", l->username,
+                             kp_utf8_prefix(l->username, 64), "reason", l->reason);
+    err = kp_req_audit(l->r, db, "session.login_failed", "session", NULL, data);
+    json_decref(data);
+    return err;
+}
+
+static enum kp_err login_ok_tx(struct kp_db *db, void *arg)
+{
+    struct login *l = arg;
+    const struct kp_config *cfg = kp_req_server(l->r)->cfg;
+    char uid[24], lifetime[16];
+    snprintf(uid, sizeof uid, "%lld", l->user_id);
+    snprintf(lifetime, sizeof lifetime, "%u", cfg->auth.session_lifetime);
+    const char *params[] = { uid, l->token_hash, l->csrf, lifetime, l->ip, l->hash };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_CREATE, params, &res);
+    if (err)
+        return err;
+    if (PQntuples(res) != 1) {               /* changed or disabled meanwhile */
+        PQclear(res);
+        l->who.session_id = 0;
+        return KP_OK;
+    }
+    struct kp_principal *who = &l->who;
+    who->session_id = atoll(PQgetvalue(res, 0, 0));
+    copy(who->expires_at, sizeof who->expires_at, PQgetvalue(res, 0, 1));
+    copy(who->username, sizeof who->username, PQgetvalue(res, 0, 2));
+    kp_role_parse(PQgetvalue(res, 0, 3), &who->role);
+    who->org_id = atoll(PQgetvalue(res, 0, 4));
+    copy(who->display_name, sizeof who->display_name, PQgetvalue(res, 0, 5));
+    who->must_change_password = PQgetvalue(res, 0, 6)[0] == 't';
+    who->user_id = l->user_id;
+    PQclear(res);
+    err = kp_throttle_clear(db, l->user_key);
+    if (err)
+        return err;
+    struct kp_actor actor;
+    char ip[64], sid[24];
+    kp_req_actor(l->r, &actor, ip);
+    actor.user_id = who->user_id;             /* the request came in anonymous */
+    actor.role = kp_role_name(who->role);
+    snprintf(sid, sizeof sid, "%lld", who->session_id);
+    return kp_audit_append(db, &actor, "session.login", "session", sid, NULL);
+}
+
+static void throttle_keys(struct login *l)
+{
+    char lower[129];
+    size_t n = strlen(l->username);
+    if (n > sizeof lower - 1)
+        n = sizeof lower - 1;
+    for (size_t i = 0; i < n; i++)           /* ASCII case only, as lower() in SQL would */
+        lower[i] = (char)((l->username[i] >= 'A' && l->username[i] <= 'Z') ? l->username[i] + 32
+                                                                             : l->username[i]);
+    lower[n] = '\0';
+    snprintf(l->user_key, sizeof l->user_key, "user:%s", lower);
+    snprintf(l->addr_key, sizeof l->addr_key, "addr:%s", l->ip);
+}
+
+static enum kp_err too_many(struct kp_req *r, long long wait)
+{
+    char detail[96];
+    snprintf(detail, sizeof detail, "登录失败次数过多，请 %lld 秒后再试", wait);
+    return kp_reply_problem_retry(r, KP_P_TOO_MANY_ATTEMPTS, detail, wait);
+}
+
+enum kp_err kp_api_session_create(struct kp_req *r)
+{
+    struct kp_server *srv = kp_req_server(r);
+    struct login l = { .r = r };
+    const struct kp_jfield spec[] = {
+        KP_JSTRING("username", &l.username, 1, 128),
+        KP_JSTRING("password", &l.password, 1, 1024),
+        KP_JEND,
+    };
+    json_t *errors = json_array();
+    if (errors == NULL)
+        return KP_E_NOMEM;
+    if (kp_json_take(kp_req_json(r), spec, "", false, errors) != KP_OK)
+        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
+    json_decref(errors);
+
+    kp_req_client_ip(r, l.ip, sizeof l.ip);
+    throttle_keys(&l);
+    struct kp_db *db = kp_req_db(r);
+    if (db == NULL)
+        return KP_E_NOMEM;
+    enum kp_err err = kp_db_tx(db, KP_TX_READ_ONLY, login_lookup_tx, &l);
+    if (err)
+        return err;
+    if (l.wait > 0)
+        return too_many(r, l.wait);
+
+    /* The same work whether the user exists or not: no timing oracle. */
+    bool ok = kp_password_verify(l.found ? l.hash : srv->dummy_hash, l.password) &&
+              l.found && !l.disabled;
+    if (ok) {
+        kp_token_new(l.token);
+        kp_token_new(l.csrf);
+        kp_token_hash(l.token, l.token_hash);
+        err = kp_db_tx(db, 0, login_ok_tx, &l);
+        if (err)
+            return err;
+        ok = l.who.session_id != 0;
+    }
+    if (!ok) {
+        l.reason = !l.found ? "unknown_user" : l.disabled ? "disabled" : "wrong_password";
+        err = kp_db_tx(db, 0, login_failed_tx, &l);
+        if (err)
+            return err;
+        return kp_reply_problem(r, KP_P_INVALID_CREDENTIALS, NULL);
+    }
+    err = set_session_cookie(r, l.token, srv->cfg->auth.session_lifetime);
+    if (err)
+        return err;
+    json_t *body = json_pack("{s:o, s:s, s:s, s:s}", "user", user_json(&l.who), "token", l.token,
+                             "csrf_token", l.csrf, "expires_at", l.who.expires_at);
+    sodium_memzero(l.token, sizeof l.token);
+    return kp_reply_json(r, 201, body);
+}
+
+/* ---- GET /api/v1/session ---- */
+
+enum kp_err kp_api_session_get(struct kp_req *r)
+{
+    const struct kp_principal *who = kp_req_principal(r);
+    return kp_reply_json(r, 200, json_pack("{s:o, s:s, s:s}", "user", user_json(who),
+                                           "csrf_token", who->csrf_token,
+                                           "expires_at", who->expires_at));
+}
+
+/* ---- DELETE /api/v1/session ---- */
+
+static const struct kp_stmt SQL_END = {
+    "session_end", "UPDATE sessions SET ended_at = now() WHERE id = $1 AND ended_at IS NULL", 1,
+};
+
+static enum kp_err logout_tx(struct kp_db *db, void *arg)
+{
+    struct kp_req *r = arg;
+    char sid[24];
+    snprintf(sid, sizeof sid, "%lld", kp_req_principal(r)->session_id);
+    const char *params[] = { sid };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_END, params, &res);
+    if (err)
+        return err;
+    PQclear(res);
+    return kp_req_audit(r, db, "session.logout", "session", sid, NULL);
+}
+
+enum kp_err kp_api_session_delete(struct kp_req *r)
+{
+    struct kp_db *db = kp_req_db(r);
+    enum kp_err err = db ? kp_db_tx(db, 0, logout_tx, r) : KP_E_NOMEM;
+    if (err)
+        return err;
+    err = set_session_cookie(r, "", 0);
+    return err ? err : kp_reply_empty(r, 204);
+}
+
+/* ---- PUT /api/v1/session/password ---- */
+
+static const struct kp_stmt SQL_HASH_OF = {
+    "session_hash_of", "SELECT password_hash FROM users WHERE id = $1", 1,
+};
+
+/* Guarded by the old hash: two changes at once cannot both win. */
+static const struct kp_stmt SQL_SET_PASSWORD = {
+    "session_set_password",
+    "UPDATE users SET password_hash = $2, must_change_password = false, password_changed_at = now()"
+    " WHERE id = $1 AND password_hash = $3",
+    3,
+};
+
+static const struct kp_stmt SQL_END_OTHERS = {
+    "session_end_others",
+    "UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND id <> $2 AND ended_at IS NULL",
+    2,
+};
+
+struct change {
+    struct kp_req *r;
+    char uid[24], sid[24];
+    char old_hash[KP_PWHASH_LEN], new_hash[KP_PWHASH_LEN];
+    bool changed;
+};
+
+static enum kp_err hash_of_tx(struct kp_db *db, void *arg)
+{
+    struct change *c = arg;
+    const char *params[] = { c->uid };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_HASH_OF, params, &res);
+    if (err)
+        return err;
+    copy(c->old_hash, sizeof c->old_hash, PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
+    PQclear(res);
+    return KP_OK;
+}
+
+static enum kp_err change_tx(struct kp_db *db, void *arg)
+{
+    struct change *c = arg;
+    const char *params[] = { c->uid, c->new_hash, c->old_hash };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_SET_PASSWORD, params, &res);
+    if (err)
+        return err;
+    c->changed = atoi(PQcmdTuples(res)) == 1;
+    PQclear(res);
+    if (!c->changed)
+        return KP_OK;
+    const char *others[] = { c->uid, c->sid };
+    err = kp_db_exec(db, &SQL_END_OTHERS, others, &res);
+    if (err)
+        return err;
+    json_t *data = json_pack("{s:i}", "sessions_ended", atoi(PQcmdTuples(res)));
+    PQclear(res);
+    err = kp_req_audit(c->r, db, "user.password_changed", "user", c->uid, data);
+    json_decref(data);
+    return err;
+}
+
+enum kp_err kp_api_session_password(struct kp_req *r)
+{
+    const struct kp_principal *who = kp_req_principal(r);
+    const char *current, *fresh;
+    const struct kp_jfield spec[] = {
+        KP_JSTRING("current_password", &current, 1, 1024),
+        KP_JSTRING("new_password", &fresh, 0, 1024),
+        KP_JEND,
+    };
+    json_t *errors = json_array();
+    if (errors == NULL)
+        return KP_E_NOMEM;
+    if (kp_json_take(kp_req_json(r), spec, "", false, errors) == KP_OK) {
+        char why[160];
+        if (!kp_password_acceptable(fresh, why, sizeof why))
+            kp_problem_field(errors, "new_password", "invalid", why);
+        else if (strcmp(fresh, current) == 0)
+            kp_problem_field(errors, "new_password", "unchanged", "新密码不能与当前密码相同");
+    }
+    if (json_array_size(errors) > 0)
+        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
+
+    struct change c = { .r = r };
+    snprintf(c.uid, sizeof c.uid, "%lld", who->user_id);
+    snprintf(c.sid, sizeof c.sid, "%lld", who->session_id);
+    struct kp_db *db = kp_req_db(r);
+    enum kp_err err = db ? kp_db_tx(db, KP_TX_READ_ONLY, hash_of_tx, &c) : KP_E_NOMEM;
+    if (err) {
+        json_decref(errors);
+        return err;
+    }
+    if (!kp_password_verify(c.old_hash, current)) {
+        kp_problem_field(errors, "current_password", "incorrect", "当前密码不正确");
+        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
+    }
+    json_decref(errors);
+    err = kp_password_hash(fresh, &kp_req_server(r)->pwcost, c.new_hash);
+    if (err == KP_OK)
+        err = kp_db_tx(db, 0, change_tx, &c);
+    if (err)
+        return err;
+    if (!c.changed)
+        return kp_reply_problem(r, KP_P_CONFLICT, "密码刚刚已被修改，请重新登录后再试");
+    return kp_reply_empty(r, 204);
+}
