@@ -31,3 +31,20 @@ for path in /healthz /api/v1/regions /readyz /app.js; do
   echo "== GET $path  (${secs}s, $conns connections, 2 threads)"
   wrk -t2 -c"$conns" -d"${secs}s" --latency "$url$path" | grep -E 'Requests/sec|Latency|50%|99%|Non-2xx'
 done
+
+# Signed in: a login costs one argon2id verification; a request with a
+# session costs one lookup (and, every few seconds, a touch of its idle clock).
+echo 'bench password 2021' | KPJD_DB_CONNINFO="host=$PGHOST port=$PGPORT dbname=$db user=kpjd" \
+  build/kpjdd create-admin bench >/dev/null
+echo "== POST /api/v1/session  (10 logins, one after another)"
+start=$(date +%s%N)
+for _ in $(seq 10); do
+  token=$(curl -sf -X POST "$url/api/v1/session" -H 'content-type: application/json' \
+          -d '{"username":"bench","password":"bench password 2021"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
+done
+echo "    $(( ($(date +%s%N) - start) / 10000000 )) ms per login"
+for path in /api/v1/session /api/v1/notifications; do
+  echo "== GET $path with a bearer token  (${secs}s, $conns connections, 2 threads)"
+  wrk -t2 -c"$conns" -d"${secs}s" --latency -H "Authorization: Bearer $token" "$url$path" \
+    | grep -E 'Requests/sec|Latency|50%|99%|Non-2xx'
+done
