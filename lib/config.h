@@ -48,6 +48,10 @@ struct kp_config {
         unsigned lockout_max;       /* seconds: the longest lockout */
     } auth;
     struct {
+        unsigned lookup_limit;      /* invitation lookups and registrations per address and window */
+        unsigned lookup_window;     /* seconds */
+    } invitations;
+    struct {
         enum kp_log_level level;
     } log;
     struct {

@@ -19,6 +19,7 @@ struct kp_db {
     size_t nprepared, cap;
     uint64_t failed_at_us;            /* last failed connect, 0: none */
     char sqlstate[6];
+    char constraint[64];
 };
 
 static uint64_t now_us(void)
@@ -131,11 +132,18 @@ const char *kp_db_last_sqlstate(const struct kp_db *db)
     return db->sqlstate;
 }
 
+const char *kp_db_last_constraint(const struct kp_db *db)
+{
+    return db->constraint;
+}
+
 /* Classifies a failed result and clears it. */
 static enum kp_err failure(struct kp_db *db, PGresult *res, const char *what)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
+    const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+    snprintf(db->constraint, sizeof db->constraint, "%s", constraint ? constraint : "");
     enum kp_err err;
     if (PQstatus(db->conn) == CONNECTION_BAD || strncmp(db->sqlstate, "08", 2) == 0 ||
         strncmp(db->sqlstate, "57P0", 4) == 0) {          /* connection lost, server shut down */
@@ -144,6 +152,8 @@ static enum kp_err failure(struct kp_db *db, PGresult *res, const char *what)
         err = KP_E_DB_RETRY;
     } else if (strcmp(db->sqlstate, "23505") == 0) {
         err = KP_E_DB_UNIQUE;
+    } else if (strcmp(db->sqlstate, "23514") == 0) {
+        err = KP_E_DB_CHECK;
     } else {
         err = KP_E_DB;
         kp_error("database: %s failed: %s %s", what, db->sqlstate,

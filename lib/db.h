@@ -68,6 +68,10 @@ enum kp_err kp_db_exec(struct kp_db *db, const struct kp_stmt *stmt,
 /* The SQLSTATE of the last failed statement ("" if none). */
 const char *kp_db_last_sqlstate(const struct kp_db *db);
 
+/* The constraint the last failed statement violated ("" if none): tells a
+ * handler which unique value was taken. */
+const char *kp_db_last_constraint(const struct kp_db *db);
+
 typedef enum kp_err (*kp_tx_fn)(struct kp_db *db, void *arg);
 
 #define KP_TX_READ_ONLY 0x1u

@@ -12,6 +12,7 @@ const char *kp_err_str(enum kp_err err)
     case KP_E_DB_GONE:   return "database unreachable";
     case KP_E_DB_RETRY:  return "serialization failure";
     case KP_E_DB_UNIQUE: return "unique violation";
+    case KP_E_DB_CHECK:  return "check violation";
     case KP_E_SCHEMA:    return "schema mismatch";
     }
     return "unknown error";

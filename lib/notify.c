@@ -26,3 +26,25 @@ enum kp_err kp_notify(struct kp_db *db, long long user_id, const char *kind, con
     free(text);
     return err;
 }
+
+static const struct kp_stmt SQL_NOTIFY_ROLE = {
+    "notify_role",
+    "INSERT INTO notifications (user_id, kind, title, body, data)"
+    " SELECT id, $2, $3, $4, $5::json FROM users WHERE role = $1 AND NOT disabled",
+    5,
+};
+
+enum kp_err kp_notify_role(struct kp_db *db, const char *role, const char *kind,
+                           const char *title, const char *body, const json_t *data)
+{
+    char *text = data ? json_dumps(data, JSON_COMPACT) : strdup("{}");
+    if (text == NULL)
+        return KP_E_NOMEM;
+    const char *params[] = { role, kind, title, body ? body : "", text };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_NOTIFY_ROLE, params, &res);
+    if (err == KP_OK)
+        PQclear(res);
+    free(text);
+    return err;
+}

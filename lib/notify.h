@@ -13,4 +13,8 @@
 enum kp_err kp_notify(struct kp_db *db, long long user_id, const char *kind, const char *title,
                       const char *body, const json_t *data);
 
+/* The same message to every enabled user of a role ("admin"). */
+enum kp_err kp_notify_role(struct kp_db *db, const char *role, const char *kind,
+                           const char *title, const char *body, const json_t *data);
+
 #endif

@@ -16,6 +16,7 @@ typedef enum kp_err (*kp_handler)(struct kp_req *r);
 /* Route flags */
 #define KP_ROUTE_JSON_BODY   0x1u   /* the body is JSON: Content-Type checked, parsed before the handler */
 #define KP_ROUTE_PENDING_OK  0x2u   /* open while the account must change its password */
+#define KP_ROUTE_RAW_BODY    0x4u   /* the body is kept as bytes (Content-Type checked against media) */
 
 struct kp_route {
     const char *method;
@@ -23,7 +24,7 @@ struct kp_route {
     kp_handler  handler;
     unsigned    roles;   /* KP_PUBLIC, KP_ADMIN | ... (role.h); 0 admits nobody */
     unsigned    flags;
-    const char *media;   /* KP_ROUTE_JSON_BODY: accepted Content-Types, space-separated;
+    const char *media;   /* accepted Content-Types of the body, space-separated;
                             NULL means "application/json" */
 };
 

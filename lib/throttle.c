@@ -37,7 +37,8 @@ long long kp_throttle_lockout(unsigned failures, unsigned threshold, unsigned ma
     if (failures < threshold)
         return 0;
     unsigned over = failures - threshold;
-    long long secs = over >= 30 ? (long long)max : 1LL << over;
+    /* max < 2^32: from 32 doublings on, the cap is always smaller */
+    long long secs = over >= 32 ? (long long)max : 1LL << over;
     return secs < (long long)max ? secs : (long long)max;
 }
 

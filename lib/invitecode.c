@@ -1,0 +1,62 @@
+#include <sodium.h>
+#include <string.h>
+
+#include "invitecode.h"
+
+static const char alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";   /* 31: no 0 O 1 I L */
+#define N 31
+
+static int value_of(char c)
+{
+    const char *p = c ? strchr(alphabet, c) : NULL;
+    return p ? (int)(p - alphabet) : -1;
+}
+
+/* Luhn mod N: from the right, every second value doubled (digits summed in
+ * base N).  Catches every single substitution and most adjacent swaps. */
+char kp_invitecode_check_char(const char *code11)
+{
+    int sum = 0, factor = 2;
+    for (int i = KP_INVITECODE_LEN - 2; i >= 0; i--) {
+        int v = value_of(code11[i]);
+        if (v < 0)
+            return '\0';
+        int addend = factor * v;
+        sum += addend / N + addend % N;
+        factor = factor == 2 ? 1 : 2;
+    }
+    return alphabet[(N - sum % N) % N];
+}
+
+void kp_invitecode_new(char out[KP_INVITECODE_LEN + 1])
+{
+    for (int i = 0; i < KP_INVITECODE_LEN - 1; i++)
+        out[i] = alphabet[randombytes_uniform(N)];
+    out[KP_INVITECODE_LEN - 1] = kp_invitecode_check_char(out);
+    out[KP_INVITECODE_LEN] = '\0';
+}
+
+bool kp_invitecode_parse(const char *typed, char out[KP_INVITECODE_LEN + 1])
+{
+    int n = 0;
+    for (const char *p = typed; *p; p++) {
+        if (*p == '-' || *p == ' ')
+            continue;
+        char c = (*p >= 'a' && *p <= 'z') ? (char)(*p - 32) : *p;
+        if (n == KP_INVITECODE_LEN || value_of(c) < 0)
+            return false;
+        out[n++] = c;
+    }
+    out[n] = '\0';
+    return n == KP_INVITECODE_LEN && kp_invitecode_check_char(out) == out[KP_INVITECODE_LEN - 1];
+}
+
+void kp_invitecode_show(const char *code, char out[KP_INVITECODE_SHOWN + 1])
+{
+    memcpy(out, code, 4);
+    out[4] = '-';
+    memcpy(out + 5, code + 4, 4);
+    out[9] = '-';
+    memcpy(out + 10, code + 8, 4);
+    out[14] = '\0';
+}

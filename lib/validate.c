@@ -1,0 +1,80 @@
+#include <ctype.h>
+#include <string.h>
+
+#include "validate.h"
+
+bool kp_valid_mobile(const char *s)
+{
+    if (strlen(s) != 11 || s[0] != '1')
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return false;
+    return true;
+}
+
+bool kp_valid_phone(const char *s)
+{
+    size_t n = strlen(s), digits = 0;
+    if (n < 7 || n > 20)
+        return false;
+    for (const char *p = s; *p; p++) {
+        if (isdigit((unsigned char)*p))
+            digits++;
+        else if (!strchr(" +-()", *p))
+            return false;
+    }
+    return digits >= 7;
+}
+
+bool kp_valid_email(const char *s)
+{
+    size_t n = strlen(s);
+    const char *at = strchr(s, '@');
+    if (n > 254 || at == NULL || at == s || strchr(at + 1, '@') != NULL)
+        return false;
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+            return false;
+    const char *dot = strrchr(at + 1, '.');
+    return dot != NULL && dot > at + 1 && dot[1] != '\0';
+}
+
+static bool digits(const char *s, int n, int *value)
+{
+    *value = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+        *value = *value * 10 + (s[i] - '0');
+    }
+    return true;
+}
+
+bool kp_valid_rfc3339(const char *s)
+{
+    int y, mo, d, h, mi, sec;
+    if (strlen(s) < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
+        s[7] != '-' || !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
+        !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
+        !digits(s + 17, 2, &sec))
+        return false;
+    static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1900 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+        (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || sec > 59)
+        return false;
+    const char *p = s + 19;
+    if (*p == '.') {
+        const char *q = ++p;
+        while (isdigit((unsigned char)*p))
+            p++;
+        if (p == q || p - q > 6)
+            return false;
+    }
+    if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
+        return true;
+    int zh, zm;
+    return (*p == '+' || *p == '-') && digits(p + 1, 2, &zh) && p[3] == ':' &&
+           digits(p + 4, 2, &zm) && p[6] == '\0' && zh <= 23 && zm <= 59;
+}

@@ -1,0 +1,22 @@
+/* Field formats shared by several forms.  Each answers whether a value is
+ * acceptable; the handlers name the field and say why in Chinese. */
+#ifndef KP_VALIDATE_H
+#define KP_VALIDATE_H
+
+#include <stdbool.h>
+
+/* A mainland mobile number: 11 digits starting with 1. */
+bool kp_valid_mobile(const char *s);
+
+/* An office telephone: 7–20 characters of digits, spaces, + - ( ),
+ * with at least 7 digits ("010-68571234", "+86 10 6857 1234"). */
+bool kp_valid_phone(const char *s);
+
+/* An e-mail address: something@domain.tld, at most 254 bytes, no spaces. */
+bool kp_valid_email(const char *s);
+
+/* An RFC 3339 time with a zone ("2021-10-25T16:00:00Z",
+ * "2021-10-25T24:00:00+08:00" is refused: hours 00–23), real calendar dates. */
+bool kp_valid_rfc3339(const char *s);
+
+#endif
