@@ -98,6 +98,33 @@ const char *kp_req_header(const struct kp_req *r, const char *name)
 const char *kp_req_method(const struct kp_req *r) { return r->method; }
 const char *kp_req_path(const struct kp_req *r) { return r->path; }
 json_t *kp_req_json(const struct kp_req *r) { return r->json; }
+
+bool kp_req_param_id(const struct kp_req *r, const char *name, long long *id)
+{
+    const char *v = kp_match_param(&r->match, name);
+    if (v == NULL || *v < '1' || *v > '9' || strlen(v) > 18)
+        return false;
+    char *end;
+    *id = strtoll(v, &end, 10);
+    return *end == '\0';
+}
+
+bool kp_req_take(struct kp_req *r, const struct kp_jfield *spec)
+{
+    json_t *errors = json_array();
+    if (errors == NULL || kp_json_take(r->json, spec, "", false, errors) != KP_OK) {
+        kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
+        return false;
+    }
+    json_decref(errors);
+    return true;
+}
+
+const char *kp_req_body(const struct kp_req *r, size_t *len)
+{
+    *len = r->body_len;
+    return r->body ? r->body : "";
+}
 const char *kp_req_id(const struct kp_req *r) { return r->id; }
 struct kp_server *kp_req_server(const struct kp_req *r) { return r->srv; }
 const struct kp_principal *kp_req_principal(const struct kp_req *r) { return &r->who; }
@@ -345,7 +372,7 @@ static void on_headers(struct kp_req *r)
     }
 
     const struct kp_route *route = r->match.route;
-    if (route != NULL && (route->flags & KP_ROUTE_JSON_BODY)) {
+    if (route != NULL && (route->flags & (KP_ROUTE_JSON_BODY | KP_ROUTE_RAW_BODY))) {
         const char *accepted = route->media ? route->media : "application/json";
         if (!kp_media_accepts(kp_req_header(r, "Content-Type"), accepted)) {
             char detail[160];
@@ -358,7 +385,8 @@ static void on_headers(struct kp_req *r)
 static void take_body(struct kp_req *r, const char *data, size_t size)
 {
     const struct kp_route *route = r->match.route;
-    if (r->replied || r->too_large || route == NULL || !(route->flags & KP_ROUTE_JSON_BODY))
+    if (r->replied || r->too_large || route == NULL ||
+        !(route->flags & (KP_ROUTE_JSON_BODY | KP_ROUTE_RAW_BODY)))
         return;                                  /* nobody reads it: drop it */
     if (r->body_len + size > r->srv->cfg->http.max_body) {
         r->too_large = true;                     /* chunked: no Content-Length to refuse early */
@@ -408,6 +436,10 @@ static void dispatch(struct kp_req *r)
         return;
     if (err == KP_E_DB_GONE) {
         kp_reply_problem(r, KP_P_UNAVAILABLE, "数据库暂时无法连接");
+        return;
+    }
+    if (err == KP_E_DB_RETRY) {          /* still colliding after every retry */
+        kp_reply_problem(r, KP_P_UNAVAILABLE, "服务繁忙，请稍后再试");
         return;
     }
     kp_error("req=%s %s %s: handler failed without answering: %s", r->id, r->method, r->path,

@@ -9,6 +9,7 @@
 
 #define JSON    KP_ROUTE_JSON_BODY
 #define PENDING KP_ROUTE_PENDING_OK
+#define RAW     KP_ROUTE_RAW_BODY
 #define CSP_MEDIA "application/csp-report application/json application/reports+json"
 
 const struct kp_route kp_routes[] = {
@@ -30,6 +31,30 @@ const struct kp_route kp_routes[] = {
     { "POST",   "/api/v1/notifications/{id}/read",   kp_api_notifications_read, KP_SIGNED_IN, 0,    NULL },
     { "GET",    "/api/v1/audit",                     kp_api_audit_list,         KP_ADMIN,     0,    NULL },
     { "GET",    "/api/v1/audit/verify",              kp_api_audit_verify,       KP_ADMIN,     0,    NULL },
+    /* batches */
+    { "POST",   "/api/v1/batches",                   kp_api_batches_create,     KP_ADMIN,     JSON, NULL },
+    { "GET",    "/api/v1/batches",                   kp_api_batches_list,       KP_SIGNED_IN, 0,    NULL },
+    { "GET",    "/api/v1/batches/{id}",              kp_api_batches_get,        KP_SIGNED_IN, 0,    NULL },
+    { "PATCH",  "/api/v1/batches/{id}",              kp_api_batches_update,     KP_ADMIN,     JSON, NULL },
+    /* recommenders, quotas, contacts */
+    { "POST",   "/api/v1/recommenders",              kp_api_recommenders_create, KP_ADMIN,    JSON, NULL },
+    { "GET",    "/api/v1/recommenders",              kp_api_recommenders_list,  KP_ADMIN | KP_RECOMMENDER, 0, NULL },
+    { "GET",    "/api/v1/recommenders/{id}",         kp_api_recommenders_get,   KP_ADMIN | KP_RECOMMENDER, 0, NULL },
+    { "POST",   "/api/v1/recommenders/{id}/password-reset", kp_api_recommenders_reset, KP_ADMIN, 0, NULL },
+    { "POST",   "/api/v1/recommenders/{id}/disable", kp_api_recommenders_disable, KP_ADMIN,   0,    NULL },
+    { "POST",   "/api/v1/recommenders/{id}/enable",  kp_api_recommenders_enable, KP_ADMIN,    0,    NULL },
+    { "GET",    "/api/v1/batches/{id}/quotas",       kp_api_quotas_get,         KP_ADMIN | KP_RECOMMENDER, 0, NULL },
+    { "PUT",    "/api/v1/batches/{id}/quotas",       kp_api_quotas_put,         KP_ADMIN,     JSON, NULL },
+    { "POST",   "/api/v1/batches/{id}/quotas/import", kp_api_quotas_import,     KP_ADMIN,     RAW,  "text/csv" },
+    { "PUT",    "/api/v1/batches/{id}/contact",      kp_api_contact_put,        KP_RECOMMENDER, JSON, NULL },
+    { "GET",    "/api/v1/batches/{id}/contact",      kp_api_contact_get,        KP_RECOMMENDER, 0,  NULL },
+    { "GET",    "/api/v1/batches/{id}/contacts",     kp_api_contacts_list,      KP_ADMIN,     0,    NULL },
+    /* invitation codes and registration */
+    { "POST",   "/api/v1/batches/{id}/invitations",  kp_api_invitations_create, KP_RECOMMENDER, JSON, NULL },
+    { "GET",    "/api/v1/batches/{id}/invitations",  kp_api_invitations_list,   KP_RECOMMENDER, 0,  NULL },
+    { "DELETE", "/api/v1/invitations/{code}",        kp_api_invitations_revoke, KP_RECOMMENDER, 0,  NULL },
+    { "GET",    "/api/v1/invitations/{code}",        kp_api_invitations_lookup, KP_PUBLIC,    0,    NULL },
+    { "POST",   "/api/v1/applicants",                kp_api_applicants_create,  KP_PUBLIC,    JSON, NULL },
 };
 
 const size_t kp_routes_count = sizeof kp_routes / sizeof kp_routes[0];

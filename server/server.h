@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "json.h"
 #include "metrics.h"
 #include "password.h"
 #include "principal.h"
@@ -46,6 +47,7 @@ const char *kp_req_header(const struct kp_req *r, const char *name);
 const char *kp_req_method(const struct kp_req *r);
 const char *kp_req_path(const struct kp_req *r);
 json_t *kp_req_json(const struct kp_req *r);                           /* KP_ROUTE_JSON_BODY routes */
+const char *kp_req_body(const struct kp_req *r, size_t *len);          /* KP_ROUTE_RAW_BODY routes */
 const struct sockaddr *kp_req_client(const struct kp_req *r);
 const char *kp_req_id(const struct kp_req *r);
 struct kp_server *kp_req_server(const struct kp_req *r);
@@ -62,6 +64,14 @@ bool kp_req_unsafe(const struct kp_req *r);
 
 /* A Set-Cookie value sent with the answer (copied). */
 enum kp_err kp_req_set_cookie(struct kp_req *r, const char *cookie);
+
+/* Route parameter `name` as a positive integer id; false when it is not one
+ * (the handler answers 404: no such thing). */
+bool kp_req_param_id(const struct kp_req *r, const char *name, long long *id);
+
+/* Takes the fields of `spec` from the JSON body (unknown fields refused).
+ * On field errors queues 422 and returns false. */
+bool kp_req_take(struct kp_req *r, const struct kp_jfield *spec);
 
 /* This worker thread's database handle; NULL only when out of memory. */
 struct kp_db *kp_req_db(struct kp_req *r);

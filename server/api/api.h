@@ -27,4 +27,35 @@ enum kp_err kp_api_audit_verify(struct kp_req *r);
 enum kp_err kp_api_notifications_list(struct kp_req *r);
 enum kp_err kp_api_notifications_read(struct kp_req *r);
 
+/* batches.c */
+enum kp_err kp_api_batches_create(struct kp_req *r);
+enum kp_err kp_api_batches_list(struct kp_req *r);
+enum kp_err kp_api_batches_get(struct kp_req *r);
+enum kp_err kp_api_batches_update(struct kp_req *r);
+/* recommenders.c */
+enum kp_err kp_api_recommenders_create(struct kp_req *r);
+enum kp_err kp_api_recommenders_list(struct kp_req *r);
+enum kp_err kp_api_recommenders_get(struct kp_req *r);
+enum kp_err kp_api_recommenders_reset(struct kp_req *r);
+enum kp_err kp_api_recommenders_disable(struct kp_req *r);
+enum kp_err kp_api_recommenders_enable(struct kp_req *r);
+/* quotas.c */
+enum kp_err kp_api_quotas_get(struct kp_req *r);
+enum kp_err kp_api_quotas_put(struct kp_req *r);
+enum kp_err kp_api_quotas_import(struct kp_req *r);
+/* contacts.c */
+enum kp_err kp_api_contact_put(struct kp_req *r);
+enum kp_err kp_api_contact_get(struct kp_req *r);
+enum kp_err kp_api_contacts_list(struct kp_req *r);
+/* invitations.c */
+enum kp_err kp_api_invitations_create(struct kp_req *r);
+enum kp_err kp_api_invitations_list(struct kp_req *r);
+enum kp_err kp_api_invitations_revoke(struct kp_req *r);
+enum kp_err kp_api_invitations_lookup(struct kp_req *r);
+/* Counts a public request naming an invitation code against the caller's
+ * address; over the limit, queues 429 and sets *allowed false. */
+enum kp_err kp_invitations_rate_check(struct kp_req *r, bool *allowed);
+/* applicants.c */
+enum kp_err kp_api_applicants_create(struct kp_req *r);
+
 #endif

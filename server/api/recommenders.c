@@ -1,0 +1,361 @@
+/* Recommenders (推荐单位) of three kinds, each with one login account whose
+ * initial password is random, shown once in the answer that made it, and
+ * must be changed at first login.  The admin manages them; a recommender
+ * reads only itself. */
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "api.h"
+#include "auth.h"
+#include "cursor.h"
+#include "password.h"
+#include "views.h"
+
+#define FROM_RECOMMENDERS \
+    " FROM recommenders r JOIN users u ON u.id = r.user_id" \
+    " LEFT JOIN regions g ON g.code = r.region_code"
+
+static const struct kp_stmt SQL_REGION = {
+    "recommenders_region", "SELECT code FROM regions WHERE name = $1", 1,
+};
+
+static const struct kp_stmt SQL_INSERT_USER = {
+    "recommenders_insert_user",
+    "INSERT INTO users (username, role, display_name, password_hash, must_change_password)"
+    " VALUES ($1, 'recommender', $2, $3, true) RETURNING id",
+    3,
+};
+
+static const struct kp_stmt SQL_INSERT = {
+    "recommenders_insert",
+    "WITH r AS (INSERT INTO recommenders (name, kind, region_code, user_id)"
+    "           VALUES ($1, $2, $3::int, $4) RETURNING id, user_id)"
+    "UPDATE users SET org_id = r.id FROM r WHERE users.id = r.user_id RETURNING r.id",
+    4,
+};
+
+static const struct kp_stmt SQL_GET = {
+    "recommenders_get",
+    "SELECT " KP_RECOMMENDER_COLUMNS ", u.id" FROM_RECOMMENDERS
+    " WHERE r.id = $3 AND ($1::boolean OR r.id = $2::bigint)",
+    3,
+};
+
+static const struct kp_stmt SQL_LIST = {
+    "recommenders_list",
+    "SELECT " KP_RECOMMENDER_COLUMNS FROM_RECOMMENDERS
+    " WHERE ($1::boolean OR r.id = $2::bigint) AND r.id > $3"
+    "   AND ($4::text IS NULL OR r.kind = $4) AND ($5::text IS NULL OR g.name = $5)"
+    "   AND ($6::text IS NULL OR strpos(r.name, $6) > 0)"
+    " ORDER BY r.id LIMIT $7",
+    7,
+};
+
+static const struct kp_stmt SQL_SET_PASSWORD = {
+    "recommenders_set_password",
+    "UPDATE users SET password_hash = $2, must_change_password = true, password_changed_at = now()"
+    " WHERE id = $1",
+    2,
+};
+
+static const struct kp_stmt SQL_SET_DISABLED = {
+    "recommenders_set_disabled", "UPDATE users SET disabled = $2 WHERE id = $1", 2,
+};
+
+static const struct kp_stmt SQL_END_SESSIONS = {
+    "recommenders_end_sessions",
+    "UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL",
+    1,
+};
+
+static bool valid_kind(const char *kind)
+{
+    return strcmp(kind, "outline_office") == 0 || strcmp(kind, "national_society") == 0 ||
+           strcmp(kind, "provincial_cast") == 0;
+}
+
+#define KIND_MESSAGE "应为 outline_office、national_society 或 provincial_cast"
+
+struct one {
+    struct kp_req *r;
+    long long id;
+    const char *name, *kind, *region, *username;
+    bool has_region;
+    char hash[KP_PWHASH_LEN];
+    json_t *recommender;
+    bool found, unknown_region;
+    char user_id[24];
+    const char *action;      /* for password reset, disable, enable */
+};
+
+static enum kp_err fetch(struct one *o, struct kp_db *db, const struct kp_rowscope *scope)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%lld", o->id);
+    const char *params[] = { scope->all, scope->owner, id };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_GET, params, &res);
+    if (err)
+        return err;
+    o->found = PQntuples(res) == 1;
+    json_decref(o->recommender);
+    o->recommender = o->found ? kp_recommender_json(res, 0) : NULL;
+    if (o->found)
+        snprintf(o->user_id, sizeof o->user_id, "%s", PQgetvalue(res, 0, 7));
+    PQclear(res);
+    return KP_OK;
+}
+
+static enum kp_err create_tx(struct kp_db *db, void *arg)
+{
+    struct one *o = arg;
+    PGresult *res;
+    enum kp_err err;
+    char region_code[16] = "";
+    o->unknown_region = false;
+    if (o->region != NULL) {
+        const char *p[] = { o->region };
+        if ((err = kp_db_exec(db, &SQL_REGION, p, &res)))
+            return err;
+        o->unknown_region = PQntuples(res) == 0;
+        if (!o->unknown_region)
+            snprintf(region_code, sizeof region_code, "%s", PQgetvalue(res, 0, 0));
+        PQclear(res);
+        if (o->unknown_region)
+            return KP_OK;
+    }
+    const char *user[] = { o->username, o->name, o->hash };
+    if ((err = kp_db_exec(db, &SQL_INSERT_USER, user, &res)))
+        return err;
+    char uid[24];
+    snprintf(uid, sizeof uid, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    const char *rec[] = { o->name, o->kind, o->region ? region_code : NULL, uid };
+    if ((err = kp_db_exec(db, &SQL_INSERT, rec, &res)))
+        return err;
+    o->id = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    const struct kp_rowscope all = { "true", "0" };
+    if ((err = fetch(o, db, &all)))
+        return err;
+    char id[24];
+    return kp_req_audit(o->r, db, "recommender.created", "recommender", kp_json_id(o->recommender, id),
+                        o->recommender);
+}
+
+/* POST /api/v1/recommenders */
+enum kp_err kp_api_recommenders_create(struct kp_req *r)
+{
+    struct one o = { .r = r };
+    const struct kp_jfield spec[] = {
+        KP_JSTRING("name", &o.name, 1, 100),
+        KP_JSTRING("kind", &o.kind, 1, 32),
+        KP_JOPTIONAL("region", KP_J_STRING, &o.region, 1, 32, &o.has_region),
+        KP_JSTRING("username", &o.username, 1, 64),
+        KP_JEND,
+    };
+    json_t *errors = json_array();
+    if (errors == NULL)
+        return KP_E_NOMEM;
+    if (kp_json_take(kp_req_json(r), spec, "", false, errors) == KP_OK) {
+        char why[160];
+        if (!valid_kind(o.kind))
+            kp_problem_field(errors, "kind", "enum", KIND_MESSAGE);
+        else if (strcmp(o.kind, "provincial_cast") == 0 && !o.has_region)
+            kp_problem_field(errors, "region", "required", "省级科协必须填写所在地区");
+        else if (strcmp(o.kind, "provincial_cast") != 0 && o.has_region)
+            kp_problem_field(errors, "region", "unexpected", "只有省级科协有所在地区");
+        if (!kp_username_valid(o.username, why, sizeof why))
+            kp_problem_field(errors, "username", "invalid", why);
+    }
+    if (json_array_size(errors) > 0)
+        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
+
+    char password[17];
+    kp_password_random(password);
+    enum kp_err err = kp_password_hash(password, &kp_req_server(r)->pwcost, o.hash);
+    struct kp_db *db = kp_req_db(r);
+    if (err == KP_OK)
+        err = db ? kp_db_tx(db, 0, create_tx, &o) : KP_E_NOMEM;
+    if (err == KP_E_DB_UNIQUE) {
+        bool name = strcmp(kp_db_last_constraint(db), "recommenders_name_key") == 0;
+        kp_problem_field(errors, name ? "name" : "username", "taken", name ? "推荐单位名称已存在" : "用户名已被使用");
+        return kp_reply_problem_errors(r, KP_P_CONFLICT, name ? "推荐单位名称已存在" : "用户名已被使用", errors);
+    }
+    if (err) {
+        json_decref(errors);
+        return err;
+    }
+    if (o.unknown_region) {
+        kp_problem_field(errors, "region", "enum", "应为 32 个省级行政区之一的全称，如 北京市");
+        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
+    }
+    json_decref(errors);
+    json_t *body = json_pack("{s:o, s:s}", "recommender", o.recommender, "initial_password", password);
+    sodium_memzero(password, sizeof password);
+    return kp_reply_json(r, 201, body);
+}
+
+static enum kp_err get_tx(struct kp_db *db, void *arg)
+{
+    struct one *o = arg;
+    struct kp_rowscope scope;
+    kp_rowscope_own_org(kp_req_principal(o->r), &scope);
+    return fetch(o, db, &scope);
+}
+
+/* GET /api/v1/recommenders/{id} */
+enum kp_err kp_api_recommenders_get(struct kp_req *r)
+{
+    struct one o = { .r = r };
+    if (!kp_req_param_id(r, "id", &o.id))
+        return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+    struct kp_db *db = kp_req_db(r);
+    enum kp_err err = db ? kp_db_tx(db, KP_TX_READ_ONLY, get_tx, &o) : KP_E_NOMEM;
+    if (err)
+        return err;
+    return o.found ? kp_reply_json(r, 200, o.recommender) : kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+}
+
+struct list {
+    struct kp_rowscope scope;
+    const char *kind, *region, *q;
+    struct kp_page page;
+    json_t *items;
+    long long last_id;
+    bool more;
+};
+
+static enum kp_err list_tx(struct kp_db *db, void *arg)
+{
+    struct list *l = arg;
+    char after[24], limit[16];
+    snprintf(after, sizeof after, "%lld", kp_page_after_id(&l->page, 0));
+    snprintf(limit, sizeof limit, "%d", l->page.limit + 1);
+    const char *params[] = { l->scope.all, l->scope.owner, after, l->kind, l->region, l->q, limit };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_LIST, params, &res);
+    if (err)
+        return err;
+    json_array_clear(l->items);
+    int rows = PQntuples(res);
+    l->more = rows > l->page.limit;
+    for (int i = 0; i < rows && i < l->page.limit; i++) {
+        l->last_id = atoll(PQgetvalue(res, i, 0));
+        json_array_append_new(l->items, kp_recommender_json(res, i));
+    }
+    PQclear(res);
+    return KP_OK;
+}
+
+/* GET /api/v1/recommenders?kind&region&q&limit&cursor */
+enum kp_err kp_api_recommenders_list(struct kp_req *r)
+{
+    struct list l = { .kind = kp_req_query(r, "kind"), .region = kp_req_query(r, "region"),
+                      .q = kp_req_query(r, "q"), .items = json_array() };
+    json_t *errors = json_array();
+    if (l.items == NULL || errors == NULL) {
+        json_decref(l.items);
+        json_decref(errors);
+        return KP_E_NOMEM;
+    }
+    kp_rowscope_own_org(kp_req_principal(r), &l.scope);
+    if (l.kind != NULL && !valid_kind(l.kind))
+        kp_problem_field(errors, "kind", "enum", KIND_MESSAGE);
+    kp_page_parse_id(kp_req_query(r, "limit"), kp_req_query(r, "cursor"), &l.page, errors);
+    if (json_array_size(errors) > 0) {
+        kp_page_free(&l.page);
+        json_decref(l.items);
+        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
+    }
+    json_decref(errors);
+    struct kp_db *db = kp_req_db(r);
+    enum kp_err err = db ? kp_db_tx(db, KP_TX_READ_ONLY, list_tx, &l) : KP_E_NOMEM;
+    kp_page_free(&l.page);
+    if (err) {
+        json_decref(l.items);
+        return err;
+    }
+    return kp_reply_json(r, 200, json_pack("{s:o, s:o}", "items", l.items, "next_cursor",
+                                           kp_page_next_id(l.more, l.last_id)));
+}
+
+/* ---- the admin's actions on a recommender's account ---- */
+
+static enum kp_err account_tx(struct kp_db *db, void *arg)
+{
+    struct one *o = arg;
+    const struct kp_rowscope all = { "true", "0" };
+    enum kp_err err = fetch(o, db, &all);
+    if (err || !o->found)
+        return err;
+    PGresult *res;
+    if (strcmp(o->action, "recommender.password_reset") == 0) {
+        const char *p[] = { o->user_id, o->hash };
+        err = kp_db_exec(db, &SQL_SET_PASSWORD, p, &res);
+    } else {
+        const char *p[] = { o->user_id, strcmp(o->action, "recommender.disabled") == 0 ? "true" : "false" };
+        err = kp_db_exec(db, &SQL_SET_DISABLED, p, &res);
+    }
+    if (err)
+        return err;
+    PQclear(res);
+    if (strcmp(o->action, "recommender.enabled") != 0) {   /* a reset or a disable logs it out */
+        const char *p[] = { o->user_id };
+        if ((err = kp_db_exec(db, &SQL_END_SESSIONS, p, &res)))
+            return err;
+        PQclear(res);
+    }
+    if ((err = fetch(o, db, &all)))
+        return err;
+    char id[24];
+    return kp_req_audit(o->r, db, o->action, "recommender", kp_json_id(o->recommender, id), NULL);
+}
+
+static enum kp_err account_action(struct kp_req *r, const char *action)
+{
+    struct one o = { .r = r, .action = action };
+    if (!kp_req_param_id(r, "id", &o.id))
+        return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+    char password[17] = "";
+    enum kp_err err = KP_OK;
+    if (strcmp(action, "recommender.password_reset") == 0) {
+        kp_password_random(password);
+        err = kp_password_hash(password, &kp_req_server(r)->pwcost, o.hash);
+    }
+    struct kp_db *db = kp_req_db(r);
+    if (err == KP_OK)
+        err = db ? kp_db_tx(db, 0, account_tx, &o) : KP_E_NOMEM;
+    if (err || !o.found) {
+        json_decref(o.recommender);
+        sodium_memzero(password, sizeof password);
+        return err ? err : kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+    }
+    json_t *body = password[0]
+        ? json_pack("{s:o, s:s}", "recommender", o.recommender, "initial_password", password)
+        : o.recommender;
+    sodium_memzero(password, sizeof password);
+    return kp_reply_json(r, 200, body);
+}
+
+/* POST /api/v1/recommenders/{id}/password-reset */
+enum kp_err kp_api_recommenders_reset(struct kp_req *r)
+{
+    return account_action(r, "recommender.password_reset");
+}
+
+/* POST /api/v1/recommenders/{id}/disable */
+enum kp_err kp_api_recommenders_disable(struct kp_req *r)
+{
+    return account_action(r, "recommender.disabled");
+}
+
+/* POST /api/v1/recommenders/{id}/enable */
+enum kp_err kp_api_recommenders_enable(struct kp_req *r)
+{
+    return account_action(r, "recommender.enabled");
+}
