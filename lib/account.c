@@ -1,8 +1,13 @@
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "account.h"
+
+/* ASCII only, whatever the locale. */
+static bool alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 
 bool kp_username_valid(const char *name, char *why, size_t why_len)
 {
@@ -11,12 +16,12 @@ bool kp_username_valid(const char *name, char *why, size_t why_len)
         snprintf(why, why_len, "用户名长度应为 %d 到 %d 个字符", KP_USERNAME_MIN, KP_USERNAME_MAX);
         return false;
     }
-    if (!isalnum((unsigned char)name[0])) {
+    if (!alnum(name[0])) {
         snprintf(why, why_len, "用户名应以字母或数字开头");
         return false;
     }
     for (const char *p = name; *p; p++)
-        if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '@' || *p == '-')) {
+        if (!(alnum(*p) || *p == '_' || *p == '.' || *p == '@' || *p == '-')) {
             snprintf(why, why_len, "用户名只能包含字母、数字和 _ . @ -");
             return false;
         }

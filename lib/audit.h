@@ -50,7 +50,7 @@ enum kp_err kp_audit_append(struct kp_db *db, const struct kp_actor *actor, cons
 struct kp_audit_verdict {
     bool ok;
     long long count;           /* rows checked */
-    long long first_bad_id;    /* 0 when ok */
+    long long first_bad_id;    /* 0 when ok, and when no row is left to blame */
 };
 
 /* Recomputes the chain over every row, in id order, inside the caller's

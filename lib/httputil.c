@@ -126,7 +126,7 @@ const char *kp_bearer_token(const char *header)
     if (strncasecmp(p, "Bearer", 6) != 0 || (p[6] != ' ' && p[6] != '\t'))
         return NULL;
     p = skip_space(p + 6);
-    return *p ? p : NULL;
+    return *p ? p : NULL;       /* a token with trailing junk fails its own check later */
 }
 
 bool kp_origin_matches_host(const char *origin, const char *host)

@@ -78,6 +78,17 @@ static void assert_defaults(const struct kp_config *c)
     ck_assert_uint_eq(c->db.statement_timeout, 15000);
     ck_assert_uint_eq(c->db.tx_retries, 5);
     ck_assert_str_eq(c->web.root, "web");
+    ck_assert_uint_eq(c->auth.session_idle, 1800);
+    ck_assert_uint_eq(c->auth.session_lifetime, 43200);
+    ck_assert(!c->auth.cookie_secure);
+    ck_assert_uint_eq(c->auth.pwhash_ops, 2);
+    ck_assert_uint_eq(c->auth.pwhash_mem, 64UL << 20);
+    ck_assert_uint_eq(c->auth.throttle_account, 5);
+    ck_assert_uint_eq(c->auth.throttle_address, 20);
+    ck_assert_uint_eq(c->auth.throttle_window, 900);
+    ck_assert_uint_eq(c->auth.lockout_max, 900);
+    ck_assert_uint_eq(c->invitations.lookup_limit, 30);
+    ck_assert_uint_eq(c->invitations.lookup_window, 60);
     ck_assert_int_eq(c->log.level, KP_LOG_INFO);
     ck_assert_uint_eq(c->metrics.allow.n, 2);
     ck_assert(allowed(c, "127.0.0.1"));
@@ -100,7 +111,12 @@ START_TEST(example_conf_shows_defaults)
             "memory_limit = 32K\nmax_connections = 5\nmax_per_ip = 3\nshutdown_grace = 1\n"
             "[db]\nconninfo = x\nauto_migrate = false\nconnect_timeout = 9\n"
             "statement_timeout = 0\ntx_retries = 0\n"
-            "[web]\nroot = /elsewhere\n[log]\nlevel = error\n[metrics]\nallow = 10.0.0.0/8\n");
+            "[web]\nroot = /elsewhere\n"
+            "[auth]\nsession_idle = 1\nsession_lifetime = 2\ncookie_secure = true\n"
+            "pwhash_ops = 3\npwhash_mem = 128M\nthrottle_account = 1\nthrottle_address = 2\n"
+            "throttle_window = 3\nlockout_max = 4\n"
+            "[invitations]\nlookup_limit = 1\nlookup_window = 2\n"
+            "[log]\nlevel = error\n[metrics]\nallow = 10.0.0.0/8\n");
     char src[] = __FILE__, path[4096];
     snprintf(path, sizeof path, "%s/../../conf/kpjd.conf", dirname(src));
     enum kp_err err = kp_config_load_file(&cfg, path, why, sizeof why);
@@ -466,6 +482,114 @@ START_TEST(load_file_missing)
 }
 END_TEST
 
+START_TEST(auth_keys)
+{
+    load_ok("[auth]\nsession_idle = 60\nsession_lifetime = 2592000\ncookie_secure = yes\n"
+            "pwhash_ops = 20\npwhash_mem = 1G\nthrottle_account = 1000\n"
+            "throttle_address = 100000\nthrottle_window = 86400\nlockout_max = 1\n");
+    ck_assert_uint_eq(cfg.auth.session_idle, 60);
+    ck_assert_uint_eq(cfg.auth.session_lifetime, 2592000);
+    ck_assert(cfg.auth.cookie_secure);
+    ck_assert_uint_eq(cfg.auth.pwhash_ops, 20);
+    ck_assert_uint_eq(cfg.auth.pwhash_mem, 1UL << 30);
+    ck_assert_uint_eq(cfg.auth.throttle_account, 1000);
+    ck_assert_uint_eq(cfg.auth.throttle_address, 100000);
+    ck_assert_uint_eq(cfg.auth.throttle_window, 86400);
+    ck_assert_uint_eq(cfg.auth.lockout_max, 1);
+    /* the rest of the file's sections are untouched */
+    ck_assert_uint_eq(cfg.http.timeout, 30);
+    setup();
+    load_ok("[auth]\npwhash_mem = 65536K\npwhash_ops = 2\n");        /* exactly the minimum */
+    ck_assert_uint_eq(cfg.auth.pwhash_mem, 64UL << 20);
+    ck_assert_uint_eq(cfg.auth.pwhash_ops, 2);
+}
+END_TEST
+
+/* Below libsodium's interactive level a password hash is too cheap. */
+START_TEST(auth_pwhash_minimum)
+{
+    expect_error("[auth]\npwhash_mem = 63M\n",
+                 "t.conf:2: auth.pwhash_mem: expected a size (bytes, or with K, M, G) from "
+                 "67108864 to 1073741824, got '63M'");
+    setup();
+    expect_error("[auth]\npwhash_mem = 67108863\n",
+                 "t.conf:2: auth.pwhash_mem: expected a size (bytes, or with K, M, G) from "
+                 "67108864 to 1073741824, got '67108863'");
+    setup();
+    expect_error("[auth]\npwhash_mem = 2G\n",
+                 "t.conf:2: auth.pwhash_mem: expected a size (bytes, or with K, M, G) from "
+                 "67108864 to 1073741824, got '2G'");
+    ck_assert_uint_eq(cfg.auth.pwhash_mem, 64UL << 20);          /* unchanged */
+    setup();
+    expect_error("[auth]\npwhash_ops = 1\n",
+                 "t.conf:2: auth.pwhash_ops: expected an integer from 2 to 20, got '1'");
+    ck_assert_uint_eq(cfg.auth.pwhash_ops, 2);
+    setup();
+    expect_error("[auth]\npwhash_ops = 0\n",
+                 "t.conf:2: auth.pwhash_ops: expected an integer from 2 to 20, got '0'");
+    setup();
+    expect_error("[auth]\npwhash_ops = 21\n",
+                 "t.conf:2: auth.pwhash_ops: expected an integer from 2 to 20, got '21'");
+}
+END_TEST
+
+START_TEST(auth_ranges)
+{
+    expect_error("[auth]\nsession_idle = 0\n",
+                 "t.conf:2: auth.session_idle: expected an integer from 1 to 86400, got '0'");
+    setup();
+    expect_error("[auth]\nsession_idle = 86401\n",
+                 "t.conf:2: auth.session_idle: expected an integer from 1 to 86400, got '86401'");
+    setup();
+    expect_error("[auth]\nsession_lifetime = 0\n",
+                 "t.conf:2: auth.session_lifetime: expected an integer from 1 to 2592000, got '0'");
+    setup();
+    expect_error("[auth]\nthrottle_account = 0\n",
+                 "t.conf:2: auth.throttle_account: expected an integer from 1 to 1000, got '0'");
+    setup();
+    expect_error("[auth]\nthrottle_address = 0\n",
+                 "t.conf:2: auth.throttle_address: expected an integer from 1 to 100000, got '0'");
+    setup();
+    expect_error("[auth]\nthrottle_window = 0\n",
+                 "t.conf:2: auth.throttle_window: expected an integer from 1 to 86400, got '0'");
+    setup();
+    expect_error("[auth]\nlockout_max = 0\n",
+                 "t.conf:2: auth.lockout_max: expected an integer from 1 to 86400, got '0'");
+    setup();
+    expect_error("[auth]\ncookie_secure = sometimes\n",
+                 "t.conf:2: auth.cookie_secure: expected true or false, got 'sometimes'");
+    setup();
+    expect_error("[auth]\nsession_timeout = 5\n", "t.conf:2: unknown key 'auth.session_timeout'");
+}
+END_TEST
+
+START_TEST(auth_env_overrides)
+{
+    load_ok("[auth]\nsession_idle = 600\n");
+    char *env[] = { "KPJD_AUTH_SESSION_IDLE=120", "KPJD_AUTH_COOKIE_SECURE=on",
+                    "KPJD_AUTH_PWHASH_MEM=256M", NULL };
+    enum kp_err err = kp_config_apply_env(&cfg, env, why, sizeof why);
+    ck_assert_msg(err == KP_OK, "%s", why);
+    ck_assert_uint_eq(cfg.auth.session_idle, 120);
+    ck_assert(cfg.auth.cookie_secure);
+    ck_assert_uint_eq(cfg.auth.pwhash_mem, 256UL << 20);
+    ck_assert_uint_eq(cfg.auth.session_lifetime, 43200);
+
+    setup();
+    char *bad[] = { "KPJD_AUTH_SESSION_IDLE=0", NULL };
+    ck_assert_int_eq(kp_config_apply_env(&cfg, bad, why, sizeof why), KP_E_INVAL);
+    ck_assert_str_eq(why, "KPJD_AUTH_SESSION_IDLE: expected an integer from 1 to 86400, got '0'");
+    setup();
+    char *weak[] = { "KPJD_AUTH_PWHASH_OPS=1", NULL };
+    ck_assert_int_eq(kp_config_apply_env(&cfg, weak, why, sizeof why), KP_E_INVAL);
+    ck_assert_str_eq(why, "KPJD_AUTH_PWHASH_OPS: expected an integer from 2 to 20, got '1'");
+    setup();
+    char *unknown[] = { "KPJD_AUTH_NOSUCH=1", NULL };
+    ck_assert_int_eq(kp_config_apply_env(&cfg, unknown, why, sizeof why), KP_E_INVAL);
+    ck_assert_str_eq(why, "KPJD_AUTH_NOSUCH: unknown configuration key");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -499,6 +623,10 @@ static Suite *config_suite(void)
     tcase_add_test(tc, load_file_ok_and_errors_name_path);
     tcase_add_test(tc, load_file_empty);
     tcase_add_test(tc, load_file_missing);
+    tcase_add_test(tc, auth_keys);
+    tcase_add_test(tc, auth_pwhash_minimum);
+    tcase_add_test(tc, auth_ranges);
+    tcase_add_test(tc, auth_env_overrides);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -210,6 +210,114 @@ START_TEST(page_free)
 }
 END_TEST
 
+/* ---- lists keyed by one integer id ------------------------------------ */
+
+START_TEST(id_first_page)
+{
+    ck_assert_int_eq(kp_page_parse_id(NULL, NULL, &page, errors), KP_OK);
+    ck_assert_int_eq(page.limit, KP_PAGE_DEFAULT);
+    ck_assert_ptr_null(page.after);
+    ck_assert_int_eq(kp_page_after_id(&page, 0), 0);
+    ck_assert_int_eq(kp_page_after_id(&page, -1), -1);
+    ck_assert(kp_page_after_id(&page, 9223372036854775807LL) == 9223372036854775807LL);
+    ck_assert_int_eq(kp_page_parse_id("20", NULL, &page, errors), KP_OK);
+    ck_assert_int_eq(page.limit, 20);
+    ck_assert_uint_eq(json_array_size(errors), 0);
+}
+END_TEST
+
+START_TEST(id_cursor_ok)
+{
+    char *c = b64("[42]");
+    ck_assert_int_eq(kp_page_parse_id("5", c, &page, errors), KP_OK);
+    ck_assert_int_eq(page.limit, 5);
+    ck_assert_ptr_nonnull(page.after);
+    ck_assert_int_eq(kp_page_after_id(&page, 0), 42);
+    ck_assert_int_eq(kp_page_after_id(&page, 7), 42);          /* `first` only for the first page */
+    ck_assert_uint_eq(json_array_size(errors), 0);
+    free(c);
+    kp_page_free(&page);
+
+    c = b64("[9007199254740993]");            /* beyond a double's precision */
+    ck_assert_int_eq(kp_page_parse_id(NULL, c, &page, errors), KP_OK);
+    ck_assert(kp_page_after_id(&page, 0) == 9007199254740993LL);
+    free(c);
+}
+END_TEST
+
+static void id_cursor_refused(const char *json_text)
+{
+    json_array_clear(errors);
+    kp_page_free(&page);
+    char *c = b64(json_text);
+    ck_assert_msg(kp_page_parse_id(NULL, c, &page, errors) == KP_E_INVAL,
+                  "cursor %s accepted", json_text);
+    free(c);
+    assert_one_error("cursor", "invalid");
+    ck_assert_ptr_null(page.after);
+    ck_assert_int_eq(kp_page_after_id(&page, 3), 3);
+}
+
+START_TEST(id_cursor_refused_shapes)
+{
+    id_cursor_refused("[\"x\"]");
+    id_cursor_refused("[\"42\"]");
+    id_cursor_refused("[1,2]");
+    id_cursor_refused("[]");
+    id_cursor_refused("[1.5]");
+    id_cursor_refused("[1.0]");
+    id_cursor_refused("[null]");
+    id_cursor_refused("[true]");
+    id_cursor_refused("[[1]]");
+    id_cursor_refused("[{\"id\":1}]");
+    id_cursor_refused("{\"id\":1}");
+    id_cursor_refused("42");
+    /* not base64 at all: one error, not two */
+    json_array_clear(errors);
+    kp_page_free(&page);
+    ck_assert_int_eq(kp_page_parse_id(NULL, "%%%", &page, errors), KP_E_INVAL);
+    assert_one_error("cursor", "invalid");
+    ck_assert_ptr_null(page.after);
+}
+END_TEST
+
+START_TEST(id_limit_and_cursor_bad)
+{
+    char *c = b64("[\"x\"]");
+    ck_assert_int_eq(kp_page_parse_id("0", c, &page, errors), KP_E_INVAL);
+    free(c);
+    ck_assert_uint_eq(json_array_size(errors), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(errors, 0), "field")), "limit");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(errors, 1), "field")), "cursor");
+    ck_assert_ptr_null(page.after);
+}
+END_TEST
+
+START_TEST(id_next_cursor)
+{
+    json_t *none = kp_page_next_id(false, 17);
+    ck_assert_ptr_nonnull(none);
+    ck_assert(json_is_null(none));
+    json_decref(none);
+
+    const long long ids[] = { 1, 17, 0, -5, 9007199254740993LL, 9223372036854775807LL };
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        json_t *next = kp_page_next_id(true, ids[i]);
+        ck_assert_ptr_nonnull(next);
+        ck_assert_msg(json_is_string(next), "next cursor after %lld is not a string", ids[i]);
+        const char *c = json_string_value(next);
+        ck_assert_uint_gt(strlen(c), 0);
+        kp_page_free(&page);
+        json_array_clear(errors);
+        ck_assert_int_eq(kp_page_parse_id(NULL, c, &page, errors), KP_OK);
+        ck_assert_msg(kp_page_after_id(&page, 0) == ids[i], "%lld came back as %lld", ids[i],
+                      kp_page_after_id(&page, 0));
+        ck_assert_uint_eq(json_array_size(page.after), 1);
+        json_decref(next);
+    }
+}
+END_TEST
+
 static Suite *cursor_suite(void)
 {
     Suite *s = suite_create("cursor");
@@ -226,6 +334,11 @@ static Suite *cursor_suite(void)
     tcase_add_test(tc, cursor_at_limit);
     tcase_add_test(tc, both_bad);
     tcase_add_test(tc, page_free);
+    tcase_add_test(tc, id_first_page);
+    tcase_add_test(tc, id_cursor_ok);
+    tcase_add_test(tc, id_cursor_refused_shapes);
+    tcase_add_test(tc, id_limit_and_cursor_bad);
+    tcase_add_test(tc, id_next_cursor);
     suite_add_tcase(s, tc);
     return s;
 }

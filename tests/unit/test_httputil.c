@@ -1,7 +1,8 @@
-/* lib/httputil: Content-Type, If-None-Match and Content-Length as clients
- * (and attackers) actually send them. */
+/* lib/httputil: Content-Type, If-None-Match, Content-Length, Cookie,
+ * Authorization and Origin as clients (and attackers) actually send them. */
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "httputil.h"
 
@@ -133,6 +134,188 @@ START_TEST(content_length_refused)
 }
 END_TEST
 
+/* ---- cookies ---------------------------------------------------------- */
+
+static const char SESSION[] = "kpjd_session";
+
+START_TEST(cookie_found)
+{
+    char out[64];
+    ck_assert(kp_cookie_get("kpjd_session=abc", SESSION, out, sizeof out));
+    ck_assert_str_eq(out, "abc");
+    ck_assert(kp_cookie_get("a=1; kpjd_session=tok-123; b=2", SESSION, out, sizeof out));
+    ck_assert_str_eq(out, "tok-123");
+    ck_assert(kp_cookie_get("a=1;kpjd_session=x2;b=2", SESSION, out, sizeof out));
+    ck_assert_str_eq(out, "x2");
+    ck_assert(kp_cookie_get("a=1; b=2; kpjd_session=last", SESSION, out, sizeof out));
+    ck_assert_str_eq(out, "last");
+    /* spaces and tabs around a pair are not part of the value */
+    ck_assert(kp_cookie_get("  a=1 ;   kpjd_session=sp  ; b=2", SESSION, out, sizeof out));
+    ck_assert_str_eq(out, "sp");
+    ck_assert(kp_cookie_get("a=1;\tkpjd_session=tab\t", SESSION, out, sizeof out));
+    ck_assert_str_eq(out, "tab");
+    /* '=' inside the value is the value's */
+    ck_assert(kp_cookie_get("kpjd_session=a=b==", SESSION, out, sizeof out));
+    ck_assert_str_eq(out, "a=b==");
+    /* the first of two */
+    ck_assert(kp_cookie_get("kpjd_session=one; kpjd_session=two", SESSION, out, sizeof out));
+    ck_assert_str_eq(out, "one");
+}
+END_TEST
+
+START_TEST(cookie_name_must_match_whole)
+{
+    char out[64];
+    strcpy(out, "untouched");
+    ck_assert(!kp_cookie_get("xkpjd_session=evil", SESSION, out, sizeof out));
+    ck_assert(!kp_cookie_get("kpjd_session2=evil", SESSION, out, sizeof out));
+    ck_assert(!kp_cookie_get("kpjd_sessio=evil", SESSION, out, sizeof out));
+    ck_assert(!kp_cookie_get("KPJD_SESSION=evil", SESSION, out, sizeof out));   /* names are case-sensitive */
+    ck_assert(!kp_cookie_get("kpjd_session", SESSION, out, sizeof out));       /* no '=' */
+    ck_assert(!kp_cookie_get("a=kpjd_session=evil", SESSION, out, sizeof out)); /* inside a value */
+    ck_assert_str_eq(out, "untouched");
+    /* the real one after a look-alike is found */
+    ck_assert(kp_cookie_get("xkpjd_session=evil; kpjd_session2=evil2; kpjd_session=good",
+                            SESSION, out, sizeof out));
+    ck_assert_str_eq(out, "good");
+    ck_assert(kp_cookie_get("a=kpjd_session=evil; kpjd_session=good", SESSION, out, sizeof out));
+    ck_assert_str_eq(out, "good");
+}
+END_TEST
+
+START_TEST(cookie_absent)
+{
+    char out[16];
+    ck_assert(!kp_cookie_get(NULL, SESSION, out, sizeof out));
+    ck_assert(!kp_cookie_get("", SESSION, out, sizeof out));
+    ck_assert(!kp_cookie_get("   ", SESSION, out, sizeof out));
+    ck_assert(!kp_cookie_get(";;; ;", SESSION, out, sizeof out));
+    ck_assert(!kp_cookie_get("a=1; b=2", SESSION, out, sizeof out));
+}
+END_TEST
+
+START_TEST(cookie_empty_value)
+{
+    char out[16] = "x";
+    ck_assert(kp_cookie_get("kpjd_session=", SESSION, out, sizeof out));
+    ck_assert_str_eq(out, "");
+    strcpy(out, "x");
+    ck_assert(kp_cookie_get("kpjd_session=; a=1", SESSION, out, sizeof out));
+    ck_assert_str_eq(out, "");
+    strcpy(out, "x");
+    ck_assert(kp_cookie_get("a=1; kpjd_session=  ", SESSION, out, sizeof out));
+    ck_assert_str_eq(out, "");
+}
+END_TEST
+
+START_TEST(cookie_too_long)
+{
+    char out[8];
+    /* 7 bytes and the NUL fit exactly */
+    ck_assert(kp_cookie_get("kpjd_session=1234567", SESSION, out, sizeof out));
+    ck_assert_str_eq(out, "1234567");
+    /* 8 do not: refused, not truncated */
+    ck_assert(!kp_cookie_get("kpjd_session=12345678", SESSION, out, sizeof out));
+    ck_assert(!kp_cookie_get("a=1; kpjd_session=12345678; b=2", SESSION, out, sizeof out));
+    /* trailing spaces do not count against the buffer */
+    ck_assert(kp_cookie_get("kpjd_session=1234567   ; b=2", SESSION, out, sizeof out));
+    ck_assert_str_eq(out, "1234567");
+    /* an empty value still needs room for the NUL */
+    char one[1] = { 'x' };
+    ck_assert(kp_cookie_get("kpjd_session=", SESSION, one, sizeof one));
+    ck_assert_int_eq(one[0], '\0');
+    ck_assert(!kp_cookie_get("kpjd_session=", SESSION, one, 0));
+}
+END_TEST
+
+/* ---- bearer tokens ---------------------------------------------------- */
+
+START_TEST(bearer_found)
+{
+    const char *h = "Bearer abc.DEF-123";
+    ck_assert_ptr_eq(kp_bearer_token(h), h + 7);     /* points into the header */
+    ck_assert_str_eq(kp_bearer_token("Bearer abc"), "abc");
+    ck_assert_str_eq(kp_bearer_token("bearer abc"), "abc");
+    ck_assert_str_eq(kp_bearer_token("BEARER abc"), "abc");
+    ck_assert_str_eq(kp_bearer_token("bEaReR abc"), "abc");
+    ck_assert_str_eq(kp_bearer_token("Bearer\tabc"), "abc");
+    ck_assert_str_eq(kp_bearer_token("Bearer \t  abc"), "abc");
+    ck_assert_str_eq(kp_bearer_token("  \tBearer abc"), "abc");
+}
+END_TEST
+
+START_TEST(bearer_refused)
+{
+    ck_assert_ptr_null(kp_bearer_token(NULL));
+    ck_assert_ptr_null(kp_bearer_token(""));
+    ck_assert_ptr_null(kp_bearer_token("Bearer"));
+    ck_assert_ptr_null(kp_bearer_token("Bearer "));
+    ck_assert_ptr_null(kp_bearer_token("Bearer \t "));
+    ck_assert_ptr_null(kp_bearer_token("Bearerabc"));
+    ck_assert_ptr_null(kp_bearer_token("Bearer:abc"));
+    ck_assert_ptr_null(kp_bearer_token("Basic dXNlcjpwYXNz"));
+    ck_assert_ptr_null(kp_bearer_token("Beare abc"));
+    ck_assert_ptr_null(kp_bearer_token("Token abc"));
+    ck_assert_ptr_null(kp_bearer_token("abc"));
+}
+END_TEST
+
+/* ---- Origin against Host ---------------------------------------------- */
+
+START_TEST(origin_matches)
+{
+    ck_assert(kp_origin_matches_host("http://example.com", "example.com"));
+    ck_assert(kp_origin_matches_host("https://example.com", "example.com"));
+    ck_assert(kp_origin_matches_host("http://127.0.0.1:8080", "127.0.0.1:8080"));
+    ck_assert(kp_origin_matches_host("https://kpjd.example.cn:8443", "kpjd.example.cn:8443"));
+    ck_assert(kp_origin_matches_host("http://[::1]:8080", "[::1]:8080"));
+    ck_assert(kp_origin_matches_host("HTTPS://Example.COM", "example.com"));   /* case-insensitive */
+    ck_assert(kp_origin_matches_host("https://example.com", "EXAMPLE.com"));
+}
+END_TEST
+
+START_TEST(origin_refused)
+{
+    /* the port must match */
+    ck_assert(!kp_origin_matches_host("http://127.0.0.1:8081", "127.0.0.1:8080"));
+    ck_assert(!kp_origin_matches_host("http://127.0.0.1", "127.0.0.1:8080"));
+    ck_assert(!kp_origin_matches_host("http://127.0.0.1:8080", "127.0.0.1"));
+    ck_assert(!kp_origin_matches_host("http://127.0.0.1:80800", "127.0.0.1:8080"));
+    /* another host, or the host as a prefix or suffix of another */
+    ck_assert(!kp_origin_matches_host("https://evil.com", "example.com"));
+    ck_assert(!kp_origin_matches_host("https://example.com.evil.com", "example.com"));
+    ck_assert(!kp_origin_matches_host("https://evilexample.com", "example.com"));
+    ck_assert(!kp_origin_matches_host("https://example.co", "example.com"));
+    ck_assert(!kp_origin_matches_host("https://user@example.com", "example.com"));
+    /* "null" (sandboxed, file:, redirects) and malformed origins */
+    ck_assert(!kp_origin_matches_host("null", "example.com"));
+    ck_assert(!kp_origin_matches_host("", "example.com"));
+    ck_assert(!kp_origin_matches_host("example.com", "example.com"));
+    ck_assert(!kp_origin_matches_host("//example.com", "example.com"));
+    ck_assert(!kp_origin_matches_host("://example.com", "example.com"));
+    ck_assert(!kp_origin_matches_host("http://", ""));
+    ck_assert(!kp_origin_matches_host("https://", ""));
+    ck_assert(!kp_origin_matches_host("http:/example.com", "example.com"));
+    /* a path after the host */
+    ck_assert(!kp_origin_matches_host("https://example.com/", "example.com"));
+    ck_assert(!kp_origin_matches_host("https://example.com/x", "example.com"));
+    ck_assert(!kp_origin_matches_host("http://127.0.0.1:8080/api", "127.0.0.1:8080"));
+    ck_assert(!kp_origin_matches_host("https://example.com/x", "example.com/x"));   /* whatever Host says */
+    /* other schemes */
+    ck_assert(!kp_origin_matches_host("ftp://example.com", "example.com"));
+    ck_assert(!kp_origin_matches_host("ws://example.com", "example.com"));
+    ck_assert(!kp_origin_matches_host("file://example.com", "example.com"));
+    ck_assert(!kp_origin_matches_host("httpx://example.com", "example.com"));
+    ck_assert(!kp_origin_matches_host("xhttp://example.com", "example.com"));
+    ck_assert(!kp_origin_matches_host("httpss://example.com", "example.com"));
+    ck_assert(!kp_origin_matches_host("chrome-extension://example.com", "example.com"));
+    /* NULLs */
+    ck_assert(!kp_origin_matches_host(NULL, "example.com"));
+    ck_assert(!kp_origin_matches_host("https://example.com", NULL));
+    ck_assert(!kp_origin_matches_host(NULL, NULL));
+}
+END_TEST
+
 static Suite *httputil_suite(void)
 {
     Suite *s = suite_create("httputil");
@@ -145,6 +328,15 @@ static Suite *httputil_suite(void)
     tcase_add_test(tc, etag);
     tcase_add_test(tc, content_length_ok);
     tcase_add_test(tc, content_length_refused);
+    tcase_add_test(tc, cookie_found);
+    tcase_add_test(tc, cookie_name_must_match_whole);
+    tcase_add_test(tc, cookie_absent);
+    tcase_add_test(tc, cookie_empty_value);
+    tcase_add_test(tc, cookie_too_long);
+    tcase_add_test(tc, bearer_found);
+    tcase_add_test(tc, bearer_refused);
+    tcase_add_test(tc, origin_matches);
+    tcase_add_test(tc, origin_refused);
     suite_add_tcase(s, tc);
     return s;
 }

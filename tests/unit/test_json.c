@@ -164,6 +164,68 @@ START_TEST(utf8_chars)
 }
 END_TEST
 
+START_TEST(utf8_prefix_ascii)
+{
+    ck_assert_uint_eq(kp_utf8_prefix("", 0), 0);
+    ck_assert_uint_eq(kp_utf8_prefix("", 5), 0);
+    ck_assert_uint_eq(kp_utf8_prefix("abcdef", 0), 0);
+    ck_assert_uint_eq(kp_utf8_prefix("abcdef", 1), 1);
+    ck_assert_uint_eq(kp_utf8_prefix("abcdef", 4), 4);
+    ck_assert_uint_eq(kp_utf8_prefix("abcdef", 6), 6);     /* exact fit */
+    ck_assert_uint_eq(kp_utf8_prefix("abcdef", 7), 6);     /* shorter than max */
+    ck_assert_uint_eq(kp_utf8_prefix("abcdef", 1000), 6);
+}
+END_TEST
+
+START_TEST(utf8_prefix_backs_off_to_a_boundary)
+{
+    const char *s = "中文字";                             /* three 3-byte characters */
+    ck_assert_uint_eq(strlen(s), 9);
+    const size_t want[] = { 0, 0, 0, 3, 3, 3, 6, 6, 6, 9, 9 };
+    for (size_t max = 0; max < sizeof want / sizeof want[0]; max++)
+        ck_assert_msg(kp_utf8_prefix(s, max) == want[max], "max %zu: %zu, expected %zu", max,
+                      kp_utf8_prefix(s, max), want[max]);
+    /* mixed: "a中b" is 1 + 3 + 1 bytes */
+    ck_assert_uint_eq(kp_utf8_prefix("a中b", 1), 1);
+    ck_assert_uint_eq(kp_utf8_prefix("a中b", 2), 1);
+    ck_assert_uint_eq(kp_utf8_prefix("a中b", 3), 1);
+    ck_assert_uint_eq(kp_utf8_prefix("a中b", 4), 4);
+    ck_assert_uint_eq(kp_utf8_prefix("a中b", 5), 5);
+    /* two-byte characters */
+    ck_assert_uint_eq(kp_utf8_prefix("éé", 3), 2);
+    ck_assert_uint_eq(kp_utf8_prefix("éé", 1), 0);
+}
+END_TEST
+
+START_TEST(utf8_prefix_four_byte)
+{
+    const char *s = "😀x😀";                              /* 4 + 1 + 4 bytes */
+    ck_assert_uint_eq(strlen(s), 9);
+    ck_assert_uint_eq(kp_utf8_prefix(s, 0), 0);
+    ck_assert_uint_eq(kp_utf8_prefix(s, 1), 0);
+    ck_assert_uint_eq(kp_utf8_prefix(s, 3), 0);
+    ck_assert_uint_eq(kp_utf8_prefix(s, 4), 4);
+    ck_assert_uint_eq(kp_utf8_prefix(s, 5), 5);
+    ck_assert_uint_eq(kp_utf8_prefix(s, 8), 5);
+    ck_assert_uint_eq(kp_utf8_prefix(s, 9), 9);
+    /* whatever the cut, the prefix is whole characters */
+    const char *mixed = "养老院 A 栋😀é3 号楼";
+    size_t len = strlen(mixed);
+    for (size_t max = 0; max <= len + 1; max++) {
+        size_t n = kp_utf8_prefix(mixed, max);
+        ck_assert_uint_le(n, max);
+        ck_assert_uint_le(n, len);
+        ck_assert_msg(n == len || ((unsigned char)mixed[n] & 0xC0) != 0x80,
+                      "max %zu cuts a character at %zu", max, n);
+        /* and the longest such: the next boundary is past max */
+        size_t next = n + 1;
+        while (next < len && ((unsigned char)mixed[next] & 0xC0) == 0x80)
+            next++;
+        ck_assert_msg(n == len || next > max, "max %zu: %zu is not the longest", max, n);
+    }
+}
+END_TEST
+
 START_TEST(string_length_counts_characters)
 {
     const char *profile = NULL;
@@ -496,6 +558,9 @@ static Suite *json_suite(void)
     tcase_add_test(tc, parse_invalid_utf8);
     tcase_add_test(tc, parse_nul_refused);
     tcase_add_test(tc, utf8_chars);
+    tcase_add_test(tc, utf8_prefix_ascii);
+    tcase_add_test(tc, utf8_prefix_backs_off_to_a_boundary);
+    tcase_add_test(tc, utf8_prefix_four_byte);
     tcase_add_test(tc, string_length_counts_characters);
     tcase_add_test(tc, string_length_mixed);
     tcase_add_test(tc, string_too_short);

@@ -1,0 +1,711 @@
+/* lib/audit against PostgreSQL: kp_audit_append writes the hash chain that
+ * kp_audit_verify recomputes, the stored data is the exact text that was
+ * hashed, tampering is found and named, and the table refuses changes.
+ * (test_audit.c pins the serialisation itself, without a database.)
+ *
+ * Needs KPJD_TEST_PGHOST, KPJD_TEST_PGPORT, KPJD_TEST_PGSUPER and
+ * KPJD_TEST_DBUSER like test_db, and fails without them.  Runs
+ * migrations/0002_accounts.sql in a fresh database kpjd_unit_auditlog_<pid>. */
+#include <check.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <libpq-fe.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "db.h"
+
+/* ---- a fresh database of our own ------------------------------------- */
+
+static const char *pghost, *pgport, *pgsuper, *dbuser;
+static char dbname[64];
+static char owner_conninfo[512];
+static PGconn *super;          /* superuser, database postgres */
+static PGconn *owner;          /* DBUSER, the test database: to look behind kp_db's back */
+static struct kp_db *db;
+
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+static PGconn *connect_to(const char *user, const char *dbn)
+{
+    const char *keys[] = { "host", "port", "user", "dbname", NULL };
+    const char *vals[] = { pghost, pgport, user, dbn, NULL };
+    PGconn *c = PQconnectdbParams(keys, vals, 0);
+    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "cannot connect to %s as %s: %s", dbn, user,
+                  PQerrorMessage(c));
+    PQsetNoticeProcessor(c, quiet, NULL);
+    return c;
+}
+
+/* Runs SQL that must succeed, with at most one parameter ($1); returns the
+ * first value of the first row, if any and not NULL (caller frees). */
+static char *sql1(PGconn *c, const char *text, const char *param)
+{
+    PGresult *r = param ? PQexecParams(c, text, 1, NULL, &param, NULL, NULL, 0) : PQexec(c, text);
+    ExecStatusType st = PQresultStatus(r);
+    ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", text,
+                  PQresultErrorMessage(r));
+    char *v = st == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0)
+                  ? strdup(PQgetvalue(r, 0, 0)) : NULL;
+    PQclear(r);
+    return v;
+}
+
+static char *sql(PGconn *c, const char *text)
+{
+    return sql1(c, text, NULL);
+}
+
+static long long sql_ll(PGconn *c, const char *text, const char *param)
+{
+    char *v = sql1(c, text, param);
+    ck_assert_msg(v != NULL, "%s: no value", text);
+    long long n = atoll(v);
+    free(v);
+    return n;
+}
+
+static void drop_database(void)
+{
+    char *id = PQescapeIdentifier(super, dbname, strlen(dbname));
+    char text[256];
+    snprintf(text, sizeof text, "DROP DATABASE IF EXISTS %s WITH (FORCE)", id);
+    PQfreemem(id);
+    free(sql(super, text));
+}
+
+/* Unchecked fixture: a fresh database owned by DBUSER. */
+static void database_up(void)
+{
+    super = connect_to(pgsuper, "postgres");
+    drop_database();                                  /* a leftover of a crashed run */
+    char *dbid = PQescapeIdentifier(super, dbname, strlen(dbname));
+    char *role = PQescapeIdentifier(super, dbuser, strlen(dbuser));
+    char text[256];
+    snprintf(text, sizeof text, "CREATE DATABASE %s OWNER %s", dbid, role);
+    PQfreemem(dbid);
+    PQfreemem(role);
+    free(sql(super, text));
+    owner = connect_to(dbuser, dbname);
+}
+
+static void database_down(void)
+{
+    if (owner)
+        PQfinish(owner);
+    owner = NULL;
+    if (super) {
+        drop_database();
+        PQfinish(super);
+    }
+    super = NULL;
+}
+
+static struct kp_db *new_db(void)
+{
+    const struct kp_db_options opt = {
+        .conninfo = owner_conninfo,
+        .connect_timeout = 2,
+        .statement_timeout = 10000,
+        .tx_retries = 3,
+        .stats = NULL,
+    };
+    struct kp_db *d = kp_db_new(&opt);
+    ck_assert_ptr_nonnull(d);
+    return d;
+}
+
+/* Reads the environment like test_db; false (after saying why) when the
+ * test cannot run. */
+static bool pg_env(const char *test)
+{
+    pghost = getenv("KPJD_TEST_PGHOST");
+    pgport = getenv("KPJD_TEST_PGPORT");
+    pgsuper = getenv("KPJD_TEST_PGSUPER");
+    dbuser = getenv("KPJD_TEST_DBUSER");
+    if (pghost == NULL || *pghost == '\0') {
+        fprintf(stderr, "%s: KPJD_TEST_PGHOST is not set: this test needs a real PostgreSQL "
+                        "(run it through `./dev test`, or start one with `./dev db start` and set "
+                        "KPJD_TEST_PGHOST, KPJD_TEST_PGPORT, KPJD_TEST_PGSUPER, KPJD_TEST_DBUSER)\n",
+                test);
+        return false;
+    }
+    if (pgport == NULL || *pgport == '\0')
+        pgport = "5432";
+    if (pgsuper == NULL || *pgsuper == '\0')
+        pgsuper = "postgres";
+    if (dbuser == NULL || *dbuser == '\0')
+        dbuser = "kpjd";
+    snprintf(dbname, sizeof dbname, "kpjd_unit_%s_%ld", test + 5, (long)getpid());
+    /* conninfo quoting: values in single quotes, \ and ' escaped */
+    char host_q[300] = "", *q = host_q;
+    for (const char *p = pghost; *p && q < host_q + sizeof host_q - 3; p++) {
+        if (*p == '\\' || *p == '\'')
+            *q++ = '\\';
+        *q++ = *p;
+    }
+    snprintf(owner_conninfo, sizeof owner_conninfo, "host='%s' port='%s' user='%s' dbname='%s'",
+             host_q, pgport, dbuser, dbname);
+    return true;
+}
+
+/* Runs migrations/0002_accounts.sql, read from the source tree, as DBUSER. */
+static void apply_0002(void)
+{
+    char src[] = __FILE__, path[4096];
+    snprintf(path, sizeof path, "%s/../../migrations/0002_accounts.sql", dirname(src));
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    char *text = NULL;
+    size_t cap = 0, len = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 65536;
+            text = realloc(text, cap);
+            ck_assert_ptr_nonnull(text);
+        }
+        size_t n = fread(text + len, 1, cap - len - 1, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    fclose(f);
+    text[len] = '\0';
+    free(sql(owner, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"));
+    free(sql(owner, text));
+    free(text);
+}
+
+/* The superuser on the test database: what an attacker with the server's
+ * disk, or a careless operator, could do. */
+static PGconn *root;
+
+static void audit_setup(void)
+{
+    apply_0002();
+    db = new_db();
+    root = connect_to(pgsuper, dbname);
+}
+
+static void audit_teardown(void)
+{
+    kp_db_free(db);
+    db = NULL;
+    if (root)
+        PQfinish(root);
+    root = NULL;
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+struct append {
+    struct kp_actor actor;
+    const char *action, *entity, *entity_id;
+    json_t *data;
+};
+
+struct appends {
+    const struct append *list;
+    size_t n;
+    enum kp_err then;          /* returned after appending */
+    int attempts;
+    void (*between)(void);     /* run on the first attempt, before appending */
+};
+
+static enum kp_err append_fn(struct kp_db *d, void *p)
+{
+    struct appends *a = p;
+    a->attempts++;
+    if (a->between && a->attempts == 1) {
+        /* take the transaction's snapshot, then let someone else append */
+        PGresult *r = PQexec(kp_db_conn(d), "SELECT count(*) FROM audit_log");
+        ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+        PQclear(r);
+        a->between();
+    }
+    for (size_t i = 0; i < a->n; i++) {
+        const struct append *x = &a->list[i];
+        enum kp_err err = kp_audit_append(d, &x->actor, x->action, x->entity, x->entity_id,
+                                          x->data);
+        if (err)
+            return err;
+    }
+    return a->then;
+}
+
+static enum kp_err append_all(const struct append *list, size_t n)
+{
+    struct appends a = { list, n, KP_OK, 0, NULL };
+    return kp_db_tx(db, 0, append_fn, &a);
+}
+
+static void append_one(long long user, const char *role, const char *action, const char *entity,
+                       const char *entity_id, json_t *data)
+{
+    const struct append x = { { user, role, "req-1", "10.0.0.7" }, action, entity, entity_id,
+                              data };
+    ck_assert_int_eq(append_all(&x, 1), KP_OK);
+}
+
+static enum kp_err verify_fn(struct kp_db *d, void *p)
+{
+    return kp_audit_verify(d, p);
+}
+
+static struct kp_audit_verdict verify(void)
+{
+    struct kp_audit_verdict v;
+    memset(&v, 0x5a, sizeof v);
+    ck_assert_int_eq(kp_db_tx(db, KP_TX_READ_ONLY, verify_fn, &v), KP_OK);
+    return v;
+}
+
+static void assert_ok(long long count)
+{
+    struct kp_audit_verdict v = verify();
+    ck_assert_msg(v.ok, "chain broken at %lld", v.first_bad_id);
+    ck_assert_int_eq(v.count, count);
+    ck_assert_int_eq(v.first_bad_id, 0);
+}
+
+static void assert_bad(long long count, long long first_bad_id)
+{
+    struct kp_audit_verdict v = verify();
+    ck_assert_msg(!v.ok, "tampering not found");
+    ck_assert_int_eq(v.count, count);
+    ck_assert_int_eq(v.first_bad_id, first_bad_id);
+}
+
+static char *column(const char *col, long long id)
+{
+    char text[256], idt[24];
+    snprintf(text, sizeof text, "SELECT %s FROM audit_log WHERE id = $1", col);
+    snprintf(idt, sizeof idt, "%lld", id);
+    return sql1(owner, text, idt);
+}
+
+static long long rows(void)
+{
+    return sql_ll(owner, "SELECT count(*) FROM audit_log", NULL);
+}
+
+/* As the superuser, with the append-only trigger off. */
+static void tamper(const char *text)
+{
+    free(sql(root, "ALTER TABLE audit_log DISABLE TRIGGER USER"));
+    free(sql(root, text));
+    free(sql(root, "ALTER TABLE audit_log ENABLE TRIGGER USER"));
+}
+
+/* Three rows: ids 1, 2, 3. */
+static void three_rows(void)
+{
+    json_t *d2 = json_pack("{s:s, s:i}", "username", "alice", "attempt", 3);
+    json_t *d3 = json_pack("{s:s}", "名称", "养老院");
+    const struct append list[] = {
+        { { 0, "anonymous", NULL, NULL }, "login.fail", "user", NULL, NULL },
+        { { 7, "admin", "req-2", "10.0.0.7" }, "user.create", "user", "8", d2 },
+        { { 8, "applicant", "req-3", "::1" }, "org.update", "org", "3", d3 },
+    };
+    ck_assert_int_eq(append_all(list, 3), KP_OK);
+    json_decref(d2);
+    json_decref(d3);
+    ck_assert_int_eq(rows(), 3);
+}
+
+/* ---- appending and verifying ------------------------------------------ */
+
+START_TEST(empty_log_verifies)
+{
+    assert_ok(0);
+}
+END_TEST
+
+START_TEST(append_and_verify)
+{
+    three_rows();
+    assert_ok(3);
+
+    /* what was stored, field by field */
+    char *v = column("actor_id IS NULL", 1);
+    ck_assert_str_eq(v, "t");                  /* user 0: no actor */
+    free(v);
+    v = column("actor_role || '|' || action || '|' || entity || '|' || "
+               "coalesce(entity_id, '-') || '|' || coalesce(request_id, '-') || '|' || "
+               "coalesce(ip, '-')", 1);
+    ck_assert_str_eq(v, "anonymous|login.fail|user|-|-|-");
+    free(v);
+    v = column("data::text", 1);
+    ck_assert_str_eq(v, "{}");                 /* NULL data is {} */
+    free(v);
+    v = column("actor_id::text || '|' || actor_role || '|' || entity_id || '|' || request_id "
+               "|| '|' || ip", 2);
+    ck_assert_str_eq(v, "7|admin|8|req-2|10.0.0.7");
+    free(v);
+
+    /* the links: the first row's prev_hash is "", each next one's is the
+     * previous hash, and the head holds the last */
+    v = column("prev_hash", 1);
+    ck_assert_str_eq(v, "");
+    free(v);
+    char *h1 = column("hash", 1), *h2 = column("hash", 2), *h3 = column("hash", 3);
+    char *p2 = column("prev_hash", 2), *p3 = column("prev_hash", 3);
+    ck_assert_uint_eq(strlen(h1), 64);
+    ck_assert_str_eq(p2, h1);
+    ck_assert_str_eq(p3, h2);
+    char *head = sql(owner, "SELECT last_hash FROM audit_head");
+    ck_assert_str_eq(head, h3);
+    ck_assert_str_ne(h1, h2);
+    free(h1), free(h2), free(h3), free(p2), free(p3), free(head);
+
+    /* appends in later transactions continue the chain */
+    append_one(9, "expert", "review.submit", "review", "12", NULL);
+    assert_ok(4);
+    /* at is microseconds in UTC, and not in the future */
+    v = column("at <= now() AND at > now() - interval '1 minute'", 4);
+    ck_assert_str_eq(v, "t");
+    free(v);
+}
+END_TEST
+
+/* The data column is the text that was hashed: compact, keys sorted, UTF-8
+ * as is. */
+START_TEST(data_stored_byte_for_byte)
+{
+    json_t *d = json_pack("{s:i, s:s, s:[i,i], s:s, s:{s:b, s:n}, s:s}",
+                          "zeta", 1, "alpha", "北京市朝阳区", "mid", 1, 2,
+                          "名称", "养老院😀", "obj", "y", 1, "x",
+                          "esc", "quote\" back\\ slash/ nl\n tab\t");
+    append_one(7, "admin", "batch.create", "batch", "1", d);
+    json_decref(d);
+    char *v = column("data::text", 1);
+    ck_assert_str_eq(v, "{\"alpha\":\"北京市朝阳区\",\"esc\":\"quote\\\" back\\\\ slash/ nl\\n "
+                        "tab\\t\",\"mid\":[1,2],\"obj\":{\"x\":null,\"y\":true},\"zeta\":1,"
+                        "\"名称\":\"养老院😀\"}");
+    free(v);
+    assert_ok(1);
+
+    /* the stored hash is the hash of exactly these fields */
+    PGresult *r = PQexec(owner, "SELECT id, to_char(at AT TIME ZONE 'UTC', "
+                                "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), actor_id, actor_role, action,"
+                                " entity, entity_id, data::text, request_id, ip, prev_hash, hash"
+                                " FROM audit_log WHERE id = 1");
+    ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+    ck_assert_int_eq(PQntuples(r), 1);
+    const char *at = PQgetvalue(r, 0, 1);
+    ck_assert_uint_eq(strlen(at), 27);
+    ck_assert_int_eq(at[26], 'Z');
+    struct kp_audit_row row;
+    const char **f[] = { &row.id, &row.at, &row.actor_id, &row.actor_role, &row.action,
+                         &row.entity, &row.entity_id, &row.data, &row.request_id, &row.ip,
+                         &row.prev_hash };
+    for (int i = 0; i < 11; i++)
+        *f[i] = PQgetisnull(r, 0, i) ? NULL : PQgetvalue(r, 0, i);
+    char h[KP_AUDIT_HASH_LEN];
+    kp_audit_hash(&row, h);
+    ck_assert_str_eq(h, PQgetvalue(r, 0, 11));
+    PQclear(r);
+}
+END_TEST
+
+static enum kp_err fail_after_fn(struct kp_db *d, void *p)
+{
+    (void)p;
+    const struct kp_actor a = { 7, "admin", NULL, NULL };
+    enum kp_err err = kp_audit_append(d, &a, "batch.delete", "batch", "1", NULL);
+    return err ? err : KP_E_INVAL;
+}
+
+START_TEST(rolled_back_append_leaves_nothing)
+{
+    three_rows();
+    char *head = sql(owner, "SELECT last_hash FROM audit_head");
+    ck_assert_int_eq(kp_db_tx(db, 0, fail_after_fn, NULL), KP_E_INVAL);
+    ck_assert_int_eq(rows(), 3);
+    char *after = sql(owner, "SELECT last_hash FROM audit_head");
+    ck_assert_str_eq(after, head);
+    free(head);
+    free(after);
+    /* the id it took is a gap; the chain does not care */
+    append_one(7, "admin", "batch.create", "batch", "2", NULL);
+    ck_assert_int_eq(sql_ll(owner, "SELECT max(id) FROM audit_log", NULL), 5);
+    assert_ok(4);
+}
+END_TEST
+
+static struct kp_db *other;
+
+static void someone_else_appends(void)
+{
+    const struct append x = { { 3, "recommender", "req-other", NULL }, "other.append", "x", NULL,
+                              NULL };
+    struct appends a = { &x, 1, KP_OK, 0, NULL };
+    ck_assert_int_eq(kp_db_tx(other, 0, append_fn, &a), KP_OK);
+}
+
+/* Two transactions that read the same head: the later one fails to
+ * serialise and runs again on the new head. */
+START_TEST(concurrent_append_retried)
+{
+    other = new_db();
+    append_one(1, "admin", "first", "x", NULL, NULL);
+    const struct append x = { { 7, "admin", "req-mine", NULL }, "mine", "x", NULL, NULL };
+    struct appends a = { &x, 1, KP_OK, 0, someone_else_appends };
+    ck_assert_int_eq(kp_db_tx(db, 0, append_fn, &a), KP_OK);
+    ck_assert_int_eq(a.attempts, 2);
+    kp_db_free(other);
+    other = NULL;
+    ck_assert_int_eq(rows(), 3);
+    char *v = sql(owner, "SELECT string_agg(action, ',' ORDER BY id) FROM audit_log");
+    ck_assert_str_eq(v, "first,other.append,mine");
+    free(v);
+    assert_ok(3);
+}
+END_TEST
+
+/* Across verify's pages of 1000 rows. */
+START_TEST(many_rows)
+{
+    static struct append list[1001];
+    for (size_t i = 0; i < 1001; i++)
+        list[i] = (struct append){ { (long long)i % 5, "admin", NULL, NULL }, "bulk", "x", NULL,
+                                   NULL };
+    ck_assert_int_eq(append_all(list, 1000), KP_OK);
+    assert_ok(1000);
+    ck_assert_int_eq(append_all(list, 1), KP_OK);
+    assert_ok(1001);
+    tamper("UPDATE audit_log SET action = 'bulk!' WHERE id = 1001");
+    assert_bad(1001, 1001);
+    tamper("UPDATE audit_log SET action = 'bulk' WHERE id = 1001");
+    assert_ok(1001);
+    tamper("UPDATE audit_log SET action = 'bulk!' WHERE id = 1000");
+    assert_bad(1001, 1000);
+}
+END_TEST
+
+/* ---- tampering -------------------------------------------------------- */
+
+START_TEST(modified_row_named)
+{
+    three_rows();
+    tamper("UPDATE audit_log SET data = '{\"名称\":\"别的\"}' WHERE id = 3");
+    assert_bad(3, 3);
+    /* only the first bad row is named, and one bad row does not hide
+     * nothing after it: the next ones still link to its stored hash */
+    tamper("UPDATE audit_log SET data = '{\"名称\":\"养老院\"}' WHERE id = 3");
+    assert_ok(3);
+    tamper("UPDATE audit_log SET entity_id = '9' WHERE id = 2");
+    assert_bad(3, 2);
+}
+END_TEST
+
+START_TEST(every_column_counts)
+{
+    three_rows();
+    const char *changes[] = {
+        "at = at + interval '1 microsecond'",
+        "actor_id = 9",
+        "actor_id = NULL",
+        "actor_role = 'expert'",
+        "action = 'user.delete'",
+        "entity = 'org'",
+        "entity_id = NULL",
+        "data = '{\"attempt\":3,\"username\":\"mallory\"}'",
+        "data = '{\"attempt\": 3,\"username\":\"alice\"}'",   /* the same JSON, other text */
+        "request_id = NULL",
+        "ip = '10.0.0.8'",
+        "ip = NULL",
+    };
+    for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
+        free(sql(root, "BEGIN"));
+        free(sql(root, "ALTER TABLE audit_log DISABLE TRIGGER USER"));
+        char text[256];
+        snprintf(text, sizeof text, "UPDATE audit_log SET %s WHERE id = 2", changes[i]);
+        free(sql(root, text));
+        free(sql(root, "ALTER TABLE audit_log ENABLE TRIGGER USER"));
+        free(sql(root, "COMMIT"));
+        struct kp_audit_verdict v = verify();
+        ck_assert_msg(!v.ok && v.first_bad_id == 2, "%s: not found (ok %d, bad %lld)", changes[i],
+                      v.ok, v.first_bad_id);
+        /* undo: a fresh log for the next change */
+        kp_db_free(db);
+        apply_0002();
+        db = new_db();
+        three_rows();
+        assert_ok(3);
+    }
+}
+END_TEST
+
+/* Rewriting a row's hash to match its new content moves the break to the
+ * next row, whose prev_hash no longer matches. */
+START_TEST(rehashed_row_breaks_next)
+{
+    three_rows();
+    PGresult *r = PQexec(owner, "SELECT id, to_char(at AT TIME ZONE 'UTC', "
+                                "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), actor_id, actor_role, action,"
+                                " entity, entity_id, 'forged'::text, request_id, ip, prev_hash"
+                                " FROM audit_log WHERE id = 2");
+    ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+    struct kp_audit_row row;
+    const char **f[] = { &row.id, &row.at, &row.actor_id, &row.actor_role, &row.action,
+                         &row.entity, &row.entity_id, &row.data, &row.request_id, &row.ip,
+                         &row.prev_hash };
+    for (int i = 0; i < 11; i++)
+        *f[i] = PQgetisnull(r, 0, i) ? NULL : PQgetvalue(r, 0, i);
+    row.data = "{\"username\":\"mallory\"}";
+    char h[KP_AUDIT_HASH_LEN], text[512];
+    kp_audit_hash(&row, h);
+    PQclear(r);
+    snprintf(text, sizeof text, "UPDATE audit_log SET data = '{\"username\":\"mallory\"}', "
+                                "hash = '%s' WHERE id = 2", h);
+    tamper(text);
+    assert_bad(3, 3);
+}
+END_TEST
+
+START_TEST(removed_rows)
+{
+    three_rows();
+    /* the last one: the head no longer matches, and the new last row is bad */
+    tamper("DELETE FROM audit_log WHERE id = 3");
+    assert_bad(2, 2);
+    /* and after it the one before */
+    tamper("DELETE FROM audit_log WHERE id = 2");
+    assert_bad(1, 1);
+}
+END_TEST
+
+START_TEST(removed_all_rows)
+{
+    three_rows();
+    /* an empty log whose head remembers rows is not a fresh log */
+    tamper("DELETE FROM audit_log");
+    struct kp_audit_verdict v = verify();
+    ck_assert_msg(!v.ok, "an emptied log verifies");
+    ck_assert_int_eq(v.count, 0);
+}
+END_TEST
+
+START_TEST(removed_middle_row)
+{
+    three_rows();
+    tamper("DELETE FROM audit_log WHERE id = 2");
+    assert_bad(2, 3);
+    /* the first row */
+    kp_db_free(db);
+    apply_0002();
+    db = new_db();
+    three_rows();
+    tamper("DELETE FROM audit_log WHERE id = 1");
+    assert_bad(2, 2);
+}
+END_TEST
+
+START_TEST(reordered_rows)
+{
+    three_rows();
+    /* rows 2 and 3 swap places (their ids), content and hashes kept */
+    tamper("UPDATE audit_log SET id = 100 WHERE id = 2; UPDATE audit_log SET id = 2 WHERE id = 3; "
+           "UPDATE audit_log SET id = 3 WHERE id = 100");
+    assert_bad(3, 2);
+}
+END_TEST
+
+START_TEST(head_rewound)
+{
+    three_rows();
+    free(sql(owner, "UPDATE audit_head SET last_hash = (SELECT hash FROM audit_log WHERE id = 2)"));
+    assert_bad(3, 3);
+}
+END_TEST
+
+/* ---- the table refuses changes ---------------------------------------- */
+
+static const struct kp_stmt UPDATE_ROW = {
+    "unit_audit_update", "UPDATE audit_log SET action = 'x' WHERE id = 1", 0 };
+static const struct kp_stmt DELETE_ROW = {
+    "unit_audit_delete", "DELETE FROM audit_log WHERE id = 3", 0 };
+static const struct kp_stmt TRUNCATE = {
+    "unit_audit_truncate", "TRUNCATE audit_log", 0 };
+
+static enum kp_err stmt_fn(struct kp_db *d, void *p)
+{
+    PGresult *r = NULL;
+    enum kp_err err = kp_db_exec(d, p, NULL, &r);
+    if (err == KP_OK)
+        PQclear(r);
+    else
+        ck_assert_ptr_null(r);
+    return err;
+}
+
+START_TEST(append_only)
+{
+    three_rows();
+    const struct kp_stmt *stmts[] = { &UPDATE_ROW, &DELETE_ROW, &TRUNCATE };
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_msg(kp_db_tx(db, 0, stmt_fn, (void *)stmts[i]) == KP_E_DB, "%s allowed",
+                      stmts[i]->sql);
+        ck_assert_str_eq(kp_db_last_sqlstate(db), "42501");   /* insufficient_privilege */
+    }
+    ck_assert_int_eq(rows(), 3);
+    char *v = column("action", 1);
+    ck_assert_str_eq(v, "login.fail");
+    free(v);
+    assert_ok(3);
+    /* the same for the owner on a plain connection */
+    PGresult *r = PQexec(owner, "DELETE FROM audit_log");
+    ck_assert_int_eq(PQresultStatus(r), PGRES_FATAL_ERROR);
+    PQclear(r);
+    ck_assert_int_eq(rows(), 3);
+}
+END_TEST
+
+static Suite *auditlog_suite(void)
+{
+    Suite *s = suite_create("auditlog");
+    TCase *tc = tcase_create("auditlog");
+    tcase_set_timeout(tc, 100);
+    tcase_add_unchecked_fixture(tc, database_up, database_down);
+    tcase_add_checked_fixture(tc, audit_setup, audit_teardown);
+    tcase_add_test(tc, empty_log_verifies);
+    tcase_add_test(tc, append_and_verify);
+    tcase_add_test(tc, data_stored_byte_for_byte);
+    tcase_add_test(tc, rolled_back_append_leaves_nothing);
+    tcase_add_test(tc, concurrent_append_retried);
+    tcase_add_test(tc, many_rows);
+    tcase_add_test(tc, modified_row_named);
+    tcase_add_test(tc, every_column_counts);
+    tcase_add_test(tc, rehashed_row_breaks_next);
+    tcase_add_test(tc, removed_rows);
+    tcase_add_test(tc, removed_all_rows);
+    tcase_add_test(tc, removed_middle_row);
+    tcase_add_test(tc, reordered_rows);
+    tcase_add_test(tc, head_rewound);
+    tcase_add_test(tc, append_only);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    if (!pg_env("test_auditlog"))
+        return EXIT_FAILURE;
+    if (sodium_init() < 0)
+        return EXIT_FAILURE;
+    SRunner *sr = srunner_create(auditlog_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
