@@ -1,5 +1,13 @@
 // The one API client of the UI. api(method, path, body) → parsed JSON;
 // a non-2xx answer throws an ApiError built from the RFC 9457 problem.
+//
+// The session travels in the HttpOnly cookie (credentials: 'same-origin');
+// unsafe methods add X-CSRF-Token once session.js has told us the token.
+// Two answers mean "you cannot be here" wherever they come from: 401
+// `unauthenticated` (the session is gone) and 403 `password_change_required`;
+// they go to the handler app.js installs with setAuthHandler(), which sends
+// the user to /login or /password. The error is thrown all the same, so the
+// caller's own code stops there.
 
 export const API_BASE = '/api/v1';
 
@@ -29,7 +37,8 @@ export function statusText(status) {
 
 export class ApiError extends Error {
   // problem: { type, title, status, detail, code, errors: [{ field, code, message }] }
-  constructor(status, problem = {}) {
+  // retryAfter: seconds from the Retry-After header (429, 503), or null.
+  constructor(status, problem = {}, { retryAfter = null } = {}) {
     super(problem.detail || problem.title || statusText(status));
     this.name = 'ApiError';
     this.status = status;
@@ -37,20 +46,58 @@ export class ApiError extends Error {
     this.title = problem.title ?? null;
     this.detail = problem.detail ?? null;
     this.errors = Array.isArray(problem.errors) ? problem.errors : [];
+    this.retryAfter = retryAfter;
   }
+
+  // The messages of errors[] for one field ('new_password'), or [].
+  fieldMessages(field) {
+    return this.errors.filter((e) => e?.field === field).map((e) => e.message || e.code);
+  }
+}
+
+// Retry-After is seconds here (API.md); an HTTP date is accepted too.
+function parseRetryAfter(value) {
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const when = Date.parse(value);
+  return Number.isNaN(when) ? null : Math.max(0, Math.ceil((when - Date.now()) / 1000));
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+let csrfToken = null;
+// The session's CSRF token (from POST or GET /session), or null to forget it.
+export function setCsrfToken(token) {
+  csrfToken = token || null;
+}
+
+let csrfRefresher = null;
+// fn() → a fresh token (GET /session), for a 403 `csrf` after the session
+// changed in another tab; the request is then tried once more.
+export function setCsrfRefresher(fn) {
+  csrfRefresher = fn;
+}
+
+let authHandler = null;
+// handler(code) for 'unauthenticated' and 'password_change_required'.
+export function setAuthHandler(handler) {
+  authHandler = handler;
 }
 
 // `path` is relative to API_BASE ('/batches/3'); pass { base: '' } for the
 // operational endpoints at the root ('/readyz'). `options.signal` cancels:
 // an aborted request rejects with the browser's AbortError, not an ApiError.
+// `options.authRedirect: false` keeps a 401/403 of the session kind from
+// leaving the page (the session probe, logout).
 export async function api(method, path, body, options = {}) {
-  const { base = API_BASE, signal, headers = {} } = options;
+  const { base = API_BASE, signal, headers = {}, authRedirect = true, csrfRetry = true } = options;
   const init = {
     method,
     headers: { Accept: 'application/json, application/problem+json', ...headers },
     credentials: 'same-origin',
     signal,
   };
+  if (csrfToken && UNSAFE.has(method.toUpperCase())) init.headers['X-CSRF-Token'] = csrfToken;
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json; charset=utf-8';
     init.body = JSON.stringify(body);
@@ -82,5 +129,26 @@ export async function api(method, path, body, options = {}) {
     }
   }
   if (res.ok) return data; // JSON → value, empty → null, other types → text
-  throw new ApiError(res.status, data && typeof data === 'object' ? data : {});
+  const error = new ApiError(res.status, data && typeof data === 'object' ? data : {},
+    { retryAfter: parseRetryAfter(res.headers.get('Retry-After')) });
+  if (error.status === 403 && error.code === 'csrf' && csrfRetry && csrfRefresher && !signal?.aborted) {
+    const fresh = await csrfRefresher().catch(() => null);
+    if (fresh && fresh !== init.headers['X-CSRF-Token']) {
+      return api(method, path, body, { ...options, csrfRetry: false });
+    }
+  }
+  const sessionTrouble = (error.status === 401 && error.code === 'unauthenticated') ||
+    (error.status === 403 && error.code === 'password_change_required');
+  if (sessionTrouble && authRedirect && authHandler && !signal?.aborted) authHandler(error.code);
+  throw error;
+}
+
+// Query string from an object, skipping empty values: { a: 1, b: '' } → '?a=1'.
+export function query(params) {
+  const q = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value != null && value !== '') q.set(key, String(value));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
 }

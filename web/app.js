@@ -1,48 +1,170 @@
 // Entry module: a tiny client-side router on location.pathname.
 // The server answers index.html for the UI's own routes, so any path may
-// arrive here; the router decides which view renders it.
+// arrive here; the router decides which view renders it, after asking
+// session.js whether the page's visitor may see it.
+import * as landing from './views/landing.js';
+import * as login from './views/login.js';
+import * as password from './views/password.js';
 import * as home from './views/home.js';
+import * as notifications from './views/notifications.js';
+import * as audit from './views/audit.js';
+import * as forbidden from './views/forbidden.js';
 import * as notFound from './views/not-found.js';
+import { setAuthHandler } from './api.js';
+import * as session from './session.js';
+import { renderHeader, renderFlash } from './layout.js';
+import { loading, failure } from './states.js';
 
 export const SITE_NAME = '全国科普教育基地创建与认定平台';
 
 // Each view module exports `title` (string, or function of params) and
-// `render(root, { params, signal, navigate })`. `signal` aborts when the
-// user navigates away, so a view can cancel its requests and timers.
+// `render(root, { params, signal, navigate, user })`. `signal` aborts when
+// the user navigates away, so a view can cancel its requests and timers.
+//
+// access: 'public'  anyone; the header offers 登录 or 进入工作台
+//         'guest'   the login page: no session needed, none probed
+//         'session' a session, even one that must change its password first
+//         'user'    a session free to use the platform
+// roles:  who may see it (others get the 无权访问 view)
 const routes = [
-  { pattern: /^\/(?:index\.html)?$/, view: home },
+  { pattern: /^\/(?:index\.html)?$/, view: landing, access: 'public' },
+  { pattern: /^\/login$/, view: login, access: 'guest' },
+  { pattern: /^\/password$/, view: password, access: 'session' },
+  { pattern: /^\/home$/, view: home, access: 'user' },
+  { pattern: /^\/notifications$/, view: notifications, access: 'user' },
+  { pattern: /^\/audit$/, view: audit, access: 'user', roles: ['admin'] },
 ];
 
 function match(pathname) {
   for (const route of routes) {
     const m = route.pattern.exec(pathname);
-    if (m) return { view: route.view, params: m.groups ?? {} };
+    if (m) return { route, params: m.groups ?? {} };
   }
-  return { view: notFound, params: { path: pathname } };
+  return { route: { view: notFound, access: 'public' }, params: { path: pathname } };
 }
 
-let current = null; // AbortController of the view on screen
+// Where to send someone who needs to sign in first, coming back to `next`.
+export function loginPath(next = location.pathname + location.search) {
+  return next && next !== '/' ? `/login?next=${encodeURIComponent(next)}` : '/login';
+}
 
-function render({ focus = false } = {}) {
+const chrome = {
+  slot: document.getElementById('header-slot'),
+  brand: document.querySelector('.site-header .brand'),
+  flash: document.getElementById('flash'),
+};
+
+let current = null;       // AbortController of the view on screen
+let currentArea = 'public';
+let pendingFlash = null;  // shown by the next render
+
+function setTitle(view, params) {
+  const title = typeof view.title === 'function' ? view.title(params) : view.title;
+  document.title = title && title !== SITE_NAME ? `${title} - ${SITE_NAME}` : SITE_NAME;
+}
+
+function drawHeader() {
+  const user = session.currentUser();
+  renderHeader(chrome, {
+    user,
+    area: currentArea,
+    path: location.pathname,
+    forced: Boolean(user?.must_change_password),
+    onLogout: logout,
+  });
+}
+
+async function logout() {
+  try {
+    await session.logout();
+  } catch (err) {
+    renderFlash(chrome.flash, { kind: 'error', text: `退出登录失败：${err.message}` });
+    return;
+  }
+  navigate('/login', { flash: { text: '您已退出登录。' } });
+}
+
+// Focus the page's heading (or the main area) so that keyboard and screen
+// reader users start reading at the new page.
+function focusPage(root) {
+  const heading = root.querySelector('h1');
+  const target = heading ?? root;
+  if (heading && !heading.hasAttribute('tabindex')) heading.setAttribute('tabindex', '-1');
+  window.scrollTo(0, 0);
+  target.focus({ preventScroll: true });
+}
+
+async function render({ focus = false } = {}) {
   const root = document.getElementById('app');
   current?.abort();
   current = new AbortController();
-  const { view, params } = match(location.pathname);
-  const title = typeof view.title === 'function' ? view.title(params) : view.title;
-  document.title = title && title !== SITE_NAME ? `${title} - ${SITE_NAME}` : SITE_NAME;
-  root.replaceChildren();
-  view.render(root, { params, signal: current.signal, navigate });
-  if (focus) {
-    window.scrollTo(0, 0);
-    root.focus({ preventScroll: true });
+  const { signal } = current;
+  const { route, params } = match(location.pathname);
+  let view = route.view;
+
+  renderFlash(chrome.flash, pendingFlash);
+  pendingFlash = null;
+  currentArea = route.access === 'guest' ? 'guest' : route.access === 'public' ? 'public' : 'app';
+
+  if (route.access === 'session' || route.access === 'user') {
+    let user;
+    if (!session.isLoaded()) {
+      drawHeader();
+      setTitle(view, params);
+      loading(root);
+    }
+    try {
+      user = await session.load();
+    } catch (err) {
+      if (signal.aborted) return;
+      failure(root, err, { title: '无法确认登录状态', onRetry: () => render({ focus: true }) });
+      if (focus) focusPage(root);
+      return;
+    }
+    if (signal.aborted) return;
+    if (!user) {
+      navigate(loginPath(), { replace: true });
+      return;
+    }
+    if (user.must_change_password && route.access === 'user') {
+      navigate('/password', { replace: true });
+      return;
+    }
+    if (route.roles && !route.roles.includes(user.role)) view = forbidden;
+  } else if (route.access === 'public') {
+    // Only to choose between 登录 and 进入工作台; no probe without a hint.
+    session.loadIfHinted().catch(() => {});
   }
+
+  setTitle(view, params);
+  drawHeader();
+  root.replaceChildren();
+  view.render(root, { params, signal, navigate, user: session.currentUser() });
+  if (focus) focusPage(root);
 }
 
-export function navigate(path, { replace = false } = {}) {
+// options: replace (history entry), flash ({ text, kind } shown on the new page)
+export function navigate(path, { replace = false, flash = null } = {}) {
   if (replace) history.replaceState(null, '', path);
   else history.pushState(null, '', path);
+  pendingFlash = flash;
   render({ focus: true });
 }
+
+// A 401 `unauthenticated` or 403 `password_change_required` from any call.
+setAuthHandler((code) => {
+  if (code === 'unauthenticated') {
+    session.forget();
+    if (location.pathname !== '/login') {
+      navigate(loginPath(), { replace: true, flash: { kind: 'error', text: '登录已失效，请重新登录。' } });
+    }
+  } else if (code === 'password_change_required') {
+    session.requirePasswordChange();
+    if (location.pathname !== '/password') navigate('/password', { replace: true });
+  }
+});
+
+session.onChange(() => drawHeader());
 
 // Internal links carry data-link; let the browser handle modified clicks
 // (new tab, download...) and links to other origins.

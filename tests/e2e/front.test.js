@@ -1,6 +1,6 @@
 // The front page in a real browser against a real kpjdd and PostgreSQL:
-// landing page, service status, phone layout, the not-found view, and a
-// clean shutdown of the daemon.
+// landing page, service status, phone layout, the not-found view, the way
+// to the login page, and a clean shutdown of the daemon.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startKpjdd } from '../lib/kpjdd.js';
@@ -59,7 +59,9 @@ test('front page at 1280×800', { timeout: 60000 }, async () => {
   for (const role of ['中国科协', '推荐单位', '申报单位', '认定专家委员会']) assert.ok(roles.includes(role), role);
 
   assert.equal(await serviceStatus(page), '服务正常');
-  assert.equal(await page.locator('a[href="/login"]').count(), 0, 'no links to pages that do not exist yet');
+  const login = page.locator('.site-header').getByRole('link', { name: '登录', exact: true });
+  assert.ok(await login.isVisible(), 'the header offers 登录');
+  assert.equal(await login.getAttribute('href'), '/login');
 
   await screenshot(page, 'front');
   assert.deepEqual(browser.errors(page), []);
@@ -99,6 +101,20 @@ test('unknown UI path renders the not-found view, with a way home', { timeout: 6
   assert.equal(new URL(page.url()).pathname, '/no/such/page');
 
   assert.deepEqual(browser.errors(page), []);
+  await page.close();
+});
+
+test('登录 in the header opens the login page without a reload', { timeout: 60000 }, async () => {
+  const page = await browser.newPage({ width: 1280, height: 800 });
+  await page.goto(server.url + '/');
+  await page.evaluate(() => { window.kpjdNoReload = true; });
+  await page.locator('.site-header').getByRole('link', { name: '登录', exact: true }).click();
+  await page.waitForFunction(() => location.pathname === '/login');
+  assert.equal((await page.locator('h1').textContent()).trim(), '登录');
+  assert.equal(await page.evaluate(() => window.kpjdNoReload), true, 'navigated without reloading');
+  assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H1', 'focus moved to the heading');
+  assert.ok(await page.getByLabel('用户名', { exact: true }).isVisible());
+  assert.deepEqual(browser.errors(page), [], 'no session probe (and no 401) for a visitor who never signed in');
   await page.close();
 });
 
