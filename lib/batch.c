@@ -22,5 +22,5 @@ const char *kp_batch_status_name(enum kp_batch_status s)
 
 bool kp_batch_may_move(enum kp_batch_status from, enum kp_batch_status to)
 {
-    return (unsigned)to == (unsigned)from + 1 && (unsigned)to < NSTATUS;
+    return (unsigned)from < NSTATUS - 1 && (unsigned)to == (unsigned)from + 1;
 }

@@ -47,6 +47,8 @@ static const struct key keys[] = {
     { "auth", "throttle_address", K_UINT,    F(auth.throttle_address), 1, 100000, "20" },
     { "auth", "throttle_window", K_UINT,     F(auth.throttle_window), 1, 86400, "900" },
     { "auth", "lockout_max",     K_UINT,     F(auth.lockout_max),     1, 86400, "900" },
+    { "attachments", "max_file",  K_SIZE, F(attachments.max_file),  1024, 1UL << 34, "200M" },
+    { "attachments", "max_total", K_SIZE, F(attachments.max_total), 1024, 1UL << 36, "500M" },
     { "invitations", "lookup_limit",  K_UINT, F(invitations.lookup_limit),  1, 100000, "30" },
     { "invitations", "lookup_window", K_UINT, F(invitations.lookup_window), 1, 86400, "60" },
     { "log",  "level",           K_LOGLEVEL, F(log.level),            0, 0, "info" },

@@ -48,6 +48,10 @@ struct kp_config {
         unsigned lockout_max;       /* seconds: the longest lockout */
     } auth;
     struct {
+        size_t max_file;            /* bytes of one attachment */
+        size_t max_total;           /* bytes of all attachments of one application */
+    } attachments;
+    struct {
         unsigned lookup_limit;      /* invitation lookups and registrations per address and window */
         unsigned lookup_window;     /* seconds */
     } invitations;

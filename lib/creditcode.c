@@ -36,6 +36,8 @@ enum kp_creditcode_verdict kp_creditcode_check(const char *code)
 
 bool kp_creditcode_normalize(const char *in, char *out, size_t n)
 {
+    if (n == 0)
+        return false;                     /* not even room for the NUL */
     size_t j = 0;
     for (const char *p = in; *p; p++) {
         if (*p == ' ')

@@ -6,24 +6,33 @@
 #include "buf.h"
 #include "csv.h"
 
-static bool valid_utf8(const unsigned char *s, size_t n)
+/* The offset of the first byte that is not well-formed UTF-8 (Unicode
+ * table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF, as
+ * PostgreSQL checks), or n.  NUL is refused too: fields are C strings. */
+static size_t utf8_invalid_at(const unsigned char *s, size_t n)
 {
     for (size_t i = 0; i < n;) {
-        unsigned c = s[i], len;
-        if (c == 0) return false;
+        unsigned c = s[i], len, lo = 0x80, hi = 0xbf;    /* range of the second byte */
+        if (c == 0) return i;
         if (c < 0x80) len = 1;
         else if (c >= 0xc2 && c <= 0xdf) len = 2;
-        else if ((c & 0xf0) == 0xe0) len = 3;
-        else if (c >= 0xf0 && c <= 0xf4) len = 4;
-        else return false;
+        else if (c >= 0xe0 && c <= 0xef) {
+            len = 3;
+            if (c == 0xe0) lo = 0xa0;
+            if (c == 0xed) hi = 0x9f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            len = 4;
+            if (c == 0xf0) lo = 0x90;
+            if (c == 0xf4) hi = 0x8f;
+        } else return i;
         if (i + len > n)
-            return false;
+            return i;
         for (unsigned k = 1; k < len; k++)
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
+            if (s[i + k] < (k == 1 ? lo : 0x80) || s[i + k] > (k == 1 ? hi : 0xbf))
+                return i;
         i += len;
     }
-    return true;
+    return n;
 }
 
 enum kp_err kp_csv_parse(const char *text, size_t len, kp_csv_record cb, void *arg,
@@ -33,8 +42,12 @@ enum kp_err kp_csv_parse(const char *text, size_t len, kp_csv_record cb, void *a
         text += 3;
         len -= 3;
     }
-    if (!valid_utf8((const unsigned char *)text, len)) {
-        snprintf(why, why_len, "文件不是有效的 UTF-8 文本");
+    size_t bad = utf8_invalid_at((const unsigned char *)text, len);
+    if (bad < len) {
+        unsigned bad_line = 1;
+        for (size_t k = 0; k < bad; k++)
+            bad_line += text[k] == '\n';
+        snprintf(why, why_len, "第 %u 行：文件不是有效的 UTF-8 文本", bad_line);
         return KP_E_INVAL;
     }
     struct kp_buf field = { 0 };

@@ -197,6 +197,13 @@ static enum kp_err prepare(struct kp_db *db, const struct kp_stmt *stmt)
 enum kp_err kp_db_exec(struct kp_db *db, const struct kp_stmt *stmt,
                        const char *const *params, PGresult **res)
 {
+    return kp_db_exec_binary(db, stmt, params, NULL, NULL, false, res);
+}
+
+enum kp_err kp_db_exec_binary(struct kp_db *db, const struct kp_stmt *stmt,
+                              const char *const *params, const int *lengths, const int *formats,
+                              bool binary_result, PGresult **res)
+{
     assert(db->conn != NULL);          /* callers run inside kp_db_tx */
     *res = NULL;
     if (!is_prepared(db, stmt)) {
@@ -204,7 +211,8 @@ enum kp_err kp_db_exec(struct kp_db *db, const struct kp_stmt *stmt,
         if (err)
             return err;
     }
-    PGresult *r = PQexecPrepared(db->conn, stmt->name, stmt->nparams, params, NULL, NULL, 0);
+    PGresult *r = PQexecPrepared(db->conn, stmt->name, stmt->nparams, params, lengths, formats,
+                                 binary_result ? 1 : 0);
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
         return failure(db, r, stmt->name);

@@ -65,6 +65,13 @@ bool kp_db_connected(const struct kp_db *db);
 enum kp_err kp_db_exec(struct kp_db *db, const struct kp_stmt *stmt,
                        const char *const *params, PGresult **res);
 
+/* The same with some parameters in binary: lengths[i] and formats[i] (1:
+ * binary) as PQexecPrepared takes them (NULL: all text); with
+ * `binary_result` the result columns come in binary (bytea as raw bytes). */
+enum kp_err kp_db_exec_binary(struct kp_db *db, const struct kp_stmt *stmt,
+                              const char *const *params, const int *lengths, const int *formats,
+                              bool binary_result, PGresult **res);
+
 /* The SQLSTATE of the last failed statement ("" if none). */
 const char *kp_db_last_sqlstate(const struct kp_db *db);
 

@@ -12,17 +12,21 @@ static int value_of(char c)
     return p ? (int)(p - alphabet) : -1;
 }
 
-/* Luhn mod N: from the right, every second value doubled (digits summed in
- * base N).  Catches every single substitution and most adjacent swaps. */
+/* Luhn mod N: from the right, every second value doubled.  Luhn sums the
+ * doubled value's digits in base N, which is a permutation only for even N;
+ * N = 31 is odd (v and v + 15 would both give 2v), so the doubled value is
+ * taken mod N instead, a permutation as 31 is prime.  Catches every single
+ * substitution and every swap of distinct neighbours (weights 2 and 1). */
 char kp_invitecode_check_char(const char *code11)
 {
+    for (int i = 0; i < KP_INVITECODE_LEN - 1; i++)   /* from the left: stop at a NUL */
+        if (value_of(code11[i]) < 0)
+            return '\0';
     int sum = 0, factor = 2;
     for (int i = KP_INVITECODE_LEN - 2; i >= 0; i--) {
         int v = value_of(code11[i]);
-        if (v < 0)
-            return '\0';
         int addend = factor * v;
-        sum += addend / N + addend % N;
+        sum += addend % N;
         factor = factor == 2 ? 1 : 2;
     }
     return alphabet[(N - sum % N) % N];

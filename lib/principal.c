@@ -15,3 +15,9 @@ void kp_rowscope_own_org(const struct kp_principal *p, struct kp_rowscope *s)
     strcpy(s->all, p->role == KP_ROLE_ADMIN ? "true" : "false");
     snprintf(s->owner, sizeof s->owner, "%lld", p->role == KP_ROLE_ANONYMOUS ? 0 : p->org_id);
 }
+
+void kp_appscope_for(const struct kp_principal *p, struct kp_appscope *s)
+{
+    snprintf(s->role, sizeof s->role, "%s", kp_role_name(p->role));
+    snprintf(s->org, sizeof s->org, "%lld", p->role == KP_ROLE_ANONYMOUS ? 0 : p->org_id);
+}

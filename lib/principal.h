@@ -37,4 +37,18 @@ void kp_rowscope_own_user(const struct kp_principal *p, struct kp_rowscope *s);
  * admin sees all of them, everyone else only their own organisation's. */
 void kp_rowscope_own_org(const struct kp_principal *p, struct kp_rowscope *s);
 
+/* Applications: the admin sees all, an applicant its own, a recommender
+ * those bound to it; an expert none until assignments exist.  Bound as $1
+ * (role) and $2 (organisation) of a query on `applications a` that uses
+ * KP_APPSCOPE_SQL. */
+struct kp_appscope {
+    char role[16];
+    char org[24];
+};
+#define KP_APPSCOPE_SQL                                                        \
+    "(($1::text = 'admin')"                                                    \
+    " OR ($1 = 'applicant' AND a.applicant_id = $2::bigint)"                   \
+    " OR ($1 = 'recommender' AND a.recommender_id = $2::bigint))"
+void kp_appscope_for(const struct kp_principal *p, struct kp_appscope *s);
+
 #endif

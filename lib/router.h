@@ -17,6 +17,18 @@ typedef enum kp_err (*kp_handler)(struct kp_req *r);
 #define KP_ROUTE_JSON_BODY   0x1u   /* the body is JSON: Content-Type checked, parsed before the handler */
 #define KP_ROUTE_PENDING_OK  0x2u   /* open while the account must change its password */
 #define KP_ROUTE_RAW_BODY    0x4u   /* the body is kept as bytes (Content-Type checked against media) */
+#define KP_ROUTE_STREAM      0x8u   /* the body goes to the route's stream callbacks as it arrives */
+
+/* A route that takes its body as a stream (uploads): the gate runs before
+ * the body, then begin, then data for each piece as it arrives, then the
+ * handler once the body is complete; end always runs when the request is
+ * over, however it ended.  The body is not limited by http.max_body: the
+ * route enforces its own limits. */
+struct kp_stream {
+    enum kp_err (*begin)(struct kp_req *r);                       /* may answer (refuse) */
+    void (*data)(struct kp_req *r, const char *piece, size_t n);  /* records any failure for the handler */
+    void (*end)(struct kp_req *r);                                /* frees, cleans up */
+};
 
 struct kp_route {
     const char *method;
@@ -26,6 +38,7 @@ struct kp_route {
     unsigned    flags;
     const char *media;   /* accepted Content-Types of the body, space-separated;
                             NULL means "application/json" */
+    const struct kp_stream *stream;   /* KP_ROUTE_STREAM routes */
 };
 
 #define KP_MAX_PARAMS 4

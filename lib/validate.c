@@ -51,18 +51,30 @@ static bool digits(const char *s, int n, int *value)
     return true;
 }
 
-bool kp_valid_rfc3339(const char *s)
+/* "YYYY-MM-DD" at the start of s, a real date from 1900 on. */
+static bool date_prefix(const char *s)
 {
-    int y, mo, d, h, mi, sec;
-    if (strlen(s) < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
-        s[7] != '-' || !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
-        !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
-        !digits(s + 17, 2, &sec))
+    int y, mo, d;
+    if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
+        !digits(s + 8, 2, &d))
         return false;
     static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (y < 1900 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-        (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || sec > 59)
+    return y >= 1900 && mo >= 1 && mo <= 12 && d >= 1 && d <= mdays[mo - 1] &&
+           !(mo == 2 && d == 29 && !leap);
+}
+
+bool kp_valid_date(const char *s)
+{
+    return strlen(s) == 10 && date_prefix(s);
+}
+
+bool kp_valid_rfc3339(const char *s)
+{
+    int h, mi, sec;
+    if (strlen(s) < 20 || !date_prefix(s) || (s[10] != 'T' && s[10] != 't') ||
+        !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
+        !digits(s + 17, 2, &sec) || h > 23 || mi > 59 || sec > 59)
         return false;
     const char *p = s + 19;
     if (*p == '.') {

@@ -19,4 +19,7 @@ bool kp_valid_email(const char *s);
  * "2021-10-25T24:00:00+08:00" is refused: hours 00–23), real calendar dates. */
 bool kp_valid_rfc3339(const char *s);
 
+/* A calendar date "YYYY-MM-DD" (API.md: dates), a real one. */
+bool kp_valid_date(const char *s);
+
 #endif

@@ -7,6 +7,7 @@
  * carries. */
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -48,7 +49,9 @@ struct kp_req {
     size_t body_len, body_cap;
     json_t *json;
     struct kp_principal who;
-    char *set_cookie;
+    struct { char *name, *value; } headers[4];   /* added by the handler */
+    void *state;                         /* a stream route's */
+    bool stream_begun;
     unsigned status;
     uint64_t bytes;
 };
@@ -98,6 +101,9 @@ const char *kp_req_header(const struct kp_req *r, const char *name)
 const char *kp_req_method(const struct kp_req *r) { return r->method; }
 const char *kp_req_path(const struct kp_req *r) { return r->path; }
 json_t *kp_req_json(const struct kp_req *r) { return r->json; }
+
+void *kp_req_state(const struct kp_req *r) { return r->state; }
+void kp_req_set_state(struct kp_req *r, void *state) { r->state = state; }
 
 bool kp_req_param_id(const struct kp_req *r, const char *name, long long *id)
 {
@@ -152,11 +158,16 @@ void kp_req_client_ip(const struct kp_req *r, char *buf, size_t n)
     }
 }
 
-enum kp_err kp_req_set_cookie(struct kp_req *r, const char *cookie)
+enum kp_err kp_req_add_header(struct kp_req *r, const char *name, const char *value)
 {
-    free(r->set_cookie);
-    r->set_cookie = strdup(cookie);
-    return r->set_cookie ? KP_OK : KP_E_NOMEM;
+    for (size_t i = 0; i < sizeof r->headers / sizeof r->headers[0]; i++)
+        if (r->headers[i].name == NULL) {
+            r->headers[i].name = strdup(name);
+            r->headers[i].value = strdup(value);
+            return r->headers[i].name && r->headers[i].value ? KP_OK : KP_E_NOMEM;
+        }
+    assert(!"more extra headers than a request holds");
+    return KP_E_NOMEM;
 }
 
 const struct sockaddr *kp_req_client(const struct kp_req *r)
@@ -200,8 +211,8 @@ enum kp_err kp_reply_response(struct kp_req *r, unsigned status, struct MHD_Resp
     MHD_add_response_header(resp, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");
     if (is_api(r))
         MHD_add_response_header(resp, "Cache-Control", "no-store");
-    if (r->set_cookie)
-        MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
+    for (size_t i = 0; i < sizeof r->headers / sizeof r->headers[0] && r->headers[i].name; i++)
+        MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
     if (atomic_load(&r->srv->shutting_down))
         MHD_add_response_header(resp, "Connection", "close");
     enum MHD_Result ok = MHD_queue_response(r->conn, status, resp);
@@ -362,29 +373,46 @@ static void on_headers(struct kp_req *r)
         break;
     }
 
+    const struct kp_route *route = r->match.route;
+    bool stream = route != NULL && (route->flags & KP_ROUTE_STREAM);
     uint64_t declared;
     const char *cl = kp_req_header(r, "Content-Length");
-    if (cl != NULL && kp_parse_content_length(cl, &declared) && declared > cfg->http.max_body) {
+    if (!stream && cl != NULL && kp_parse_content_length(cl, &declared) &&
+        declared > cfg->http.max_body) {
         char detail[96];
         snprintf(detail, sizeof detail, "请求体不能超过 %zu 字节", cfg->http.max_body);
         kp_reply_problem(r, KP_P_TOO_LARGE, detail);
         return;
     }
 
-    const struct kp_route *route = r->match.route;
-    if (route != NULL && (route->flags & (KP_ROUTE_JSON_BODY | KP_ROUTE_RAW_BODY))) {
+    if (route != NULL && (route->flags & (KP_ROUTE_JSON_BODY | KP_ROUTE_RAW_BODY | KP_ROUTE_STREAM))) {
         const char *accepted = route->media ? route->media : "application/json";
         if (!kp_media_accepts(kp_req_header(r, "Content-Type"), accepted)) {
             char detail[160];
             snprintf(detail, sizeof detail, "Content-Type 应为 %s", accepted);
             kp_reply_problem(r, KP_P_UNSUPPORTED_MEDIA_TYPE, detail);
+            return;
         }
+    }
+    if (stream) {                        /* decided before the first byte is read */
+        enum kp_err err = KP_OK;
+        if (kp_auth_gate(r, route, &r->who, &err)) {
+            r->stream_begun = true;
+            err = route->stream->begin(r);
+        }
+        if (!r->replied && err)
+            kp_reply_error(r, err);
     }
 }
 
 static void take_body(struct kp_req *r, const char *data, size_t size)
 {
     const struct kp_route *route = r->match.route;
+    if (route != NULL && (route->flags & KP_ROUTE_STREAM)) {
+        if (!r->replied)
+            route->stream->data(r, data, size);
+        return;
+    }
     if (r->replied || r->too_large || route == NULL ||
         !(route->flags & (KP_ROUTE_JSON_BODY | KP_ROUTE_RAW_BODY)))
         return;                                  /* nobody reads it: drop it */
@@ -421,6 +449,8 @@ static void dispatch(struct kp_req *r)
     enum kp_err err = KP_OK;
     if (route == NULL) {
         err = kp_static_serve(r);
+    } else if (route->flags & KP_ROUTE_STREAM) {
+        err = route->handler(r);                         /* the gate ran before the body */
     } else if (kp_auth_gate(r, route, &r->who, &err)) {   /* else refused, or err set */
         if (route->flags & KP_ROUTE_JSON_BODY) {
             char why[200];
@@ -432,8 +462,12 @@ static void dispatch(struct kp_req *r)
         }
         err = route->handler(r);
     }
-    if (r->replied)
-        return;
+    if (!r->replied)
+        kp_reply_error(r, err);
+}
+
+void kp_reply_error(struct kp_req *r, enum kp_err err)
+{
     if (err == KP_E_DB_GONE) {
         kp_reply_problem(r, KP_P_UNAVAILABLE, "数据库暂时无法连接");
         return;
@@ -490,9 +524,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
             toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection closed early)");
     if (r->status != 0)
         kp_metrics_observe(srv->metrics, r->metric, r->status, us);
+    if (r->stream_begun)
+        r->match.route->stream->end(r);
     json_decref(r->json);
     free(r->body);
-    free(r->set_cookie);
+    for (size_t i = 0; i < sizeof r->headers / sizeof r->headers[0]; i++) {
+        free(r->headers[i].name);
+        free(r->headers[i].value);
+    }
     sodium_memzero(&r->who, sizeof r->who);   /* it held the CSRF token */
     free(r);
     *req_cls = NULL;

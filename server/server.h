@@ -62,8 +62,9 @@ void kp_req_client_ip(const struct kp_req *r, char *buf, size_t n);
 /* Whether the method changes state (anything but GET, HEAD, OPTIONS). */
 bool kp_req_unsafe(const struct kp_req *r);
 
-/* A Set-Cookie value sent with the answer (copied). */
-enum kp_err kp_req_set_cookie(struct kp_req *r, const char *cookie);
+/* A header sent with the answer (both copied; at most four a request:
+ * Set-Cookie, ETag, Content-Disposition, ...). */
+enum kp_err kp_req_add_header(struct kp_req *r, const char *name, const char *value);
 
 /* Route parameter `name` as a positive integer id; false when it is not one
  * (the handler answers 404: no such thing). */
@@ -72,6 +73,10 @@ bool kp_req_param_id(const struct kp_req *r, const char *name, long long *id);
 /* Takes the fields of `spec` from the JSON body (unknown fields refused).
  * On field errors queues 422 and returns false. */
 bool kp_req_take(struct kp_req *r, const struct kp_jfield *spec);
+
+/* Per-request state of a stream route (owned by the route's callbacks). */
+void *kp_req_state(const struct kp_req *r);
+void kp_req_set_state(struct kp_req *r, void *state);
 
 /* This worker thread's database handle; NULL only when out of memory. */
 struct kp_db *kp_req_db(struct kp_req *r);
@@ -90,6 +95,11 @@ enum kp_err kp_reply_static(struct kp_req *r, unsigned status, const char *conte
                             const char *data, size_t len);
 
 enum kp_err kp_reply_empty(struct kp_req *r, unsigned status);
+
+/* Answers with the problem an error stands for when the handler could not
+ * answer itself: 503 unavailable for an unreachable or too busy database,
+ * 500 internal otherwise (logged). */
+void kp_reply_error(struct kp_req *r, enum kp_err err);
 
 /* A response built by the caller (a file, say); `resp` is consumed. */
 struct MHD_Response;

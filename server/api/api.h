@@ -58,4 +58,20 @@ enum kp_err kp_invitations_rate_check(struct kp_req *r, bool *allowed);
 /* applicants.c */
 enum kp_err kp_api_applicants_create(struct kp_req *r);
 
+/* applications.c */
+enum kp_err kp_api_applications_list(struct kp_req *r);
+enum kp_err kp_api_applications_csv(struct kp_req *r);
+enum kp_err kp_api_applications_get(struct kp_req *r);
+enum kp_err kp_api_applications_patch(struct kp_req *r);
+enum kp_err kp_api_applications_submit(struct kp_req *r);
+enum kp_err kp_api_applications_return(struct kp_req *r);
+enum kp_err kp_api_applications_decline(struct kp_req *r);
+enum kp_err kp_api_applications_recommend(struct kp_req *r);
+enum kp_err kp_api_applications_withdraw(struct kp_req *r);
+/* attachments.c */
+extern const struct kp_stream kp_attachment_upload;
+enum kp_err kp_api_attachments_upload(struct kp_req *r);
+enum kp_err kp_api_attachments_get(struct kp_req *r);
+enum kp_err kp_api_attachments_delete(struct kp_req *r);
+
 #endif

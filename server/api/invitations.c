@@ -13,6 +13,7 @@
 #include "cursor.h"
 #include "invitecode.h"
 #include "ratelimit.h"
+#include "validate.h"
 #include "views.h"
 
 #define MAX_COUNT 100
@@ -231,7 +232,7 @@ enum kp_err kp_api_invitations_list(struct kp_req *r)
         l.after_time = json_string_value(json_array_get(l.page.after, 0));
         l.after_code = json_string_value(json_array_get(l.page.after, 1));
         if (json_array_size(l.page.after) != 2 || l.after_time == NULL || l.after_code == NULL ||
-            strlen(l.after_time) != 27)
+            !kp_valid_rfc3339(l.after_time))
             kp_problem_field(errors, "cursor", "invalid", "无效的分页游标");
     }
     if (json_array_size(errors) > 0) {

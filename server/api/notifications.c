@@ -23,6 +23,39 @@ static const struct kp_stmt SQL_LIST = {
     5,
 };
 
+/* A recommender with submissions not yet reviewed in a batch whose
+ * recommend deadline is within three days gets a reminder, made when it
+ * looks (no background job), once per batch and day. */
+static const struct kp_stmt SQL_REMIND = {
+    "notifications_remind",
+    "INSERT INTO notifications (user_id, kind, title, body, data, once_key)"
+    " SELECT $1, 'deadline.reminder', '推荐即将截止：' || b.title,"
+    "        format('还有 %s 项申报待审核，推荐截止时间为 %s（北京时间）', count(*),"
+    "               to_char(b.recommend_deadline AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI')),"
+    "        json_build_object('batch_id', b.id, 'unreviewed', count(*)),"
+    "        'deadline.reminder:' || b.id || ':' || to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+    "   FROM applications a JOIN batches b ON b.id = a.batch_id"
+    "  WHERE a.recommender_id = $2 AND a.status = 'submitted' AND b.status = 'open'"
+    "    AND b.recommend_deadline > now() AND b.recommend_deadline <= now() + interval '3 days'"
+    "  GROUP BY b.id"
+    " ON CONFLICT (user_id, once_key) WHERE once_key IS NOT NULL DO NOTHING",
+    2,
+};
+
+static enum kp_err remind_tx(struct kp_db *db, void *arg)
+{
+    const struct kp_principal *who = arg;
+    char user[24], org[24];
+    snprintf(user, sizeof user, "%lld", who->user_id);
+    snprintf(org, sizeof org, "%lld", who->org_id);
+    const char *params[] = { user, org };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_REMIND, params, &res);
+    if (err == KP_OK)
+        PQclear(res);
+    return err;
+}
+
 static const struct kp_stmt SQL_READ = {
     "notifications_read",
     "UPDATE notifications SET read_at = coalesce(read_at, now())"
@@ -90,7 +123,12 @@ enum kp_err kp_api_notifications_list(struct kp_req *r)
     }
     json_decref(errors);
     struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, KP_TX_READ_ONLY, list_tx, &l) : KP_E_NOMEM;
+    const struct kp_principal *who = kp_req_principal(r);
+    enum kp_err err = db ? KP_OK : KP_E_NOMEM;
+    if (err == KP_OK && who->role == KP_ROLE_RECOMMENDER)
+        err = kp_db_tx(db, 0, remind_tx, (void *)who);
+    if (err == KP_OK)
+        err = kp_db_tx(db, KP_TX_READ_ONLY, list_tx, &l);
     kp_page_free(&l.page);
     if (err) {
         json_decref(l.items);

@@ -39,7 +39,7 @@ static const struct kp_stmt SQL_RESOLVE = {
     "       (SELECT count(*) FROM applications a WHERE a.batch_id = $1"
     "           AND a.recommender_id = r.id AND a.recommended_at IS NOT NULL)"
     "  FROM recommenders r LEFT JOIN quotas q ON q.batch_id = $1 AND q.recommender_id = r.id"
-    " WHERE r.name = $2 OR ($2 ~ '^[0-9]{1,18}$' AND r.id = $2::bigint)",
+    " WHERE r.name = $2 OR r.id = CASE WHEN $2 ~ '^[0-9]{1,18}$' THEN $2::bigint END",
     2,
 };
 

@@ -136,7 +136,7 @@ static enum kp_err set_session_cookie(struct kp_req *r, const char *token, unsig
     char cookie[160];
     snprintf(cookie, sizeof cookie, KP_SESSION_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%u%s",
              token, max_age, kp_req_server(r)->cfg->auth.cookie_secure ? "; Secure" : "");
-    return kp_req_set_cookie(r, cookie);
+    return kp_req_add_header(r, "Set-Cookie", cookie);
 }
 
 /* ---- POST /api/v1/session ---- */

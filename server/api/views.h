@@ -43,6 +43,10 @@ json_t *kp_application_json(PGresult *res, int row);
     " u.contact_email, " KP_TIME("u.created_at")
 json_t *kp_applicant_json(PGresult *res, int row);
 
+/* Attachment (attachments.c): from ATTACHMENT columns starting at `col`:
+ * id, kind, filename, content_type, size, sha256, created_at. */
+json_t *kp_attachment_json(PGresult *res, int row, int col);
+
 /* The "id" of an object as text, for audit rows.  Returns buf. */
 const char *kp_json_id(const json_t *obj, char buf[24]);
 

@@ -1,0 +1,38 @@
+/* The application state machine, as a table: (from, action, role) → to.
+ * Handlers ask kp_app_transition; they never re-encode it with ifs.  Later
+ * stages (initial review, on-site checks, final evaluation, publicity) add
+ * their rows here. */
+#ifndef KP_APPSTATE_H
+#define KP_APPSTATE_H
+
+#include <stdbool.h>
+
+#include "role.h"
+
+enum kp_app_action {
+    KP_APP_EDIT,        /* change the form or its attachments */
+    KP_APP_SUBMIT,
+    KP_APP_RETURN,      /* 退回修改 */
+    KP_APP_DECLINE,     /* 不予推荐 */
+    KP_APP_RECOMMEND,
+    KP_APP_WITHDRAW,    /* withdraw a recommendation */
+    KP_APP_EXPIRE,      /* the batch moved to evaluating (逾期未报) */
+};
+
+/* The status after `action` by `role` from `from`, or NULL when the table
+ * has no such row (the action is not allowed).  KP_APP_EDIT leaves the
+ * status as it is.  Statuses are the API's names; static storage. */
+const char *kp_app_transition(const char *from, enum kp_app_action action, enum kp_role role);
+
+/* Whether `status` is one of the API's application statuses. */
+bool kp_app_status_valid(const char *status);
+
+/* The Chinese name of a status ("草稿", "已推荐") or category ("科技场馆类");
+ * the input itself when unknown. */
+const char *kp_app_status_label(const char *status);
+const char *kp_app_category_label(const char *category);
+
+/* Whether `category` is one of the six categories. */
+bool kp_app_category_valid(const char *category);
+
+#endif

@@ -1,0 +1,657 @@
+/* Applications: the applicant's form and its submission, and the
+ * recommender's review.  Visibility (KP_APPSCOPE_SQL): the admin sees all,
+ * an applicant its own, a recommender those bound to it; anything else is
+ * 404.  Which action is allowed from which status, by whom, is the table in
+ * lib/appstate.c.  Deadlines are judged by the database clock; the quota is
+ * decided in the database under the quota row's lock, so it holds however
+ * many requests arrive at once from however many kpjdd processes. */
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "appform.h"
+#include "appstate.h"
+#include "auth.h"
+#include "buf.h"
+#include "cursor.h"
+#include "notify.h"
+#include "views.h"
+
+#define ATTACHMENT_COLUMNS \
+    "at.id, at.kind, at.filename, at.content_type, at.size, at.sha256, " KP_TIME("at.created_at")
+
+static const struct kp_stmt SQL_GET = {
+    "applications_get",
+    "SELECT " KP_APPLICATION_COLUMNS KP_APPLICATION_FROM " WHERE a.id = $3 AND " KP_APPSCOPE_SQL,
+    3,
+};
+
+static const struct kp_stmt SQL_ATTACHMENTS = {
+    "applications_attachments",
+    "SELECT " ATTACHMENT_COLUMNS " FROM attachments at WHERE application_id = $1 AND complete ORDER BY id",
+    1,
+};
+
+/* The row to change, locked, with what the rules need to know about it. */
+static const struct kp_stmt SQL_LOCK = {
+    "applications_lock",
+    "SELECT a.status, a.version, a.base_name, a.category, a.form::text, a.batch_id,"
+    "       a.recommender_id, a.applicant_id, u.name, b.status, now() >= b.recommend_deadline,"
+    "       EXISTS (SELECT 1 FROM attachments WHERE application_id = a.id AND complete"
+    "                  AND kind = 'application_form')"
+    "  FROM applications a JOIN batches b ON b.id = a.batch_id"
+    "  JOIN applicant_units u ON u.id = a.applicant_id"
+    " WHERE a.id = $3 AND " KP_APPSCOPE_SQL " FOR UPDATE OF a",
+    3,
+};
+
+static const struct kp_stmt SQL_EDIT = {
+    "applications_edit",
+    "UPDATE applications SET base_name = CASE WHEN $2 THEN $3 ELSE base_name END,"
+    "   category = CASE WHEN $4 THEN $5 ELSE category END, form = $6::jsonb,"
+    "   version = version + 1, updated_at = now() WHERE id = $1",
+    6,
+};
+
+/* One statement per move: the status, and what goes with it. */
+static const struct kp_stmt SQL_MOVE = {
+    "applications_move",
+    "UPDATE applications SET status = $2, version = version + 1, updated_at = now(),"
+    "   submitted_at = CASE WHEN $2 = 'submitted' AND status <> 'recommended' THEN now() ELSE submitted_at END,"
+    "   recommended_at = CASE WHEN $2 = 'recommended' THEN now()"
+    "                         WHEN $2 = 'submitted' THEN NULL ELSE recommended_at END,"
+    "   recommend_opinion = CASE WHEN $2 = 'recommended' THEN $3"
+    "                            WHEN $2 = 'submitted' THEN NULL ELSE recommend_opinion END,"
+    "   return_reason = CASE WHEN $2 = 'returned' THEN $3 ELSE return_reason END,"
+    "   decline_reason = CASE WHEN $2 = 'not_recommended' THEN $3 ELSE decline_reason END"
+    " WHERE id = $1",
+    3,
+};
+
+/* Locked: two recommendations at once wait for each other here. */
+static const struct kp_stmt SQL_QUOTA = {
+    "applications_quota",
+    "SELECT coalesce((SELECT quota FROM quotas WHERE batch_id = $1 AND recommender_id = $2 FOR UPDATE), 0),"
+    "       (SELECT count(*) FROM applications WHERE batch_id = $1 AND recommender_id = $2"
+    "           AND recommended_at IS NOT NULL)",
+    2,
+};
+
+static const struct kp_stmt SQL_APPLICANT_USERS = {
+    "applications_applicant_users",
+    "SELECT id FROM users WHERE role = 'applicant' AND org_id = $1 AND NOT disabled",
+    1,
+};
+
+static const struct kp_stmt SQL_RECOMMENDER_USER = {
+    "applications_recommender_user", "SELECT user_id FROM recommenders WHERE id = $1", 1,
+};
+
+static const struct kp_stmt SQL_LIST = {
+    "applications_list",
+    "SELECT " KP_APPLICATION_COLUMNS KP_APPLICATION_FROM
+    " WHERE " KP_APPSCOPE_SQL " AND a.id < $3"
+    "   AND ($4::bigint IS NULL OR a.batch_id = $4) AND ($5::text IS NULL OR a.status = $5)"
+    "   AND ($6::text IS NULL OR a.category = $6) AND ($7::text IS NULL OR g.name = $7)"
+    "   AND ($8::text IS NULL OR strpos(u.name, $8) > 0 OR strpos(coalesce(a.base_name, ''), $8) > 0)"
+    " ORDER BY a.id DESC LIMIT $9",
+    9,
+};
+
+static const struct kp_stmt SQL_EXPORT = {
+    "applications_export",
+    "SELECT g.name, u.name, coalesce(a.base_name, ''), r.name, coalesce(a.category, ''), a.status"
+    KP_APPLICATION_FROM
+    " WHERE " KP_APPSCOPE_SQL
+    "   AND ($3::bigint IS NULL OR a.batch_id = $3) AND ($4::text IS NULL OR a.status = $4)"
+    "   AND ($5::text IS NULL OR a.category = $5) AND ($6::text IS NULL OR g.name = $6)"
+    "   AND ($7::text IS NULL OR strpos(u.name, $7) > 0 OR strpos(coalesce(a.base_name, ''), $7) > 0)"
+    " ORDER BY g.code, u.name, a.id",
+    7,
+};
+
+/* ---- one application, as the API shows it ---- */
+
+static enum kp_err load(struct kp_db *db, const struct kp_appscope *scope, const char *id,
+                        json_t **out)
+{
+    const char *params[] = { scope->role, scope->org, id };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_GET, params, &res);
+    if (err)
+        return err;
+    json_decref(*out);
+    *out = PQntuples(res) == 1 ? kp_application_json(res, 0) : NULL;
+    PQclear(res);
+    if (*out == NULL)
+        return KP_OK;
+    const char *aid[] = { id };
+    if ((err = kp_db_exec(db, &SQL_ATTACHMENTS, aid, &res)))
+        return err;
+    json_t *list = json_object_get(*out, "attachments");
+    for (int i = 0; i < PQntuples(res); i++)
+        json_array_append_new(list, kp_attachment_json(res, i, 0));
+    PQclear(res);
+    return KP_OK;
+}
+
+static enum kp_err reply_application(struct kp_req *r, json_t *app)
+{
+    char etag[32];
+    snprintf(etag, sizeof etag, "\"%lld\"", (long long)json_integer_value(json_object_get(app, "version")));
+    kp_req_add_header(r, "ETag", etag);
+    return kp_reply_json(r, 200, app);
+}
+
+struct one {
+    struct kp_req *r;
+    struct kp_appscope scope;
+    char id[24];
+    json_t *app;
+};
+
+static enum kp_err get_tx(struct kp_db *db, void *arg)
+{
+    struct one *o = arg;
+    return load(db, &o->scope, o->id, &o->app);
+}
+
+static bool take_id(struct kp_req *r, char id[24])
+{
+    long long v;
+    if (!kp_req_param_id(r, "id", &v))
+        return false;
+    snprintf(id, 24, "%lld", v);
+    return true;
+}
+
+/* GET /api/v1/applications/{id} */
+enum kp_err kp_api_applications_get(struct kp_req *r)
+{
+    struct one o = { .r = r };
+    if (!take_id(r, o.id))
+        return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+    kp_appscope_for(kp_req_principal(r), &o.scope);
+    struct kp_db *db = kp_req_db(r);
+    enum kp_err err = db ? kp_db_tx(db, KP_TX_READ_ONLY, get_tx, &o) : KP_E_NOMEM;
+    if (err)
+        return err;
+    return o.app ? reply_application(r, o.app) : kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+}
+
+/* ---- changes: PATCH and the actions share the locked read ---- */
+
+struct change {
+    struct kp_req *r;
+    struct kp_appscope scope;
+    char id[24];
+    enum kp_app_action action;
+    /* PATCH */
+    const char *base_name, *category;
+    bool has_base_name, has_category;
+    json_t *form_patch;
+    long long if_match;               /* -1: none */
+    /* review */
+    const char *text;                 /* reason or opinion */
+    /* outcome */
+    bool found;
+    enum kp_problem refusal;
+    const char *why;
+    char why_buf[160];
+    json_t *missing;                  /* submit: what is lacking */
+    json_t *app;
+};
+
+static enum kp_err refuse(struct change *c, enum kp_problem p, const char *why)
+{
+    c->refusal = p;
+    c->why = why;
+    return KP_OK;
+}
+
+static enum kp_err notify_applicant(struct kp_db *db, const char *applicant, const char *kind,
+                                    const char *title, const char *body, const char *app_id)
+{
+    const char *params[] = { applicant };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_APPLICANT_USERS, params, &res);
+    if (err)
+        return err;
+    json_t *data = json_pack("{s:I}", "application_id", (json_int_t)atoll(app_id));
+    for (int i = 0; i < PQntuples(res) && err == KP_OK; i++)
+        err = kp_notify(db, atoll(PQgetvalue(res, i, 0)), kind, title, body, data);
+    json_decref(data);
+    PQclear(res);
+    return err;
+}
+
+static enum kp_err notify_recommender(struct kp_db *db, const char *recommender, const char *unit,
+                                      const char *app_id)
+{
+    const char *params[] = { recommender };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_RECOMMENDER_USER, params, &res);
+    if (err)
+        return err;
+    char title[300];
+    snprintf(title, sizeof title, "收到申报：%s", unit);
+    json_t *data = json_pack("{s:I}", "application_id", (json_int_t)atoll(app_id));
+    if (PQntuples(res) == 1)
+        err = kp_notify(db, atoll(PQgetvalue(res, 0, 0)), "application.submitted", title,
+                        "请在推荐截止前审核", data);
+    json_decref(data);
+    PQclear(res);
+    return err;
+}
+
+static enum kp_err change_tx(struct kp_db *db, void *arg)
+{
+    struct change *c = arg;
+    c->why = NULL;
+    json_decref(c->missing);
+    c->missing = NULL;
+    const char *params[] = { c->scope.role, c->scope.org, c->id };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_LOCK, params, &res);
+    if (err)
+        return err;
+    c->found = PQntuples(res) == 1;
+    if (!c->found) {
+        PQclear(res);
+        return KP_OK;
+    }
+    char from[32], batch[24], recommender[24], applicant[24], unit[256];
+    snprintf(from, sizeof from, "%s", PQgetvalue(res, 0, 0));
+    long long version = atoll(PQgetvalue(res, 0, 1));
+    bool had_base = !PQgetisnull(res, 0, 2), had_category = !PQgetisnull(res, 0, 3);
+    char base_name[512] = "", category[32] = "";
+    snprintf(base_name, sizeof base_name, "%s", PQgetvalue(res, 0, 2));
+    snprintf(category, sizeof category, "%s", PQgetvalue(res, 0, 3));
+    json_t *form = json_loads(PQgetvalue(res, 0, 4), 0, NULL);
+    snprintf(batch, sizeof batch, "%s", PQgetvalue(res, 0, 5));
+    snprintf(recommender, sizeof recommender, "%s", PQgetvalue(res, 0, 6));
+    snprintf(applicant, sizeof applicant, "%s", PQgetvalue(res, 0, 7));
+    snprintf(unit, sizeof unit, "%s", PQgetvalue(res, 0, 8));
+    bool batch_open = strcmp(PQgetvalue(res, 0, 9), "open") == 0;
+    bool past_deadline = PQgetvalue(res, 0, 10)[0] == 't';
+    bool has_form_file = PQgetvalue(res, 0, 11)[0] == 't';
+    PQclear(res);
+    if (form == NULL)
+        return KP_E_NOMEM;
+
+    const char *to = kp_app_transition(from, c->action, kp_req_principal(c->r)->role);
+    if (to == NULL) {
+        json_decref(form);
+        snprintf(c->why_buf, sizeof c->why_buf, "申报当前状态为“%s”，不能执行此操作",
+                 kp_app_status_label(from));
+        return refuse(c, KP_P_INVALID_STATE, c->why_buf);
+    }
+    if (c->action != KP_APP_EDIT && (past_deadline || !batch_open)) {
+        json_decref(form);
+        return past_deadline ? refuse(c, KP_P_DEADLINE_PASSED, "推荐已截止")
+                             : refuse(c, KP_P_INVALID_STATE, "批次不在申报阶段");
+    }
+    if (c->action == KP_APP_EDIT) {
+        if (c->if_match >= 0 && c->if_match != version) {
+            json_decref(form);
+            return refuse(c, KP_P_VERSION_MISMATCH, "申报已在别处修改，请刷新后再编辑");
+        }
+        if (c->form_patch)
+            kp_appform_merge(form, c->form_patch);
+        char *text = json_dumps(form, JSON_COMPACT);
+        const char *edit[] = { c->id, c->has_base_name ? "true" : "false", c->base_name,
+                               c->has_category ? "true" : "false", c->category, text };
+        err = text ? kp_db_exec(db, &SQL_EDIT, edit, &res) : KP_E_NOMEM;
+        free(text);
+        if (err == KP_OK) {
+            PQclear(res);
+            json_t *fields = json_array();
+            if (c->has_base_name) json_array_append_new(fields, json_string("base_name"));
+            if (c->has_category) json_array_append_new(fields, json_string("category"));
+            const char *key;
+            json_t *v;
+            json_object_foreach(c->form_patch, key, v) {
+                char path[80];
+                snprintf(path, sizeof path, "form.%s", key);
+                json_array_append_new(fields, json_string(path));
+            }
+            json_t *data = json_pack("{s:o, s:s}", "fields", fields, "status", from);
+            err = kp_req_audit(c->r, db, "application.updated", "application", c->id, data);
+            json_decref(data);
+        }
+        json_decref(form);
+        return err ? err : load(db, &c->scope, c->id, &c->app);
+    }
+    if (c->action == KP_APP_SUBMIT) {
+        c->missing = json_array();
+        kp_appform_missing(had_base ? base_name : NULL, had_category ? category : NULL, form,
+                           has_form_file, c->missing);
+        if (json_array_size(c->missing) > 0) {
+            json_decref(form);
+            return refuse(c, KP_P_VALIDATION, "申报表尚未填写完整");
+        }
+    }
+    json_decref(form);
+    if (c->action == KP_APP_RECOMMEND) {
+        const char *q[] = { batch, recommender };
+        if ((err = kp_db_exec(db, &SQL_QUOTA, q, &res)))
+            return err;
+        long long quota = atoll(PQgetvalue(res, 0, 0)), used = atoll(PQgetvalue(res, 0, 1));
+        PQclear(res);
+        if (used >= quota) {
+            snprintf(c->why_buf, sizeof c->why_buf, "推荐名额已用完（已推荐 %lld / 名额 %lld）", used, quota);
+            return refuse(c, KP_P_QUOTA_EXHAUSTED, c->why_buf);
+        }
+    }
+    const char *move[] = { c->id, to, c->text };
+    if ((err = kp_db_exec(db, &SQL_MOVE, move, &res)))
+        return err;
+    PQclear(res);
+    static const char *const actions[] = {
+        [KP_APP_SUBMIT] = "application.submitted", [KP_APP_RETURN] = "application.returned",
+        [KP_APP_DECLINE] = "application.declined", [KP_APP_RECOMMEND] = "application.recommended",
+        [KP_APP_WITHDRAW] = "application.recommendation_withdrawn",
+    };
+    json_t *data = json_pack("{s:s, s:s}", "from", from, "to", to);
+    if (c->text)
+        json_object_set_new(data, c->action == KP_APP_RECOMMEND ? "opinion" : "reason", json_string(c->text));
+    err = kp_req_audit(c->r, db, actions[c->action], "application", c->id, data);
+    json_decref(data);
+    if (err)
+        return err;
+    switch (c->action) {
+    case KP_APP_SUBMIT:
+        err = notify_recommender(db, recommender, unit, c->id);
+        break;
+    case KP_APP_RETURN:
+        err = notify_applicant(db, applicant, "application.returned", "申报被退回修改", c->text, c->id);
+        break;
+    case KP_APP_DECLINE:
+        err = notify_applicant(db, applicant, "application.declined", "申报未获推荐", c->text, c->id);
+        break;
+    case KP_APP_RECOMMEND:
+        err = notify_applicant(db, applicant, "application.recommended", "申报已获推荐", c->text, c->id);
+        break;
+    case KP_APP_WITHDRAW:
+        err = notify_applicant(db, applicant, "application.recommendation_withdrawn",
+                               "推荐单位撤回了推荐，申报回到待审核", NULL, c->id);
+        break;
+    default:
+        break;
+    }
+    return err ? err : load(db, &c->scope, c->id, &c->app);
+}
+
+static enum kp_err run_change(struct kp_req *r, struct change *c)
+{
+    kp_appscope_for(kp_req_principal(r), &c->scope);
+    struct kp_db *db = kp_req_db(r);
+    enum kp_err err = db ? kp_db_tx(db, 0, change_tx, c) : KP_E_NOMEM;
+    if (err || !c->found || c->why) {
+        json_decref(c->app);
+        if (err) {
+            json_decref(c->missing);
+            return err;
+        }
+        if (!c->found)
+            return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+        if (c->refusal == KP_P_VALIDATION)
+            return kp_reply_problem_errors(r, KP_P_VALIDATION, c->why, c->missing);
+        json_decref(c->missing);
+        return kp_reply_problem(r, c->refusal, c->why);
+    }
+    json_decref(c->missing);
+    return reply_application(r, c->app);
+}
+
+/* "\"7\"" → 7; -1 when absent; false when malformed. */
+static bool parse_if_match(const char *h, long long *out)
+{
+    *out = -1;
+    if (h == NULL)
+        return true;
+    char *end;
+    if (h[0] != '"' || h[1] < '0' || h[1] > '9')
+        return false;
+    *out = strtoll(h + 1, &end, 10);
+    return end[0] == '"' && end[1] == '\0';
+}
+
+/* PATCH /api/v1/applications/{id}  {"base_name","category","form"} with optional If-Match */
+enum kp_err kp_api_applications_patch(struct kp_req *r)
+{
+    struct change c = { .r = r, .action = KP_APP_EDIT };
+    if (!take_id(r, c.id))
+        return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+    const struct kp_jfield spec[] = {
+        KP_JOPTIONAL("base_name", KP_J_STRING, &c.base_name, 1, 100, &c.has_base_name),
+        KP_JOPTIONAL("category", KP_J_STRING, &c.category, 1, 32, &c.has_category),
+        KP_JOPTIONAL("form", KP_J_OBJECT, &c.form_patch, 0, 0, NULL),
+        KP_JEND,
+    };
+    json_t *errors = json_array();
+    if (errors == NULL)
+        return KP_E_NOMEM;
+    kp_json_take(kp_req_json(r), spec, "", false, errors);
+    if (c.has_category && c.category && !kp_app_category_valid(c.category))
+        kp_problem_field(errors, "category", "enum",
+                         "应为 venue、education_research、agriculture、enterprise、natural_resources 或 other");
+    if (c.form_patch)
+        kp_appform_check(c.form_patch, errors);
+    if (!parse_if_match(kp_req_header(r, "If-Match"), &c.if_match))
+        kp_problem_field(errors, "If-Match", "format", "If-Match 应为带引号的版本号，如 \"3\"");
+    if (json_array_size(errors) > 0)
+        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
+    json_decref(errors);
+    return run_change(r, &c);
+}
+
+/* POST /api/v1/applications/{id}/submit */
+enum kp_err kp_api_applications_submit(struct kp_req *r)
+{
+    struct change c = { .r = r, .action = KP_APP_SUBMIT, .if_match = -1 };
+    if (!take_id(r, c.id))
+        return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+    return run_change(r, &c);
+}
+
+static enum kp_err review(struct kp_req *r, enum kp_app_action action, const char *field, long long max)
+{
+    struct change c = { .r = r, .action = action, .if_match = -1 };
+    if (!take_id(r, c.id))
+        return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+    const struct kp_jfield spec[] = { KP_JSTRING(field, &c.text, 1, max), KP_JEND };
+    if (!kp_req_take(r, spec))
+        return KP_OK;
+    return run_change(r, &c);
+}
+
+/* POST /api/v1/applications/{id}/return  {"reason"} */
+enum kp_err kp_api_applications_return(struct kp_req *r)
+{
+    return review(r, KP_APP_RETURN, "reason", 1000);
+}
+
+/* POST /api/v1/applications/{id}/decline  {"reason"} */
+enum kp_err kp_api_applications_decline(struct kp_req *r)
+{
+    return review(r, KP_APP_DECLINE, "reason", 1000);
+}
+
+/* POST /api/v1/applications/{id}/recommend  {"opinion"} */
+enum kp_err kp_api_applications_recommend(struct kp_req *r)
+{
+    return review(r, KP_APP_RECOMMEND, "opinion", 2000);
+}
+
+/* POST /api/v1/applications/{id}/withdraw-recommendation */
+enum kp_err kp_api_applications_withdraw(struct kp_req *r)
+{
+    struct change c = { .r = r, .action = KP_APP_WITHDRAW, .if_match = -1 };
+    if (!take_id(r, c.id))
+        return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+    return run_change(r, &c);
+}
+
+/* ---- lists ---- */
+
+struct filters {
+    const char *batch, *status, *category, *region, *q;
+};
+
+static bool take_filters(struct kp_req *r, struct filters *f, json_t *errors)
+{
+    f->batch = kp_req_query(r, "batch_id");
+    f->status = kp_req_query(r, "status");
+    f->category = kp_req_query(r, "category");
+    f->region = kp_req_query(r, "region");
+    f->q = kp_req_query(r, "q");
+    size_t before = json_array_size(errors);
+    if (f->batch && (f->batch[0] < '1' || f->batch[0] > '9' || strspn(f->batch, "0123456789") != strlen(f->batch) ||
+                     strlen(f->batch) > 18))
+        kp_problem_field(errors, "batch_id", "type", "应为批次编号（正整数）");
+    if (f->status && !kp_app_status_valid(f->status))
+        kp_problem_field(errors, "status", "enum", "不是有效的申报状态");
+    if (f->category && !kp_app_category_valid(f->category))
+        kp_problem_field(errors, "category", "enum", "不是有效的基地类别");
+    return json_array_size(errors) == before;
+}
+
+struct list {
+    struct kp_appscope scope;
+    struct filters f;
+    struct kp_page page;
+    json_t *items;
+    long long last_id;
+    bool more;
+};
+
+static enum kp_err list_tx(struct kp_db *db, void *arg)
+{
+    struct list *l = arg;
+    char before[24], limit[16];
+    snprintf(before, sizeof before, "%lld", kp_page_after_id(&l->page, LLONG_MAX));
+    snprintf(limit, sizeof limit, "%d", l->page.limit + 1);
+    const char *params[] = { l->scope.role, l->scope.org, before, l->f.batch, l->f.status,
+                             l->f.category, l->f.region, l->f.q, limit };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_LIST, params, &res);
+    if (err)
+        return err;
+    json_array_clear(l->items);
+    int rows = PQntuples(res);
+    l->more = rows > l->page.limit;
+    for (int i = 0; i < rows && i < l->page.limit; i++) {
+        l->last_id = atoll(PQgetvalue(res, i, 0));
+        json_array_append_new(l->items, kp_application_json(res, i));
+    }
+    PQclear(res);
+    return KP_OK;
+}
+
+/* GET /api/v1/applications?batch_id&status&category&region&q&limit&cursor
+ * (items carry no attachments: GET one for those) */
+enum kp_err kp_api_applications_list(struct kp_req *r)
+{
+    struct list l = { .items = json_array() };
+    json_t *errors = json_array();
+    if (l.items == NULL || errors == NULL) {
+        json_decref(l.items);
+        json_decref(errors);
+        return KP_E_NOMEM;
+    }
+    kp_appscope_for(kp_req_principal(r), &l.scope);
+    take_filters(r, &l.f, errors);
+    kp_page_parse_id(kp_req_query(r, "limit"), kp_req_query(r, "cursor"), &l.page, errors);
+    if (json_array_size(errors) > 0) {
+        kp_page_free(&l.page);
+        json_decref(l.items);
+        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
+    }
+    json_decref(errors);
+    struct kp_db *db = kp_req_db(r);
+    enum kp_err err = db ? kp_db_tx(db, KP_TX_READ_ONLY, list_tx, &l) : KP_E_NOMEM;
+    kp_page_free(&l.page);
+    if (err) {
+        json_decref(l.items);
+        return err;
+    }
+    return kp_reply_json(r, 200, json_pack("{s:o, s:o}", "items", l.items, "next_cursor",
+                                           kp_page_next_id(l.more, l.last_id)));
+}
+
+/* A cell as Excel should show it: quoted, and text that would start a
+ * formula (= + - @, or a tab or CR before one) made plain with a '. */
+static void csv_cell(struct kp_buf *b, const char *text, bool last)
+{
+    kp_buf_append(b, "\"", 1);
+    if (text[0] != '\0' && strchr("=+-@\t\r", text[0]))
+        kp_buf_append(b, "'", 1);
+    for (const char *p = text; *p; p++) {
+        if (*p == '"')
+            kp_buf_append(b, "\"\"", 2);
+        else
+            kp_buf_append(b, p, 1);
+    }
+    kp_buf_append(b, last ? "\"\r\n" : "\",", last ? 3 : 2);
+}
+
+struct export {
+    struct kp_appscope scope;
+    struct filters f;
+    struct kp_buf csv;
+};
+
+static enum kp_err export_tx(struct kp_db *db, void *arg)
+{
+    struct export *x = arg;
+    const char *params[] = { x->scope.role, x->scope.org, x->f.batch, x->f.status, x->f.category,
+                             x->f.region, x->f.q };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_EXPORT, params, &res);
+    if (err)
+        return err;
+    kp_buf_free(&x->csv);
+    kp_buf_append(&x->csv, "\xEF\xBB\xBF", 3);       /* a BOM: Excel then reads UTF-8 */
+    kp_buf_printf(&x->csv, "\"序号\",\"所在地区\",\"申报单位\",\"基地名称\",\"推荐单位\",\"类别\",\"状态\"\r\n");
+    for (int i = 0; i < PQntuples(res); i++) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", i + 1);
+        csv_cell(&x->csv, n, false);
+        csv_cell(&x->csv, PQgetvalue(res, i, 0), false);
+        csv_cell(&x->csv, PQgetvalue(res, i, 1), false);
+        csv_cell(&x->csv, PQgetvalue(res, i, 2), false);
+        csv_cell(&x->csv, PQgetvalue(res, i, 3), false);
+        csv_cell(&x->csv, kp_app_category_label(PQgetvalue(res, i, 4)), false);
+        csv_cell(&x->csv, kp_app_status_label(PQgetvalue(res, i, 5)), true);
+    }
+    PQclear(res);
+    return x->csv.failed ? KP_E_NOMEM : KP_OK;
+}
+
+/* GET /api/v1/applications.csv?batch_id&status&category&region&q */
+enum kp_err kp_api_applications_csv(struct kp_req *r)
+{
+    struct export x = { .csv = { 0 } };
+    json_t *errors = json_array();
+    kp_appscope_for(kp_req_principal(r), &x.scope);
+    if (!take_filters(r, &x.f, errors))
+        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
+    json_decref(errors);
+    struct kp_db *db = kp_req_db(r);
+    enum kp_err err = db ? kp_db_tx(db, KP_TX_READ_ONLY, export_tx, &x) : KP_E_NOMEM;
+    if (err) {
+        kp_buf_free(&x.csv);
+        return err;
+    }
+    size_t len;
+    char *data = kp_buf_take(&x.csv, &len);
+    if (data == NULL)
+        return KP_E_NOMEM;
+    kp_req_add_header(r, "Content-Disposition",
+                      "attachment; filename*=UTF-8''%E7%94%B3%E6%8A%A5%E5%88%97%E8%A1%A8.csv");
+    return kp_reply_data(r, 200, "text/csv; charset=utf-8", data, len);
+}
