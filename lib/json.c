@@ -43,6 +43,21 @@ size_t kp_utf8_prefix(const char *s, size_t max)
     return max;
 }
 
+/* Only spaces, tabs, line ends and ideographic spaces (U+3000): as good as
+ * empty for a field that must have content. */
+static bool blank(const char *s)
+{
+    while (*s) {
+        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+            s++;
+        else if (strncmp(s, "\xE3\x80\x80", 3) == 0)
+            s += 3;
+        else
+            return false;
+    }
+    return true;
+}
+
 static void field_error(json_t *errors, const char *prefix, const char *name,
                         const char *code, const char *message)
 {
@@ -63,6 +78,10 @@ static void take_one(const json_t *v, const struct kp_jfield *f, const char *pre
         }
         const char *s = json_string_value(v);   /* jansson refuses \u0000 on parse */
         long long chars = (long long)kp_utf8_chars(s);
+        if (f->min >= 1 && blank(s)) {
+            field_error(errors, prefix, f->name, "too_short", "不能为空");
+            return;
+        }
         if (chars < f->min) {
             snprintf(msg, sizeof msg, f->min == 1 ? "不能为空" : "至少 %lld 个字符", f->min);
             field_error(errors, prefix, f->name, "too_short", msg);

@@ -49,8 +49,8 @@ struct kp_jfield {
 
 /* Takes the fields of `spec` from `obj`.  Every problem is appended to
  * `errors` (an array) as {"field","code","message"}, the field path being
- * `prefix` + name ("form.profile"); codes: required, type, range, too_short,
- * too_long, unknown.  Fields not in the spec are errors unless
+ * `prefix` + name ("form.profile"); codes: required, type, range, too_short
+ * (a string of only blanks counts as empty when min ≥ 1), too_long, unknown.  Fields not in the spec are errors unless
  * `allow_unknown`.  Returns KP_OK when nothing was appended. */
 enum kp_err kp_json_take(const json_t *obj, const struct kp_jfield *spec,
                          const char *prefix, bool allow_unknown, json_t *errors);

@@ -90,3 +90,9 @@ bool kp_valid_rfc3339(const char *s)
     return (*p == '+' || *p == '-') && digits(p + 1, 2, &zh) && p[3] == ':' &&
            digits(p + 4, 2, &zm) && p[6] == '\0' && zh <= 23 && zm <= 59;
 }
+
+bool kp_valid_recommender_kind(const char *s)
+{
+    return !strcmp(s, "outline_office") || !strcmp(s, "national_society") ||
+           !strcmp(s, "provincial_cast");
+}

@@ -19,6 +19,10 @@ bool kp_valid_email(const char *s);
  * "2021-10-25T24:00:00+08:00" is refused: hours 00–23), real calendar dates. */
 bool kp_valid_rfc3339(const char *s);
 
+/* A recommender kind: outline_office, national_society, provincial_cast. */
+bool kp_valid_recommender_kind(const char *s);
+#define KP_RECOMMENDER_KIND_MESSAGE "应为 outline_office、national_society 或 provincial_cast"
+
 /* A calendar date "YYYY-MM-DD" (API.md: dates), a real one. */
 bool kp_valid_date(const char *s);
 

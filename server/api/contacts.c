@@ -268,6 +268,8 @@ enum kp_err kp_api_contacts_list(struct kp_req *r)
     json_t *errors = json_array();
     if (l.filed != NULL && strcmp(l.filed, "true") != 0 && strcmp(l.filed, "false") != 0)
         kp_problem_field(errors, "filed", "type", "应为 true 或 false");
+    if (l.kind && !kp_valid_recommender_kind(l.kind))
+        kp_problem_field(errors, "kind", "enum", KP_RECOMMENDER_KIND_MESSAGE);
     kp_page_parse_id(kp_req_query(r, "limit"), kp_req_query(r, "cursor"), &l.page, errors);
     if (json_array_size(errors) > 0) {
         kp_page_free(&l.page);

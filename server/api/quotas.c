@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api.h"
 #include "auth.h"
 #include "csv.h"
+#include "validate.h"
 
 #define MAX_ROWS 2000
 
@@ -127,6 +129,12 @@ enum kp_err kp_api_quotas_get(struct kp_req *r)
     struct view v = { .t = { .r = r, .items = json_array() }, .kind = kp_req_query(r, "kind") };
     if (v.t.items == NULL)
         return KP_E_NOMEM;
+    if (v.kind && !kp_valid_recommender_kind(v.kind)) {
+        json_decref(v.t.items);
+        json_t *errors = json_array();
+        kp_problem_field(errors, "kind", "enum", KP_RECOMMENDER_KIND_MESSAGE);
+        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
+    }
     if (!kp_req_param_id(r, "id", &v.t.batch)) {
         json_decref(v.t.items);
         return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
@@ -308,6 +316,13 @@ static bool parse_quota(const char *s, long long *out)
     return *end == '\0' && *out <= 10000;
 }
 
+/* A header names the quota column; anything else on the first line is data
+ * (and an error if it is not a number: a typo is never skipped silently). */
+static bool is_header(const char *second)
+{
+    return !strcmp(second, "名额") || !strcmp(second, "推荐名额") || !strcasecmp(second, "quota");
+}
+
 static enum kp_err csv_record(void *arg, unsigned line, const char *const *fields, size_t n)
 {
     struct csv *c = arg;
@@ -317,8 +332,8 @@ static enum kp_err csv_record(void *arg, unsigned line, const char *const *field
     char field[40];
     snprintf(field, sizeof field, "lines.%u", line);
     long long quota;
-    if (first && n >= 2 && !parse_quota(fields[1], &quota))
-        return KP_OK;                          /* a header line: 推荐单位,名额 */
+    if (first && n == 2 && is_header(fields[1]))
+        return KP_OK;                          /* 推荐单位,名额 */
     if (n != 2) {
         kp_problem_field(t->errors, field, "columns", "应为两列：推荐单位名称或编号, 名额");
         return KP_OK;

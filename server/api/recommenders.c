@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "cursor.h"
 #include "password.h"
+#include "validate.h"
 #include "views.h"
 
 #define FROM_RECOMMENDERS \
@@ -72,13 +73,6 @@ static const struct kp_stmt SQL_END_SESSIONS = {
     1,
 };
 
-static bool valid_kind(const char *kind)
-{
-    return strcmp(kind, "outline_office") == 0 || strcmp(kind, "national_society") == 0 ||
-           strcmp(kind, "provincial_cast") == 0;
-}
-
-#define KIND_MESSAGE "应为 outline_office、national_society 或 provincial_cast"
 
 struct one {
     struct kp_req *r;
@@ -163,8 +157,8 @@ enum kp_err kp_api_recommenders_create(struct kp_req *r)
         return KP_E_NOMEM;
     if (kp_json_take(kp_req_json(r), spec, "", false, errors) == KP_OK) {
         char why[160];
-        if (!valid_kind(o.kind))
-            kp_problem_field(errors, "kind", "enum", KIND_MESSAGE);
+        if (!kp_valid_recommender_kind(o.kind))
+            kp_problem_field(errors, "kind", "enum", KP_RECOMMENDER_KIND_MESSAGE);
         else if (strcmp(o.kind, "provincial_cast") == 0 && !o.has_region)
             kp_problem_field(errors, "region", "required", "省级科协必须填写所在地区");
         else if (strcmp(o.kind, "provincial_cast") != 0 && o.has_region)
@@ -264,8 +258,8 @@ enum kp_err kp_api_recommenders_list(struct kp_req *r)
         return KP_E_NOMEM;
     }
     kp_rowscope_own_org(kp_req_principal(r), &l.scope);
-    if (l.kind != NULL && !valid_kind(l.kind))
-        kp_problem_field(errors, "kind", "enum", KIND_MESSAGE);
+    if (l.kind != NULL && !kp_valid_recommender_kind(l.kind))
+        kp_problem_field(errors, "kind", "enum", KP_RECOMMENDER_KIND_MESSAGE);
     kp_page_parse_id(kp_req_query(r, "limit"), kp_req_query(r, "cursor"), &l.page, errors);
     if (json_array_size(errors) > 0) {
         kp_page_free(&l.page);
