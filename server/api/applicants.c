@@ -18,16 +18,12 @@
 #include "validate.h"
 #include "views.h"
 
-#define CODE_STATUS                                                     \
-    "CASE WHEN i.used_at IS NOT NULL THEN 'used'"                       \
-    "     WHEN i.revoked_at IS NOT NULL THEN 'revoked'"                 \
-    "     WHEN now() >= b.recommend_deadline THEN 'expired'"            \
-    "     ELSE 'unused' END"
-
 static const struct kp_stmt SQL_CODE = {
     "applicants_code",
-    "SELECT i.batch_id, i.recommender_id, " CODE_STATUS ", b.status"
-    "  FROM invitations i JOIN batches b ON b.id = i.batch_id WHERE i.code = $1 FOR UPDATE OF i",
+    "SELECT i.batch_id, i.recommender_id, " KP_INVITATION_STATUS ", s.disabled"
+    "  FROM invitations i JOIN batches b ON b.id = i.batch_id"
+    "  JOIN recommenders r ON r.id = i.recommender_id JOIN users s ON s.id = r.user_id"
+    " WHERE i.code = $1 FOR UPDATE OF i",
     1,
 };
 
@@ -124,9 +120,9 @@ static enum kp_err register_tx(struct kp_db *db, void *arg)
         else if (strcmp(status, "revoked") == 0)
             g->refusal = "邀请码已被推荐单位撤销";
         else if (strcmp(status, "expired") == 0)
-            g->refusal = "邀请码已过期（推荐已截止）";
-        else if (strcmp(PQgetvalue(res, 0, 3), "open") != 0)
-            g->refusal = "该批次未处于申报阶段";
+            g->refusal = "邀请码已过期（推荐已截止，或批次已不在申报阶段）";
+        else if (PQgetvalue(res, 0, 3)[0] == 't')
+            g->refusal = "推荐单位的账号已停用，邀请码暂不可用";
     }
     PQclear(res);
     if (!g->found || g->refusal)

@@ -236,7 +236,7 @@ static enum kp_err notify_recommender(struct kp_db *db, const char *recommender,
     enum kp_err err = kp_db_exec(db, &SQL_RECOMMENDER_USER, params, &res);
     if (err)
         return err;
-    char title[300];
+    char title[600];
     snprintf(title, sizeof title, "收到申报：%s", unit);
     json_t *data = json_pack("{s:I}", "application_id", (json_int_t)atoll(app_id));
     if (PQntuples(res) == 1)
@@ -263,7 +263,7 @@ static enum kp_err change_tx(struct kp_db *db, void *arg)
         PQclear(res);
         return KP_OK;
     }
-    char from[32], batch[24], recommender[24], applicant[24], unit[256];
+    char from[32], batch[24], recommender[24], applicant[24], unit[512];   /* 100 characters of up to 4 bytes */
     snprintf(from, sizeof from, "%s", PQgetvalue(res, 0, 0));
     long long version = atoll(PQgetvalue(res, 0, 1));
     bool had_base = !PQgetisnull(res, 0, 2), had_category = !PQgetisnull(res, 0, 3);

@@ -18,13 +18,6 @@
 
 #define MAX_COUNT 100
 
-/* unused → used | revoked, and expired once the deadline has passed */
-#define STATUS_EXPR                                                     \
-    "CASE WHEN i.used_at IS NOT NULL THEN 'used'"                       \
-    "     WHEN i.revoked_at IS NOT NULL THEN 'revoked'"                 \
-    "     WHEN now() >= b.recommend_deadline THEN 'expired'"            \
-    "     ELSE 'unused' END"
-
 static const struct kp_stmt SQL_BATCH = {
     "invitations_batch",
     "SELECT status, now() >= recommend_deadline, " KP_TIME("recommend_deadline")
@@ -42,13 +35,13 @@ static const struct kp_stmt SQL_INSERT = {
 
 static const struct kp_stmt SQL_LIST = {
     "invitations_list",
-    "SELECT i.code, " STATUS_EXPR ", " KP_TIME("b.recommend_deadline") ", " KP_TIME("i.created_at") ","
+    "SELECT i.code, " KP_INVITATION_STATUS ", " KP_TIME("b.recommend_deadline") ", " KP_TIME("i.created_at") ","
     "       " KP_TIME("i.used_at") ", u.name, " KP_TIME("i.revoked_at") ","
     "       to_char(i.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
     "  FROM invitations i JOIN batches b ON b.id = i.batch_id"
     "  LEFT JOIN applicant_units u ON u.id = i.used_by"
     " WHERE i.batch_id = $1 AND i.recommender_id = $2"
-    "   AND ($3::text IS NULL OR " STATUS_EXPR " = $3)"
+    "   AND ($3::text IS NULL OR " KP_INVITATION_STATUS " = $3)"
     "   AND ($4::timestamptz IS NULL OR (i.created_at, i.code) < ($4::timestamptz, $5))"
     " ORDER BY i.created_at DESC, i.code DESC LIMIT $6",
     6,
@@ -56,7 +49,7 @@ static const struct kp_stmt SQL_LIST = {
 
 static const struct kp_stmt SQL_LOCK = {
     "invitations_lock",
-    "SELECT " STATUS_EXPR ", i.batch_id FROM invitations i JOIN batches b ON b.id = i.batch_id"
+    "SELECT " KP_INVITATION_STATUS ", i.batch_id FROM invitations i JOIN batches b ON b.id = i.batch_id"
     " WHERE i.code = $1 AND i.recommender_id = $2 FOR UPDATE OF i",
     2,
 };
@@ -67,7 +60,7 @@ static const struct kp_stmt SQL_REVOKE = {
 
 static const struct kp_stmt SQL_LOOKUP = {
     "invitations_lookup",
-    "SELECT b.id, b.code, b.title, r.name, r.kind, " STATUS_EXPR
+    "SELECT b.id, b.code, b.title, r.name, r.kind, " KP_INVITATION_STATUS
     "  FROM invitations i JOIN batches b ON b.id = i.batch_id"
     "  JOIN recommenders r ON r.id = i.recommender_id WHERE i.code = $1",
     1,

@@ -48,7 +48,7 @@ struct resolve {
 
 static void copy(char *dst, size_t n, const char *src)
 {
-    snprintf(dst, n, "%s", src);
+    snprintf(dst, n, "%.*s", (int)kp_utf8_prefix(src, n - 1), src);   /* never half a character */
 }
 
 static enum kp_err resolve_tx(struct kp_db *db, void *arg)

@@ -47,6 +47,15 @@ json_t *kp_applicant_json(PGresult *res, int row);
  * id, kind, filename, content_type, size, sha256, created_at. */
 json_t *kp_attachment_json(PGresult *res, int row, int col);
 
+/* An invitation code's status, from `invitations i JOIN batches b`: unused
+ * until used or revoked; expired once the recommend deadline has passed or
+ * the batch has left the application stage. */
+#define KP_INVITATION_STATUS                                                    \
+    "CASE WHEN i.used_at IS NOT NULL THEN 'used'"                               \
+    "     WHEN i.revoked_at IS NOT NULL THEN 'revoked'"                         \
+    "     WHEN now() >= b.recommend_deadline OR b.status <> 'open' THEN 'expired'" \
+    "     ELSE 'unused' END"
+
 /* The "id" of an object as text, for audit rows.  Returns buf. */
 const char *kp_json_id(const json_t *obj, char buf[24]);
 
