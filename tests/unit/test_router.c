@@ -20,17 +20,17 @@ static enum kp_err h_four(struct kp_req *r) { (void)r; return KP_OK; }
 static enum kp_err h_five(struct kp_req *r) { (void)r; return KP_OK; }
 
 static const struct kp_route routes[] = {
-    { "GET",    "/api/v1/healthz",                                  h_health, 0,    0, NULL },
-    { "GET",    "/api/v1/batches",                                  h_list, 0,      0, NULL },
-    { "POST",   "/api/v1/batches",                                  h_create, 0,    KP_ROUTE_JSON_BODY, NULL },
-    { "GET",    "/api/v1/batches/export",                           h_export, 0,    0, NULL },
-    { "GET",    "/api/v1/batches/{id}",                             h_get, 0,       0, NULL },
-    { "PUT",    "/api/v1/batches/{id}",                             h_put, 0,       KP_ROUTE_JSON_BODY, NULL },
-    { "DELETE", "/api/v1/batches/{id}",                             h_delete, 0,    0, NULL },
-    { "POST",   "/api/v1/batches/{id}/applications/{app}/recommend", h_recommend, 0, KP_ROUTE_JSON_BODY, NULL },
-    { "POST",   "/api/v1/session",                                  h_login, 0,     KP_ROUTE_JSON_BODY, NULL },
-    { "GET",    "/t/{a}/{b}/{c}/{d}",                               h_four, 0,      0, NULL },
-    { "GET",    "/u/{a}/{b}/{c}/{d}/{e}",                           h_five, 0,      0, NULL },
+    { "GET",    "/api/v1/healthz",                                  h_health, 0,    0, NULL, NULL },
+    { "GET",    "/api/v1/batches",                                  h_list, 0,      0, NULL, NULL },
+    { "POST",   "/api/v1/batches",                                  h_create, 0,    KP_ROUTE_JSON_BODY, NULL, NULL },
+    { "GET",    "/api/v1/batches/export",                           h_export, 0,    0, NULL, NULL },
+    { "GET",    "/api/v1/batches/{id}",                             h_get, 0,       0, NULL, NULL },
+    { "PUT",    "/api/v1/batches/{id}",                             h_put, 0,       KP_ROUTE_JSON_BODY, NULL, NULL },
+    { "DELETE", "/api/v1/batches/{id}",                             h_delete, 0,    0, NULL, NULL },
+    { "POST",   "/api/v1/batches/{id}/applications/{app}/recommend", h_recommend, 0, KP_ROUTE_JSON_BODY, NULL, NULL },
+    { "POST",   "/api/v1/session",                                  h_login, 0,     KP_ROUTE_JSON_BODY, NULL, NULL },
+    { "GET",    "/t/{a}/{b}/{c}/{d}",                               h_four, 0,      0, NULL, NULL },
+    { "GET",    "/u/{a}/{b}/{c}/{d}/{e}",                           h_five, 0,      0, NULL, NULL },
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
