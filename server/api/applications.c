@@ -16,7 +16,7 @@
 #include "appstate.h"
 #include "auth.h"
 #include "buf.h"
-#include "cursor.h"
+#include "list.h"
 #include "notify.h"
 #include "views.h"
 
@@ -520,34 +520,21 @@ static bool take_filters(struct kp_req *r, struct filters *f, json_t *errors)
     return json_array_size(errors) == before;
 }
 
-struct list {
+struct listing {
     struct kp_appscope scope;
     struct filters f;
-    struct kp_page page;
-    json_t *items;
-    long long last_id;
-    bool more;
 };
 
-static enum kp_err list_tx(struct kp_db *db, void *arg)
+static enum kp_err fetch(struct kp_db *db, struct kp_list *l)
 {
-    struct list *l = arg;
-    char before[24], limit[16];
-    snprintf(before, sizeof before, "%lld", kp_page_after_id(&l->page, LLONG_MAX));
-    snprintf(limit, sizeof limit, "%d", l->page.limit + 1);
-    const char *params[] = { l->scope.role, l->scope.org, before, l->f.batch, l->f.status,
-                             l->f.category, l->f.region, l->f.q, limit };
+    const struct listing *x = l->arg;
+    const char *params[] = { x->scope.role, x->scope.org, l->after, x->f.batch, x->f.status,
+                             x->f.category, x->f.region, x->f.q, l->limit };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_LIST, params, &res);
     if (err)
         return err;
-    json_array_clear(l->items);
-    int rows = PQntuples(res);
-    l->more = rows > l->page.limit;
-    for (int i = 0; i < rows && i < l->page.limit; i++) {
-        l->last_id = atoll(PQgetvalue(res, i, 0));
-        json_array_append_new(l->items, kp_application_json(res, i));
-    }
+    kp_list_take(l, res, kp_application_json);
     PQclear(res);
     return KP_OK;
 }
@@ -556,31 +543,11 @@ static enum kp_err list_tx(struct kp_db *db, void *arg)
  * (items carry no attachments: GET one for those) */
 enum kp_err kp_api_applications_list(struct kp_req *r)
 {
-    struct list l = { .items = json_array() };
+    struct listing x;
+    kp_appscope_for(kp_req_principal(r), &x.scope);
     json_t *errors = json_array();
-    if (l.items == NULL || errors == NULL) {
-        json_decref(l.items);
-        json_decref(errors);
-        return KP_E_NOMEM;
-    }
-    kp_appscope_for(kp_req_principal(r), &l.scope);
-    take_filters(r, &l.f, errors);
-    kp_page_parse_id(kp_req_query(r, "limit"), kp_req_query(r, "cursor"), &l.page, errors);
-    if (json_array_size(errors) > 0) {
-        kp_page_free(&l.page);
-        json_decref(l.items);
-        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
-    }
-    json_decref(errors);
-    struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, KP_TX_READ_ONLY, list_tx, &l) : KP_E_NOMEM;
-    kp_page_free(&l.page);
-    if (err) {
-        json_decref(l.items);
-        return err;
-    }
-    return kp_reply_json(r, 200, json_pack("{s:o, s:o}", "items", l.items, "next_cursor",
-                                           kp_page_next_id(l.more, l.last_id)));
+    take_filters(r, &x.f, errors);
+    return kp_list_reply(r, errors, LLONG_MAX, KP_TX_READ_ONLY, fetch, &x);
 }
 
 /* A cell as Excel should show it: quoted, and text that would start a

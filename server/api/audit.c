@@ -8,7 +8,8 @@
 
 #include "api.h"
 #include "audit.h"
-#include "cursor.h"
+#include "list.h"
+#include "views.h"
 
 #define AT_FORMAT "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'"
 
@@ -26,45 +27,31 @@ static const struct kp_stmt SQL_LIST = {
     6,
 };
 
-struct list {
+struct filters {
     const char *entity, *entity_id, *actor_id, *action;
-    struct kp_page page;
-    json_t *items;
-    long long last_id;
-    bool more;
 };
 
-static json_t *text_or_null(PGresult *res, int row, int col)
+static json_t *row_json(PGresult *res, int i)
 {
-    return PQgetisnull(res, row, col) ? json_null() : json_string(PQgetvalue(res, row, col));
+    json_t *data = json_loads(PQgetvalue(res, i, 7), 0, NULL);
+    return json_pack("{s:I, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:o}",
+        "id", (json_int_t)atoll(PQgetvalue(res, i, 0)), "at", PQgetvalue(res, i, 1),
+        "actor_id", PQgetisnull(res, i, 2) ? json_null() : json_integer(atoll(PQgetvalue(res, i, 2))),
+        "actor_role", PQgetvalue(res, i, 3), "action", PQgetvalue(res, i, 4),
+        "entity", PQgetvalue(res, i, 5), "entity_id", kp_text_or_null(res, i, 6),
+        "data", data ? data : json_object(), "request_id", kp_text_or_null(res, i, 8),
+        "ip", kp_text_or_null(res, i, 9));
 }
 
-static enum kp_err list_tx(struct kp_db *db, void *arg)
+static enum kp_err fetch(struct kp_db *db, struct kp_list *l)
 {
-    struct list *l = arg;
-    char before[24], limit[16];
-    snprintf(before, sizeof before, "%lld", kp_page_after_id(&l->page, LLONG_MAX));
-    snprintf(limit, sizeof limit, "%d", l->page.limit + 1);
-    const char *params[] = { before, l->entity, l->entity_id, l->actor_id, l->action, limit };
+    const struct filters *f = l->arg;
+    const char *params[] = { l->after, f->entity, f->entity_id, f->actor_id, f->action, l->limit };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_LIST, params, &res);
     if (err)
         return err;
-    json_array_clear(l->items);
-    int rows = PQntuples(res);
-    l->more = rows > l->page.limit;
-    for (int i = 0; i < rows && i < l->page.limit; i++) {
-        l->last_id = atoll(PQgetvalue(res, i, 0));
-        json_t *data = json_loads(PQgetvalue(res, i, 7), 0, NULL);
-        json_array_append_new(l->items, json_pack(
-            "{s:I, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:o}",
-            "id", (json_int_t)l->last_id, "at", PQgetvalue(res, i, 1),
-            "actor_id", PQgetisnull(res, i, 2) ? json_null() : json_integer(atoll(PQgetvalue(res, i, 2))),
-            "actor_role", PQgetvalue(res, i, 3), "action", PQgetvalue(res, i, 4),
-            "entity", PQgetvalue(res, i, 5), "entity_id", text_or_null(res, i, 6),
-            "data", data ? data : json_object(), "request_id", text_or_null(res, i, 8),
-            "ip", text_or_null(res, i, 9)));
-    }
+    kp_list_take(l, res, row_json);
     PQclear(res);
     return KP_OK;
 }
@@ -72,41 +59,20 @@ static enum kp_err list_tx(struct kp_db *db, void *arg)
 /* GET /api/v1/audit?entity&entity_id&actor_id&action&limit&cursor */
 enum kp_err kp_api_audit_list(struct kp_req *r)
 {
-    struct list l = {
+    struct filters f = {
         .entity = kp_req_query(r, "entity"),
         .entity_id = kp_req_query(r, "entity_id"),
         .actor_id = kp_req_query(r, "actor_id"),
         .action = kp_req_query(r, "action"),
-        .items = json_array(),
     };
     json_t *errors = json_array();
-    if (l.items == NULL || errors == NULL) {
-        json_decref(l.items);
-        json_decref(errors);
-        return KP_E_NOMEM;
-    }
-    kp_page_parse_id(kp_req_query(r, "limit"), kp_req_query(r, "cursor"), &l.page, errors);
-    if (l.actor_id != NULL) {
+    if (f.actor_id != NULL) {
         char *end;
-        long long v = strtoll(l.actor_id, &end, 10);
-        if (*l.actor_id == '\0' || *end != '\0' || v < 1)
+        long long v = strtoll(f.actor_id, &end, 10);
+        if (*f.actor_id == '\0' || *end != '\0' || v < 1)
             kp_problem_field(errors, "actor_id", "type", "应为正整数");
     }
-    if (json_array_size(errors) > 0) {
-        kp_page_free(&l.page);
-        json_decref(l.items);
-        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
-    }
-    json_decref(errors);
-    struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, KP_TX_READ_ONLY, list_tx, &l) : KP_E_NOMEM;
-    kp_page_free(&l.page);
-    if (err) {
-        json_decref(l.items);
-        return err;
-    }
-    return kp_reply_json(r, 200, json_pack("{s:o, s:o}", "items", l.items, "next_cursor",
-                                           kp_page_next_id(l.more, l.last_id)));
+    return kp_list_reply(r, errors, LLONG_MAX, KP_TX_READ_ONLY, fetch, &f);
 }
 
 static enum kp_err verify_tx(struct kp_db *db, void *arg)

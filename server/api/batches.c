@@ -11,7 +11,7 @@
 #include "api.h"
 #include "auth.h"
 #include "batch.h"
-#include "cursor.h"
+#include "list.h"
 #include "validate.h"
 #include "views.h"
 
@@ -205,32 +205,19 @@ enum kp_err kp_api_batches_get(struct kp_req *r)
     return o.found ? kp_reply_json(r, 200, o.batch) : kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
 }
 
-struct list {
+struct filters {
     const char *status, *q;
-    struct kp_page page;
-    json_t *items;
-    long long last_id;
-    bool more;
 };
 
-static enum kp_err list_tx(struct kp_db *db, void *arg)
+static enum kp_err fetch(struct kp_db *db, struct kp_list *l)
 {
-    struct list *l = arg;
-    char before[24], limit[16];
-    snprintf(before, sizeof before, "%lld", kp_page_after_id(&l->page, LLONG_MAX));
-    snprintf(limit, sizeof limit, "%d", l->page.limit + 1);
-    const char *params[] = { before, l->status, l->q, limit };
+    const struct filters *f = l->arg;
+    const char *params[] = { l->after, f->status, f->q, l->limit };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_LIST, params, &res);
     if (err)
         return err;
-    json_array_clear(l->items);
-    int rows = PQntuples(res);
-    l->more = rows > l->page.limit;
-    for (int i = 0; i < rows && i < l->page.limit; i++) {
-        l->last_id = atoll(PQgetvalue(res, i, 0));
-        json_array_append_new(l->items, kp_batch_json(res, i));
-    }
+    kp_list_take(l, res, kp_batch_json);
     PQclear(res);
     return KP_OK;
 }
@@ -238,33 +225,12 @@ static enum kp_err list_tx(struct kp_db *db, void *arg)
 /* GET /api/v1/batches?status&q&limit&cursor */
 enum kp_err kp_api_batches_list(struct kp_req *r)
 {
-    struct list l = { .status = kp_req_query(r, "status"), .q = kp_req_query(r, "q"),
-                      .items = json_array() };
+    struct filters f = { .status = kp_req_query(r, "status"), .q = kp_req_query(r, "q") };
     json_t *errors = json_array();
-    if (l.items == NULL || errors == NULL) {
-        json_decref(l.items);
-        json_decref(errors);
-        return KP_E_NOMEM;
-    }
     enum kp_batch_status st;
-    if (l.status != NULL && !kp_batch_status_parse(l.status, &st))
+    if (f.status != NULL && !kp_batch_status_parse(f.status, &st))
         kp_problem_field(errors, "status", "enum", "应为 draft、open、evaluating、publicity 或 closed");
-    kp_page_parse_id(kp_req_query(r, "limit"), kp_req_query(r, "cursor"), &l.page, errors);
-    if (json_array_size(errors) > 0) {
-        kp_page_free(&l.page);
-        json_decref(l.items);
-        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
-    }
-    json_decref(errors);
-    struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, KP_TX_READ_ONLY, list_tx, &l) : KP_E_NOMEM;
-    kp_page_free(&l.page);
-    if (err) {
-        json_decref(l.items);
-        return err;
-    }
-    return kp_reply_json(r, 200, json_pack("{s:o, s:o}", "items", l.items, "next_cursor",
-                                           kp_page_next_id(l.more, l.last_id)));
+    return kp_list_reply(r, errors, LLONG_MAX, KP_TX_READ_ONLY, fetch, &f);
 }
 
 /* Expires what was not recommended in time, each with its audit row. */

@@ -10,7 +10,7 @@
 
 #include "api.h"
 #include "auth.h"
-#include "cursor.h"
+#include "list.h"
 #include "notify.h"
 #include "validate.h"
 #include "views.h"
@@ -211,45 +211,37 @@ enum kp_err kp_api_contact_get(struct kp_req *r)
     return c.found ? kp_reply_json(r, 200, c.contact) : kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
 }
 
-struct list {
+struct filters {
     char batch[24];
     const char *filed, *kind;
-    struct kp_page page;
-    json_t *items;
-    long long last_id;
-    bool more, found;
 };
 
-static enum kp_err list_tx(struct kp_db *db, void *arg)
+static json_t *row_json(PGresult *res, int i)
 {
-    struct list *l = arg;
-    const char *b[] = { l->batch };
+    bool filed = PQgetvalue(res, i, 4)[0] == 't';
+    return json_pack("{s:I, s:s, s:s, s:o, s:b, s:o}",
+        "recommender_id", (json_int_t)atoll(PQgetvalue(res, i, 0)),
+        "recommender_name", PQgetvalue(res, i, 1), "kind", PQgetvalue(res, i, 2),
+        "region", kp_text_or_null(res, i, 3), "filed", filed,
+        "contact", filed ? contact_json(res, i, 5) : json_null());
+}
+
+static enum kp_err fetch_page(struct kp_db *db, struct kp_list *l)
+{
+    const struct filters *f = l->arg;
+    const char *b[] = { f->batch };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_BATCH_EXISTS, b, &res);
     if (err)
         return err;
-    l->found = PQntuples(res) == 1;
+    bool found = PQntuples(res) == 1;
     PQclear(res);
-    if (!l->found)
-        return KP_OK;
-    char after[24], limit[16];
-    snprintf(after, sizeof after, "%lld", kp_page_after_id(&l->page, 0));
-    snprintf(limit, sizeof limit, "%d", l->page.limit + 1);
-    const char *params[] = { l->batch, after, l->filed, l->kind, limit };
+    if (!found)
+        return KP_E_NOT_FOUND;
+    const char *params[] = { f->batch, l->after, f->filed, f->kind, l->limit };
     if ((err = kp_db_exec(db, &SQL_LIST, params, &res)))
         return err;
-    json_array_clear(l->items);
-    int rows = PQntuples(res);
-    l->more = rows > l->page.limit;
-    for (int i = 0; i < rows && i < l->page.limit; i++) {
-        l->last_id = atoll(PQgetvalue(res, i, 0));
-        bool filed = PQgetvalue(res, i, 4)[0] == 't';
-        json_array_append_new(l->items, json_pack(
-            "{s:I, s:s, s:s, s:o, s:b, s:o}", "recommender_id", (json_int_t)l->last_id,
-            "recommender_name", PQgetvalue(res, i, 1), "kind", PQgetvalue(res, i, 2),
-            "region", kp_text_or_null(res, i, 3), "filed", filed,
-            "contact", filed ? contact_json(res, i, 5) : json_null()));
-    }
+    kp_list_take(l, res, row_json);
     PQclear(res);
     return KP_OK;
 }
@@ -257,33 +249,15 @@ static enum kp_err list_tx(struct kp_db *db, void *arg)
 /* GET /api/v1/batches/{id}/contacts?filed&kind&limit&cursor  (admin) */
 enum kp_err kp_api_contacts_list(struct kp_req *r)
 {
-    struct list l = { .filed = kp_req_query(r, "filed"), .kind = kp_req_query(r, "kind"),
-                      .items = json_array() };
+    struct filters f = { .filed = kp_req_query(r, "filed"), .kind = kp_req_query(r, "kind") };
     long long batch;
-    if (!kp_req_param_id(r, "id", &batch)) {
-        json_decref(l.items);
+    if (!kp_req_param_id(r, "id", &batch))
         return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
-    }
-    snprintf(l.batch, sizeof l.batch, "%lld", batch);
+    snprintf(f.batch, sizeof f.batch, "%lld", batch);
     json_t *errors = json_array();
-    if (l.filed != NULL && strcmp(l.filed, "true") != 0 && strcmp(l.filed, "false") != 0)
+    if (f.filed != NULL && strcmp(f.filed, "true") != 0 && strcmp(f.filed, "false") != 0)
         kp_problem_field(errors, "filed", "type", "应为 true 或 false");
-    if (l.kind && !kp_valid_recommender_kind(l.kind))
+    if (f.kind && !kp_valid_recommender_kind(f.kind))
         kp_problem_field(errors, "kind", "enum", KP_RECOMMENDER_KIND_MESSAGE);
-    kp_page_parse_id(kp_req_query(r, "limit"), kp_req_query(r, "cursor"), &l.page, errors);
-    if (json_array_size(errors) > 0) {
-        kp_page_free(&l.page);
-        json_decref(l.items);
-        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
-    }
-    json_decref(errors);
-    struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, KP_TX_READ_ONLY, list_tx, &l) : KP_E_NOMEM;
-    kp_page_free(&l.page);
-    if (err || !l.found) {
-        json_decref(l.items);
-        return err ? err : kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
-    }
-    return kp_reply_json(r, 200, json_pack("{s:o, s:o}", "items", l.items, "next_cursor",
-                                           kp_page_next_id(l.more, l.last_id)));
+    return kp_list_reply(r, errors, 0, KP_TX_READ_ONLY, fetch_page, &f);
 }

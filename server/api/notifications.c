@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "api.h"
-#include "cursor.h"
+#include "list.h"
 
 #define AT_FORMAT "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'"
 
@@ -63,39 +63,31 @@ static const struct kp_stmt SQL_READ = {
     3,
 };
 
-struct list {
+struct filters {
     struct kp_rowscope scope;
     bool unread;
-    struct kp_page page;
-    json_t *items;
-    long long last_id;
-    bool more;
 };
 
-static enum kp_err list_tx(struct kp_db *db, void *arg)
+static json_t *row_json(PGresult *res, int i)
 {
-    struct list *l = arg;
-    char before[24], limit[16];
-    snprintf(before, sizeof before, "%lld", kp_page_after_id(&l->page, LLONG_MAX));
-    snprintf(limit, sizeof limit, "%d", l->page.limit + 1);
-    const char *params[] = { l->scope.all, l->scope.owner, before, l->unread ? "true" : "false", limit };
+    json_t *data = json_loads(PQgetvalue(res, i, 4), 0, NULL);
+    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:o}",
+        "id", (json_int_t)atoll(PQgetvalue(res, i, 0)), "kind", PQgetvalue(res, i, 1),
+        "title", PQgetvalue(res, i, 2), "body", PQgetvalue(res, i, 3),
+        "data", data ? data : json_object(), "created_at", PQgetvalue(res, i, 5),
+        "read_at", PQgetisnull(res, i, 6) ? json_null() : json_string(PQgetvalue(res, i, 6)));
+}
+
+static enum kp_err fetch(struct kp_db *db, struct kp_list *l)
+{
+    const struct filters *f = l->arg;
+    const char *params[] = { f->scope.all, f->scope.owner, l->after, f->unread ? "true" : "false",
+                             l->limit };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_LIST, params, &res);
     if (err)
         return err;
-    json_array_clear(l->items);
-    int rows = PQntuples(res);
-    l->more = rows > l->page.limit;
-    for (int i = 0; i < rows && i < l->page.limit; i++) {
-        l->last_id = atoll(PQgetvalue(res, i, 0));
-        json_t *data = json_loads(PQgetvalue(res, i, 4), 0, NULL);
-        json_array_append_new(l->items, json_pack(
-            "{s:I, s:s, s:s, s:s, s:o, s:s, s:o}",
-            "id", (json_int_t)l->last_id, "kind", PQgetvalue(res, i, 1),
-            "title", PQgetvalue(res, i, 2), "body", PQgetvalue(res, i, 3),
-            "data", data ? data : json_object(), "created_at", PQgetvalue(res, i, 5),
-            "read_at", PQgetisnull(res, i, 6) ? json_null() : json_string(PQgetvalue(res, i, 6))));
-    }
+    kp_list_take(l, res, row_json);
     PQclear(res);
     return KP_OK;
 }
@@ -103,39 +95,23 @@ static enum kp_err list_tx(struct kp_db *db, void *arg)
 /* GET /api/v1/notifications?unread&limit&cursor */
 enum kp_err kp_api_notifications_list(struct kp_req *r)
 {
-    struct list l = { .items = json_array() };
+    struct filters f;
+    const struct kp_principal *who = kp_req_principal(r);
+    kp_rowscope_own_user(who, &f.scope);
     json_t *errors = json_array();
-    if (l.items == NULL || errors == NULL) {
-        json_decref(l.items);
-        json_decref(errors);
-        return KP_E_NOMEM;
-    }
-    kp_rowscope_own_user(kp_req_principal(r), &l.scope);
     const char *unread = kp_req_query(r, "unread");
     if (unread != NULL && strcmp(unread, "true") != 0 && strcmp(unread, "false") != 0)
         kp_problem_field(errors, "unread", "type", "应为 true 或 false");
-    l.unread = unread != NULL && strcmp(unread, "true") == 0;
-    kp_page_parse_id(kp_req_query(r, "limit"), kp_req_query(r, "cursor"), &l.page, errors);
-    if (json_array_size(errors) > 0) {
-        kp_page_free(&l.page);
-        json_decref(l.items);
-        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
+    f.unread = unread != NULL && strcmp(unread, "true") == 0;
+    if (who->role == KP_ROLE_RECOMMENDER && json_array_size(errors) == 0) {
+        struct kp_db *db = kp_req_db(r);
+        enum kp_err err = db ? kp_db_tx(db, 0, remind_tx, (void *)who) : KP_E_NOMEM;
+        if (err) {
+            json_decref(errors);
+            return err;
+        }
     }
-    json_decref(errors);
-    struct kp_db *db = kp_req_db(r);
-    const struct kp_principal *who = kp_req_principal(r);
-    enum kp_err err = db ? KP_OK : KP_E_NOMEM;
-    if (err == KP_OK && who->role == KP_ROLE_RECOMMENDER)
-        err = kp_db_tx(db, 0, remind_tx, (void *)who);
-    if (err == KP_OK)
-        err = kp_db_tx(db, KP_TX_READ_ONLY, list_tx, &l);
-    kp_page_free(&l.page);
-    if (err) {
-        json_decref(l.items);
-        return err;
-    }
-    return kp_reply_json(r, 200, json_pack("{s:o, s:o}", "items", l.items, "next_cursor",
-                                           kp_page_next_id(l.more, l.last_id)));
+    return kp_list_reply(r, errors, LLONG_MAX, KP_TX_READ_ONLY, fetch, &f);
 }
 
 struct mark {

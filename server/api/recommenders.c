@@ -11,7 +11,7 @@
 #include "account.h"
 #include "api.h"
 #include "auth.h"
-#include "cursor.h"
+#include "list.h"
 #include "password.h"
 #include "validate.h"
 #include "views.h"
@@ -215,33 +215,20 @@ enum kp_err kp_api_recommenders_get(struct kp_req *r)
     return o.found ? kp_reply_json(r, 200, o.recommender) : kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
 }
 
-struct list {
+struct filters {
     struct kp_rowscope scope;
     const char *kind, *region, *q;
-    struct kp_page page;
-    json_t *items;
-    long long last_id;
-    bool more;
 };
 
-static enum kp_err list_tx(struct kp_db *db, void *arg)
+static enum kp_err fetch_page(struct kp_db *db, struct kp_list *l)
 {
-    struct list *l = arg;
-    char after[24], limit[16];
-    snprintf(after, sizeof after, "%lld", kp_page_after_id(&l->page, 0));
-    snprintf(limit, sizeof limit, "%d", l->page.limit + 1);
-    const char *params[] = { l->scope.all, l->scope.owner, after, l->kind, l->region, l->q, limit };
+    const struct filters *f = l->arg;
+    const char *params[] = { f->scope.all, f->scope.owner, l->after, f->kind, f->region, f->q, l->limit };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_LIST, params, &res);
     if (err)
         return err;
-    json_array_clear(l->items);
-    int rows = PQntuples(res);
-    l->more = rows > l->page.limit;
-    for (int i = 0; i < rows && i < l->page.limit; i++) {
-        l->last_id = atoll(PQgetvalue(res, i, 0));
-        json_array_append_new(l->items, kp_recommender_json(res, i));
-    }
+    kp_list_take(l, res, kp_recommender_json);
     PQclear(res);
     return KP_OK;
 }
@@ -249,33 +236,13 @@ static enum kp_err list_tx(struct kp_db *db, void *arg)
 /* GET /api/v1/recommenders?kind&region&q&limit&cursor */
 enum kp_err kp_api_recommenders_list(struct kp_req *r)
 {
-    struct list l = { .kind = kp_req_query(r, "kind"), .region = kp_req_query(r, "region"),
-                      .q = kp_req_query(r, "q"), .items = json_array() };
+    struct filters f = { .kind = kp_req_query(r, "kind"), .region = kp_req_query(r, "region"),
+                         .q = kp_req_query(r, "q") };
+    kp_rowscope_own_org(kp_req_principal(r), &f.scope);
     json_t *errors = json_array();
-    if (l.items == NULL || errors == NULL) {
-        json_decref(l.items);
-        json_decref(errors);
-        return KP_E_NOMEM;
-    }
-    kp_rowscope_own_org(kp_req_principal(r), &l.scope);
-    if (l.kind != NULL && !kp_valid_recommender_kind(l.kind))
+    if (f.kind != NULL && !kp_valid_recommender_kind(f.kind))
         kp_problem_field(errors, "kind", "enum", KP_RECOMMENDER_KIND_MESSAGE);
-    kp_page_parse_id(kp_req_query(r, "limit"), kp_req_query(r, "cursor"), &l.page, errors);
-    if (json_array_size(errors) > 0) {
-        kp_page_free(&l.page);
-        json_decref(l.items);
-        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
-    }
-    json_decref(errors);
-    struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, KP_TX_READ_ONLY, list_tx, &l) : KP_E_NOMEM;
-    kp_page_free(&l.page);
-    if (err) {
-        json_decref(l.items);
-        return err;
-    }
-    return kp_reply_json(r, 200, json_pack("{s:o, s:o}", "items", l.items, "next_cursor",
-                                           kp_page_next_id(l.more, l.last_id)));
+    return kp_list_reply(r, errors, 0, KP_TX_READ_ONLY, fetch_page, &f);
 }
 
 /* ---- the admin's actions on a recommender's account ---- */

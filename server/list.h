@@ -1,0 +1,36 @@
+/* Lists keyed by one integer id: the handler checks its own filters, the
+ * fetch function runs one page's SQL, and kp_list_reply does the rest —
+ * limit and cursor (422), the read-only transaction, the next cursor, and
+ * {"items","next_cursor"}. */
+#ifndef KP_LIST_H
+#define KP_LIST_H
+
+#include "cursor.h"
+#include "server.h"
+
+struct kp_list {
+    struct kp_page page;
+    void *arg;               /* the handler's filters */
+    char after[24];          /* the id to start after, as text for SQL */
+    char limit[16];          /* page.limit + 1: one more row says there is a next page */
+    json_t *items;           /* filled by kp_list_take */
+    long long last_id;
+    bool more;
+};
+
+/* Runs one page's statement (binding l->after, l->limit and its filters)
+ * and hands the result to kp_list_take.  KP_E_NOT_FOUND answers 404 (the
+ * list's parent does not exist or is not visible). */
+typedef enum kp_err (*kp_list_fetch)(struct kp_db *db, struct kp_list *l);
+
+/* Takes the page's rows (column 0 is the id) through `row`; clears what an
+ * earlier attempt of the transaction took. */
+void kp_list_take(struct kp_list *l, PGresult *res, json_t *(*row)(PGresult *res, int i));
+
+/* `errors` holds the handler's filter errors (stolen; may be empty).
+ * `first`: the id before the first row (0 for ascending lists, LLONG_MAX for
+ * newest first); `flags`: kp_db_tx's. */
+enum kp_err kp_list_reply(struct kp_req *r, json_t *errors, long long first, unsigned flags,
+                          kp_list_fetch fetch, void *arg);
+
+#endif
