@@ -113,15 +113,26 @@ static bool take_fields(struct kp_req *r, struct fields *f, bool create)
     return true;
 }
 
-/* A check constraint names what is wrong with the combination. */
-static enum kp_err reply_check(struct kp_req *r, struct kp_db *db)
+/* A taken code is 409; a check constraint names what is wrong with the
+ * combination of fields (422); anything else goes to the dispatcher. */
+static enum kp_err reply_failure(struct kp_req *r, struct kp_db *db, enum kp_err err)
 {
-    json_t *errors = json_array();
-    if (strcmp(kp_db_last_constraint(db), "batches_deadlines") == 0)
-        kp_problem_field(errors, "recommend_deadline", "order", "推荐截止时间不能早于联系人报送截止时间");
-    else
-        kp_problem_field(errors, "term_end_year", "range", "任期结束年份应在开始年份到其后 10 年之间");
-    return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
+    json_t *errors;
+    switch (err) {
+    case KP_E_DB_UNIQUE:
+        errors = json_array();
+        kp_problem_field(errors, "code", "taken", "批次编号已存在");
+        return kp_reply_problem_errors(r, KP_P_CONFLICT, "批次编号已存在", errors);
+    case KP_E_DB_CHECK:
+        errors = json_array();
+        if (strcmp(kp_db_last_constraint(db), "batches_deadlines") == 0)
+            kp_problem_field(errors, "recommend_deadline", "order", "推荐截止时间不能早于联系人报送截止时间");
+        else
+            kp_problem_field(errors, "term_end_year", "range", "任期结束年份应在开始年份到其后 10 年之间");
+        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
+    default:
+        return err;
+    }
 }
 
 struct one {
@@ -161,16 +172,9 @@ enum kp_err kp_api_batches_create(struct kp_req *r)
         return KP_OK;
     struct kp_db *db = kp_req_db(r);
     enum kp_err err = db ? kp_db_tx(db, 0, create_tx, &o) : KP_E_NOMEM;
-    if (err == KP_E_DB_UNIQUE) {
-        json_t *errors = json_array();
-        kp_problem_field(errors, "code", "taken", "批次编号已存在");
-        return kp_reply_problem_errors(r, KP_P_CONFLICT, "批次编号已存在", errors);
-    }
-    if (err == KP_E_DB_CHECK)
-        return reply_check(r, db);
     if (err) {
         json_decref(o.batch);
-        return err;
+        return reply_failure(r, db, err);
     }
     return kp_reply_json(r, 201, o.batch);
 }
@@ -311,16 +315,9 @@ enum kp_err kp_api_batches_update(struct kp_req *r)
         return KP_OK;
     struct kp_db *db = kp_req_db(r);
     enum kp_err err = db ? kp_db_tx(db, 0, update_tx, &o) : KP_E_NOMEM;
-    if (err == KP_E_DB_UNIQUE) {
-        json_t *errors = json_array();
-        kp_problem_field(errors, "code", "taken", "批次编号已存在");
-        return kp_reply_problem_errors(r, KP_P_CONFLICT, "批次编号已存在", errors);
-    }
-    if (err == KP_E_DB_CHECK)
-        return reply_check(r, db);
     if (err) {
         json_decref(o.batch);
-        return err;
+        return reply_failure(r, db, err);
     }
     if (!o.found)
         return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
