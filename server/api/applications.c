@@ -407,11 +407,11 @@ static enum kp_err run_change(struct kp_req *r, struct change *c)
     return reply_application(r, c->app);
 }
 
-/* "\"7\"" → 7; -1 when absent; false when malformed. */
+/* "\"7\"" → 7; -1 when absent or "*" (any version); false when malformed. */
 static bool parse_if_match(const char *h, long long *out)
 {
     *out = -1;
-    if (h == NULL)
+    if (h == NULL || strcmp(h, "*") == 0)
         return true;
     char *end;
     if (h[0] != '"' || h[1] < '0' || h[1] > '9')

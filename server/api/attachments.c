@@ -132,7 +132,7 @@ struct upload {
     crypto_hash_sha256_state sha;
     enum failure failure;
     enum kp_err store_err;
-    bool found, complete;
+    bool found, complete, over_total;
     const char *refusal;
     json_t *answer;
 };
@@ -299,8 +299,13 @@ static enum kp_err complete_tx(struct kp_db *db, void *arg)
     u->refusal = PQntuples(res) == 1 &&
                  kp_app_transition(PQgetvalue(res, 0, 0), KP_APP_EDIT, KP_ROLE_APPLICANT)
                  ? NULL : "申报已提交，不能再修改附件";
+    /* Uploads that overlapped each passed the check at their start: the
+     * total is decided here, under the application's lock. */
+    uint64_t stored = u->refusal ? 0 : (uint64_t)atoll(PQgetvalue(res, 0, 1));
+    u->over_total = !u->refusal &&
+                    stored + u->size > kp_req_server(u->r)->cfg->attachments.max_total;
     PQclear(res);
-    if (u->refusal)
+    if (u->refusal || u->over_total)
         return KP_OK;
     unsigned char digest[crypto_hash_sha256_BYTES];
     char hex[65], size[24];
@@ -353,6 +358,11 @@ enum kp_err kp_api_attachments_upload(struct kp_req *r)
         return err;
     if (u->refusal)
         return kp_reply_problem(r, KP_P_INVALID_STATE, u->refusal);
+    if (u->over_total) {
+        snprintf(detail, sizeof detail, "附件总量不能超过 %zu MB",
+                 kp_req_server(r)->cfg->attachments.max_total >> 20);
+        return kp_reply_problem(r, KP_P_TOO_LARGE, detail);
+    }
     u->complete = true;
     json_t *answer = u->answer;
     u->answer = NULL;
