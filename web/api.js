@@ -88,9 +88,11 @@ export function setAuthHandler(handler) {
 // operational endpoints at the root ('/readyz'). `options.signal` cancels:
 // an aborted request rejects with the browser's AbortError, not an ApiError.
 // `options.authRedirect: false` keeps a 401/403 of the session kind from
-// leaving the page (the session probe, logout).
+// leaving the page (the session probe, logout). `options.contentType` sends
+// `body` as it is (a string or Blob: a CSV file) with that Content-Type
+// instead of as JSON.
 export async function api(method, path, body, options = {}) {
-  const { base = API_BASE, signal, headers = {}, authRedirect = true, csrfRetry = true } = options;
+  const { base = API_BASE, signal, headers = {}, authRedirect = true, csrfRetry = true, contentType } = options;
   const init = {
     method,
     headers: { Accept: 'application/json, application/problem+json', ...headers },
@@ -99,8 +101,8 @@ export async function api(method, path, body, options = {}) {
   };
   if (csrfToken && UNSAFE.has(method.toUpperCase())) init.headers['X-CSRF-Token'] = csrfToken;
   if (body !== undefined) {
-    init.headers['Content-Type'] = 'application/json; charset=utf-8';
-    init.body = JSON.stringify(body);
+    init.headers['Content-Type'] = contentType ?? 'application/json; charset=utf-8';
+    init.body = contentType ? body : JSON.stringify(body);
   }
 
   let res;
@@ -151,4 +153,18 @@ export function query(params) {
   }
   const s = q.toString();
   return s ? `?${s}` : '';
+}
+
+// Every item of a paged list: follows next_cursor until the end (at most
+// `maxPages` pages of `limit`). → the items.
+export async function listAll(path, params = {}, { signal, limit = 200, maxPages = 50 } = {}) {
+  const items = [];
+  let cursor = null;
+  for (let page = 0; page < maxPages; page++) {
+    const answer = await api('GET', `${path}${query({ ...params, limit, cursor })}`, undefined, { signal });
+    items.push(...(answer?.items ?? []));
+    cursor = answer?.next_cursor ?? null;
+    if (!cursor) break;
+  }
+  return items;
 }

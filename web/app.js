@@ -8,12 +8,25 @@ import * as password from './views/password.js';
 import * as home from './views/home.js';
 import * as notifications from './views/notifications.js';
 import * as audit from './views/audit.js';
+import * as batches from './views/batches.js';
+import * as batchNew from './views/batch-new.js';
+import * as batch from './views/batch.js';
+import * as batchQuotas from './views/batch-quotas.js';
+import * as batchContacts from './views/batch-contacts.js';
+import * as recommenders from './views/recommenders.js';
+import * as recommenderNew from './views/recommender-new.js';
+import * as myBatches from './views/my-batches.js';
+import * as myBatch from './views/my-batch.js';
+import * as myInvitations from './views/my-invitations.js';
+import * as myInvitationsPrint from './views/my-invitations-print.js';
+import * as register from './views/register.js';
 import * as forbidden from './views/forbidden.js';
 import * as notFound from './views/not-found.js';
 import { setAuthHandler } from './api.js';
 import * as session from './session.js';
 import { renderHeader, renderFlash } from './layout.js';
 import { loading, failure } from './states.js';
+import { closeDialogs } from './dialog.js';
 
 export const SITE_NAME = '全国科普教育基地创建与认定平台';
 
@@ -33,6 +46,18 @@ const routes = [
   { pattern: /^\/home$/, view: home, access: 'user' },
   { pattern: /^\/notifications$/, view: notifications, access: 'user' },
   { pattern: /^\/audit$/, view: audit, access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches$/, view: batches, access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/new$/, view: batchNew, access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})$/, view: batch, access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/quotas$/, view: batchQuotas, access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/contacts$/, view: batchContacts, access: 'user', roles: ['admin'] },
+  { pattern: /^\/recommenders$/, view: recommenders, access: 'user', roles: ['admin'] },
+  { pattern: /^\/recommenders\/new$/, view: recommenderNew, access: 'user', roles: ['admin'] },
+  { pattern: /^\/my\/batches$/, view: myBatches, access: 'user', roles: ['recommender'] },
+  { pattern: /^\/my\/batches\/(?<id>\d{1,18})$/, view: myBatch, access: 'user', roles: ['recommender'] },
+  { pattern: /^\/my\/batches\/(?<id>\d{1,18})\/invitations$/, view: myInvitations, access: 'user', roles: ['recommender'] },
+  { pattern: /^\/my\/batches\/(?<id>\d{1,18})\/invitations\/print$/, view: myInvitationsPrint, access: 'user', roles: ['recommender'] },
+  { pattern: /^\/register$/, view: register, access: 'public' },
 ];
 
 function match(pathname) {
@@ -96,6 +121,7 @@ function focusPage(root) {
 
 async function render({ focus = false } = {}) {
   const root = document.getElementById('app');
+  closeDialogs();
   current?.abort();
   current = new AbortController();
   const { signal } = current;

@@ -2,19 +2,24 @@
 // readers: <label for>, aria-describedby to the hint and the error,
 // aria-invalid while the error shows.
 import { h, replace } from './dom.js';
+import { ApiError } from './api.js';
+import { errorText } from './states.js';
 
 // → { wrap, input, setError(text|null), value() }
 // attrs go to the <input> (type, autocomplete, required, inputmode...).
-export function field({ id, label, hint, attrs = {} }) {
+// With `options` ([{ value, label }]) the control is a <select>; with
+// `multiline` a <textarea>. `hint` may be text or a node.
+export function field({ id, label, hint, attrs = {}, options, multiline = false }) {
   const hintEl = hint ? h('p', { class: 'field-hint', id: `${id}-hint` }, hint) : null;
   const errorEl = h('p', { class: 'field-error', id: `${id}-error`, 'aria-live': 'polite' });
-  const input = h('input', {
+  const tag = options ? 'select' : multiline ? 'textarea' : 'input';
+  const input = h(tag, {
     id,
     name: id,
     class: 'input',
     'aria-describedby': [hintEl && `${id}-hint`, `${id}-error`].filter(Boolean).join(' '),
     ...attrs,
-  });
+  }, options?.map((o) => h('option', { value: o.value, selected: o.selected }, o.label)));
   const wrap = h('div', { class: 'field' },
     h('label', { for: id, class: 'field-label' }, label),
     input, hintEl, errorEl);
@@ -25,7 +30,31 @@ export function field({ id, label, hint, attrs = {} }) {
     wrap.classList.toggle('field-invalid', Boolean(text));
   };
   input.addEventListener('input', () => setError(null));
+  if (options) input.addEventListener('change', () => setError(null));
   return { wrap, input, setError, value: () => input.value };
+}
+
+// Shows an API failure on a form: each errors[] entry beside its field
+// (`fields` maps the server's field path — 'unit.credit_code' — to a
+// field()), the rest, or the error's own text, in `message`. Focuses the
+// first field in error, or `fallbackFocus`. → whether a field got an error.
+export function showApiErrors(err, fields, message, { title = '提交失败', fallbackFocus } = {}) {
+  let firstInput = null;
+  const unplaced = [];
+  for (const e of err instanceof ApiError ? err.errors : []) {
+    const f = fields[e?.field];
+    if (f) {
+      f.setError(e.message || '内容有误');
+      firstInput ??= f.input;
+    } else {
+      unplaced.push(e?.message || e?.field);
+    }
+  }
+  if (unplaced.length) message.show(unplaced.join('；'));
+  else if (!firstInput) message.show(`${title}：${errorText(err)}`);
+  else message.show(err.status === 409 ? err.message : '请按提示修改标出的内容后重新提交。');
+  (firstInput ?? fallbackFocus)?.focus();
+  return Boolean(firstInput);
 }
 
 // A submit button that shows a busy state: busy(true) disables it and

@@ -8,9 +8,17 @@ import { roleName } from './format.js';
 // Navigation by role; every entry is a page that exists.
 const NAV = [
   { path: '/home', label: '工作台' },
+  { path: '/batches', label: '批次管理', roles: ['admin'] },
+  { path: '/recommenders', label: '推荐单位', roles: ['admin'] },
+  { path: '/my/batches', label: '推荐工作', roles: ['recommender'] },
   { path: '/notifications', label: '通知' },
   { path: '/audit', label: '审计日志', roles: ['admin'] },
 ];
+
+// Whether `path` is the entry's page or one below it (/batches/3/quotas).
+function inSection(path, item) {
+  return path === item.path || path.startsWith(`${item.path}/`);
+}
 
 export function navFor(role) {
   return NAV.filter((item) => !item.roles || item.roles.includes(role));
@@ -24,6 +32,8 @@ export function renderHeader({ slot, brand }, { user, area, path, forced, onLogo
   const header = slot.closest('.site-header');
   header.classList.remove('menu-open');
   header.classList.toggle('site-header-app', area === 'app');
+  // A long navigation leaves no room for the brand's second half.
+  header.classList.toggle('site-header-long-nav', area === 'app' && Boolean(user) && !forced && navFor(user.role).length > 3);
   brand.setAttribute('href', user && !forced ? '/home' : '/');
 
   if (area === 'guest' || (area === 'app' && !user)) { // the login page; a session still loading
@@ -56,7 +66,7 @@ export function renderHeader({ slot, brand }, { user, area, path, forced, onLogo
       h('a', {
         href: item.path,
         dataset: { link: '' },
-        'aria-current': path === item.path ? 'page' : null,
+        'aria-current': path === item.path ? 'page' : inSection(path, item) ? 'true' : null,
       }, item.label)))));
 
   const menu = h('div', { class: 'site-menu', id: 'site-menu' },

@@ -2,17 +2,47 @@
 // with the count of unread notifications.
 import { h, replace } from '../dom.js';
 import { api, query } from '../api.js';
-import { roleName } from '../format.js';
+import { roleName, formatDateTime, RECOMMENDER_KINDS, label } from '../format.js';
 import { loadingBlock, errorBlock } from '../states.js';
+import { applicationBadge, facts } from '../widgets.js';
+import { REGISTERED_KEY } from './register.js';
 
 export const title = '工作台';
 
 const ROLE_INTRO = {
-  admin: '您可以查看平台通知和审计日志，核验审计记录的完整性。',
-  recommender: '您可以在这里查看平台发给本单位的通知。',
-  applicant: '您可以在这里查看申报相关的通知。',
+  admin: '您可以管理认定批次和推荐单位，下达推荐名额，查看联系人报送情况、平台通知和审计日志。',
+  recommender: '您可以报送联系人、查看推荐名额、生成申报邀请码，并查看平台发给本单位的通知。',
+  applicant: '您可以在这里查看本单位的申报和申报相关的通知。',
   expert: '您可以在这里查看评审相关的通知。',
 };
+
+// The application made at registration (register.js keeps it for this
+// browser tab), when it belongs to `user`; else null.
+function registeredApplication(user) {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(REGISTERED_KEY) ?? 'null');
+    return saved && saved.user_id === user.id && saved.application ? saved : null;
+  } catch {
+    return null;
+  }
+}
+
+function myApplication(saved) {
+  const a = saved.application;
+  return h('section', { class: 'section-tight', 'aria-labelledby': 'my-app-title' },
+    h('h2', { id: 'my-app-title' }, '我的申报'),
+    h('article', { class: 'card app-card', dataset: { id: String(a.id) } },
+      h('h3', { class: 'title-with-badge' }, h('span', null, a.unit_name || saved.unit?.name), applicationBadge(a.status)),
+      facts([
+        ['批次', saved.batch ? `${saved.batch.title}（${saved.batch.code}）` : `#${a.batch_id}`],
+        ['推荐单位', saved.recommender
+          ? `${saved.recommender.name}（${label(RECOMMENDER_KINDS, saved.recommender.kind)}）`
+          : a.recommender_name],
+        ['所在地区', a.region],
+        ['创建时间', h('time', { datetime: a.created_at }, formatDateTime(a.created_at))],
+      ], 'facts-compact'),
+      h('p', { class: 'muted small' }, '申报编号 ', String(a.id), '。草稿可以反复修改，提交给推荐单位后进入审核。')));
+}
 
 const COUNT_LIMIT = 100; // counted exactly up to here, "100+" beyond
 
@@ -39,9 +69,19 @@ export function render(root, { signal, user }) {
       text: '申报、推荐和评审过程中平台发给您的消息。', extra: unread }),
   ];
   if (user.role === 'admin') {
+    cards.unshift(
+      card({ href: '/batches', name: '批次管理', id: 'card-batches',
+        text: '开启认定批次，设定截止时间，下达推荐名额，查看联系人报送情况，推进批次阶段。' }),
+      card({ href: '/recommenders', name: '推荐单位', id: 'card-recommenders',
+        text: '创建推荐单位及其管理账号，重置密码，停用或启用账号。' }));
     cards.push(card({ href: '/audit', name: '审计日志', id: 'card-audit',
       text: '平台上每一次状态变更的记录；可校验审计链是否完整、未被篡改。' }));
   }
+  if (user.role === 'recommender') {
+    cards.unshift(card({ href: '/my/batches', name: '推荐工作', id: 'card-my-batches',
+      text: '各批次的联系人报送、推荐名额和申报邀请码。' }));
+  }
+  const saved = user.role === 'applicant' ? registeredApplication(user) : null;
   cards.push(card({ href: '/password', name: '修改密码', id: 'card-password',
     text: '定期更换密码；修改后其他设备上的登录将失效。' }));
 
@@ -53,7 +93,8 @@ export function render(root, { signal, user }) {
           `${greeting()}，`, h('strong', { class: 'welcome-name' }, user.display_name || user.username),
           h('span', { class: 'role-badge' }, roleName(user.role))),
         h('p', { class: 'muted' }, ROLE_INTRO[user.role] ?? '')),
-      h('ul', { class: 'cards cards-home' }, cards)));
+      saved && myApplication(saved),
+      h('ul', { class: 'cards cards-home', 'aria-label': '功能' }, cards)));
 
   const loadUnread = async () => {
     replace(unread, loadingBlock());

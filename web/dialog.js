@@ -1,0 +1,110 @@
+// Modal dialogs on the native <dialog>: the browser traps focus inside,
+// closes on Escape and makes the page behind inert. Focus returns to where
+// it was when the dialog closes. Every dialog is removed from the page when
+// it closes; closeDialogs() closes whatever is open (on navigation).
+import { h } from './dom.js';
+
+let serial = 0;
+
+// Opens a dialog with a heading, a body and a row of buttons.
+// → { dialog, closed: Promise<returnValue> }. A button's `value` becomes
+// the returnValue; Escape gives ''.
+function open({ title, body, buttons, className = '', focus }) {
+  serial += 1;
+  const titleId = `dialog-${serial}-title`;
+  const bodyId = `dialog-${serial}-body`;
+  const dialog = h('dialog', {
+    class: `dialog ${className}`.trim(), 'aria-labelledby': titleId, 'aria-describedby': bodyId,
+  },
+  h('h2', { class: 'dialog-title', id: titleId }, title),
+  h('div', { class: 'dialog-body', id: bodyId }, body),
+  h('div', { class: 'dialog-actions' }, buttons));
+  const previous = document.activeElement;
+  for (const button of buttons) {
+    button.addEventListener('click', () => dialog.close(button.value ?? ''));
+  }
+  const closed = new Promise((resolve) => {
+    dialog.addEventListener('close', () => {
+      const value = dialog.returnValue;
+      dialog.remove();
+      if (previous instanceof HTMLElement && previous.isConnected) previous.focus();
+      resolve(value);
+    });
+  });
+  document.body.append(dialog);
+  dialog.showModal();
+  (focus ?? buttons[0])?.focus();
+  return { dialog, closed };
+}
+
+// Asks before an action. `body`: text or nodes; `danger` colours the
+// confirm button red. Focus starts on 取消 for dangerous actions, so Enter
+// alone never does them. → true when confirmed.
+export async function confirmDialog({ title, body, confirmText = '确定', cancelText = '取消', danger = false }) {
+  const ok = h('button', { type: 'button', class: danger ? 'button button-danger' : 'button', value: 'ok' }, confirmText);
+  const cancel = h('button', { type: 'button', class: 'button button-secondary', value: 'cancel' }, cancelText);
+  const { closed } = open({
+    title,
+    body: typeof body === 'string' ? h('p', null, body) : body,
+    buttons: [ok, cancel],
+    focus: danger ? cancel : ok,
+  });
+  return (await closed) === 'ok';
+}
+
+// Puts `text` on the clipboard. Throws when the browser refuses.
+export async function copyText(text) {
+  if (!navigator.clipboard?.writeText) throw new Error('clipboard unavailable');
+  await navigator.clipboard.writeText(text);
+}
+
+// A 复制 button for `text`; says 已复制 (or how to copy by hand) in
+// `status`, a live region, and selects `selectable` when copying fails.
+// `name` completes the button's accessible name ("复制 邀请码 ABCD…").
+export function copyButton(text, { status, selectable, name, small = true } = {}) {
+  const button = h('button', {
+    type: 'button', class: `button button-secondary${small ? ' button-small' : ''}`,
+    'aria-label': name ? `复制${name}` : null,
+  }, '复制');
+  button.addEventListener('click', async () => {
+    try {
+      await copyText(text);
+      if (status) status.textContent = '已复制到剪贴板';
+      button.textContent = '已复制';
+      setTimeout(() => { if (button.isConnected) button.textContent = '复制'; }, 2000);
+    } catch {
+      if (selectable) window.getSelection()?.selectAllChildren(selectable);
+      if (status) status.textContent = '浏览器不允许自动复制，已选中内容，请按 Ctrl+C（Mac 上按 ⌘C）复制。';
+    }
+  });
+  return button;
+}
+
+// Shows a secret once (an initial password): who it is for, the secret
+// with a 复制 button, and the warning that it will not be shown again.
+// `rows`: [[label, value]] shown above the secret. Resolves when closed.
+export async function secretDialog({ title, intro, rows = [], secretLabel = '初始密码', secret, warning }) {
+  const value = h('code', { class: 'secret-value' }, secret);
+  const status = h('p', { class: 'copy-status', role: 'status' });
+  const copy = copyButton(secret, { status, selectable: value, name: secretLabel, small: false });
+  const body = h('div', null,
+    intro && h('p', null, intro),
+    h('dl', { class: 'facts facts-compact' },
+      rows.map(([k, v]) => h('div', null, h('dt', null, k), h('dd', null, v))),
+      h('div', { class: 'secret-row' },
+        h('dt', null, secretLabel),
+        h('dd', null, value, copy))),
+    status,
+    h('div', { class: 'callout callout-warn' },
+      h('p', { class: 'callout-title' }, '只显示这一次'),
+      h('p', null, warning)));
+  const done = h('button', { type: 'button', class: 'button', value: 'done' }, '我已记下，关闭');
+  // Focus on 复制, not on 关闭: an Enter pressed by habit must not lose the secret.
+  const { closed } = open({ title, body, buttons: [done], className: 'dialog-secret', focus: copy });
+  await closed;
+}
+
+// Closes every open dialog (the page behind is going away).
+export function closeDialogs() {
+  for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close('');
+}
