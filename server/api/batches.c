@@ -24,8 +24,11 @@ static const struct kp_stmt SQL_INSERT = {
     6,
 };
 
+/* A batch in draft is the admin's work in progress: only the admin sees it. */
 static const struct kp_stmt SQL_GET = {
-    "batches_get", "SELECT " KP_BATCH_COLUMNS " FROM batches b WHERE id = $1", 1,
+    "batches_get",
+    "SELECT " KP_BATCH_COLUMNS " FROM batches b WHERE id = $1 AND ($2::boolean OR status <> 'draft')",
+    2,
 };
 
 static const struct kp_stmt SQL_LOCK = {
@@ -37,8 +40,9 @@ static const struct kp_stmt SQL_LIST = {
     "SELECT " KP_BATCH_COLUMNS " FROM batches b"
     " WHERE id < $1 AND ($2::text IS NULL OR status = $2)"
     "   AND ($3::text IS NULL OR strpos(code, $3) > 0 OR strpos(title, $3) > 0)"
+    "   AND ($5::boolean OR status <> 'draft')"
     " ORDER BY id DESC LIMIT $4",
-    4,
+    5,
 };
 
 /* Absent fields keep their value. */
@@ -184,7 +188,7 @@ static enum kp_err get_tx(struct kp_db *db, void *arg)
     struct one *o = arg;
     char id[24];
     snprintf(id, sizeof id, "%lld", o->id);
-    const char *params[] = { id };
+    const char *params[] = { id, kp_req_principal(o->r)->role == KP_ROLE_ADMIN ? "true" : "false" };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_GET, params, &res);
     if (err)
@@ -210,13 +214,13 @@ enum kp_err kp_api_batches_get(struct kp_req *r)
 }
 
 struct filters {
-    const char *status, *q;
+    const char *status, *q, *admin;
 };
 
 static enum kp_err fetch(struct kp_db *db, struct kp_list *l)
 {
     const struct filters *f = l->arg;
-    const char *params[] = { l->after, f->status, f->q, l->limit };
+    const char *params[] = { l->after, f->status, f->q, l->limit, f->admin };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_LIST, params, &res);
     if (err)
@@ -229,7 +233,8 @@ static enum kp_err fetch(struct kp_db *db, struct kp_list *l)
 /* GET /api/v1/batches?status&q&limit&cursor */
 enum kp_err kp_api_batches_list(struct kp_req *r)
 {
-    struct filters f = { .status = kp_req_query(r, "status"), .q = kp_req_query(r, "q") };
+    struct filters f = { .status = kp_req_query(r, "status"), .q = kp_req_query(r, "q"),
+                         .admin = kp_req_principal(r)->role == KP_ROLE_ADMIN ? "true" : "false" };
     json_t *errors = json_array();
     enum kp_batch_status st;
     if (f.status != NULL && !kp_batch_status_parse(f.status, &st))

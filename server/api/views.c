@@ -43,7 +43,7 @@ const char *kp_json_id(const json_t *obj, char buf[24])
 json_t *kp_application_json(PGresult *res, int row)
 {
     json_t *form = json_loads(PQgetvalue(res, row, 9), 0, NULL);
-    return json_pack("{s:I, s:I, s:I, s:s, s:I, s:s, s:s, s:o, s:o, s:o, s:s, s:I,"
+    json_t *app = json_pack("{s:I, s:I, s:I, s:s, s:I, s:s, s:s, s:o, s:o, s:o, s:s, s:I,"
                      " s:o, s:o, s:o, s:o, s:o, s:[], s:s, s:s}",
                      "id", integer(res, row, 0), "batch_id", integer(res, row, 1),
                      "recommender_id", integer(res, row, 2), "recommender_name", PQgetvalue(res, row, 3),
@@ -59,6 +59,9 @@ json_t *kp_application_json(PGresult *res, int row)
                      "decline_reason", kp_text_or_null(res, row, 16),
                      "attachments", "created_at", PQgetvalue(res, row, 17),
                      "updated_at", PQgetvalue(res, row, 18));
+    json_object_set_new(app, "batch_code", json_string(PQgetvalue(res, row, 19)));
+    json_object_set_new(app, "batch_title", json_string(PQgetvalue(res, row, 20)));
+    return app;
 }
 
 json_t *kp_applicant_json(PGresult *res, int row)

@@ -28,10 +28,11 @@ json_t *kp_recommender_json(PGresult *res, int row);
     " a.base_name, a.category, a.form::text, a.status, a.version, "                     \
     KP_TIME("a.submitted_at") ", " KP_TIME("a.recommended_at") ","                      \
     " a.recommend_opinion, a.return_reason, a.decline_reason, "                         \
-    KP_TIME("a.created_at") ", " KP_TIME("a.updated_at")
+    KP_TIME("a.created_at") ", " KP_TIME("a.updated_at") ", bt.code, bt.title"
 #define KP_APPLICATION_FROM                                                             \
     " FROM applications a JOIN recommenders r ON r.id = a.recommender_id"               \
-    " JOIN applicant_units u ON u.id = a.applicant_id JOIN regions g ON g.code = u.region_code"
+    " JOIN applicant_units u ON u.id = a.applicant_id JOIN regions g ON g.code = u.region_code" \
+    " JOIN batches bt ON bt.id = a.batch_id"
 json_t *kp_application_json(PGresult *res, int row);
 
 /* Applicant unit with its account: select from applicant_units u JOIN users

@@ -99,7 +99,7 @@ describe('a registration', () => {
     }
     assert.match(applicant.created_at, RFC3339);
 
-    assert.deepEqual(Object.keys(application).sort(), ['applicant_id', 'attachments', 'base_name', 'batch_id',
+    assert.deepEqual(Object.keys(application).sort(), ['applicant_id', 'attachments', 'base_name', 'batch_code', 'batch_id', 'batch_title',
       'category', 'created_at', 'decline_reason', 'form', 'id', 'recommend_opinion', 'recommended_at',
       'recommender_id', 'recommender_name', 'region', 'return_reason', 'status', 'submitted_at', 'unit_name',
       'updated_at', 'version']);

@@ -59,7 +59,7 @@ const FULL_FORM = Object.freeze({
   honors: [{ title: '北京市科普基地', issuer: '北京市科学技术委员会', date: '2019-05-20' }],
 });
 const FORM_FIELDS = Object.keys(FULL_FORM).filter((f) => f !== 'honors');
-const APP_KEYS = ['applicant_id', 'attachments', 'base_name', 'batch_id', 'category', 'created_at',
+const APP_KEYS = ['applicant_id', 'attachments', 'base_name', 'batch_code', 'batch_id', 'batch_title', 'category', 'created_at',
   'decline_reason', 'form', 'id', 'recommend_opinion', 'recommended_at', 'recommender_id',
   'recommender_name', 'region', 'return_reason', 'status', 'submitted_at', 'unit_name',
   'updated_at', 'version'];

@@ -208,8 +208,19 @@ describe('POST /batches', () => {
 });
 
 describe('GET /batches and /batches/{id}', () => {
-  test('every signed-in role reads; anonymous 401; must_change_password 403', async () => {
-    const b = await makeBatch(admin, { title: '角色可读批次' });
+  test('a draft is the admin\'s alone: other roles get 404 and do not list it', async () => {
+    const d = await makeBatch(admin, { title: '草稿中的批次' });
+    assert.equal(d.status, 'draft');
+    assert.equal((await admin.api('GET', `/batches/${d.id}`)).status, 200);
+    assert.deepEqual((await (await admin.api('GET', '/batches?q=草稿中的批次')).json()).items, [d]);
+    for (const s of [rec.session, applicant, expert]) {
+      await expectProblem(await s.api('GET', `/batches/${d.id}`), 404, 'not_found');
+      assert.deepEqual((await (await s.api('GET', '/batches?q=草稿中的批次')).json()).items, []);
+    }
+  });
+
+  test('every signed-in role reads an open batch; anonymous 401; must_change_password 403', async () => {
+    const b = await makeBatch(admin, { title: '角色可读批次', status: 'open' });
     for (const s of [admin, rec.session, applicant, expert]) {
       const one = await s.api('GET', `/batches/${b.id}`);
       assert.equal(one.status, 200);
