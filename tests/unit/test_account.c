@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "support/unit.h"
 
 static char why[256];
 
@@ -158,9 +159,5 @@ static Suite *account_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(account_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(account_suite());
 }

@@ -7,27 +7,11 @@
 #include <string.h>
 
 #include "addr.h"
-
-/* A socket address for a literal IP (v6 when it has a colon). */
-static struct sockaddr_storage ip(const char *text)
-{
-    struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
-    if (strchr(text, ':')) {
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-        a->sin6_family = AF_INET6;
-        ck_assert_int_eq(inet_pton(AF_INET6, text, &a->sin6_addr), 1);
-    } else {
-        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-        a->sin_family = AF_INET;
-        ck_assert_int_eq(inet_pton(AF_INET, text, &a->sin_addr), 1);
-    }
-    return ss;
-}
+#include "support/unit.h"
 
 static bool match(const struct kp_addr_list *list, const char *text)
 {
-    struct sockaddr_storage ss = ip(text);
+    struct sockaddr_storage ss = kp_test_sockaddr(text);
     return kp_addr_list_match(list, (const struct sockaddr *)&ss);
 }
 
@@ -269,9 +253,5 @@ static Suite *addr_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(addr_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(addr_suite());
 }

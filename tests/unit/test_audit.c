@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "support/unit.h"
 
 static struct kp_audit_row sample(void)
 {
@@ -130,9 +131,5 @@ static Suite *audit_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(audit_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(audit_suite());
 }

@@ -8,181 +8,24 @@
  * migrations/0002_accounts.sql in a fresh database kpjd_unit_auditlog_<pid>. */
 #include <check.h>
 #include <jansson.h>
-#include <libgen.h>
 #include <libpq-fe.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "audit.h"
 #include "db.h"
+#include "support/testdb.h"
+#include "support/unit.h"
 
-/* ---- a fresh database of our own ------------------------------------- */
-
-static const char *pghost, *pgport, *pgsuper, *dbuser;
-static char dbname[64];
-static char owner_conninfo[512];
-static PGconn *super;          /* superuser, database postgres */
-static PGconn *owner;          /* DBUSER, the test database: to look behind kp_db's back */
 static struct kp_db *db;
 
-static void quiet(void *arg, const char *message)
-{
-    (void)arg;
-    (void)message;
-}
-
-static PGconn *connect_to(const char *user, const char *dbn)
-{
-    const char *keys[] = { "host", "port", "user", "dbname", NULL };
-    const char *vals[] = { pghost, pgport, user, dbn, NULL };
-    PGconn *c = PQconnectdbParams(keys, vals, 0);
-    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "cannot connect to %s as %s: %s", dbn, user,
-                  PQerrorMessage(c));
-    PQsetNoticeProcessor(c, quiet, NULL);
-    return c;
-}
-
-/* Runs SQL that must succeed, with at most one parameter ($1); returns the
- * first value of the first row, if any and not NULL (caller frees). */
-static char *sql1(PGconn *c, const char *text, const char *param)
-{
-    PGresult *r = param ? PQexecParams(c, text, 1, NULL, &param, NULL, NULL, 0) : PQexec(c, text);
-    ExecStatusType st = PQresultStatus(r);
-    ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", text,
-                  PQresultErrorMessage(r));
-    char *v = st == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0)
-                  ? strdup(PQgetvalue(r, 0, 0)) : NULL;
-    PQclear(r);
-    return v;
-}
-
-static char *sql(PGconn *c, const char *text)
-{
-    return sql1(c, text, NULL);
-}
-
-static long long sql_ll(PGconn *c, const char *text, const char *param)
-{
-    char *v = sql1(c, text, param);
-    ck_assert_msg(v != NULL, "%s: no value", text);
-    long long n = atoll(v);
-    free(v);
-    return n;
-}
-
-static void drop_database(void)
-{
-    char *id = PQescapeIdentifier(super, dbname, strlen(dbname));
-    char text[256];
-    snprintf(text, sizeof text, "DROP DATABASE IF EXISTS %s WITH (FORCE)", id);
-    PQfreemem(id);
-    free(sql(super, text));
-}
-
-/* Unchecked fixture: a fresh database owned by DBUSER. */
-static void database_up(void)
-{
-    super = connect_to(pgsuper, "postgres");
-    drop_database();                                  /* a leftover of a crashed run */
-    char *dbid = PQescapeIdentifier(super, dbname, strlen(dbname));
-    char *role = PQescapeIdentifier(super, dbuser, strlen(dbuser));
-    char text[256];
-    snprintf(text, sizeof text, "CREATE DATABASE %s OWNER %s", dbid, role);
-    PQfreemem(dbid);
-    PQfreemem(role);
-    free(sql(super, text));
-    owner = connect_to(dbuser, dbname);
-}
-
-static void database_down(void)
-{
-    if (owner)
-        PQfinish(owner);
-    owner = NULL;
-    if (super) {
-        drop_database();
-        PQfinish(super);
-    }
-    super = NULL;
-}
-
-static struct kp_db *new_db(void)
-{
-    const struct kp_db_options opt = {
-        .conninfo = owner_conninfo,
-        .connect_timeout = 2,
-        .statement_timeout = 10000,
-        .tx_retries = 3,
-        .stats = NULL,
-    };
-    struct kp_db *d = kp_db_new(&opt);
-    ck_assert_ptr_nonnull(d);
-    return d;
-}
-
-/* Reads the environment like test_db; false (after saying why) when the
- * test cannot run. */
-static bool pg_env(const char *test)
-{
-    pghost = getenv("KPJD_TEST_PGHOST");
-    pgport = getenv("KPJD_TEST_PGPORT");
-    pgsuper = getenv("KPJD_TEST_PGSUPER");
-    dbuser = getenv("KPJD_TEST_DBUSER");
-    if (pghost == NULL || *pghost == '\0') {
-        fprintf(stderr, "%s: KPJD_TEST_PGHOST is not set: this test needs a real PostgreSQL "
-                        "(run it through `./dev test`, or start one with `./dev db start` and set "
-                        "KPJD_TEST_PGHOST, KPJD_TEST_PGPORT, KPJD_TEST_PGSUPER, KPJD_TEST_DBUSER)\n",
-                test);
-        return false;
-    }
-    if (pgport == NULL || *pgport == '\0')
-        pgport = "5432";
-    if (pgsuper == NULL || *pgsuper == '\0')
-        pgsuper = "postgres";
-    if (dbuser == NULL || *dbuser == '\0')
-        dbuser = "kpjd";
-    snprintf(dbname, sizeof dbname, "kpjd_unit_%s_%ld", test + 5, (long)getpid());
-    /* conninfo quoting: values in single quotes, \ and ' escaped */
-    char host_q[300] = "", *q = host_q;
-    for (const char *p = pghost; *p && q < host_q + sizeof host_q - 3; p++) {
-        if (*p == '\\' || *p == '\'')
-            *q++ = '\\';
-        *q++ = *p;
-    }
-    snprintf(owner_conninfo, sizeof owner_conninfo, "host='%s' port='%s' user='%s' dbname='%s'",
-             host_q, pgport, dbuser, dbname);
-    return true;
-}
-
-/* Runs migrations/0002_accounts.sql, read from the source tree, as DBUSER. */
+/* migrations/0002_accounts.sql in an empty schema, as DBUSER. */
 static void apply_0002(void)
 {
-    char src[] = __FILE__, path[4096];
-    snprintf(path, sizeof path, "%s/../../migrations/0002_accounts.sql", dirname(src));
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    char *text = NULL;
-    size_t cap = 0, len = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 65536;
-            text = realloc(text, cap);
-            ck_assert_ptr_nonnull(text);
-        }
-        size_t n = fread(text + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    fclose(f);
-    text[len] = '\0';
-    free(sql(owner, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"));
-    free(sql(owner, text));
-    free(text);
+    kp_testdb_fresh_schema("migrations/0002_accounts.sql");
 }
 
 /* The superuser on the test database: what an attacker with the server's
@@ -192,8 +35,8 @@ static PGconn *root;
 static void audit_setup(void)
 {
     apply_0002();
-    db = new_db();
-    root = connect_to(pgsuper, dbname);
+    db = kp_testdb_new_db();
+    root = kp_testdb_connect(kp_testdb_superuser());
 }
 
 static void audit_teardown(void)
@@ -290,20 +133,20 @@ static char *column(const char *col, long long id)
     char text[256], idt[24];
     snprintf(text, sizeof text, "SELECT %s FROM audit_log WHERE id = $1", col);
     snprintf(idt, sizeof idt, "%lld", id);
-    return sql1(owner, text, idt);
+    return kp_testdb_sql1(text, idt);
 }
 
 static long long rows(void)
 {
-    return sql_ll(owner, "SELECT count(*) FROM audit_log", NULL);
+    return kp_testdb_sql_ll("SELECT count(*) FROM audit_log", NULL);
 }
 
 /* As the superuser, with the append-only trigger off. */
 static void tamper(const char *text)
 {
-    free(sql(root, "ALTER TABLE audit_log DISABLE TRIGGER USER"));
-    free(sql(root, text));
-    free(sql(root, "ALTER TABLE audit_log ENABLE TRIGGER USER"));
+    free(kp_testdb_sql_on(root, "ALTER TABLE audit_log DISABLE TRIGGER USER", NULL));
+    free(kp_testdb_sql_on(root, text, NULL));
+    free(kp_testdb_sql_on(root, "ALTER TABLE audit_log ENABLE TRIGGER USER", NULL));
 }
 
 /* Three rows: ids 1, 2, 3. */
@@ -362,7 +205,7 @@ START_TEST(append_and_verify)
     ck_assert_uint_eq(strlen(h1), 64);
     ck_assert_str_eq(p2, h1);
     ck_assert_str_eq(p3, h2);
-    char *head = sql(owner, "SELECT last_hash FROM audit_head");
+    char *head = kp_testdb_sql("SELECT last_hash FROM audit_head");
     ck_assert_str_eq(head, h3);
     ck_assert_str_ne(h1, h2);
     free(h1), free(h2), free(h3), free(p2), free(p3), free(head);
@@ -395,10 +238,11 @@ START_TEST(data_stored_byte_for_byte)
     assert_ok(1);
 
     /* the stored hash is the hash of exactly these fields */
-    PGresult *r = PQexec(owner, "SELECT id, to_char(at AT TIME ZONE 'UTC', "
-                                "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), actor_id, actor_role, action,"
-                                " entity, entity_id, data::text, request_id, ip, prev_hash, hash"
-                                " FROM audit_log WHERE id = 1");
+    PGresult *r = PQexec(kp_testdb_owner(),
+                         "SELECT id, to_char(at AT TIME ZONE 'UTC', "
+                         "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), actor_id, actor_role, action,"
+                         " entity, entity_id, data::text, request_id, ip, prev_hash, hash"
+                         " FROM audit_log WHERE id = 1");
     ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
     ck_assert_int_eq(PQntuples(r), 1);
     const char *at = PQgetvalue(r, 0, 1);
@@ -428,16 +272,16 @@ static enum kp_err fail_after_fn(struct kp_db *d, void *p)
 START_TEST(rolled_back_append_leaves_nothing)
 {
     three_rows();
-    char *head = sql(owner, "SELECT last_hash FROM audit_head");
+    char *head = kp_testdb_sql("SELECT last_hash FROM audit_head");
     ck_assert_int_eq(kp_db_tx(db, 0, fail_after_fn, NULL), KP_E_INVAL);
     ck_assert_int_eq(rows(), 3);
-    char *after = sql(owner, "SELECT last_hash FROM audit_head");
+    char *after = kp_testdb_sql("SELECT last_hash FROM audit_head");
     ck_assert_str_eq(after, head);
     free(head);
     free(after);
     /* the id it took is a gap; the chain does not care */
     append_one(7, "admin", "batch.create", "batch", "2", NULL);
-    ck_assert_int_eq(sql_ll(owner, "SELECT max(id) FROM audit_log", NULL), 5);
+    ck_assert_int_eq(kp_testdb_sql_ll("SELECT max(id) FROM audit_log", NULL), 5);
     assert_ok(4);
 }
 END_TEST
@@ -456,7 +300,7 @@ static void someone_else_appends(void)
  * serialise and runs again on the new head. */
 START_TEST(concurrent_append_retried)
 {
-    other = new_db();
+    other = kp_testdb_new_db();
     append_one(1, "admin", "first", "x", NULL, NULL);
     const struct append x = { { 7, "admin", "req-mine", NULL }, "mine", "x", NULL, NULL };
     struct appends a = { &x, 1, KP_OK, 0, someone_else_appends };
@@ -465,7 +309,7 @@ START_TEST(concurrent_append_retried)
     kp_db_free(other);
     other = NULL;
     ck_assert_int_eq(rows(), 3);
-    char *v = sql(owner, "SELECT string_agg(action, ',' ORDER BY id) FROM audit_log");
+    char *v = kp_testdb_sql("SELECT string_agg(action, ',' ORDER BY id) FROM audit_log");
     ck_assert_str_eq(v, "first,other.append,mine");
     free(v);
     assert_ok(3);
@@ -526,20 +370,20 @@ START_TEST(every_column_counts)
         "ip = NULL",
     };
     for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
-        free(sql(root, "BEGIN"));
-        free(sql(root, "ALTER TABLE audit_log DISABLE TRIGGER USER"));
+        free(kp_testdb_sql_on(root, "BEGIN", NULL));
+        free(kp_testdb_sql_on(root, "ALTER TABLE audit_log DISABLE TRIGGER USER", NULL));
         char text[256];
         snprintf(text, sizeof text, "UPDATE audit_log SET %s WHERE id = 2", changes[i]);
-        free(sql(root, text));
-        free(sql(root, "ALTER TABLE audit_log ENABLE TRIGGER USER"));
-        free(sql(root, "COMMIT"));
+        free(kp_testdb_sql_on(root, text, NULL));
+        free(kp_testdb_sql_on(root, "ALTER TABLE audit_log ENABLE TRIGGER USER", NULL));
+        free(kp_testdb_sql_on(root, "COMMIT", NULL));
         struct kp_audit_verdict v = verify();
         ck_assert_msg(!v.ok && v.first_bad_id == 2, "%s: not found (ok %d, bad %lld)", changes[i],
                       v.ok, v.first_bad_id);
         /* undo: a fresh log for the next change */
         kp_db_free(db);
         apply_0002();
-        db = new_db();
+        db = kp_testdb_new_db();
         three_rows();
         assert_ok(3);
     }
@@ -551,10 +395,11 @@ END_TEST
 START_TEST(rehashed_row_breaks_next)
 {
     three_rows();
-    PGresult *r = PQexec(owner, "SELECT id, to_char(at AT TIME ZONE 'UTC', "
-                                "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), actor_id, actor_role, action,"
-                                " entity, entity_id, 'forged'::text, request_id, ip, prev_hash"
-                                " FROM audit_log WHERE id = 2");
+    PGresult *r = PQexec(kp_testdb_owner(),
+                         "SELECT id, to_char(at AT TIME ZONE 'UTC', "
+                         "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), actor_id, actor_role, action,"
+                         " entity, entity_id, 'forged'::text, request_id, ip, prev_hash"
+                         " FROM audit_log WHERE id = 2");
     ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
     struct kp_audit_row row;
     const char **f[] = { &row.id, &row.at, &row.actor_id, &row.actor_role, &row.action,
@@ -604,7 +449,7 @@ START_TEST(removed_middle_row)
     /* the first row */
     kp_db_free(db);
     apply_0002();
-    db = new_db();
+    db = kp_testdb_new_db();
     three_rows();
     tamper("DELETE FROM audit_log WHERE id = 1");
     assert_bad(2, 2);
@@ -624,7 +469,8 @@ END_TEST
 START_TEST(head_rewound)
 {
     three_rows();
-    free(sql(owner, "UPDATE audit_head SET last_hash = (SELECT hash FROM audit_log WHERE id = 2)"));
+    free(kp_testdb_sql("UPDATE audit_head SET last_hash = "
+                       "(SELECT hash FROM audit_log WHERE id = 2)"));
     assert_bad(3, 3);
 }
 END_TEST
@@ -664,7 +510,7 @@ START_TEST(append_only)
     free(v);
     assert_ok(3);
     /* the same for the owner on a plain connection */
-    PGresult *r = PQexec(owner, "DELETE FROM audit_log");
+    PGresult *r = PQexec(kp_testdb_owner(), "DELETE FROM audit_log");
     ck_assert_int_eq(PQresultStatus(r), PGRES_FATAL_ERROR);
     PQclear(r);
     ck_assert_int_eq(rows(), 3);
@@ -676,7 +522,7 @@ static Suite *auditlog_suite(void)
     Suite *s = suite_create("auditlog");
     TCase *tc = tcase_create("auditlog");
     tcase_set_timeout(tc, 100);
-    tcase_add_unchecked_fixture(tc, database_up, database_down);
+    tcase_add_unchecked_fixture(tc, kp_testdb_create, kp_testdb_drop);
     tcase_add_checked_fixture(tc, audit_setup, audit_teardown);
     tcase_add_test(tc, empty_log_verifies);
     tcase_add_test(tc, append_and_verify);
@@ -699,13 +545,9 @@ static Suite *auditlog_suite(void)
 
 int main(void)
 {
-    if (!pg_env("test_auditlog"))
+    if (!kp_testdb_init("auditlog"))
         return EXIT_FAILURE;
     if (sodium_init() < 0)
         return EXIT_FAILURE;
-    SRunner *sr = srunner_create(auditlog_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(auditlog_suite());
 }

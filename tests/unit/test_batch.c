@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "support/unit.h"
 
 static const char *const NAMES[] = { "draft", "open", "evaluating", "publicity", "closed" };
 #define NSTATUS 5
@@ -86,9 +87,5 @@ static Suite *batch_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(batch_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(batch_suite());
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "support/unit.h"
 
 START_TEST(printf_small)
 {
@@ -154,9 +155,5 @@ static Suite *buf_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(buf_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(buf_suite());
 }

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
-#include <libgen.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "support/unit.h"
 
 static struct kp_config cfg;
 static char why[512];
@@ -45,16 +45,7 @@ static unsigned listen_port(const struct kp_config *c)
 
 static bool allowed(const struct kp_config *c, const char *ip)
 {
-    struct sockaddr_storage ss = { 0 };
-    if (strchr(ip, ':')) {
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-        a->sin6_family = AF_INET6;
-        ck_assert_int_eq(inet_pton(AF_INET6, ip, &a->sin6_addr), 1);
-    } else {
-        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-        a->sin_family = AF_INET;
-        ck_assert_int_eq(inet_pton(AF_INET, ip, &a->sin_addr), 1);
-    }
+    struct sockaddr_storage ss = kp_test_sockaddr(ip);
     return kp_addr_list_match(&c->metrics.allow, (const struct sockaddr *)&ss);
 }
 
@@ -117,8 +108,8 @@ START_TEST(example_conf_shows_defaults)
             "throttle_window = 3\nlockout_max = 4\n"
             "[invitations]\nlookup_limit = 1\nlookup_window = 2\n"
             "[log]\nlevel = error\n[metrics]\nallow = 10.0.0.0/8\n");
-    char src[] = __FILE__, path[4096];
-    snprintf(path, sizeof path, "%s/../../conf/kpjd.conf", dirname(src));
+    char path[4096];
+    kp_test_source_path("conf/kpjd.conf", path, sizeof path);
     enum kp_err err = kp_config_load_file(&cfg, path, why, sizeof why);
     ck_assert_msg(err == KP_OK, "%s", why);
     assert_defaults(&cfg);
@@ -633,9 +624,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(config_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(config_suite());
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "creditcode.h"
+#include "support/unit.h"
 
 /* ---- the standard, written out again --------------------------------- */
 
@@ -273,9 +274,5 @@ static Suite *creditcode_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(creditcode_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(creditcode_suite());
 }

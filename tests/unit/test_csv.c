@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "support/unit.h"
 
 /* ---- collecting records ------------------------------------------------ */
 
@@ -485,9 +486,5 @@ static Suite *csv_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(csv_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(csv_suite());
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "support/unit.h"
 
 static json_t *errors;
 static struct kp_page page;
@@ -345,9 +346,5 @@ static Suite *cursor_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(cursor_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(cursor_suite());
 }

@@ -5,7 +5,8 @@
  *
  * Needs KPJD_TEST_PGHOST, KPJD_TEST_PGPORT, KPJD_TEST_PGSUPER (a superuser)
  * and KPJD_TEST_DBUSER (the role that owns the test database); `./dev test`
- * sets them.  Each test case gets a fresh database kpjd_unit_<pid>. */
+ * sets them.  Each test case gets a fresh database kpjd_unit_db_<pid>
+ * (support/testdb.h). */
 #include <check.h>
 #include <libpq-fe.h>
 #include <sodium.h>
@@ -13,96 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "db.h"
 #include "migrate.h"
-
-static const char *pghost, *pgport, *pgsuper, *dbuser;
-static char dbname[64];
-static char owner_conninfo[512];
-static PGconn *super;          /* superuser, database postgres */
-static PGconn *owner;          /* DBUSER, the test database: to look behind kp_db's back */
-
-static void quiet(void *arg, const char *message)
-{
-    (void)arg;
-    (void)message;         /* "table ... does not exist, skipping" */
-}
-
-static PGconn *connect_to(const char *user, const char *db)
-{
-    const char *keys[] = { "host", "port", "user", "dbname", NULL };
-    const char *vals[] = { pghost, pgport, user, db, NULL };
-    PGconn *c = PQconnectdbParams(keys, vals, 0);
-    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "cannot connect to %s as %s: %s", db, user,
-                  PQerrorMessage(c));
-    PQsetNoticeProcessor(c, quiet, NULL);
-    return c;
-}
-
-/* Runs SQL that must succeed, with at most one parameter ($1); returns the
- * first value of the first row, if any (caller frees). */
-static char *sql1(PGconn *c, const char *text, const char *param)
-{
-    PGresult *r = param ? PQexecParams(c, text, 1, NULL, &param, NULL, NULL, 0) : PQexec(c, text);
-    ExecStatusType st = PQresultStatus(r);
-    ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", text,
-                  PQresultErrorMessage(r));
-    char *v = st == PGRES_TUPLES_OK && PQntuples(r) > 0 ? strdup(PQgetvalue(r, 0, 0)) : NULL;
-    PQclear(r);
-    return v;
-}
-
-static char *sql(PGconn *c, const char *text)
-{
-    return sql1(c, text, NULL);
-}
-
-static long sql_long(PGconn *c, const char *text, const char *param)
-{
-    char *v = sql1(c, text, param);
-    ck_assert_ptr_nonnull(v);
-    long n = atol(v);
-    free(v);
-    return n;
-}
-
-static void drop_database(void)
-{
-    char *id = PQescapeIdentifier(super, dbname, strlen(dbname));
-    char text[256];
-    snprintf(text, sizeof text, "DROP DATABASE IF EXISTS %s WITH (FORCE)", id);
-    PQfreemem(id);
-    free(sql(super, text));
-}
-
-/* Unchecked fixture of each test case: a fresh database owned by DBUSER. */
-static void database_up(void)
-{
-    super = connect_to(pgsuper, "postgres");
-    drop_database();                                  /* a leftover of a crashed run */
-    char *db = PQescapeIdentifier(super, dbname, strlen(dbname));
-    char *role = PQescapeIdentifier(super, dbuser, strlen(dbuser));
-    char text[256];
-    snprintf(text, sizeof text, "CREATE DATABASE %s OWNER %s", db, role);
-    PQfreemem(db);
-    PQfreemem(role);
-    free(sql(super, text));
-    owner = connect_to(dbuser, dbname);
-}
-
-static void database_down(void)
-{
-    if (owner)
-        PQfinish(owner);
-    owner = NULL;
-    if (super) {
-        drop_database();
-        PQfinish(super);
-    }
-    super = NULL;
-}
+#include "support/testdb.h"
+#include "support/unit.h"
 
 /* ---- kp_db ------------------------------------------------------------ */
 
@@ -126,9 +42,9 @@ static struct kp_db *new_db(const char *conninfo, unsigned tx_retries, unsigned 
 static void tx_setup(void)
 {
     memset(&stats, 0, sizeof stats);
-    free(sql(owner, "DROP TABLE IF EXISTS kv"));
-    free(sql(owner, "CREATE TABLE kv (k integer PRIMARY KEY, v text)"));
-    db = new_db(owner_conninfo, 3, 0);
+    free(kp_testdb_sql("DROP TABLE IF EXISTS kv"));
+    free(kp_testdb_sql("CREATE TABLE kv (k integer PRIMARY KEY, v text)"));
+    db = new_db(kp_testdb_conninfo(), 3, 0);
 }
 
 static void tx_teardown(void)
@@ -167,7 +83,7 @@ static enum kp_err run(struct kp_db *d, const struct kp_stmt *st, const char *co
 
 static long rows_with(const char *k)
 {
-    return sql_long(owner, "SELECT count(*) FROM kv WHERE k = $1", k);
+    return kp_testdb_sql_ll("SELECT count(*) FROM kv WHERE k = $1", k);
 }
 
 struct insert_arg {
@@ -196,7 +112,7 @@ START_TEST(tx_commits)
     ck_assert_int_eq(kp_db_tx(db, 0, insert_fn, &a), KP_OK);
     ck_assert_int_eq(a.attempts, 1);
     ck_assert_int_eq(rows_with("1"), 1);
-    char *v = sql(owner, "SELECT v FROM kv WHERE k = 1");
+    char *v = kp_testdb_sql("SELECT v FROM kv WHERE k = 1");
     ck_assert_str_eq(v, "一");
     free(v);
     ck_assert(kp_db_connected(db));
@@ -246,7 +162,7 @@ START_TEST(tx_retries_give_up)
     ck_assert_int_eq(rows_with("4"), 0);
 
     kp_db_free(db);
-    db = new_db(owner_conninfo, 0, 0);
+    db = new_db(kp_testdb_conninfo(), 0, 0);
     struct insert_arg b = { "4", "四", KP_OK, 0, 1000 };
     ck_assert_int_eq(kp_db_tx(db, 0, insert_fn, &b), KP_E_DB_RETRY);
     ck_assert_int_eq(b.attempts, 1);
@@ -256,12 +172,12 @@ END_TEST
 
 START_TEST(tx_unique_violation)
 {
-    free(sql(owner, "INSERT INTO kv VALUES (5, 'there')"));
+    free(kp_testdb_sql("INSERT INTO kv VALUES (5, 'there')"));
     struct insert_arg a = { "5", "again", KP_OK, 0, 0 };
     ck_assert_int_eq(kp_db_tx(db, 0, insert_fn, &a), KP_E_DB_UNIQUE);
     ck_assert_int_eq(a.attempts, 1);
     ck_assert_str_eq(kp_db_last_sqlstate(db), "23505");
-    char *v = sql(owner, "SELECT v FROM kv WHERE k = 5");
+    char *v = kp_testdb_sql("SELECT v FROM kv WHERE k = 5");
     ck_assert_str_eq(v, "there");
     free(v);
     ck_assert(kp_db_connected(db));
@@ -317,7 +233,7 @@ END_TEST
 START_TEST(tx_statement_timeout)
 {
     kp_db_free(db);
-    db = new_db(owner_conninfo, 3, 100);
+    db = new_db(kp_testdb_conninfo(), 3, 100);
     ck_assert_int_eq(kp_db_tx(db, 0, stmt_fn, (void *)&SLEEP), KP_E_DB);
     ck_assert_str_eq(kp_db_last_sqlstate(db), "57014");     /* canceled: not "gone" */
     ck_assert(kp_db_connected(db));
@@ -330,7 +246,8 @@ START_TEST(exec_null_parameter)
 {
     struct insert_arg a = { "8", NULL, KP_OK, 0, 0 };
     ck_assert_int_eq(kp_db_tx(db, 0, insert_fn, &a), KP_OK);
-    ck_assert_int_eq(sql_long(owner, "SELECT count(*) FROM kv WHERE k = 8 AND v IS NULL", NULL), 1);
+    ck_assert_int_eq(kp_testdb_sql_ll("SELECT count(*) FROM kv WHERE k = 8 AND v IS NULL", NULL),
+                     1);
 }
 END_TEST
 
@@ -354,7 +271,8 @@ START_TEST(reconnect_after_backend_killed)
 
     char pid_text[24];
     snprintf(pid_text, sizeof pid_text, "%ld", pid);
-    char *killed = sql1(super, "SELECT pg_terminate_backend($1, 5000)", pid_text);   /* waits */
+    char *killed = kp_testdb_sql_on(kp_testdb_super(), "SELECT pg_terminate_backend($1, 5000)",
+                                    pid_text);                  /* waits */
     ck_assert_str_eq(killed, "t");
     free(killed);
 
@@ -432,7 +350,7 @@ START_TEST(ensure_and_free)
                                          "current_setting('application_name')");
     ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
     ck_assert_str_eq(PQgetvalue(r, 0, 0), "UTC");
-    ck_assert_str_eq(PQgetvalue(r, 0, 1), dbuser);
+    ck_assert_str_eq(PQgetvalue(r, 0, 1), kp_testdb_user());
     ck_assert_str_eq(PQgetvalue(r, 0, 2), "kpjdd");
     PQclear(r);
     kp_db_free(db);
@@ -465,19 +383,19 @@ static char why[1024];
 
 static void migrate_setup(void)
 {
-    free(sql(owner, "DROP TABLE IF EXISTS schema_migrations, t1, t2, t3, t4"));
+    free(kp_testdb_sql("DROP TABLE IF EXISTS schema_migrations, t1, t2, t3, t4"));
     why[0] = '\0';
 }
 
 static bool table_exists(const char *name)
 {
-    return sql_long(owner, "SELECT count(*) FROM pg_tables WHERE tablename = $1", name) == 1;
+    return kp_testdb_sql_ll("SELECT count(*) FROM pg_tables WHERE tablename = $1", name) == 1;
 }
 
 static enum kp_schema_state check_state(const struct kp_migration *list, size_t n)
 {
     enum kp_schema_state state = (enum kp_schema_state)-1;
-    enum kp_err err = kp_schema_check(owner, list, n, &state, why, sizeof why);
+    enum kp_err err = kp_schema_check(kp_testdb_owner(), list, n, &state, why, sizeof why);
     ck_assert_msg(err == KP_OK, "schema check: %s: %s", kp_err_str(err), why);
     return state;
 }
@@ -485,7 +403,7 @@ static enum kp_schema_state check_state(const struct kp_migration *list, size_t 
 static void migrate_ok(const struct kp_migration *list, size_t n, int want_applied)
 {
     int applied = -1;
-    enum kp_err err = kp_migrate(owner, list, n, &applied, why, sizeof why);
+    enum kp_err err = kp_migrate(kp_testdb_owner(), list, n, &applied, why, sizeof why);
     ck_assert_msg(err == KP_OK, "migrate: %s: %s", kp_err_str(err), why);
     ck_assert_int_eq(applied, want_applied);
 }
@@ -499,12 +417,12 @@ START_TEST(migrate_fresh_database)
     migrate_ok(two, 2, 2);
     ck_assert(table_exists("t1"));
     ck_assert(table_exists("t2"));
-    ck_assert_int_eq(sql_long(owner, "SELECT count(*) FROM t2", NULL), 1);
-    ck_assert_int_eq(sql_long(owner, "SELECT count(*) FROM schema_migrations", NULL), 2);
-    char *name = sql(owner, "SELECT name FROM schema_migrations WHERE version = 2");
+    ck_assert_int_eq(kp_testdb_sql_ll("SELECT count(*) FROM t2", NULL), 1);
+    ck_assert_int_eq(kp_testdb_sql_ll("SELECT count(*) FROM schema_migrations", NULL), 2);
+    char *name = kp_testdb_sql("SELECT name FROM schema_migrations WHERE version = 2");
     ck_assert_str_eq(name, "0002_t2.sql");
     free(name);
-    char hex[65], *stored = sql(owner, "SELECT sha256 FROM schema_migrations WHERE version = 1");
+    char hex[65], *stored = kp_testdb_sql("SELECT sha256 FROM schema_migrations WHERE version = 1");
     kp_migration_sha256(&two[0], hex);
     ck_assert_str_eq(stored, hex);
     free(stored);
@@ -518,7 +436,7 @@ START_TEST(migrate_twice_applies_nothing)
 {
     migrate_ok(two, 2, 2);
     migrate_ok(two, 2, 0);
-    ck_assert_int_eq(sql_long(owner, "SELECT count(*) FROM t2", NULL), 1);   /* not run again */
+    ck_assert_int_eq(kp_testdb_sql_ll("SELECT count(*) FROM t2", NULL), 1);   /* not run again */
     ck_assert_int_eq(check_state(two, 2), KP_SCHEMA_CURRENT);
 }
 END_TEST
@@ -547,7 +465,8 @@ START_TEST(migrate_changed)
     ck_assert_msg(strstr(why, "migration 0002_t2.sql was changed after it was applied") != NULL,
                   "%s", why);
     int applied = -1;
-    ck_assert_int_eq(kp_migrate(owner, edited, 3, &applied, why, sizeof why), KP_E_SCHEMA);
+    ck_assert_int_eq(kp_migrate(kp_testdb_owner(), edited, 3, &applied, why, sizeof why),
+                     KP_E_SCHEMA);
     ck_assert_int_eq(applied, 0);
     ck_assert_msg(strstr(why, "0002_t2.sql") != NULL, "%s", why);
     ck_assert(!table_exists("t3"));                   /* nothing after it ran */
@@ -568,10 +487,11 @@ START_TEST(migrate_newer)
     ck_assert_int_eq(check_state(two, 1), KP_SCHEMA_NEWER);
     ck_assert_msg(strstr(why, "migration 2 (0002_t2.sql)") != NULL, "%s", why);
     int applied = -1;
-    ck_assert_int_eq(kp_migrate(owner, two, 1, &applied, why, sizeof why), KP_E_SCHEMA);
+    ck_assert_int_eq(kp_migrate(kp_testdb_owner(), two, 1, &applied, why, sizeof why),
+                     KP_E_SCHEMA);
     ck_assert_int_eq(applied, 0);
     ck_assert_msg(strstr(why, "newer") != NULL, "%s", why);
-    ck_assert_int_eq(sql_long(owner, "SELECT count(*) FROM schema_migrations", NULL), 2);
+    ck_assert_int_eq(kp_testdb_sql_ll("SELECT count(*) FROM schema_migrations", NULL), 2);
 }
 END_TEST
 
@@ -585,19 +505,19 @@ START_TEST(migrate_failure_rolls_back)
         MIG(4, "0004_bad.sql", "CREATE TABLE t4 (id integer);\nINSERT INTO t1 VALUES (1);\nSELEC oops;\n"),
     };
     int applied = -1;
-    ck_assert_int_eq(kp_migrate(owner, bad, 4, &applied, why, sizeof why), KP_E_DB);
+    ck_assert_int_eq(kp_migrate(kp_testdb_owner(), bad, 4, &applied, why, sizeof why), KP_E_DB);
     ck_assert_int_eq(applied, 1);                     /* 0003 went in before 0004 failed */
     ck_assert_msg(strstr(why, "migration 0004_bad.sql failed") != NULL, "%s", why);
     ck_assert(table_exists("t3"));
     ck_assert(!table_exists("t4"));                   /* the failed one left nothing */
-    ck_assert_int_eq(sql_long(owner, "SELECT count(*) FROM t1", NULL), 0);
-    ck_assert_int_eq(sql_long(owner, "SELECT max(version) FROM schema_migrations", NULL), 3);
-    ck_assert_int_eq(PQtransactionStatus(owner), PQTRANS_IDLE);
+    ck_assert_int_eq(kp_testdb_sql_ll("SELECT count(*) FROM t1", NULL), 0);
+    ck_assert_int_eq(kp_testdb_sql_ll("SELECT max(version) FROM schema_migrations", NULL), 3);
+    ck_assert_int_eq(PQtransactionStatus(kp_testdb_owner()), PQTRANS_IDLE);
     ck_assert_int_eq(check_state(bad, 4), KP_SCHEMA_BEHIND);
 
     /* the advisory lock was released: another session can take it */
-    PGconn *other = connect_to(dbuser, dbname);
-    char *got = sql(other, "SELECT pg_try_advisory_lock(4242017)");
+    PGconn *other = kp_testdb_connect(kp_testdb_user());
+    char *got = kp_testdb_sql_on(other, "SELECT pg_try_advisory_lock(4242017)", NULL);
     ck_assert_str_eq(got, "t");
     free(got);
     PQfinish(other);
@@ -621,7 +541,7 @@ static Suite *db_suite(void)
     Suite *s = suite_create("db");
     TCase *tc = tcase_create("tx");
     tcase_set_timeout(tc, 60);
-    tcase_add_unchecked_fixture(tc, database_up, database_down);
+    tcase_add_unchecked_fixture(tc, kp_testdb_create, kp_testdb_drop);
     tcase_add_checked_fixture(tc, tx_setup, tx_teardown);
     tcase_add_test(tc, tx_commits);
     tcase_add_test(tc, tx_rolls_back_on_error);
@@ -640,7 +560,7 @@ static Suite *db_suite(void)
 
     tc = tcase_create("migrate");
     tcase_set_timeout(tc, 60);
-    tcase_add_unchecked_fixture(tc, database_up, database_down);
+    tcase_add_unchecked_fixture(tc, kp_testdb_create, kp_testdb_drop);
     tcase_add_checked_fixture(tc, migrate_setup, NULL);
     tcase_add_test(tc, migrate_fresh_database);
     tcase_add_test(tc, migrate_twice_applies_nothing);
@@ -655,38 +575,9 @@ static Suite *db_suite(void)
 
 int main(void)
 {
-    pghost = getenv("KPJD_TEST_PGHOST");
-    pgport = getenv("KPJD_TEST_PGPORT");
-    pgsuper = getenv("KPJD_TEST_PGSUPER");
-    dbuser = getenv("KPJD_TEST_DBUSER");
-    if (pghost == NULL || *pghost == '\0') {
-        fprintf(stderr, "test_db: KPJD_TEST_PGHOST is not set: this test needs a real PostgreSQL "
-                        "(run it through `./dev test`, or start one with `./dev db start` and set "
-                        "KPJD_TEST_PGHOST, KPJD_TEST_PGPORT, KPJD_TEST_PGSUPER, KPJD_TEST_DBUSER)\n");
+    if (!kp_testdb_init("db"))
         return EXIT_FAILURE;
-    }
-    if (pgport == NULL || *pgport == '\0')
-        pgport = "5432";
-    if (pgsuper == NULL || *pgsuper == '\0')
-        pgsuper = "postgres";
-    if (dbuser == NULL || *dbuser == '\0')
-        dbuser = "kpjd";
     if (sodium_init() < 0)
         return EXIT_FAILURE;
-    snprintf(dbname, sizeof dbname, "kpjd_unit_%ld", (long)getpid());
-    /* conninfo quoting: values in single quotes, \ and ' escaped */
-    char host_q[300] = "", *q = host_q;
-    for (const char *p = pghost; *p && q < host_q + sizeof host_q - 3; p++) {
-        if (*p == '\\' || *p == '\'')
-            *q++ = '\\';
-        *q++ = *p;
-    }
-    snprintf(owner_conninfo, sizeof owner_conninfo, "host='%s' port='%s' user='%s' dbname='%s'",
-             host_q, pgport, dbuser, dbname);
-
-    SRunner *sr = srunner_create(db_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(db_suite());
 }

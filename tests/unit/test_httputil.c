@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "httputil.h"
+#include "support/unit.h"
 
 static const char JSON[] = "application/json";
 
@@ -343,9 +344,5 @@ static Suite *httputil_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(httputil_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(httputil_suite());
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "invitecode.h"
+#include "support/unit.h"
 
 static const char ALPHABET[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";   /* 31: no 0 O 1 I L */
 #define NA 31
@@ -272,9 +273,5 @@ int main(void)
 {
     if (sodium_init() < 0)
         return EXIT_FAILURE;
-    SRunner *sr = srunner_create(invitecode_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(invitecode_suite());
 }

@@ -8,6 +8,7 @@
 
 #include "json.h"
 #include "problem.h"
+#include "support/unit.h"
 
 static char why[256];
 static json_t *errors;
@@ -581,9 +582,5 @@ static Suite *json_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(json_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(json_suite());
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "support/unit.h"
 
 START_TEST(level_names)
 {
@@ -186,9 +187,5 @@ static Suite *log_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(log_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(log_suite());
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "support/unit.h"
 
 static const char *const labels[] = { "GET /x", "POST /y", "GET /idle" };
 static struct kp_metrics *m;
@@ -207,9 +208,5 @@ static Suite *metrics_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(metrics_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(metrics_suite());
 }

@@ -7,195 +7,33 @@
  * migrations/0002_accounts.sql in a fresh database kpjd_unit_notify_<pid>. */
 #include <check.h>
 #include <jansson.h>
-#include <libgen.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "db.h"
 #include "notify.h"
+#include "support/testdb.h"
+#include "support/unit.h"
 
-/* ---- a fresh database of our own ------------------------------------- */
-
-static const char *pghost, *pgport, *pgsuper, *dbuser;
-static char dbname[64];
-static char owner_conninfo[512];
-static PGconn *super;          /* superuser, database postgres */
-static PGconn *owner;          /* DBUSER, the test database: to look behind kp_db's back */
 static struct kp_db *db;
-
-static void quiet(void *arg, const char *message)
-{
-    (void)arg;
-    (void)message;
-}
-
-static PGconn *connect_to(const char *user, const char *dbn)
-{
-    const char *keys[] = { "host", "port", "user", "dbname", NULL };
-    const char *vals[] = { pghost, pgport, user, dbn, NULL };
-    PGconn *c = PQconnectdbParams(keys, vals, 0);
-    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "cannot connect to %s as %s: %s", dbn, user,
-                  PQerrorMessage(c));
-    PQsetNoticeProcessor(c, quiet, NULL);
-    return c;
-}
-
-/* Runs SQL that must succeed, with at most one parameter ($1); returns the
- * first value of the first row, if any and not NULL (caller frees). */
-static char *sql1(PGconn *c, const char *text, const char *param)
-{
-    PGresult *r = param ? PQexecParams(c, text, 1, NULL, &param, NULL, NULL, 0) : PQexec(c, text);
-    ExecStatusType st = PQresultStatus(r);
-    ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", text,
-                  PQresultErrorMessage(r));
-    char *v = st == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0)
-                  ? strdup(PQgetvalue(r, 0, 0)) : NULL;
-    PQclear(r);
-    return v;
-}
-
-static char *sql(PGconn *c, const char *text)
-{
-    return sql1(c, text, NULL);
-}
-
-static long long sql_ll(PGconn *c, const char *text, const char *param)
-{
-    char *v = sql1(c, text, param);
-    ck_assert_msg(v != NULL, "%s: no value", text);
-    long long n = atoll(v);
-    free(v);
-    return n;
-}
-
-static void drop_database(void)
-{
-    char *id = PQescapeIdentifier(super, dbname, strlen(dbname));
-    char text[256];
-    snprintf(text, sizeof text, "DROP DATABASE IF EXISTS %s WITH (FORCE)", id);
-    PQfreemem(id);
-    free(sql(super, text));
-}
-
-/* Unchecked fixture: a fresh database owned by DBUSER. */
-static void database_up(void)
-{
-    super = connect_to(pgsuper, "postgres");
-    drop_database();                                  /* a leftover of a crashed run */
-    char *dbid = PQescapeIdentifier(super, dbname, strlen(dbname));
-    char *role = PQescapeIdentifier(super, dbuser, strlen(dbuser));
-    char text[256];
-    snprintf(text, sizeof text, "CREATE DATABASE %s OWNER %s", dbid, role);
-    PQfreemem(dbid);
-    PQfreemem(role);
-    free(sql(super, text));
-    owner = connect_to(dbuser, dbname);
-}
-
-static void database_down(void)
-{
-    if (owner)
-        PQfinish(owner);
-    owner = NULL;
-    if (super) {
-        drop_database();
-        PQfinish(super);
-    }
-    super = NULL;
-}
-
-static struct kp_db *new_db(void)
-{
-    const struct kp_db_options opt = {
-        .conninfo = owner_conninfo,
-        .connect_timeout = 2,
-        .statement_timeout = 10000,
-        .tx_retries = 3,
-        .stats = NULL,
-    };
-    struct kp_db *d = kp_db_new(&opt);
-    ck_assert_ptr_nonnull(d);
-    return d;
-}
-
-/* Reads the environment like test_db; false (after saying why) when the
- * test cannot run. */
-static bool pg_env(const char *test)
-{
-    pghost = getenv("KPJD_TEST_PGHOST");
-    pgport = getenv("KPJD_TEST_PGPORT");
-    pgsuper = getenv("KPJD_TEST_PGSUPER");
-    dbuser = getenv("KPJD_TEST_DBUSER");
-    if (pghost == NULL || *pghost == '\0') {
-        fprintf(stderr, "%s: KPJD_TEST_PGHOST is not set: this test needs a real PostgreSQL "
-                        "(run it through `./dev test`, or start one with `./dev db start` and set "
-                        "KPJD_TEST_PGHOST, KPJD_TEST_PGPORT, KPJD_TEST_PGSUPER, KPJD_TEST_DBUSER)\n",
-                test);
-        return false;
-    }
-    if (pgport == NULL || *pgport == '\0')
-        pgport = "5432";
-    if (pgsuper == NULL || *pgsuper == '\0')
-        pgsuper = "postgres";
-    if (dbuser == NULL || *dbuser == '\0')
-        dbuser = "kpjd";
-    snprintf(dbname, sizeof dbname, "kpjd_unit_%s_%ld", test + 5, (long)getpid());
-    /* conninfo quoting: values in single quotes, \ and ' escaped */
-    char host_q[300] = "", *q = host_q;
-    for (const char *p = pghost; *p && q < host_q + sizeof host_q - 3; p++) {
-        if (*p == '\\' || *p == '\'')
-            *q++ = '\\';
-        *q++ = *p;
-    }
-    snprintf(owner_conninfo, sizeof owner_conninfo, "host='%s' port='%s' user='%s' dbname='%s'",
-             host_q, pgport, dbuser, dbname);
-    return true;
-}
-/* Runs migrations/0002_accounts.sql, read from the source tree, as DBUSER. */
-static void apply_0002(void)
-{
-    char src[] = __FILE__, path[4096];
-    snprintf(path, sizeof path, "%s/../../migrations/0002_accounts.sql", dirname(src));
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    char *text = NULL;
-    size_t cap = 0, len = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 65536;
-            text = realloc(text, cap);
-            ck_assert_ptr_nonnull(text);
-        }
-        size_t n = fread(text + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    fclose(f);
-    text[len] = '\0';
-    free(sql(owner, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"));
-    free(sql(owner, text));
-    free(text);
-}
 
 static char alice[24], bob[24];
 
 static void notify_setup(void)
 {
-    apply_0002();
-    char *id = sql(owner, "INSERT INTO users (username, role, display_name, password_hash) "
-                          "VALUES ('alice', 'applicant', '爱丽丝', 'x') RETURNING id");
+    kp_testdb_fresh_schema("migrations/0002_accounts.sql");
+    char *id = kp_testdb_sql("INSERT INTO users (username, role, display_name, password_hash) "
+                             "VALUES ('alice', 'applicant', '爱丽丝', 'x') RETURNING id");
     snprintf(alice, sizeof alice, "%s", id);
     free(id);
-    id = sql(owner, "INSERT INTO users (username, role, display_name, password_hash) "
-                    "VALUES ('bob', 'expert', '鲍勃', 'x') RETURNING id");
+    id = kp_testdb_sql("INSERT INTO users (username, role, display_name, password_hash) "
+                       "VALUES ('bob', 'expert', '鲍勃', 'x') RETURNING id");
     snprintf(bob, sizeof bob, "%s", id);
     free(id);
-    db = new_db();
+    db = kp_testdb_new_db();
 }
 
 static void notify_teardown(void)
@@ -227,7 +65,7 @@ static enum kp_err notify(long long user_id, const char *kind, const char *title
 
 static long long count_for(const char *user_id)
 {
-    return sql_ll(owner, "SELECT count(*) FROM notifications WHERE user_id = $1", user_id);
+    return kp_testdb_sql_ll("SELECT count(*) FROM notifications WHERE user_id = $1", user_id);
 }
 
 START_TEST(inserts_row)
@@ -238,9 +76,10 @@ START_TEST(inserts_row)
     json_decref(data);
     ck_assert_int_eq(count_for(alice), 1);
     ck_assert_int_eq(count_for(bob), 0);
-    PGresult *r = PQexecParams(owner, "SELECT kind, title, body, data::text, read_at IS NULL,"
-                                      "       created_at > now() - interval '1 minute'"
-                                      "  FROM notifications WHERE user_id = $1", 1, NULL,
+    PGresult *r = PQexecParams(kp_testdb_owner(),
+                               "SELECT kind, title, body, data::text, read_at IS NULL,"
+                               "       created_at > now() - interval '1 minute'"
+                               "  FROM notifications WHERE user_id = $1", 1, NULL,
                                (const char *const[]){ alice }, NULL, NULL, 0);
     ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
     ck_assert_int_eq(PQntuples(r), 1);
@@ -257,13 +96,13 @@ END_TEST
 START_TEST(null_data_is_empty_object)
 {
     ck_assert_int_eq(notify(atoll(bob), "review.assigned", "新的评审任务", "", NULL), KP_OK);
-    char *v = sql1(owner, "SELECT data::text FROM notifications WHERE user_id = $1", bob);
+    char *v = kp_testdb_sql1("SELECT data::text FROM notifications WHERE user_id = $1", bob);
     ck_assert_str_eq(v, "{}");
     free(v);
     /* and a NULL body is an empty one */
     ck_assert_int_eq(notify(atoll(bob), "review.reminder", "评审即将截止", NULL, NULL), KP_OK);
-    v = sql1(owner, "SELECT body FROM notifications WHERE user_id = $1 AND kind = 'review.reminder'",
-             bob);
+    v = kp_testdb_sql1("SELECT body FROM notifications WHERE user_id = $1 AND "
+                       "kind = 'review.reminder'", bob);
     ck_assert_str_eq(v, "");
     free(v);
     ck_assert_int_eq(count_for(bob), 2);
@@ -275,8 +114,9 @@ START_TEST(data_with_chinese)
     json_t *data = json_pack("{s:s, s:[i,i]}", "名称", "养老院 \"甲\"", "ids", 1, 2);
     ck_assert_int_eq(notify(atoll(alice), "org.updated", "单位信息已更新", "正文", data), KP_OK);
     json_decref(data);
-    PGresult *r = PQexecParams(owner, "SELECT data->>'名称', json_array_length(data->'ids') "
-                                      "FROM notifications WHERE user_id = $1", 1, NULL,
+    PGresult *r = PQexecParams(kp_testdb_owner(),
+                               "SELECT data->>'名称', json_array_length(data->'ids') "
+                               "FROM notifications WHERE user_id = $1", 1, NULL,
                                (const char *const[]){ alice }, NULL, NULL, 0);
     ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
     ck_assert_str_eq(PQgetvalue(r, 0, 0), "养老院 \"甲\"");
@@ -292,7 +132,7 @@ START_TEST(unknown_user_refused)
     ck_assert_str_eq(kp_db_last_sqlstate(db), "23503");      /* foreign_key_violation */
     ck_assert_int_eq(notify(0, "application.returned", "申请已退回", "", NULL), KP_E_DB);
     json_decref(data);
-    ck_assert_int_eq(sql_ll(owner, "SELECT count(*) FROM notifications", NULL), 0);
+    ck_assert_int_eq(kp_testdb_sql_ll("SELECT count(*) FROM notifications", NULL), 0);
     /* the connection is fine afterwards */
     ck_assert_int_eq(notify(atoll(alice), "x", "标题", "", NULL), KP_OK);
     ck_assert_int_eq(count_for(alice), 1);
@@ -324,30 +164,30 @@ static enum kp_err notify_role_fn(struct kp_db *d, void *p)
 
 START_TEST(notify_role_reaches_enabled_users_of_the_role)
 {
-    free(sql(owner, "INSERT INTO users (username, role, display_name, password_hash) VALUES "
-                    "('carol', 'expert', '卡罗尔', 'x'), ('dave', 'expert', '戴夫', 'x'), "
-                    "('erin', 'admin', '艾琳', 'x')"));
-    free(sql(owner, "UPDATE users SET disabled = true WHERE username = 'dave'"));
+    free(kp_testdb_sql("INSERT INTO users (username, role, display_name, password_hash) VALUES "
+                       "('carol', 'expert', '卡罗尔', 'x'), ('dave', 'expert', '戴夫', 'x'), "
+                       "('erin', 'admin', '艾琳', 'x')"));
+    free(kp_testdb_sql("UPDATE users SET disabled = true WHERE username = 'dave'"));
     json_t *data = json_pack("{s:i}", "batch_id", 4);
     struct role_note n = { "expert", data };
     ck_assert_int_eq(kp_db_tx(db, 0, notify_role_fn, &n), KP_OK);
     json_decref(data);
-    char *v = sql(owner, "SELECT string_agg(u.username || ':' || n.kind || ':' || n.title || ':' "
-                         "|| n.body || ':' || n.data::text, ',' ORDER BY u.username) "
-                         "FROM notifications n JOIN users u ON u.id = n.user_id");
+    char *v = kp_testdb_sql("SELECT string_agg(u.username || ':' || n.kind || ':' || n.title "
+                            "|| ':' || n.body || ':' || n.data::text, ',' ORDER BY u.username) "
+                            "FROM notifications n JOIN users u ON u.id = n.user_id");
     ck_assert_str_eq(v, "bob:batch.opened:新批次已开放:请及时提交:{\"batch_id\":4},"
                         "carol:batch.opened:新批次已开放:请及时提交:{\"batch_id\":4}");
     free(v);
     /* NULL data is {}; a role nobody has is no error and no row */
     n = (struct role_note){ "admin", NULL };
     ck_assert_int_eq(kp_db_tx(db, 0, notify_role_fn, &n), KP_OK);
-    v = sql(owner, "SELECT n.data::text FROM notifications n JOIN users u ON u.id = n.user_id "
-                   "WHERE u.username = 'erin'");
+    v = kp_testdb_sql("SELECT n.data::text FROM notifications n JOIN users u ON u.id = n.user_id "
+                      "WHERE u.username = 'erin'");
     ck_assert_str_eq(v, "{}");
     free(v);
     n = (struct role_note){ "recommender", NULL };
     ck_assert_int_eq(kp_db_tx(db, 0, notify_role_fn, &n), KP_OK);
-    ck_assert_int_eq(sql_ll(owner, "SELECT count(*) FROM notifications", NULL), 3);
+    ck_assert_int_eq(kp_testdb_sql_ll("SELECT count(*) FROM notifications", NULL), 3);
 }
 END_TEST
 
@@ -356,7 +196,7 @@ static Suite *notify_suite(void)
     Suite *s = suite_create("notify");
     TCase *tc = tcase_create("notify");
     tcase_set_timeout(tc, 60);
-    tcase_add_unchecked_fixture(tc, database_up, database_down);
+    tcase_add_unchecked_fixture(tc, kp_testdb_create, kp_testdb_drop);
     tcase_add_checked_fixture(tc, notify_setup, notify_teardown);
     tcase_add_test(tc, inserts_row);
     tcase_add_test(tc, null_data_is_empty_object);
@@ -370,11 +210,7 @@ static Suite *notify_suite(void)
 
 int main(void)
 {
-    if (!pg_env("test_notify"))
+    if (!kp_testdb_init("notify"))
         return EXIT_FAILURE;
-    SRunner *sr = srunner_create(notify_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(notify_suite());
 }

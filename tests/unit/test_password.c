@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "password.h"
+#include "support/unit.h"
 
 static const struct kp_pwcost cost = { crypto_pwhash_OPSLIMIT_INTERACTIVE,
                                        crypto_pwhash_MEMLIMIT_INTERACTIVE };
@@ -127,9 +128,5 @@ static Suite *password_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(password_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(password_suite());
 }

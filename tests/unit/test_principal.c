@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "principal.h"
+#include "support/unit.h"
 
 static struct kp_principal who(enum kp_role role, long long user_id, long long org_id)
 {
@@ -129,9 +130,5 @@ static Suite *principal_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(principal_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(principal_suite());
 }

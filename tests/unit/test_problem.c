@@ -7,6 +7,7 @@
 
 #include "err.h"
 #include "problem.h"
+#include "support/unit.h"
 
 static const struct { enum kp_problem p; const char *code; unsigned status; } api_table[] = {
     { KP_P_BAD_JSON,                 "bad_json",                 400 },
@@ -190,9 +191,5 @@ static Suite *problem_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(problem_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(problem_suite());
 }

@@ -14,148 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "db.h"
 #include "ratelimit.h"
+#include "support/testdb.h"
+#include "support/unit.h"
 
-/* ---- a fresh database of our own ------------------------------------- */
-
-static const char *pghost, *pgport, *pgsuper, *dbuser;
-static char dbname[64];
-static char owner_conninfo[512];
-static PGconn *super;          /* superuser, database postgres */
-static PGconn *owner;          /* DBUSER, the test database: to look behind kp_db's back */
 static struct kp_db *db;
-
-static void quiet(void *arg, const char *message)
-{
-    (void)arg;
-    (void)message;
-}
-
-static PGconn *connect_to(const char *user, const char *dbn)
-{
-    const char *keys[] = { "host", "port", "user", "dbname", NULL };
-    const char *vals[] = { pghost, pgport, user, dbn, NULL };
-    PGconn *c = PQconnectdbParams(keys, vals, 0);
-    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "cannot connect to %s as %s: %s", dbn, user,
-                  PQerrorMessage(c));
-    PQsetNoticeProcessor(c, quiet, NULL);
-    return c;
-}
-
-/* Runs SQL that must succeed, with at most one parameter ($1); returns the
- * first value of the first row, if any and not NULL (caller frees). */
-static char *sql1(PGconn *c, const char *text, const char *param)
-{
-    PGresult *r = param ? PQexecParams(c, text, 1, NULL, &param, NULL, NULL, 0) : PQexec(c, text);
-    ExecStatusType st = PQresultStatus(r);
-    ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", text,
-                  PQresultErrorMessage(r));
-    char *v = st == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0)
-                  ? strdup(PQgetvalue(r, 0, 0)) : NULL;
-    PQclear(r);
-    return v;
-}
-
-static char *sql(PGconn *c, const char *text)
-{
-    return sql1(c, text, NULL);
-}
-
-static long long sql_ll(PGconn *c, const char *text, const char *param)
-{
-    char *v = sql1(c, text, param);
-    ck_assert_msg(v != NULL, "%s: no value", text);
-    long long n = atoll(v);
-    free(v);
-    return n;
-}
-
-static void drop_database(void)
-{
-    char *id = PQescapeIdentifier(super, dbname, strlen(dbname));
-    char text[256];
-    snprintf(text, sizeof text, "DROP DATABASE IF EXISTS %s WITH (FORCE)", id);
-    PQfreemem(id);
-    free(sql(super, text));
-}
-
-/* Unchecked fixture: a fresh database owned by DBUSER. */
-static void database_up(void)
-{
-    super = connect_to(pgsuper, "postgres");
-    drop_database();                                  /* a leftover of a crashed run */
-    char *dbid = PQescapeIdentifier(super, dbname, strlen(dbname));
-    char *role = PQescapeIdentifier(super, dbuser, strlen(dbuser));
-    char text[256];
-    snprintf(text, sizeof text, "CREATE DATABASE %s OWNER %s", dbid, role);
-    PQfreemem(dbid);
-    PQfreemem(role);
-    free(sql(super, text));
-    owner = connect_to(dbuser, dbname);
-}
-
-static void database_down(void)
-{
-    if (owner)
-        PQfinish(owner);
-    owner = NULL;
-    if (super) {
-        drop_database();
-        PQfinish(super);
-    }
-    super = NULL;
-}
-
-static struct kp_db *new_db(void)
-{
-    const struct kp_db_options opt = {
-        .conninfo = owner_conninfo,
-        .connect_timeout = 2,
-        .statement_timeout = 10000,
-        .tx_retries = 3,
-        .stats = NULL,
-    };
-    struct kp_db *d = kp_db_new(&opt);
-    ck_assert_ptr_nonnull(d);
-    return d;
-}
-
-/* Reads the environment like test_db; false (after saying why) when the
- * test cannot run. */
-static bool pg_env(const char *test)
-{
-    pghost = getenv("KPJD_TEST_PGHOST");
-    pgport = getenv("KPJD_TEST_PGPORT");
-    pgsuper = getenv("KPJD_TEST_PGSUPER");
-    dbuser = getenv("KPJD_TEST_DBUSER");
-    if (pghost == NULL || *pghost == '\0') {
-        fprintf(stderr, "%s: KPJD_TEST_PGHOST is not set: this test needs a real PostgreSQL "
-                        "(run it through `./dev test`, or start one with `./dev db start` and set "
-                        "KPJD_TEST_PGHOST, KPJD_TEST_PGPORT, KPJD_TEST_PGSUPER, KPJD_TEST_DBUSER)\n",
-                test);
-        return false;
-    }
-    if (pgport == NULL || *pgport == '\0')
-        pgport = "5432";
-    if (pgsuper == NULL || *pgsuper == '\0')
-        pgsuper = "postgres";
-    if (dbuser == NULL || *dbuser == '\0')
-        dbuser = "kpjd";
-    snprintf(dbname, sizeof dbname, "kpjd_unit_%s_%ld", test + 5, (long)getpid());
-    /* conninfo quoting: values in single quotes, \ and ' escaped */
-    char host_q[300] = "", *q = host_q;
-    for (const char *p = pghost; *p && q < host_q + sizeof host_q - 3; p++) {
-        if (*p == '\\' || *p == '\'')
-            *q++ = '\\';
-        *q++ = *p;
-    }
-    snprintf(owner_conninfo, sizeof owner_conninfo, "host='%s' port='%s' user='%s' dbname='%s'",
-             host_q, pgport, dbuser, dbname);
-    return true;
-}
 
 /* ---- rate_limits ------------------------------------------------------ */
 
@@ -169,9 +34,9 @@ static const char RATE_LIMITS[] =
 
 static void rate_setup(void)
 {
-    free(sql(owner, "DROP TABLE IF EXISTS rate_limits"));
-    free(sql(owner, RATE_LIMITS));
-    db = new_db();
+    free(kp_testdb_sql("DROP TABLE IF EXISTS rate_limits"));
+    free(kp_testdb_sql(RATE_LIMITS));
+    db = kp_testdb_new_db();
 }
 
 static void rate_teardown(void)
@@ -216,7 +81,8 @@ static bool hit(const char *key, unsigned limit, unsigned window, long long *ret
 
 static long long hits_of(const char *key)
 {
-    return sql_ll(owner, "SELECT coalesce((SELECT hits FROM rate_limits WHERE key = $1), -1)", key);
+    return kp_testdb_sql_ll("SELECT coalesce((SELECT hits FROM rate_limits WHERE key = $1), -1)",
+                            key);
 }
 
 static void pause_ms(long ms)
@@ -258,20 +124,21 @@ START_TEST(retry_after_counts_down)
     ck_assert(hit("addr:10.0.0.2", 1, 60, NULL));
     ck_assert(!hit("addr:10.0.0.2", 1, 60, NULL));
     /* the window started 50.5 s ago: 9.5 s left, rounded up */
-    free(sql(owner, "UPDATE rate_limits SET window_start = now() - interval '50.5 seconds'"));
+    free(kp_testdb_sql("UPDATE rate_limits SET window_start = now() - interval '50.5 seconds'"));
     long long retry;
     ck_assert(!hit("addr:10.0.0.2", 1, 60, &retry));
     ck_assert_int_eq(retry, 10);
     /* 59.5 s ago: still refused, never 0 */
-    free(sql(owner, "UPDATE rate_limits SET window_start = now() - interval '59.5 seconds'"));
+    free(kp_testdb_sql("UPDATE rate_limits SET window_start = now() - interval '59.5 seconds'"));
     ck_assert(!hit("addr:10.0.0.2", 1, 60, &retry));
     ck_assert_int_eq(retry, 1);
     /* 61 s ago: a new window */
-    free(sql(owner, "UPDATE rate_limits SET window_start = now() - interval '61 seconds'"));
+    free(kp_testdb_sql("UPDATE rate_limits SET window_start = now() - interval '61 seconds'"));
     ck_assert(hit("addr:10.0.0.2", 1, 60, NULL));
     ck_assert_int_eq(hits_of("addr:10.0.0.2"), 1);
-    ck_assert_int_eq(sql_ll(owner, "SELECT count(*) FROM rate_limits WHERE key = $1 AND "
-                                   "window_start > now() - interval '10 seconds'", "addr:10.0.0.2"),
+    ck_assert_int_eq(kp_testdb_sql_ll("SELECT count(*) FROM rate_limits WHERE key = $1 AND "
+                                      "window_start > now() - interval '10 seconds'",
+                                      "addr:10.0.0.2"),
                      1);
 }
 END_TEST
@@ -310,8 +177,8 @@ START_TEST(keys_independent)
     ck_assert_int_eq(hits_of("addr:A"), 1);
     ck_assert_int_eq(hits_of("addr:c"), -1);
     /* a new window for one key leaves the other's alone */
-    free(sql(owner, "UPDATE rate_limits SET window_start = now() - interval '2 minutes' "
-                    "WHERE key = 'addr:a'"));
+    free(kp_testdb_sql("UPDATE rate_limits SET window_start = now() - interval '2 minutes' "
+                       "WHERE key = 'addr:a'"));
     ck_assert(hit("addr:a", 3, 60, NULL));
     ck_assert(!hit("addr:b", 3, 60, NULL));
     ck_assert_int_eq(hits_of("addr:a"), 1);
@@ -328,7 +195,7 @@ START_TEST(window_is_the_callers)
 {
     /* the same row read with different windows: the window is a parameter */
     ck_assert(hit("addr:w", 10, 3600, NULL));
-    free(sql(owner, "UPDATE rate_limits SET window_start = now() - interval '2 minutes'"));
+    free(kp_testdb_sql("UPDATE rate_limits SET window_start = now() - interval '2 minutes'"));
     ck_assert(hit("addr:w", 10, 3600, NULL));              /* inside an hour */
     ck_assert_int_eq(hits_of("addr:w"), 2);
     ck_assert(hit("addr:w", 10, 60, NULL));                /* past a minute */
@@ -350,7 +217,7 @@ START_TEST(in_callers_transaction)
     ck_assert(!h.allowed);
     ck_assert_int_eq(hits_of("addr:t"), 2);
     /* the database's errors come back as errors */
-    free(sql(owner, "DROP TABLE rate_limits"));
+    free(kp_testdb_sql("DROP TABLE rate_limits"));
     h.then_abort = false;
     ck_assert_int_eq(kp_db_tx(db, 0, hit_fn, &h), KP_E_DB);
 }
@@ -361,7 +228,7 @@ static Suite *ratelimit_suite(void)
     Suite *s = suite_create("ratelimit");
     TCase *tc = tcase_create("db");
     tcase_set_timeout(tc, 60);
-    tcase_add_unchecked_fixture(tc, database_up, database_down);
+    tcase_add_unchecked_fixture(tc, kp_testdb_create, kp_testdb_drop);
     tcase_add_checked_fixture(tc, rate_setup, rate_teardown);
     tcase_add_test(tc, up_to_limit_then_refused);
     tcase_add_test(tc, limit_one_and_zero);
@@ -376,11 +243,7 @@ static Suite *ratelimit_suite(void)
 
 int main(void)
 {
-    if (!pg_env("test_ratelimit"))
+    if (!kp_testdb_init("ratelimit"))
         return EXIT_FAILURE;
-    SRunner *sr = srunner_create(ratelimit_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(ratelimit_suite());
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "role.h"
+#include "support/unit.h"
 
 static const enum kp_role all[] = { KP_ROLE_ANONYMOUS, KP_ROLE_ADMIN, KP_ROLE_RECOMMENDER,
                                     KP_ROLE_APPLICANT, KP_ROLE_EXPERT };
@@ -91,9 +92,5 @@ static Suite *role_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(role_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(role_suite());
 }

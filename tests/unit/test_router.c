@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "router.h"
+#include "support/unit.h"
 
 static enum kp_err h_health(struct kp_req *r) { (void)r; return KP_OK; }
 static enum kp_err h_list(struct kp_req *r) { (void)r; return KP_OK; }
@@ -228,9 +229,5 @@ static Suite *router_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(router_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(router_suite());
 }

@@ -13,148 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "db.h"
 #include "throttle.h"
+#include "support/testdb.h"
+#include "support/unit.h"
 
-/* ---- a fresh database of our own ------------------------------------- */
-
-static const char *pghost, *pgport, *pgsuper, *dbuser;
-static char dbname[64];
-static char owner_conninfo[512];
-static PGconn *super;          /* superuser, database postgres */
-static PGconn *owner;          /* DBUSER, the test database: to look behind kp_db's back */
 static struct kp_db *db;
-
-static void quiet(void *arg, const char *message)
-{
-    (void)arg;
-    (void)message;
-}
-
-static PGconn *connect_to(const char *user, const char *dbn)
-{
-    const char *keys[] = { "host", "port", "user", "dbname", NULL };
-    const char *vals[] = { pghost, pgport, user, dbn, NULL };
-    PGconn *c = PQconnectdbParams(keys, vals, 0);
-    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "cannot connect to %s as %s: %s", dbn, user,
-                  PQerrorMessage(c));
-    PQsetNoticeProcessor(c, quiet, NULL);
-    return c;
-}
-
-/* Runs SQL that must succeed, with at most one parameter ($1); returns the
- * first value of the first row, if any and not NULL (caller frees). */
-static char *sql1(PGconn *c, const char *text, const char *param)
-{
-    PGresult *r = param ? PQexecParams(c, text, 1, NULL, &param, NULL, NULL, 0) : PQexec(c, text);
-    ExecStatusType st = PQresultStatus(r);
-    ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", text,
-                  PQresultErrorMessage(r));
-    char *v = st == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0)
-                  ? strdup(PQgetvalue(r, 0, 0)) : NULL;
-    PQclear(r);
-    return v;
-}
-
-static char *sql(PGconn *c, const char *text)
-{
-    return sql1(c, text, NULL);
-}
-
-static long long sql_ll(PGconn *c, const char *text, const char *param)
-{
-    char *v = sql1(c, text, param);
-    ck_assert_msg(v != NULL, "%s: no value", text);
-    long long n = atoll(v);
-    free(v);
-    return n;
-}
-
-static void drop_database(void)
-{
-    char *id = PQescapeIdentifier(super, dbname, strlen(dbname));
-    char text[256];
-    snprintf(text, sizeof text, "DROP DATABASE IF EXISTS %s WITH (FORCE)", id);
-    PQfreemem(id);
-    free(sql(super, text));
-}
-
-/* Unchecked fixture: a fresh database owned by DBUSER. */
-static void database_up(void)
-{
-    super = connect_to(pgsuper, "postgres");
-    drop_database();                                  /* a leftover of a crashed run */
-    char *dbid = PQescapeIdentifier(super, dbname, strlen(dbname));
-    char *role = PQescapeIdentifier(super, dbuser, strlen(dbuser));
-    char text[256];
-    snprintf(text, sizeof text, "CREATE DATABASE %s OWNER %s", dbid, role);
-    PQfreemem(dbid);
-    PQfreemem(role);
-    free(sql(super, text));
-    owner = connect_to(dbuser, dbname);
-}
-
-static void database_down(void)
-{
-    if (owner)
-        PQfinish(owner);
-    owner = NULL;
-    if (super) {
-        drop_database();
-        PQfinish(super);
-    }
-    super = NULL;
-}
-
-static struct kp_db *new_db(void)
-{
-    const struct kp_db_options opt = {
-        .conninfo = owner_conninfo,
-        .connect_timeout = 2,
-        .statement_timeout = 10000,
-        .tx_retries = 3,
-        .stats = NULL,
-    };
-    struct kp_db *d = kp_db_new(&opt);
-    ck_assert_ptr_nonnull(d);
-    return d;
-}
-
-/* Reads the environment like test_db; false (after saying why) when the
- * test cannot run. */
-static bool pg_env(const char *test)
-{
-    pghost = getenv("KPJD_TEST_PGHOST");
-    pgport = getenv("KPJD_TEST_PGPORT");
-    pgsuper = getenv("KPJD_TEST_PGSUPER");
-    dbuser = getenv("KPJD_TEST_DBUSER");
-    if (pghost == NULL || *pghost == '\0') {
-        fprintf(stderr, "%s: KPJD_TEST_PGHOST is not set: this test needs a real PostgreSQL "
-                        "(run it through `./dev test`, or start one with `./dev db start` and set "
-                        "KPJD_TEST_PGHOST, KPJD_TEST_PGPORT, KPJD_TEST_PGSUPER, KPJD_TEST_DBUSER)\n",
-                test);
-        return false;
-    }
-    if (pgport == NULL || *pgport == '\0')
-        pgport = "5432";
-    if (pgsuper == NULL || *pgsuper == '\0')
-        pgsuper = "postgres";
-    if (dbuser == NULL || *dbuser == '\0')
-        dbuser = "kpjd";
-    snprintf(dbname, sizeof dbname, "kpjd_unit_%s_%ld", test + 5, (long)getpid());
-    /* conninfo quoting: values in single quotes, \ and ' escaped */
-    char host_q[300] = "", *q = host_q;
-    for (const char *p = pghost; *p && q < host_q + sizeof host_q - 3; p++) {
-        if (*p == '\\' || *p == '\'')
-            *q++ = '\\';
-        *q++ = *p;
-    }
-    snprintf(owner_conninfo, sizeof owner_conninfo, "host='%s' port='%s' user='%s' dbname='%s'",
-             host_q, pgport, dbuser, dbname);
-    return true;
-}
 
 /* ---- kp_throttle_lockout ---------------------------------------------- */
 
@@ -233,9 +98,9 @@ static const char LOGIN_THROTTLE[] =
 
 static void throttle_setup(void)
 {
-    free(sql(owner, "DROP TABLE IF EXISTS login_throttle"));
-    free(sql(owner, LOGIN_THROTTLE));
-    db = new_db();
+    free(kp_testdb_sql("DROP TABLE IF EXISTS login_throttle"));
+    free(kp_testdb_sql(LOGIN_THROTTLE));
+    db = kp_testdb_new_db();
 }
 
 static void throttle_teardown(void)
@@ -288,22 +153,22 @@ static void clear(const char *key)
 
 static long long failures_of(const char *key)
 {
-    return sql_ll(owner, "SELECT coalesce((SELECT failures FROM login_throttle WHERE key = $1), -1)",
-                  key);
+    return kp_testdb_sql_ll("SELECT coalesce((SELECT failures FROM login_throttle WHERE key = $1), "
+                            "-1)", key);
 }
 
 static bool is_locked(const char *key)
 {
-    return sql_ll(owner, "SELECT count(*) FROM login_throttle WHERE key = $1 AND "
-                         "locked_until IS NOT NULL", key) == 1;
+    return kp_testdb_sql_ll("SELECT count(*) FROM login_throttle WHERE key = $1 AND "
+                            "locked_until IS NOT NULL", key) == 1;
 }
 
 /* The lock the last failure set, in seconds (both times are that
  * transaction's now(), so this is exact). */
 static long long lock_of(const char *key)
 {
-    return sql_ll(owner, "SELECT extract(epoch FROM locked_until - last_failure_at)::bigint"
-                         "  FROM login_throttle WHERE key = $1", key);
+    return kp_testdb_sql_ll("SELECT extract(epoch FROM locked_until - last_failure_at)::bigint"
+                            "  FROM login_throttle WHERE key = $1", key);
 }
 
 START_TEST(below_threshold_no_lock)
@@ -379,15 +244,15 @@ START_TEST(window_by_last_failure)
         failure("user:dave", 10, 600, 900);
     ck_assert_int_eq(failures_of("user:dave"), 4);
     /* nine minutes ago: still inside a ten-minute window */
-    free(sql(owner, "UPDATE login_throttle SET last_failure_at = now() - interval '9 minutes'"));
+    free(kp_testdb_sql("UPDATE login_throttle SET last_failure_at = now() - interval '9 minutes'"));
     failure("user:dave", 10, 600, 900);
     ck_assert_int_eq(failures_of("user:dave"), 5);
     /* eleven minutes ago: forgotten */
-    free(sql(owner, "UPDATE login_throttle SET last_failure_at = now() - interval '11 minutes'"));
+    free(kp_testdb_sql("UPDATE login_throttle SET last_failure_at = now() - interval '11 minutes'"));
     failure("user:dave", 10, 600, 900);
     ck_assert_int_eq(failures_of("user:dave"), 1);
     /* the window is the policy's, not a constant */
-    free(sql(owner, "UPDATE login_throttle SET last_failure_at = now() - interval '11 minutes'"));
+    free(kp_testdb_sql("UPDATE login_throttle SET last_failure_at = now() - interval '11 minutes'"));
     failure("user:dave", 10, 3600, 900);
     ck_assert_int_eq(failures_of("user:dave"), 2);
 }
@@ -428,16 +293,16 @@ START_TEST(wait_takes_max_of_two_keys)
     ck_assert_int_eq(wait_for("addr:elsewhere", "user:frank"), 1);
     ck_assert_int_eq(wait_for("user:nobody", "addr:elsewhere"), 0);
     /* rounded up, never down to 0 while locked */
-    free(sql(owner, "UPDATE login_throttle SET locked_until = now() + interval '2.2 seconds' "
-                    "WHERE key = 'addr:10.0.0.10'"));
+    free(kp_testdb_sql("UPDATE login_throttle SET locked_until = now() + interval '2.2 seconds' "
+                       "WHERE key = 'addr:10.0.0.10'"));
     ck_assert_int_eq(wait_for("user:frank", "addr:10.0.0.10"), 3);
-    free(sql(owner, "UPDATE login_throttle SET locked_until = now() + interval '500 milliseconds' "
-                    "WHERE key = 'addr:10.0.0.10'"));
-    free(sql(owner, "UPDATE login_throttle SET locked_until = now() - interval '1 second' "
-                    "WHERE key = 'user:frank'"));
+    free(kp_testdb_sql("UPDATE login_throttle SET locked_until = now() + "
+                       "interval '500 milliseconds' WHERE key = 'addr:10.0.0.10'"));
+    free(kp_testdb_sql("UPDATE login_throttle SET locked_until = now() - interval '1 second' "
+                       "WHERE key = 'user:frank'"));
     ck_assert_int_eq(wait_for("user:frank", "addr:10.0.0.10"), 1);
     /* a lock that has run out is no lock */
-    free(sql(owner, "UPDATE login_throttle SET locked_until = now() - interval '1 second'"));
+    free(kp_testdb_sql("UPDATE login_throttle SET locked_until = now() - interval '1 second'"));
     ck_assert_int_eq(wait_for("user:frank", "addr:10.0.0.10"), 0);
 }
 END_TEST
@@ -458,7 +323,7 @@ START_TEST(failure_in_callers_transaction)
     ck_assert_int_eq(kp_db_tx(db, 0, op_fn, &o), KP_OK);
     ck_assert_int_eq(failures_of("user:gina"), 1);
     /* the database's errors come back as errors */
-    free(sql(owner, "DROP TABLE login_throttle"));
+    free(kp_testdb_sql("DROP TABLE login_throttle"));
     ck_assert_int_eq(kp_db_tx(db, 0, op_fn, &o), KP_E_DB);
     struct op w = { WAIT, "user:gina", NULL, 0, { 0, 0 }, 0 };
     ck_assert_int_eq(kp_db_tx(db, 0, op_fn, &w), KP_E_DB);
@@ -479,7 +344,7 @@ static Suite *throttle_suite(void)
 
     tc = tcase_create("db");
     tcase_set_timeout(tc, 60);
-    tcase_add_unchecked_fixture(tc, database_up, database_down);
+    tcase_add_unchecked_fixture(tc, kp_testdb_create, kp_testdb_drop);
     tcase_add_checked_fixture(tc, throttle_setup, throttle_teardown);
     tcase_add_test(tc, below_threshold_no_lock);
     tcase_add_test(tc, at_threshold_locks);
@@ -495,11 +360,7 @@ static Suite *throttle_suite(void)
 
 int main(void)
 {
-    if (!pg_env("test_throttle"))
+    if (!kp_testdb_init("throttle"))
         return EXIT_FAILURE;
-    SRunner *sr = srunner_create(throttle_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(throttle_suite());
 }

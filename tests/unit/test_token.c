@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "token.h"
+#include "support/unit.h"
 
 static void token_of(char c, char last, char out[KP_TOKEN_TEXT])
 {
@@ -89,9 +90,5 @@ static Suite *token_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(token_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(token_suite());
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "validate.h"
+#include "support/unit.h"
 
 #define ALL_OK(fn, ...)                                                                  \
     do {                                                                                 \
@@ -200,9 +201,5 @@ static Suite *validate_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(validate_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(validate_suite());
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "webpath.h"
+#include "support/unit.h"
 
 static char root[PATH_MAX];      /* realpath of the web root */
 static char outside[PATH_MAX];   /* another temp dir, with a secret */
@@ -273,9 +274,5 @@ static Suite *webpath_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(webpath_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kp_test_run(webpath_suite());
 }
