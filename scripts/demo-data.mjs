@@ -2,8 +2,10 @@
 // Demo data for `./dev run`, made through the API of the running kpjdd the
 // way people would make it: an admin (kpjdd create-admin), an open batch
 // 2021-2025年度第一批 with future deadlines, recommenders of each kind with
-// quotas, a contact form and a few unused invitation codes.  Prints the
-// demo logins.  Run again, it adds nothing and prints them again from
+// quotas, a contact form, a few unused invitation codes, and applications of
+// registered units in every status: draft, submitted, returned, recommended,
+// not recommended, and (in a supplementary round already in evaluation)
+// expired.  Prints the demo logins.  Run again, it adds nothing and prints them again from
 // var/demo-logins.txt.
 //
 // Environment: KPJD_URL (http://127.0.0.1:8080), KPJD_BIN (build/kpjdd),
@@ -20,7 +22,8 @@ const bin = process.env.KPJD_BIN || join(root, 'build', 'kpjdd');
 const loginsFile = join(root, 'var', 'demo-logins.txt');
 
 const DAY = 86400e3;
-const password = () => randomBytes(12).toString('base64url').replace(/[-_lIO0o1]/g, 'k').slice(0, 16);
+const ALPHABET = '23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ';   // no look-alikes
+const password = () => Array.from(randomBytes(16), (b) => ALPHABET[b % ALPHABET.length]).join('');
 const rfc3339 = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
 async function call(method, path, body, token) {
@@ -91,8 +94,94 @@ await call('PUT', `/batches/${batch.id}/contact`, {
 }, bjToken);
 const codes = (await call('POST', `/batches/${batch.id}/invitations`, { count: 3 }, bjToken)).items;
 
+// ---- applications, through the same steps as in the browser ----
+
+const credit = (n) => {          // GB 32100-2015: 17 characters and a check character
+  const A = '0123456789ABCDEFGHJKLMNPQRTUWXY', w = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+  const body = `91110108${String(n).padStart(8, '0')}X`.slice(0, 17);
+  const sum = [...body].reduce((t, c, i) => t + A.indexOf(c) * w[i], 0);
+  return body + A[(31 - (sum % 31)) % 31];
+};
+const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n' +
+  '2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+
+async function upload(token, appId, name) {
+  const res = await fetch(`${url}/api/v1/applications/${appId}/attachments?kind=application_form`, {
+    method: 'POST', body: pdf,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/pdf',
+               'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}` },
+  });
+  if (!res.ok) throw new Error(`upload: ${res.status} ${await res.text()}`);
+}
+
+const units = [
+  { name: '北京天文馆', base: '北京天文馆科普教育基地', category: 'venue', address: '北京市西城区西直门外大街138号',
+    to: 'recommended', text: '该馆常年面向公众开放，天象厅与天文科普活动影响广泛，同意推荐。' },
+  { name: '中国科学院植物研究所', base: '国家植物园（北园）科普教育基地', category: 'natural_resources',
+    address: '北京市海淀区香山南辛村20号', to: 'submitted' },
+  { name: '北京市农林科学院', base: '北京农业科技示范园', category: 'agriculture', address: '北京市海淀区曙光花园中路9号',
+    to: 'returned', text: '请补充近三年科普活动的照片等证明材料，并核对年接待人次。' },
+  { name: '北京汽车博物馆', base: '北京汽车博物馆', category: 'venue', address: '北京市丰台区南四环西路126号',
+    to: 'not_recommended', text: '本年度推荐名额有限，建议完善科普展教内容后下一批次再申报。' },
+  { name: '北京某科技有限公司', base: '人工智能科普体验中心', category: 'enterprise', address: '北京市海淀区西二旗',
+    to: 'draft' },
+];
+const form = (u) => ({
+  staff_fulltime: 12, staff_parttime: 30, volunteers: 260, open_days_per_year: 310, annual_visitors: 850000,
+  venue_area_m2: 15000, annual_funding_wan: 620.5, activities_last3y: 180,
+  profile: `${u.name}是面向公众开放的科普场所，长期开展青少年科学教育与公众科普活动。`,
+  work_summary: '近三年累计举办科普讲座、展览和研学活动一百八十余场，线上科普内容阅读量逾千万次。',
+  conditions: '拥有专职科普队伍和稳定的科普经费，科普场地设施完善，建立了科普工作管理制度。',
+  plan: '三年内更新常设展览，扩大科普志愿者队伍，与周边中小学共建科学教育实践基地。',
+  honors: [{ title: '北京市科普基地', issuer: '北京市科学技术委员会', date: '2019-05-20' }],
+});
+const unitCodes = (await call('POST', `/batches/${batch.id}/invitations`, { count: units.length }, bjToken)).items;
+const applicantLines = [];
+for (const [i, u] of units.entries()) {
+  const username = `unit${i + 1}`, pw = password();
+  const made = await call('POST', '/applicants', {
+    invitation_code: unitCodes[i].code, username, password: pw,
+    unit: { name: u.name, credit_code: credit(1000 + i), region: '北京市', address: u.address,
+            legal_representative: '张明', supervising_body: '北京市科学技术协会',
+            contact_name: '李华', contact_phone: '010-6851' + String(1000 + i), contact_email: `kepu${i + 1}@example.cn` },
+  });
+  const token = await signIn(username, pw);
+  const id = made.application.id;
+  applicantLines.push(`  申报单位 ${u.name.padEnd(10, '\u3000')} ${username} / ${pw}`);
+  await call('PATCH', `/applications/${id}`, { base_name: u.base, category: u.category,
+    form: u.to === 'draft' ? { profile: form(u).profile } : form(u) }, token);
+  if (u.to === 'draft')
+    continue;
+  await upload(token, id, `${u.name}申报表（盖章）.pdf`);
+  await call('POST', `/applications/${id}/submit`, null, token);
+  if (u.to === 'recommended')
+    await call('POST', `/applications/${id}/recommend`, { opinion: u.text }, bjToken);
+  else if (u.to === 'returned')
+    await call('POST', `/applications/${id}/return`, { reason: u.text }, bjToken);
+  else if (u.to === 'not_recommended')
+    await call('POST', `/applications/${id}/decline`, { reason: u.text }, bjToken);
+}
+
+// A supplementary round already in evaluation: what was not submitted expired.
+const late = await call('POST', '/batches', {
+  code: '2021-2025-1S', title: '2021-2025年度第一批补充认定', term_start_year: 2021, term_end_year: 2025,
+  contact_deadline: rfc3339(now + 5 * DAY), recommend_deadline: rfc3339(now + 10 * DAY),
+}, admin);
+await call('PATCH', `/batches/${late.id}`, { status: 'open' }, admin);
+const lateCode = (await call('POST', `/batches/${late.id}/invitations`, { count: 1 }, bjToken)).items[0];
+const latePw = password();
+await call('POST', '/applicants', {
+  invitation_code: lateCode.code, username: 'unit6', password: latePw,
+  unit: { name: '北京自然博物馆', credit_code: credit(2000), region: '北京市', address: '北京市东城区天桥南大街126号',
+          legal_representative: '王强', supervising_body: '北京市科学技术协会', contact_name: '赵敏',
+          contact_phone: '010-67024431', contact_email: 'kepu6@example.cn' },
+});
+applicantLines.push(`  申报单位 ${'北京自然博物馆'.padEnd(10, '\u3000')} unit6 / ${latePw}  (补充认定批次，已逾期)`);
+await call('PATCH', `/batches/${late.id}`, { status: 'evaluating' }, admin);
+
 for (const r of recommenders)
   lines.push(`  推荐单位 ${r.name.padEnd(10, '\u3000')} ${r.username} / ${r.password}${r === bj ? '' : '  (首次登录需修改密码)'}`);
+lines.push(...applicantLines);
 lines.push(`  北京市科协的申报邀请码: ${codes.map((c) => c.display).join('  ')}  (注册: ${url}/register)`);
 mkdirSync(dirname(loginsFile), { recursive: true });
 writeFileSync(loginsFile, lines.join('\n') + '\n', { mode: 0o600 });
