@@ -145,6 +145,117 @@ export async function api(method, path, body, options = {}) {
   throw error;
 }
 
+// Builds the ApiError of a failed answer, handing the session kind to the
+// auth handler (as api() does). `problem`: the parsed body or null.
+function failed(status, problem, retryAfterHeader, { authRedirect = true, aborted = false } = {}) {
+  const error = new ApiError(status, problem && typeof problem === 'object' ? problem : {},
+    { retryAfter: parseRetryAfter(retryAfterHeader) });
+  const sessionTrouble = (error.status === 401 && error.code === 'unauthenticated') ||
+    (error.status === 403 && error.code === 'password_change_required');
+  if (sessionTrouble && authRedirect && authHandler && !aborted) authHandler(error.code);
+  return error;
+}
+
+// RFC 8187 value of a file name: "申报表.pdf" → "%E7%94%B3…pdf" (what
+// follows filename*=UTF-8'' in Content-Disposition).
+export function encodeFilename(name) {
+  return encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+// Sends a file as the raw body of a POST with XMLHttpRequest, which (unlike
+// fetch) reports upload progress. onProgress(loaded, total) as bytes leave.
+// The file name travels in Content-Disposition (filename*=UTF-8''…), the
+// CSRF token as for api(). → the parsed JSON answer; a non-2xx answer
+// rejects with an ApiError, `signal` aborting rejects with an AbortError.
+export function upload(path, file, { contentType, signal, onProgress, csrfRetry = true } = {}) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new DOMException('上传已取消', 'AbortError'));
+      return;
+    }
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', API_BASE + path);
+    xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
+    xhr.setRequestHeader('Content-Type', contentType || file.type || 'application/octet-stream');
+    xhr.setRequestHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeFilename(file.name)}`);
+    if (csrfToken) xhr.setRequestHeader('X-CSRF-Token', csrfToken);
+    const sentToken = csrfToken;
+    xhr.upload.addEventListener('progress', (event) => {
+      onProgress?.(event.loaded, event.lengthComputable ? event.total : file.size);
+    });
+    const onAbort = () => xhr.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = () => signal?.removeEventListener('abort', onAbort);
+    xhr.addEventListener('load', async () => {
+      done();
+      const isJson = /[/+]json\b/i.test(xhr.getResponseHeader('Content-Type') ?? '');
+      let data = null;
+      if (isJson && xhr.responseText) {
+        try { data = JSON.parse(xhr.responseText); } catch { data = null; }
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        resolve(data);
+        return;
+      }
+      const error = failed(xhr.status, data, xhr.getResponseHeader('Retry-After'), { aborted: signal?.aborted });
+      if (error.status === 403 && error.code === 'csrf' && csrfRetry && csrfRefresher && !signal?.aborted) {
+        const fresh = await csrfRefresher().catch(() => null);
+        if (fresh && fresh !== sentToken) {
+          upload(path, file, { contentType, signal, onProgress, csrfRetry: false }).then(resolve, reject);
+          return;
+        }
+      }
+      reject(error);
+    });
+    xhr.addEventListener('error', () => {
+      done();
+      reject(new ApiError(0, { code: 'network', detail: '上传中断：无法连接服务器，或服务器拒收了这个文件' }));
+    });
+    xhr.addEventListener('abort', () => {
+      done();
+      reject(new DOMException('上传已取消', 'AbortError'));
+    });
+    xhr.send(file);
+  });
+}
+
+// GET of a file (a CSV export) → { blob, filename }: the bytes as they came
+// (no decoding: a BOM stays), the name from Content-Disposition when given.
+export async function download(path, { signal, filename = 'download' } = {}) {
+  let res;
+  try {
+    res = await fetch(API_BASE + path, { credentials: 'same-origin', signal, headers: { Accept: '*/*' } });
+  } catch (err) {
+    if (err?.name === 'AbortError' || signal?.aborted) throw err;
+    throw new ApiError(0, { code: 'network', detail: STATUS_TEXT[0] });
+  }
+  if (!res.ok) {
+    const problem = await res.json().catch(() => null);
+    throw failed(res.status, problem, res.headers.get('Retry-After'), { aborted: signal?.aborted });
+  }
+  const blob = await res.blob();
+  const disposition = res.headers.get('Content-Disposition') ?? '';
+  const star = /filename\*=UTF-8''([^;\s]+)/i.exec(disposition);
+  let name = filename;
+  if (star) {
+    try { name = decodeURIComponent(star[1]); } catch { /* keep the default */ }
+  }
+  return { blob, filename: name };
+}
+
+// Hands a blob to the browser as a download named `filename`.
+export function saveBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  link.hidden = true;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
 // Query string from an object, skipping empty values: { a: 1, b: '' } → '?a=1'.
 export function query(params) {
   const q = new URLSearchParams();

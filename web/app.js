@@ -20,6 +20,11 @@ import * as myBatch from './views/my-batch.js';
 import * as myInvitations from './views/my-invitations.js';
 import * as myInvitationsPrint from './views/my-invitations-print.js';
 import * as register from './views/register.js';
+import * as applications from './views/applications.js';
+import * as application from './views/application.js';
+import * as review from './views/review.js';
+import * as reviewDetail from './views/review-detail.js';
+import * as adminApplications from './views/admin-applications.js';
 import * as forbidden from './views/forbidden.js';
 import * as notFound from './views/not-found.js';
 import { setAuthHandler } from './api.js';
@@ -57,6 +62,12 @@ const routes = [
   { pattern: /^\/my\/batches\/(?<id>\d{1,18})$/, view: myBatch, access: 'user', roles: ['recommender'] },
   { pattern: /^\/my\/batches\/(?<id>\d{1,18})\/invitations$/, view: myInvitations, access: 'user', roles: ['recommender'] },
   { pattern: /^\/my\/batches\/(?<id>\d{1,18})\/invitations\/print$/, view: myInvitationsPrint, access: 'user', roles: ['recommender'] },
+  { pattern: /^\/applications$/, view: applications, access: 'user', roles: ['applicant'] },
+  { pattern: /^\/applications\/(?<id>\d{1,18})$/, view: application, access: 'user', roles: ['applicant'] },
+  { pattern: /^\/review$/, view: review, access: 'user', roles: ['recommender'] },
+  { pattern: /^\/review\/(?<id>\d{1,18})$/, view: reviewDetail, access: 'user', roles: ['recommender'] },
+  { pattern: /^\/admin\/applications$/, view: adminApplications, access: 'user', roles: ['admin'] },
+  { pattern: /^\/admin\/applications\/(?<id>\d{1,18})$/, view: reviewDetail, access: 'user', roles: ['admin'] },
   { pattern: /^\/register$/, view: register, access: 'public' },
 ];
 

@@ -21,6 +21,7 @@ function open({ title, body, buttons, className = '', focus }) {
   h('div', { class: 'dialog-actions' }, buttons));
   const previous = document.activeElement;
   for (const button of buttons) {
+    if (button.dataset.keepOpen != null) continue; // the caller closes it
     button.addEventListener('click', () => dialog.close(button.value ?? ''));
   }
   const closed = new Promise((resolve) => {
@@ -50,6 +51,94 @@ export async function confirmDialog({ title, body, confirmText = '确定', cance
     focus: danger ? cancel : ok,
   });
   return (await closed) === 'ok';
+}
+
+// Asks for a text (a reason, an opinion) and acts on it while the dialog
+// stays open: `onSubmit(text)` runs when 确定 is pressed with a valid text;
+// when it throws, its message shows in the dialog (a field error of
+// `field` beside the box) and the user may correct it or cancel. Escape
+// and 取消 do nothing while it runs. → the text when done, or null.
+export async function textDialog({
+  title, intro, label, hint, required = true, maxLength = 1000, field = 'reason',
+  confirmText = '确定', cancelText = '取消', danger = false, onSubmit, id = 'text-dialog',
+}) {
+  const inputId = `${id}-input`;
+  const errorEl = h('p', { class: 'field-error', id: `${inputId}-error`, 'aria-live': 'polite' });
+  const counter = h('p', { class: 'counter', id: `${inputId}-count` });
+  const input = h('textarea', {
+    id: inputId, class: 'input', rows: '5', required,
+    'aria-describedby': [hint && `${inputId}-hint`, `${inputId}-count`, `${inputId}-error`].filter(Boolean).join(' '),
+  });
+  const wrap = h('div', { class: 'field' },
+    h('label', { for: inputId, class: 'field-label' }, label, required && h('span', { class: 'required-mark' }, '（必填）')),
+    input,
+    h('div', { class: 'field-foot' }, errorEl, counter),
+    hint && h('p', { class: 'field-hint', id: `${inputId}-hint` }, hint));
+  const message = h('div', { class: 'form-message', role: 'alert' });
+  const setError = (text) => {
+    errorEl.textContent = text ?? '';
+    wrap.classList.toggle('field-invalid', Boolean(text));
+    if (text) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+  };
+  const count = () => {
+    const n = [...input.value].length;
+    counter.textContent = `${n} / ${maxLength} 字`;
+    counter.classList.toggle('counter-over', n > maxLength);
+  };
+  count();
+  input.addEventListener('input', () => { setError(null); count(); });
+
+  const ok = h('button', { type: 'button', class: danger ? 'button button-danger' : 'button', dataset: { keepOpen: '' } }, confirmText);
+  const cancel = h('button', { type: 'button', class: 'button button-secondary', value: 'cancel' }, cancelText);
+  const { dialog, closed } = open({
+    title,
+    body: h('div', null, intro && (typeof intro === 'string' ? h('p', null, intro) : intro), wrap, message),
+    buttons: [ok, cancel],
+    className: 'dialog-text',
+    focus: input,
+  });
+  let busy = false;
+  let result = null;
+  dialog.addEventListener('cancel', (event) => { if (busy) event.preventDefault(); });
+  ok.addEventListener('click', async () => {
+    if (busy) return;
+    message.className = 'form-message';
+    message.textContent = '';
+    const text = input.value.trim();
+    const n = [...text].length;
+    if (required && !text) { setError(`请填写${label}`); input.focus(); return; }
+    if (n > maxLength) { setError(`${label}不能超过 ${maxLength} 字（现有 ${n} 字）`); input.focus(); return; }
+    busy = true;
+    ok.disabled = true;
+    cancel.disabled = true;
+    ok.setAttribute('aria-busy', 'true');
+    const label0 = ok.textContent;
+    ok.textContent = '正在提交…';
+    try {
+      await onSubmit(text);
+      result = text;
+      busy = false;
+      dialog.close('ok');
+    } catch (err) {
+      busy = false;
+      ok.disabled = false;
+      cancel.disabled = false;
+      ok.removeAttribute('aria-busy');
+      ok.textContent = label0;
+      const mine = (err?.errors ?? []).filter((e) => e?.field === field).map((e) => e.message);
+      if (mine.length) {
+        setError(mine.join('；'));
+        input.focus();
+      } else {
+        message.className = 'form-message form-message-error';
+        message.textContent = err?.message || '操作失败，请稍后再试';
+        cancel.focus();
+      }
+    }
+  });
+  await closed;
+  return result;
 }
 
 // Puts `text` on the clipboard. Throws when the browser refuses.

@@ -28,6 +28,22 @@ export function formatDateTime(value) {
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
 }
 
+// Bytes → "523 KB", "12.4 MB" (1024-based, as file managers show them).
+export function formatBytes(n) {
+  if (!Number.isFinite(n) || n < 0) return '—';
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i += 1; }
+  return `${v >= 100 ? Math.round(v) : v.toFixed(1).replace(/\.0$/, '')} ${units[i]}`;
+}
+
+// A Date → "14:05" in the browser's time zone.
+export function formatClock(date = new Date()) {
+  return `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+}
+
 // One-line JSON for a details cell; '' for null and empty objects.
 export function compactJson(value) {
   if (value == null) return '';
@@ -83,8 +99,21 @@ export const APPLICATION_STATUS = {
   onsite_failed: '实地抽检未通过',
   proposed: '拟认定',
   final_rejected: '终评未通过',
-  named: '已认定命名',
+  named: '已命名',
   withdrawn_after_objection: '异议成立撤销',
+};
+
+// The statuses of the application stage, in the order they come.
+export const APPLICATION_STAGE = ['draft', 'submitted', 'returned', 'recommended', 'not_recommended', 'expired'];
+
+// Base categories of the 2021 cycle (lib/appstate.c).
+export const CATEGORIES = {
+  venue: '科技场馆类',
+  education_research: '教育科研与重大工程类',
+  agriculture: '“三农”类',
+  enterprise: '企业类',
+  natural_resources: '自然资源类',
+  other: '其他类',
 };
 
 // The Chinese word for an enum value; the value itself when unknown.

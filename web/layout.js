@@ -10,7 +10,10 @@ const NAV = [
   { path: '/home', label: '工作台' },
   { path: '/batches', label: '批次管理', roles: ['admin'] },
   { path: '/recommenders', label: '推荐单位', roles: ['admin'] },
+  { path: '/admin/applications', label: '申报管理', roles: ['admin'] },
   { path: '/my/batches', label: '推荐工作', roles: ['recommender'] },
+  { path: '/review', label: '申报审核', roles: ['recommender'] },
+  { path: '/applications', label: '我的申报', roles: ['applicant'] },
   { path: '/notifications', label: '通知' },
   { path: '/audit', label: '审计日志', roles: ['admin'] },
 ];

@@ -18,7 +18,11 @@ export function invitationBadge(status) {
   return badge(label(INVITATION_STATUS, status), INVITATION_TONE[status] ?? 'neutral');
 }
 
-const APPLICATION_TONE = { draft: 'neutral', submitted: 'info', returned: 'warn', recommended: 'ok', expired: 'muted', not_recommended: 'muted' };
+const APPLICATION_TONE = {
+  draft: 'neutral', submitted: 'info', returned: 'warn', recommended: 'ok', not_recommended: 'muted', expired: 'muted',
+  initial_passed: 'info', initial_failed: 'muted', onsite_failed: 'muted', proposed: 'ok', final_rejected: 'muted',
+  named: 'ok', withdrawn_after_objection: 'muted',
+};
 export function applicationBadge(status) {
   return badge(label(APPLICATION_STATUS, status), APPLICATION_TONE[status] ?? 'neutral');
 }

@@ -49,8 +49,8 @@ static const struct kp_stmt SQL_COMPLETE = {
     "WITH at AS (UPDATE attachments SET size = $2, sha256 = $3, complete = true WHERE id = $1"
     "            RETURNING *),"
     "     bump AS (UPDATE applications SET version = version + 1, updated_at = now()"
-    "              WHERE id = (SELECT application_id FROM at))"
-    "SELECT " ATTACHMENT_COLUMNS " FROM at",
+    "              WHERE id = (SELECT application_id FROM at) RETURNING version)"
+    "SELECT " ATTACHMENT_COLUMNS ", (SELECT version FROM bump) FROM at",
     3,
 };
 
@@ -92,6 +92,21 @@ json_t *kp_attachment_json(PGresult *res, int row, int col)
                      "content_type", PQgetvalue(res, row, col + 3),
                      "size", (json_int_t)atoll(PQgetvalue(res, row, col + 4)),
                      "sha256", PQgetvalue(res, row, col + 5), "created_at", PQgetvalue(res, row, col + 6));
+}
+
+/* "200 MB", "512 KB": limits as a person reads them. */
+static void size_text(size_t bytes, char *out, size_t n)
+{
+    if (bytes >= (1u << 20))
+        snprintf(out, n, "%zu MB", bytes >> 20);
+    else
+        snprintf(out, n, "%zu KB", bytes >> 10);
+}
+
+static const char *type_name(const char *type)
+{
+    return !strcmp(type, "application/pdf") ? "PDF 文件" : !strcmp(type, "image/png") ? "PNG 图片"
+         : !strcmp(type, "image/jpeg") ? "JPEG 图片" : !strcmp(type, "video/mp4") ? "MP4 视频" : type;
 }
 
 static bool valid_kind(const char *kind)
@@ -204,9 +219,10 @@ static enum kp_err upload_begin(struct kp_req *r)
     uint64_t declared = 0;
     const char *cl = kp_req_header(r, "Content-Length");
     bool has_length = cl && kp_parse_content_length(cl, &declared);
+    char limit[32], detail[96];
     if (has_length && declared > cfg->attachments.max_file) {
-        char detail[96];
-        snprintf(detail, sizeof detail, "单个附件不能超过 %zu MB", cfg->attachments.max_file >> 20);
+        size_text(cfg->attachments.max_file, limit, sizeof limit);
+        snprintf(detail, sizeof detail, "单个附件不能超过 %s", limit);
         return kp_reply_problem(r, KP_P_TOO_LARGE, detail);
     }
     struct kp_db *db = kp_req_db(r);
@@ -218,8 +234,8 @@ static enum kp_err upload_begin(struct kp_req *r)
     if (u->refusal)
         return kp_reply_problem(r, KP_P_INVALID_STATE, u->refusal);
     if (has_length && declared > u->limit) {
-        char detail[96];
-        snprintf(detail, sizeof detail, "附件总量不能超过 %zu MB", cfg->attachments.max_total >> 20);
+        size_text(cfg->attachments.max_total, limit, sizeof limit);
+        snprintf(detail, sizeof detail, "附件总量不能超过 %s", limit);
         return kp_reply_problem(r, KP_P_TOO_LARGE, detail);
     }
     u->buf = malloc(CHUNK);
@@ -318,6 +334,8 @@ static enum kp_err complete_tx(struct kp_db *db, void *arg)
         return err;
     json_decref(u->answer);
     u->answer = kp_attachment_json(res, 0, 0);
+    /* the upload changed the application: a client's next If-Match needs this */
+    json_object_set_new(u->answer, "application_version", json_integer(atoll(PQgetvalue(res, 0, 7))));
     PQclear(res);
     json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "application_id", u->app, "kind", u->kind,
                              "filename", u->filename, "size", size, "sha256", hex);
@@ -332,17 +350,17 @@ enum kp_err kp_api_attachments_upload(struct kp_req *r)
     struct upload *u = kp_req_state(r);
     if (u == NULL)
         return KP_E_NOMEM;
-    char detail[96];
+    char detail[128], one[32], all[32];
+    size_text(kp_req_server(r)->cfg->attachments.max_file, one, sizeof one);
+    size_text(kp_req_server(r)->cfg->attachments.max_total, all, sizeof all);
     if (u->failure == NONE && u->size < KP_MAGIC_PREFIX && !kp_magic_matches(u->type, u->head, u->head_n))
         u->failure = WRONG_TYPE;
     switch (u->failure) {
     case TOO_LARGE:
-        snprintf(detail, sizeof detail, "附件超过大小限制（单个 %zu MB，合计 %zu MB）",
-                 kp_req_server(r)->cfg->attachments.max_file >> 20,
-                 kp_req_server(r)->cfg->attachments.max_total >> 20);
+        snprintf(detail, sizeof detail, "附件超过大小限制（单个 %s，合计 %s）", one, all);
         return kp_reply_problem(r, KP_P_TOO_LARGE, detail);
     case WRONG_TYPE:
-        snprintf(detail, sizeof detail, "文件内容不是 %s", u->type);
+        snprintf(detail, sizeof detail, "文件内容不是%s，请检查文件", type_name(u->type));
         return kp_reply_problem(r, KP_P_UNSUPPORTED_MEDIA_TYPE, detail);
     case STORE_FAILED:
         return u->store_err;
@@ -359,8 +377,7 @@ enum kp_err kp_api_attachments_upload(struct kp_req *r)
     if (u->refusal)
         return kp_reply_problem(r, KP_P_INVALID_STATE, u->refusal);
     if (u->over_total) {
-        snprintf(detail, sizeof detail, "附件总量不能超过 %zu MB",
-                 kp_req_server(r)->cfg->attachments.max_total >> 20);
+        snprintf(detail, sizeof detail, "附件总量不能超过 %s", all);
         return kp_reply_problem(r, KP_P_TOO_LARGE, detail);
     }
     u->complete = true;

@@ -143,7 +143,7 @@ describe('upload', () => {
     const res = await upload(ap1, file, { name: '2021年申报表（盖章）.pdf' });
     const at = await json(res, 201);
     assert.match(res.headers.get('content-type'), /^application\/json/);
-    assert.deepEqual(Object.keys(at).sort(), ATTACHMENT_KEYS);
+    assert.deepEqual(Object.keys(at).sort(), [...ATTACHMENT_KEYS, 'application_version'].sort());
     assert.ok(Number.isInteger(at.id));
     assert.equal(at.kind, 'application_form');
     assert.equal(at.filename, '2021年申报表（盖章）.pdf');
@@ -153,8 +153,10 @@ describe('upload', () => {
     assert.match(at.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 
     const app = await getApp(ap1);
-    assert.deepEqual(app.attachments, [at]);
+    const { application_version: version, ...listed } = at;
+    assert.deepEqual(app.attachments, [listed]);
     assert.equal(app.version, before.version + 1, 'an upload bumps the version');
+    assert.equal(version, app.version, 'and says so');
     const [row] = await auditRows('attachment.uploaded', at.id);
     assert.equal(row.actor_id, ap1.session.user.id);
     assert.equal(row.data.filename, '2021年申报表（盖章）.pdf');

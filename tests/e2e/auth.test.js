@@ -11,7 +11,7 @@ import { migrate, createAdmin, signIn, submitLogin, waitForPage, errorsExcept, t
 const ADMIN = { username: 'admin', password: 'correct horse battery' };
 const SECOND = { username: 'second', password: 'second horse battery' };
 const SECOND_NEW = '一二三四五六七八九十 new';
-const ADMIN_NAV = ['工作台', '批次管理', '推荐单位', '通知', '审计日志'];
+const ADMIN_NAV = ['工作台', '批次管理', '推荐单位', '申报管理', '通知', '审计日志'];
 
 let db;
 let server;
@@ -73,7 +73,7 @@ test('(a) an admin signs in and lands on the workbench', { timeout: 60000 }, asy
   assert.equal(await mainNav(page).first().getAttribute('aria-current'), 'page');
   assert.ok(await page.getByRole('button', { name: '退出登录' }).isVisible());
   const cards = await texts(page.locator('.cards-home .card-title'));
-  assert.deepEqual(cards, ['批次管理', '推荐单位', '通知', '审计日志', '修改密码']);
+  assert.deepEqual(cards, ['批次管理', '推荐单位', '申报管理', '通知', '审计日志', '修改密码']);
   await page.locator('#unread-count').waitFor();
   assert.equal((await page.locator('#unread-count').textContent()).trim(), '没有未读通知');
   assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H1', 'focus moved to the heading');
@@ -415,10 +415,10 @@ test('(h) a recommender has no audit log', { timeout: 60000 }, async () => {
     SELECT 'rec-bj', 'recommender', '北京市科学技术协会', password_hash FROM users WHERE username = 'admin'`);
   const page = await freshPage();
   await signIn(page, server.url, 'rec-bj', ADMIN.password);
-  assert.deepEqual(await texts(mainNav(page)), ['工作台', '推荐工作', '通知']);
+  assert.deepEqual(await texts(mainNav(page)), ['工作台', '推荐工作', '申报审核', '通知']);
   assert.equal((await page.locator('.site-header .user-role').textContent()).trim(), '推荐单位');
   assert.equal((await page.locator('.welcome-name').textContent()).trim(), '北京市科学技术协会');
-  assert.deepEqual(await texts(page.locator('.cards-home .card-title')), ['推荐工作', '通知', '修改密码']);
+  assert.deepEqual(await texts(page.locator('.cards-home .card-title')), ['推荐工作', '申报审核', '通知', '修改密码']);
 
   await page.goto(server.url + '/audit');
   await waitForPage(page, '/audit', '无权访问');

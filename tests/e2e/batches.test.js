@@ -71,7 +71,7 @@ async function clickFor(page, locator, method, pathRe) {
 test('the admin creates a batch and opens it', { timeout: 90000 }, async () => {
   const page = await freshPage();
   await signIn(page, server.url, ADMIN.username, ADMIN.password);
-  assert.deepEqual(await texts(mainNav(page)), ['工作台', '批次管理', '推荐单位', '通知', '审计日志']);
+  assert.deepEqual(await texts(mainNav(page)), ['工作台', '批次管理', '推荐单位', '申报管理', '通知', '审计日志']);
 
   await mainNav(page).filter({ hasText: '批次管理' }).click();
   await waitForPage(page, '/batches', '批次管理');
@@ -358,7 +358,7 @@ test('the recommender changes its password, files the contact form, makes and re
   await page.getByLabel('确认新密码', { exact: true }).fill(REC_NEW_PASSWORD);
   await page.getByRole('button', { name: '修改密码' }).click();
   await waitForPage(page, '/home', '工作台');
-  assert.deepEqual(await texts(mainNav(page)), ['工作台', '推荐工作', '通知']);
+  assert.deepEqual(await texts(mainNav(page)), ['工作台', '推荐工作', '申报审核', '通知']);
 
   await mainNav(page).filter({ hasText: '推荐工作' }).click();
   await waitForPage(page, '/my/batches', '推荐工作');

@@ -2,46 +2,42 @@
 // with the count of unread notifications.
 import { h, replace } from '../dom.js';
 import { api, query } from '../api.js';
-import { roleName, formatDateTime, RECOMMENDER_KINDS, label } from '../format.js';
+import { roleName } from '../format.js';
 import { loadingBlock, errorBlock } from '../states.js';
-import { applicationBadge, facts } from '../widgets.js';
-import { REGISTERED_KEY } from './register.js';
+import { applicationCard } from '../appform.js';
+import { loadMyApplications } from './applications.js';
 
 export const title = '工作台';
 
 const ROLE_INTRO = {
-  admin: '您可以管理认定批次和推荐单位，下达推荐名额，查看联系人报送情况、平台通知和审计日志。',
-  recommender: '您可以报送联系人、查看推荐名额、生成申报邀请码，并查看平台发给本单位的通知。',
-  applicant: '您可以在这里查看本单位的申报和申报相关的通知。',
+  admin: '您可以管理认定批次和推荐单位，下达推荐名额，查看联系人报送情况和全部申报，导出申报列表，查看审计日志。',
+  recommender: '您可以报送联系人、查看推荐名额、生成申报邀请码，审核本单位收到的申报并在名额内推荐。',
+  applicant: '您可以填写和提交本单位的申报表，上传附件，查看推荐单位的审核结果和相关通知。',
   expert: '您可以在这里查看评审相关的通知。',
 };
 
-// The application made at registration (register.js keeps it for this
-// browser tab), when it belongs to `user`; else null.
-function registeredApplication(user) {
-  try {
-    const saved = JSON.parse(sessionStorage.getItem(REGISTERED_KEY) ?? 'null');
-    return saved && saved.user_id === user.id && saved.application ? saved : null;
-  } catch {
-    return null;
-  }
-}
-
-function myApplication(saved) {
-  const a = saved.application;
-  return h('section', { class: 'section-tight', 'aria-labelledby': 'my-app-title' },
-    h('h2', { id: 'my-app-title' }, '我的申报'),
-    h('article', { class: 'card app-card', dataset: { id: String(a.id) } },
-      h('h3', { class: 'title-with-badge' }, h('span', null, a.unit_name || saved.unit?.name), applicationBadge(a.status)),
-      facts([
-        ['批次', saved.batch ? `${saved.batch.title}（${saved.batch.code}）` : `#${a.batch_id}`],
-        ['推荐单位', saved.recommender
-          ? `${saved.recommender.name}（${label(RECOMMENDER_KINDS, saved.recommender.kind)}）`
-          : a.recommender_name],
-        ['所在地区', a.region],
-        ['创建时间', h('time', { datetime: a.created_at }, formatDateTime(a.created_at))],
-      ], 'facts-compact'),
-      h('p', { class: 'muted small' }, '申报编号 ', String(a.id), '。草稿可以反复修改，提交给推荐单位后进入审核。')));
+// 我的申报 on an applicant's workbench: its applications from the API.
+function myApplications(signal) {
+  const body = h('div', null, loadingBlock());
+  const box = h('section', { class: 'section-tight', 'aria-labelledby': 'my-app-title' },
+    h('h2', { id: 'my-app-title' }, '我的申报'), body);
+  const load = async () => {
+    replace(body, loadingBlock());
+    let data;
+    try {
+      data = await loadMyApplications(signal);
+    } catch (err) {
+      if (signal.aborted) return;
+      replace(body, errorBlock(err, { title: '申报加载失败', onRetry: load }));
+      return;
+    }
+    if (signal.aborted) return;
+    replace(body, data.apps.length
+      ? h('div', { class: 'app-cards' }, data.apps.map((a) => applicationCard(a, data.titles.get(a.batch_id), { tag: 'h3' })))
+      : h('p', { class: 'muted' }, '暂无申报。'));
+  };
+  load();
+  return box;
 }
 
 const COUNT_LIMIT = 100; // counted exactly up to here, "100+" beyond
@@ -73,15 +69,23 @@ export function render(root, { signal, user }) {
       card({ href: '/batches', name: '批次管理', id: 'card-batches',
         text: '开启认定批次，设定截止时间，下达推荐名额，查看联系人报送情况，推进批次阶段。' }),
       card({ href: '/recommenders', name: '推荐单位', id: 'card-recommenders',
-        text: '创建推荐单位及其管理账号，重置密码，停用或启用账号。' }));
+        text: '创建推荐单位及其管理账号，重置密码，停用或启用账号。' }),
+      card({ href: '/admin/applications', name: '申报管理', id: 'card-admin-applications',
+        text: '各批次的全部申报：按批次、状态、类别、地区筛选，查看申报表，导出 CSV。' }));
     cards.push(card({ href: '/audit', name: '审计日志', id: 'card-audit',
       text: '平台上每一次状态变更的记录；可校验审计链是否完整、未被篡改。' }));
   }
   if (user.role === 'recommender') {
-    cards.unshift(card({ href: '/my/batches', name: '推荐工作', id: 'card-my-batches',
-      text: '各批次的联系人报送、推荐名额和申报邀请码。' }));
+    cards.unshift(
+      card({ href: '/my/batches', name: '推荐工作', id: 'card-my-batches',
+        text: '各批次的联系人报送、推荐名额和申报邀请码。' }),
+      card({ href: '/review', name: '申报审核', id: 'card-review',
+        text: '审核申报单位提交的申报：退回修改、不予推荐，或在名额内推荐。' }));
   }
-  const saved = user.role === 'applicant' ? registeredApplication(user) : null;
+  if (user.role === 'applicant') {
+    cards.unshift(card({ href: '/applications', name: '我的申报', id: 'card-applications',
+      text: '填写申报表、上传附件、提交给推荐单位，查看审核结果。' }));
+  }
   cards.push(card({ href: '/password', name: '修改密码', id: 'card-password',
     text: '定期更换密码；修改后其他设备上的登录将失效。' }));
 
@@ -93,7 +97,7 @@ export function render(root, { signal, user }) {
           `${greeting()}，`, h('strong', { class: 'welcome-name' }, user.display_name || user.username),
           h('span', { class: 'role-badge' }, roleName(user.role))),
         h('p', { class: 'muted' }, ROLE_INTRO[user.role] ?? '')),
-      saved && myApplication(saved),
+      user.role === 'applicant' && myApplications(signal),
       h('ul', { class: 'cards cards-home', 'aria-label': '功能' }, cards)));
 
   const loadUnread = async () => {

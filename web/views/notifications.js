@@ -1,5 +1,6 @@
 // 通知: the caller's messages, newest first as the server gives them, the
-// unread ones marked and each with 标为已读; 全部 / 未读 filter, and
+// unread ones marked and each with 标为已读 (and 查看申报 when it is about
+// an application); 全部 / 未读 filter, and
 // 加载更多 while there is a next page.
 import { h, replace } from '../dom.js';
 import { api, query } from '../api.js';
@@ -10,7 +11,10 @@ export const title = '通知';
 
 const PAGE = 20;
 
-export function render(root, { signal }) {
+// Where a notification about an application leads, by role.
+const APPLICATION_PAGE = { applicant: '/applications/', recommender: '/review/', admin: '/admin/applications/' };
+
+export function render(root, { signal, user }) {
   let filter = new URLSearchParams(location.search).get('unread') === 'true' ? 'unread' : 'all';
   let cursor = null;
   let generation = 0; // bumps when the filter changes, so stale pages are dropped
@@ -51,6 +55,8 @@ export function render(root, { signal }) {
           unread && h('span', { class: 'badge badge-unread' }, '未读'),
           n.title || '（无标题）'),
         n.body && h('p', { class: 'notif-text' }, n.body),
+        n.data?.application_id && APPLICATION_PAGE[user?.role] && h('p', { class: 'notif-link' },
+          h('a', { href: `${APPLICATION_PAGE[user.role]}${n.data.application_id}`, dataset: { link: '' }, 'aria-describedby': titleId }, '查看申报')),
         h('p', { class: 'notif-meta' },
           h('time', { datetime: n.created_at }, formatDateTime(n.created_at)),
           !unread && h('span', null, ` · 已读于 ${formatDateTime(n.read_at)}`))),

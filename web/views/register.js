@@ -6,9 +6,8 @@
 //   2. the unit (统一社会信用代码 checked while typing, GB 32100-2015) and
 //      its account → POST /applicants; the server's field errors beside
 //      their fields;
-//   3. sign in with the new account and go to the workbench, which shows
-//      the new draft application (kept in sessionStorage: there is no list
-//      of one's applications in the API yet).
+//   3. sign in with the new account and go to the workbench, which lists
+//      the unit's applications (GET /applications), the new draft among them.
 import { h, replace } from '../dom.js';
 import { api, ApiError } from '../api.js';
 import * as session from '../session.js';
@@ -20,8 +19,6 @@ import { checkCreditCode, normalizeCreditCode, CREDIT_LENGTH } from '../creditco
 import { facts, invitationBadge } from '../widgets.js';
 
 export const title = '申报单位注册';
-
-export const REGISTERED_KEY = 'kpjd.registered';
 
 const CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
 const CODE_LENGTH = 12;
@@ -275,9 +272,8 @@ export function render(root, { signal, navigate }) {
       };
       submit.busy(true);
       form.setAttribute('aria-busy', 'true');
-      let answer;
       try {
-        answer = await api('POST', '/applicants', payload, { signal });
+        await api('POST', '/applicants', payload, { signal });
       } catch (err) {
         if (signal.aborted) return;
         submit.busy(false);
@@ -298,15 +294,6 @@ export function render(root, { signal, navigate }) {
         return;
       }
       if (signal.aborted) return;
-      try {
-        sessionStorage.setItem(REGISTERED_KEY, JSON.stringify({
-          user_id: answer.applicant?.user_id ?? null,
-          application: answer.application,
-          unit: { name: answer.applicant?.name, credit_code: answer.applicant?.credit_code, region: answer.applicant?.region },
-          batch: info.batch,
-          recommender: info.recommender,
-        }));
-      } catch { /* storage disabled: the workbench just will not show it */ }
       try {
         await session.login(v.username, v.password);
       } catch {

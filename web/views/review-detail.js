@@ -1,0 +1,195 @@
+// One application, read only, for the recommender (/review/{id}) and the
+// admin (/admin/applications/{id}): the whole 申报表 with its attachments.
+// The recommender also gets the actions its status allows — 推荐 (with a
+// 推荐意见, within the quota shown beside it), 退回修改 and 不予推荐 (with a
+// reason), 撤回推荐 — each asked in a dialog; the server's refusal (推荐名额
+// 已用完…, 推荐已截止) shows there, and after an action the page reloads.
+import { h, replace } from '../dom.js';
+import { api, ApiError } from '../api.js';
+import { formatDeadline, isPast } from '../format.js';
+import { loading, failure, errorText } from '../states.js';
+import { confirmDialog, textDialog } from '../dialog.js';
+import { setPageTitle } from '../batch-page.js';
+import {
+  applicationFacts, applicationSections, applicationTitle, outcomeNotice, applicationName,
+} from '../appform.js';
+
+export const title = '申报详情';
+
+// Where the application stands, for the recommender, when there is nothing to do.
+const REVIEW_NOTE = {
+  draft: '申报单位尚未提交，提交后才能审核。',
+  returned: '已退回申报单位修改，等待重新提交。',
+  not_recommended: '已决定不予推荐。',
+  expired: '推荐截止时未获推荐，按自愿放弃办理。',
+};
+
+export function render(root, { params, signal, user }) {
+  const reviewer = user.role === 'recommender';
+  const listPath = reviewer ? '/review' : '/admin/applications';
+
+  async function load({ notice, focus = false } = {}) {
+    loading(root);
+    let app;
+    try {
+      app = await api('GET', `/applications/${encodeURIComponent(params.id)}`, undefined, { signal });
+    } catch (err) {
+      if (signal.aborted) return;
+      const missing = err instanceof ApiError && err.status === 404;
+      failure(root, err, { title: missing ? '申报不存在' : '申报加载失败', onRetry: missing ? null : () => load() });
+      return;
+    }
+    const [batch, quota] = await Promise.all([
+      api('GET', `/batches/${app.batch_id}`, undefined, { signal }).catch(() => null),
+      reviewer
+        ? api('GET', `/batches/${app.batch_id}/quotas`, undefined, { signal }).then((a) => a?.items?.[0] ?? null).catch(() => null)
+        : null,
+    ]);
+    if (signal.aborted) return;
+    setPageTitle(`${applicationName(app)} · 申报详情`);
+    show(app, batch, quota, notice);
+    if (focus) (root.querySelector('#review-notice') ?? root.querySelector('h1'))?.focus();
+  }
+
+  function show(app, batch, quota, notice) {
+    const h1 = applicationTitle(app);
+    h1.setAttribute('tabindex', '-1');
+    replace(root,
+      h('section', { class: 'page page-application' },
+        h('div', { class: 'page-head' },
+          h('p', { class: 'breadcrumb' },
+            h('a', { href: listPath, dataset: { link: '' } }, reviewer ? '申报审核' : '申报管理'),
+            h('span', { 'aria-hidden': 'true' }, ' / '),
+            h('span', null, `申报编号 ${app.id}`)),
+          h1,
+          applicationFacts(app, batch?.title)),
+        notice && h('p', {
+          class: `form-message form-message-${notice.kind ?? 'ok'}`, id: 'review-notice', tabindex: '-1',
+          role: notice.kind === 'error' ? 'alert' : 'status',
+        }, notice.text),
+        outcomeNotice(app),
+        reviewer && actions(app, batch, quota),
+        applicationSections(app)));
+  }
+
+  function quotaText(quota) {
+    return quota ? `已推荐 ${quota.used} / 名额 ${quota.quota}` : '本批次未下达推荐名额';
+  }
+
+  function actions(app, batch, quota) {
+    const message = h('div', { class: 'form-message', id: 'review-message', role: 'alert' });
+    const closed = batch && (batch.status !== 'open' || isPast(batch.recommend_deadline));
+    const buttons = [];
+    const unit = app.unit_name;
+    let refused = null; // a 409 met in a dialog: the page is out of date
+
+    // Runs an action; a 409 is remembered so the page reloads after the dialog.
+    const act = (path, body) => async (text) => {
+      try {
+        await api('POST', `/applications/${app.id}/${path}`, body?.(text), { signal });
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 409) refused = err;
+        throw err;
+      }
+    };
+    const after = (done, okText) => {
+      if (signal.aborted) return;
+      if (done != null) load({ notice: { text: okText }, focus: true });
+      else if (refused) load({ notice: { kind: 'error', text: `未能完成：${refused.message}` }, focus: true });
+    };
+
+    if (app.status === 'submitted' && !closed) {
+      const recommend = h('button', { type: 'button', class: 'button', id: 'review-recommend' }, '推荐');
+      const ret = h('button', { type: 'button', class: 'button button-secondary', id: 'review-return' }, '退回修改');
+      const decline = h('button', { type: 'button', class: 'button button-danger-outline', id: 'review-decline' }, '不予推荐');
+      buttons.push(recommend, ret, decline);
+      recommend.addEventListener('click', async () => {
+        refused = null;
+        const done = await textDialog({
+          id: 'recommend-dialog', title: `推荐“${unit}”`,
+          intro: h('div', null,
+            h('p', null, `推荐将占用本单位在本批次的一个推荐名额（${quotaText(quota)}）。推荐截止前可以撤回推荐。`)),
+          label: '推荐意见', field: 'opinion', maxLength: 2000,
+          hint: '推荐单位对该申报的意见，将随申报报送中国科协，申报单位也会看到。',
+          confirmText: '推荐',
+          onSubmit: act('recommend', (opinion) => ({ opinion })),
+        });
+        after(done, '已推荐，申报单位会收到通知。');
+      });
+      ret.addEventListener('click', async () => {
+        refused = null;
+        const done = await textDialog({
+          id: 'return-dialog', title: `退回修改“${unit}”`,
+          intro: '申报将退回给申报单位修改，对方修改后可以重新提交。',
+          label: '原因', field: 'reason', maxLength: 1000,
+          hint: '说明需要修改或补充的内容，申报单位会看到。',
+          confirmText: '退回修改',
+          onSubmit: act('return', (reason) => ({ reason })),
+        });
+        after(done, '已退回修改，申报单位会收到通知。');
+      });
+      decline.addEventListener('click', async () => {
+        refused = null;
+        const done = await textDialog({
+          id: 'decline-dialog', title: `不予推荐“${unit}”`,
+          intro: '决定不予推荐后，申报单位不能再修改和提交这份申报。',
+          label: '原因', field: 'reason', maxLength: 1000,
+          hint: '申报单位会看到这个原因。',
+          confirmText: '不予推荐', danger: true,
+          onSubmit: act('decline', (reason) => ({ reason })),
+        });
+        after(done, '已决定不予推荐，申报单位会收到通知。');
+      });
+    }
+    if (app.status === 'recommended' && !closed) {
+      const withdraw = h('button', { type: 'button', class: 'button button-danger-outline', id: 'review-withdraw' }, '撤回推荐');
+      buttons.push(withdraw);
+      withdraw.addEventListener('click', async () => {
+        replace(message);
+        message.className = 'form-message';
+        const ok = await confirmDialog({
+          title: `撤回对“${unit}”的推荐？`,
+          body: '申报回到“已提交”状态，释放一个推荐名额；之后可以重新审核。',
+          confirmText: '撤回推荐',
+          danger: true,
+        });
+        if (!ok || signal.aborted) return;
+        withdraw.disabled = true;
+        try {
+          await api('POST', `/applications/${app.id}/withdraw-recommendation`, undefined, { signal });
+        } catch (err) {
+          if (signal.aborted) return;
+          withdraw.disabled = false;
+          message.className = 'form-message form-message-error';
+          replace(message, `未能撤回：${errorText(err)}`);
+          withdraw.focus();
+          return;
+        }
+        load({ notice: { text: '已撤回推荐，推荐名额已释放。' }, focus: true });
+      });
+    }
+
+    let note = null;
+    if (!buttons.length) {
+      if (closed && (app.status === 'submitted' || app.status === 'recommended')) {
+        note = batch.status !== 'open'
+          ? '批次已结束推荐阶段，不能再审核。'
+          : `推荐已于 ${formatDeadline(batch.recommend_deadline)} 截止，不能再审核。`;
+      } else {
+        note = REVIEW_NOTE[app.status] ?? (app.status === 'recommended' ? '已推荐。' : '当前状态不需要审核操作。');
+      }
+    }
+
+    return h('section', { class: 'panel review-panel', 'aria-labelledby': 'review-title' },
+      h('div', { class: 'panel-head' },
+        h('h2', { id: 'review-title' }, '审核'),
+        h('p', { class: 'quota-inline', id: 'review-quota' }, `本批次推荐名额：${quotaText(quota)}`)),
+      batch && h('p', { class: 'muted small' }, '推荐截止：',
+        h('time', { datetime: batch.recommend_deadline }, formatDeadline(batch.recommend_deadline)), '（北京时间）'),
+      note && h('p', { class: 'review-note' }, note),
+      buttons.length > 0 && h('div', { class: 'form-actions' }, buttons),
+      message);
+  }
+
+  load();
+}
