@@ -10,7 +10,8 @@ import {
   APPLICATION_STATUS, APPLICATION_STAGE, CATEGORIES, BATCH_STATUS, formatDateTime, label,
 } from './format.js';
 import { field, formMessage } from './forms.js';
-import { loadingBlock, errorBlock, errorText } from './states.js';
+import { loadingBlock, errorBlock, errorText, emptyBlock } from './states.js';
+import { dataTable, pagedList, filterForm } from './paged-list.js';
 import { fillRegionSelect } from './regions.js';
 import { applicationBadge } from './widgets.js';
 import { categoryName } from './appform.js';
@@ -51,16 +52,24 @@ export function renderApplicationList(root, { signal, mode }) {
   const notice = formMessage('apps-notice');
   const exportButton = admin ? h('button', { type: 'button', class: 'button button-secondary', id: 'apps-export' }, '导出 CSV') : null;
   const quotaArea = admin ? null : h('div', { class: 'quota-strip', id: 'review-quotas', 'aria-live': 'polite' }, loadingBlock('正在加载推荐名额…'));
-  const summary = h('p', { class: 'muted table-summary', role: 'status' });
-  const tbody = h('tbody');
   const columns = ['申报单位 / 基地名称', '类别', '所在地区', '批次', ...(admin ? ['推荐单位'] : []), '状态', '提交时间'];
-  const tableWrap = h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': '申报列表（可横向滚动）' },
-    h('table', { class: `table table-cards apps-table${admin ? ' apps-table-admin' : ''}` },
-      h('caption', { class: 'visually-hidden' }, '申报列表'),
-      h('thead', null, h('tr', null, columns.map((c) => h('th', { scope: 'col' }, c)))),
-      tbody));
-  const body = h('div');
-  const more = h('div', { class: 'more' });
+  const table = dataTable({
+    label: '申报列表', className: `table table-cards apps-table${admin ? ' apps-table-admin' : ''}`, columns,
+  });
+  let active = { ...initial };
+  const list = pagedList({
+    signal,
+    url: (cursor) => `/applications${query({ ...active, limit: PAGE, cursor })}`,
+    row,
+    into: table.tbody,
+    view: table.wrap,
+    empty: () => (Object.values(active).some(Boolean)
+      ? emptyBlock('没有符合条件的申报', '请调整筛选条件。')
+      : emptyBlock('还没有申报', admin ? '申报单位注册后，其申报会出现在这里。' : '申报单位凭本单位的邀请码注册后，其申报会出现在这里。')),
+    titles: ['申报加载失败', '更多申报加载失败'],
+    unit: '项',
+    noun: '申报',
+  });
 
   replace(root,
     h('section', { class: 'page' },
@@ -73,7 +82,7 @@ export function renderApplicationList(root, { signal, mode }) {
         exportButton),
       quotaArea && h('section', { class: 'panel panel-tight', 'aria-labelledby': 'review-quota-title' },
         h('h2', { id: 'review-quota-title', class: 'visually-hidden' }, '推荐名额'), quotaArea),
-      form, notice, summary, body));
+      form, notice, list.summary, list.body));
 
   const batchTitle = (id) => {
     const b = batches.find((x) => x.id === id);
@@ -95,72 +104,14 @@ export function renderApplicationList(root, { signal, mode }) {
         a.submitted_at ? h('time', { datetime: a.submitted_at }, formatDateTime(a.submitted_at)) : '—'));
   }
 
-  let active = { ...initial };
-  let cursor = null;
-  let shown = 0;
-  let generation = 0;
-  const filterValues = () => ({
-    batch_id: batch.value(), status: status.value(), category: category.value(), region: region.value(), q: q.value().trim(),
-  });
-
-  async function loadPage() {
-    const mine = generation;
-    const first = cursor === null;
-    if (first) { replace(body, loadingBlock()); replace(summary); }
-    else replace(more, loadingBlock('正在加载更多…'));
-    let page;
-    try {
-      page = await api('GET', `/applications${query({ ...active, limit: PAGE, cursor })}`, undefined, { signal });
-    } catch (err) {
-      if (signal.aborted || mine !== generation) return;
-      const box = errorBlock(err, { title: first ? '申报加载失败' : '更多申报加载失败', onRetry: loadPage });
-      if (first) replace(body, box); else replace(more, box);
-      return;
-    }
-    if (signal.aborted || mine !== generation) return;
-    const items = page?.items ?? [];
-    const filtered = Object.values(active).some(Boolean);
-    if (first) {
-      shown = 0;
-      replace(tbody);
-      if (items.length === 0) {
-        replace(body, h('div', { class: 'empty' },
-          h('p', { class: 'empty-title' }, filtered ? '没有符合条件的申报' : '还没有申报'),
-          h('p', { class: 'muted' }, filtered ? '请调整筛选条件。'
-            : admin ? '申报单位注册后，其申报会出现在这里。' : '申报单位凭本单位的邀请码注册后，其申报会出现在这里。')));
-        replace(summary, '共 0 项');
-        return;
-      }
-      replace(body, tableWrap, more);
-    }
-    tbody.append(...items.map(row));
-    shown += items.length;
-    cursor = page?.next_cursor ?? null;
-    replace(summary, cursor ? `已显示 ${shown} 项申报，还有更多` : `共 ${shown} 项申报`);
-    replace(more, cursor ? h('button', { type: 'button', class: 'button button-secondary', onclick: loadPage }, '加载更多') : null);
-  }
-
-  function reload() {
-    generation += 1;
-    cursor = null;
-    loadPage();
-  }
-
-  function apply() {
-    active = filterValues();
-    history.replaceState(null, '', `${base}${query(active)}`);
-    reload();
-  }
-
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    apply();
-  });
-  for (const f of [batch, status, category, region]) f.input.addEventListener('change', apply);
-  clear.addEventListener('click', () => {
-    for (const f of [batch, status, category, region, q]) f.input.value = '';
-    apply();
-    batch.input.focus();
+  filterForm(form, {
+    path: base,
+    read: () => ({
+      batch_id: batch.value(), status: status.value(), category: category.value(), region: region.value(), q: q.value().trim(),
+    }),
+    live: [batch, status, category, region],
+    clear: { button: clear, fields: [batch, status, category, region, q] },
+    onApply: (values) => { active = values; list.reload(); },
   });
 
   exportButton?.addEventListener('click', async () => {
@@ -229,7 +180,7 @@ export function renderApplicationList(root, { signal, mode }) {
       if (failed) replace(quotaArea, errorBlock(failed, { title: '推荐名额加载失败', onRetry: start }));
       else loadQuotas();
     }
-    if (cursor === null && !tbody.children.length) loadPage();
+    if (list.pristine()) list.load();
   }
 
   fillRegionSelect(region.input, { empty: '全部', selected: initial.region }).catch(() => {});

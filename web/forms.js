@@ -79,3 +79,30 @@ export function formMessage(id) {
   };
   return el;
 }
+
+// Sends a form to the API on submit: clears `message`, runs `read()`
+// (→ { values, firstBad }: firstBad gets the focus and nothing is sent;
+// null: nothing is sent), marks `submit` busy and calls `send(values)`.
+// A failure shows beside `fields` (showApiErrors, with `title`) and frees
+// the button; an answer goes to `done(answer, values)`, the button still busy.
+export function onSubmit(form, { signal, message, submit, fields, title, read, send, done }) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    message.show(null);
+    const input = read();
+    if (!input) return;
+    if (input.firstBad) { input.firstBad.focus(); return; }
+    submit.busy(true);
+    let answer;
+    try {
+      answer = await send(input.values);
+    } catch (err) {
+      if (signal.aborted) return;
+      submit.busy(false);
+      showApiErrors(err, fields, message, { title, fallbackFocus: submit });
+      return;
+    }
+    if (signal.aborted) return;
+    await done(answer, input.values);
+  });
+}

@@ -37,3 +37,10 @@ export function failure(root, err, { title = '加载失败', onRetry } = {}) {
     h('h1', null, title),
     errorBlock(err, { title: null, onRetry })));
 }
+
+// The "nothing here" box: a title and, when given, a line of what to do.
+export function emptyBlock(title, detail) {
+  return h('div', { class: 'empty' },
+    h('p', { class: 'empty-title' }, title),
+    detail && h('p', { class: 'muted' }, detail));
+}

@@ -5,7 +5,8 @@ import { h, replace } from '../dom.js';
 import { api, query } from '../api.js';
 import { formatDateTime, roleName, compactJson } from '../format.js';
 import { field } from '../forms.js';
-import { loadingBlock, errorBlock } from '../states.js';
+import { loadingBlock, errorBlock, emptyBlock } from '../states.js';
+import { dataTable, pagedList, filterForm } from '../paged-list.js';
 
 export const title = '审计日志';
 
@@ -80,15 +81,18 @@ export function render(root, { signal }) {
   const verifyButton = h('button', { type: 'button', class: 'button button-secondary' }, '校验完整性');
   const verdict = h('div', { class: 'verdict-area', 'aria-live': 'polite' });
 
-  const summary = h('p', { class: 'muted table-summary', role: 'status' });
-  const tbody = h('tbody');
-  const table = h('table', { class: 'table audit-table' },
-    h('caption', { class: 'visually-hidden' }, '审计记录'),
-    h('thead', null, h('tr', null, COLUMNS.map((c) => h('th', { scope: 'col' }, c)))),
-    tbody);
-  const tableWrap = h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': '审计记录（可横向滚动）' }, table);
-  const body = h('div');
-  const more = h('div', { class: 'more' });
+  const filterValues = () => Object.fromEntries(inputs.map((i) => [i.key, i.field.value().trim()]));
+  const table = dataTable({ label: '审计记录', className: 'table audit-table', columns: COLUMNS });
+  const list = pagedList({
+    signal,
+    url: (cursor) => `/audit${query({ ...filterValues(), limit: PAGE, cursor })}`,
+    row,
+    into: table.tbody,
+    view: table.wrap,
+    empty: () => emptyBlock('没有符合条件的审计记录'),
+    titles: ['审计日志加载失败', '更多记录加载失败'],
+    unit: '条',
+  });
 
   replace(root,
     h('section', { class: 'page' },
@@ -99,81 +103,26 @@ export function render(root, { signal }) {
         verifyButton),
       verdict,
       form,
-      summary,
-      body));
+      list.summary,
+      list.body));
 
-  let cursor = null;
-  let shown = 0;
-  let generation = 0;
-
-  const filterValues = () => Object.fromEntries(inputs.map((i) => [i.key, i.field.value().trim()]));
-
-  async function loadPage() {
-    const mine = generation;
-    const first = cursor === null;
-    if (first) {
-      replace(body, loadingBlock());
-      replace(summary);
-    } else {
-      replace(more, loadingBlock('正在加载更多…'));
-    }
-    let page;
-    try {
-      page = await api('GET', `/audit${query({ ...filterValues(), limit: PAGE, cursor })}`, undefined, { signal });
-    } catch (err) {
-      if (signal.aborted || mine !== generation) return;
-      const box = errorBlock(err, { title: first ? '审计日志加载失败' : '更多记录加载失败', onRetry: loadPage });
-      if (first) replace(body, box);
-      else replace(more, box);
-      return;
-    }
-    if (signal.aborted || mine !== generation) return;
-    const items = page?.items ?? [];
-    if (first) {
-      shown = 0;
-      replace(tbody);
-      if (items.length === 0) {
-        replace(body, h('div', { class: 'empty' }, h('p', { class: 'empty-title' }, '没有符合条件的审计记录')));
-        replace(summary, '共 0 条');
-        return;
+  filterForm(form, {
+    path: '/audit',
+    read: filterValues,
+    check: () => {
+      let firstBad = null;
+      for (const i of inputs) {
+        const value = i.field.value().trim();
+        if (i.integer && value && !/^[1-9]\d{0,17}$/.test(value)) {
+          i.field.setError('请输入正整数');
+          firstBad ??= i.field.input;
+        }
       }
-      replace(body, tableWrap, more);
-    }
-    tbody.append(...items.map(row));
-    shown += items.length;
-    cursor = page?.next_cursor ?? null;
-    replace(summary, cursor ? `已显示 ${shown} 条，还有更多` : `共 ${shown} 条`);
-    replace(more, cursor
-      ? h('button', { type: 'button', class: 'button button-secondary', onclick: loadPage }, '加载更多')
-      : null);
-  }
-
-  function reload() {
-    generation += 1;
-    cursor = null;
-    loadPage();
-  }
-
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    let firstBad = null;
-    for (const i of inputs) {
-      const value = i.field.value().trim();
-      if (i.integer && value && !/^[1-9]\d{0,17}$/.test(value)) {
-        i.field.setError('请输入正整数');
-        firstBad ??= i.field.input;
-      }
-    }
-    if (firstBad) { firstBad.focus(); return; }
-    history.replaceState(null, '', `/audit${query(filterValues())}`);
-    reload();
-  });
-
-  clear.addEventListener('click', () => {
-    for (const i of inputs) { i.field.input.value = ''; i.field.setError(null); }
-    history.replaceState(null, '', '/audit');
-    reload();
-    inputs[0].field.input.focus();
+      firstBad?.focus();
+      return !firstBad;
+    },
+    clear: { button: clear, fields: inputs.map((i) => i.field) },
+    onApply: list.reload,
   });
 
   verifyButton.addEventListener('click', async () => {
@@ -197,5 +146,5 @@ export function render(root, { signal }) {
     }
   });
 
-  loadPage();
+  list.load();
 }

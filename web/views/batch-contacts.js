@@ -2,9 +2,10 @@
 // contact form (附件2) and which have not, with the contact details of
 // those who filed; 全部 / 已报送 / 未报送, and 加载更多.
 import { h, replace } from '../dom.js';
-import { api, query } from '../api.js';
+import { query } from '../api.js';
 import { RECOMMENDER_KINDS, label, formatDateTime } from '../format.js';
-import { loadingBlock, errorBlock } from '../states.js';
+import { emptyBlock } from '../states.js';
+import { dataTable, pagedList } from '../paged-list.js';
 import { withBatch, batchHead } from '../batch-page.js';
 import { badge } from '../widgets.js';
 
@@ -41,19 +42,19 @@ export function render(root, { params, signal }) {
   function show(batch) {
     const initial = new URLSearchParams(location.search).get('filed') ?? '';
     let filter = FILTERS.some(([v]) => v === initial) ? initial : '';
-    let cursor = null;
-    let shown = 0;
-    let generation = 0;
-
-    const body = h('div');
-    const more = h('div', { class: 'more' });
-    const summary = h('p', { class: 'muted table-summary', role: 'status' });
-    const tbody = h('tbody');
-    const tableWrap = h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': '联系人报送情况（可横向滚动）' },
-      h('table', { class: 'table table-cards contacts-table' },
-        h('caption', { class: 'visually-hidden' }, '联系人报送情况'),
-        h('thead', null, h('tr', null, COLUMNS.map((c) => h('th', { scope: 'col' }, c)))),
-        tbody));
+    const table = dataTable({ label: '联系人报送情况', className: 'table table-cards contacts-table', columns: COLUMNS });
+    const list = pagedList({
+      signal,
+      url: (cursor) => `/batches/${batch.id}/contacts${query({ filed: filter, limit: PAGE, cursor })}`,
+      row,
+      into: table.tbody,
+      view: table.wrap,
+      empty: () => emptyBlock(
+        filter === 'true' ? '还没有推荐单位报送联系人' : filter === 'false' ? '所有推荐单位都已报送联系人' : '还没有推荐单位'),
+      titles: ['联系人加载失败', '更多联系人加载失败'],
+      unit: '个',
+      noun: '推荐单位',
+    });
 
     const tabs = FILTERS.map(([value, text]) => {
       const button = h('button', { type: 'button', class: 'tab', 'aria-pressed': String(filter === value), dataset: { filter: value } }, text);
@@ -62,9 +63,7 @@ export function render(root, { params, signal }) {
         filter = value;
         for (const t of tabs) t.setAttribute('aria-pressed', String(t.dataset.filter === filter));
         history.replaceState(null, '', `${current}${query({ filed: filter })}`);
-        generation += 1;
-        cursor = null;
-        loadPage();
+        list.reload();
       });
       return button;
     });
@@ -77,42 +76,8 @@ export function render(root, { params, signal }) {
             h('h2', { id: 'contacts-title' }, '联系人报送情况'),
             h('div', { class: 'tabs', role: 'group', 'aria-label': '显示' }, tabs)),
           h('p', { class: 'muted' }, '各推荐单位在联系人报送截止前填报本批次的联系人（附件2）；报送或更新时，管理员会收到通知。已停用的推荐单位不在此列。'),
-          summary, body)));
+          list.summary, list.body)));
 
-    async function loadPage() {
-      const mine = generation;
-      const first = cursor === null;
-      if (first) { replace(body, loadingBlock()); replace(summary); }
-      else replace(more, loadingBlock('正在加载更多…'));
-      let page;
-      try {
-        page = await api('GET', `/batches/${batch.id}/contacts${query({ filed: filter, limit: PAGE, cursor })}`, undefined, { signal });
-      } catch (err) {
-        if (signal.aborted || mine !== generation) return;
-        const box = errorBlock(err, { title: first ? '联系人加载失败' : '更多联系人加载失败', onRetry: loadPage });
-        if (first) replace(body, box); else replace(more, box);
-        return;
-      }
-      if (signal.aborted || mine !== generation) return;
-      const items = page?.items ?? [];
-      if (first) {
-        shown = 0;
-        replace(tbody);
-        if (items.length === 0) {
-          replace(body, h('div', { class: 'empty' }, h('p', { class: 'empty-title' },
-            filter === 'true' ? '还没有推荐单位报送联系人' : filter === 'false' ? '所有推荐单位都已报送联系人' : '还没有推荐单位')));
-          replace(summary, '共 0 个');
-          return;
-        }
-        replace(body, tableWrap, more);
-      }
-      tbody.append(...items.map(row));
-      shown += items.length;
-      cursor = page?.next_cursor ?? null;
-      replace(summary, cursor ? `已显示 ${shown} 个推荐单位，还有更多` : `共 ${shown} 个推荐单位`);
-      replace(more, cursor ? h('button', { type: 'button', class: 'button button-secondary', onclick: loadPage }, '加载更多') : null);
-    }
-
-    loadPage();
+    list.load();
   }
 }

@@ -2,7 +2,7 @@
 // batch starts as 草稿; the API's field errors show beside their fields.
 import { h, replace } from '../dom.js';
 import { api } from '../api.js';
-import { submitButton, formMessage, showApiErrors } from '../forms.js';
+import { submitButton, formMessage, onSubmit } from '../forms.js';
 import { batchFields } from '../batch-form.js';
 
 export const title = '新建批次';
@@ -24,22 +24,9 @@ export function render(root, { signal, navigate }) {
         h('p', { class: 'muted' }, '新批次为“草稿”状态；下达名额、准备就绪后，在批次页面将其推进到“申报中”。')),
       form));
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    message.show(null);
-    const { values, firstBad } = read();
-    if (firstBad) { firstBad.focus(); return; }
-    submit.busy(true);
-    let batch;
-    try {
-      batch = await api('POST', '/batches', values, { signal });
-    } catch (err) {
-      if (signal.aborted) return;
-      submit.busy(false);
-      showApiErrors(err, fields, message, { title: '创建失败', fallbackFocus: submit });
-      return;
-    }
-    if (signal.aborted) return;
-    navigate(`/batches/${batch.id}`, { flash: { text: `已创建批次“${batch.title}”（草稿）。` } });
+  onSubmit(form, {
+    signal, message, submit, fields, title: '创建失败', read,
+    send: (values) => api('POST', '/batches', values, { signal }),
+    done: (batch) => navigate(`/batches/${batch.id}`, { flash: { text: `已创建批次“${batch.title}”（草稿）。` } }),
   });
 }

@@ -6,7 +6,7 @@
 import { h, replace } from '../dom.js';
 import { api } from '../api.js';
 import { BATCH_FLOW, BATCH_STATUS, nextBatchStatus } from '../format.js';
-import { submitButton, formMessage, showApiErrors } from '../forms.js';
+import { submitButton, formMessage, onSubmit } from '../forms.js';
 import { errorText } from '../states.js';
 import { confirmDialog } from '../dialog.js';
 import { withBatch, batchHead } from '../batch-page.js';
@@ -101,29 +101,23 @@ export function render(root, { params, signal, navigate }) {
       root.querySelector('#batch-stage-message').show(`批次已推进到“${BATCH_STATUS[updated.status]}”。`, 'ok');
     });
 
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      message.show(null);
-      const { values, firstBad } = read();
-      if (firstBad) { firstBad.focus(); return; }
-      const changes = changedFields(batch, values);
-      if (Object.keys(changes).length === 0) {
-        message.show('没有需要保存的修改。', 'info');
-        return;
-      }
-      submit.busy(true);
-      let updated;
-      try {
-        updated = await api('PATCH', `/batches/${batch.id}`, changes, { signal });
-      } catch (err) {
-        if (signal.aborted) return;
-        submit.busy(false);
-        showApiErrors(err, fields, message, { title: '保存失败', fallbackFocus: submit });
-        return;
-      }
-      if (signal.aborted) return;
-      show(updated, { focus: '#batch-info-title' });
-      root.querySelector('#batch-edit-message').show('已保存修改。', 'ok');
+    onSubmit(form, {
+      signal, message, submit, fields, title: '保存失败',
+      read: () => {
+        const { values, firstBad } = read();
+        if (firstBad) return { firstBad };
+        const changes = changedFields(batch, values);
+        if (Object.keys(changes).length === 0) {
+          message.show('没有需要保存的修改。', 'info');
+          return null;
+        }
+        return { values: changes };
+      },
+      send: (changes) => api('PATCH', `/batches/${batch.id}`, changes, { signal }),
+      done: (updated) => {
+        show(updated, { focus: '#batch-info-title' });
+        root.querySelector('#batch-edit-message').show('已保存修改。', 'ok');
+      },
     });
   }
 

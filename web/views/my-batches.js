@@ -2,8 +2,9 @@
 // and deadlines and the way into this unit's work for it — contact form,
 // quota and invitation codes.
 import { h, replace } from '../dom.js';
-import { api, query } from '../api.js';
-import { loadingBlock, errorBlock } from '../states.js';
+import { query } from '../api.js';
+import { emptyBlock } from '../states.js';
+import { pagedList } from '../paged-list.js';
 import { batchBadge, deadline, facts } from '../widgets.js';
 
 export const title = '推荐工作';
@@ -35,44 +36,23 @@ function card(b) {
 }
 
 export function render(root, { signal, user }) {
-  const list = h('ul', { class: 'cards batch-cards' });
-  const body = h('div');
-  const more = h('div', { class: 'more' });
-  let cursor = null;
+  const cards = h('ul', { class: 'cards batch-cards' });
+  const list = pagedList({
+    signal,
+    url: (cursor) => `/batches${query({ limit: PAGE, cursor })}`,
+    row: card,
+    into: cards,
+    view: cards,
+    empty: () => emptyBlock('暂无认定批次', '中国科协开启认定批次后，会在这里显示。'),
+    titles: ['批次加载失败', '更多批次加载失败'],
+  });
 
   replace(root,
     h('section', { class: 'page' },
       h('div', { class: 'page-head' },
         h('h1', null, '推荐工作'),
         h('p', { class: 'muted' }, `${user.display_name || user.username}在各认定批次中的工作：报送联系人、查看推荐名额、生成和管理申报邀请码。截止时间均为北京时间。`)),
-      body));
+      list.body));
 
-  async function loadPage() {
-    const first = cursor === null;
-    if (first) replace(body, loadingBlock());
-    else replace(more, loadingBlock('正在加载更多…'));
-    let page;
-    try {
-      page = await api('GET', `/batches${query({ limit: PAGE, cursor })}`, undefined, { signal });
-    } catch (err) {
-      if (signal.aborted) return;
-      const box = errorBlock(err, { title: first ? '批次加载失败' : '更多批次加载失败', onRetry: loadPage });
-      if (first) replace(body, box); else replace(more, box);
-      return;
-    }
-    if (signal.aborted) return;
-    const items = page?.items ?? [];
-    if (first && items.length === 0) {
-      replace(body, h('div', { class: 'empty' },
-        h('p', { class: 'empty-title' }, '暂无认定批次'),
-        h('p', { class: 'muted' }, '中国科协开启认定批次后，会在这里显示。')));
-      return;
-    }
-    if (first) replace(body, list, more);
-    list.append(...items.map(card));
-    cursor = page?.next_cursor ?? null;
-    replace(more, cursor ? h('button', { type: 'button', class: 'button button-secondary', onclick: loadPage }, '加载更多') : null);
-  }
-
-  loadPage();
+  list.load();
 }

@@ -5,8 +5,9 @@
 import { h, replace } from '../dom.js';
 import { api, query } from '../api.js';
 import { INVITATION_STATUS, formatDateTime, formatDeadline, isPast } from '../format.js';
-import { field, submitButton, formMessage, showApiErrors } from '../forms.js';
-import { loadingBlock, errorBlock, errorText } from '../states.js';
+import { field, submitButton, formMessage, onSubmit } from '../forms.js';
+import { emptyBlock, errorText } from '../states.js';
+import { dataTable, pagedList, filterForm } from '../paged-list.js';
 import { confirmDialog, copyButton } from '../dialog.js';
 import { withBatch, batchHead } from '../batch-page.js';
 import { invitationBadge } from '../widgets.js';
@@ -43,32 +44,25 @@ export function render(root, { params, signal }) {
       const submit = submitButton('生成邀请码', '正在生成…');
       const form = h('form', { class: 'inline-form', novalidate: true, 'aria-labelledby': 'inv-make-title' },
         count.wrap, h('div', { class: 'form-actions' }, submit), message);
-      form.addEventListener('submit', async (event) => {
-        event.preventDefault();
-        message.show(null);
-        const raw = count.value().trim();
-        const n = Number(raw);
-        if (!/^\d+$/.test(raw) || n < 1 || n > MAX_COUNT) {
-          count.setError(`请填写 1 到 ${MAX_COUNT} 之间的整数`);
-          count.input.focus();
-          return;
-        }
-        submit.busy(true);
-        let answer;
-        try {
-          answer = await api('POST', `/batches/${batch.id}/invitations`, { count: n }, { signal });
-        } catch (err) {
-          if (signal.aborted) return;
+      onSubmit(form, {
+        signal, message, submit, fields: { count }, title: '生成失败',
+        read: () => {
+          const raw = count.value().trim();
+          const n = Number(raw);
+          if (!/^\d+$/.test(raw) || n < 1 || n > MAX_COUNT) {
+            count.setError(`请填写 1 到 ${MAX_COUNT} 之间的整数`);
+            return { firstBad: count.input };
+          }
+          return { values: { count: n } };
+        },
+        send: (values) => api('POST', `/batches/${batch.id}/invitations`, values, { signal }),
+        done: (answer, values) => {
           submit.busy(false);
-          showApiErrors(err, { count }, message, { title: '生成失败', fallbackFocus: submit });
-          return;
-        }
-        if (signal.aborted) return;
-        submit.busy(false);
-        const made = answer?.items?.length ?? n;
-        notice.show(`已生成 ${made} 个邀请码，列在下方最前面。`, 'ok');
-        if (status.value() !== '' && status.value() !== 'unused') status.input.value = '';
-        reload();
+          const made = answer?.items?.length ?? values.count;
+          notice.show(`已生成 ${made} 个邀请码，列在下方最前面。`, 'ok');
+          if (status.value() !== '' && status.value() !== 'unused') status.input.value = '';
+          list.reload();
+        },
       });
       makePanel = h('section', { class: 'panel', 'aria-labelledby': 'inv-make-title' },
         h('h2', { id: 'inv-make-title' }, '生成邀请码'),
@@ -93,19 +87,25 @@ export function render(root, { params, signal }) {
     const printLink = h('a', { class: 'button button-secondary', dataset: { link: '' } }, '打印');
     const setPrintHref = () => printLink.setAttribute('href', `${current}/print${query({ status: status.value() || 'unused' })}`);
     setPrintHref();
-    const filterForm = h('form', { class: 'filters filters-inline', role: 'search', 'aria-label': '筛选邀请码' },
+    const filterFormEl = h('form', { class: 'filters filters-inline', role: 'search', 'aria-label': '筛选邀请码' },
       h('div', { class: 'filter-fields filter-fields-narrow' }, status.wrap),
       h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'button' }, '筛选'), printLink));
 
-    const summary = h('p', { class: 'muted table-summary', role: 'status' });
-    const tbody = h('tbody');
-    const tableWrap = h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': '邀请码列表（可横向滚动）' },
-      h('table', { class: 'table table-cards invitations-table' },
-        h('caption', { class: 'visually-hidden' }, '申报邀请码'),
-        h('thead', null, h('tr', null, COLUMNS.map((c) => h('th', { scope: 'col' }, c)))),
-        tbody));
-    const body = h('div');
-    const more = h('div', { class: 'more' });
+    const table = dataTable({
+      label: '邀请码列表', caption: '申报邀请码', className: 'table table-cards invitations-table', columns: COLUMNS,
+    });
+    const list = pagedList({
+      signal,
+      url: (cursor) => `/batches/${batch.id}/invitations${query({ status: status.value(), limit: PAGE, cursor })}`,
+      row,
+      into: table.tbody,
+      view: table.wrap,
+      empty: () => emptyBlock(status.value() ? `没有${INVITATION_STATUS[status.value()]}的邀请码` : '还没有邀请码',
+        !status.value() && canMake && '在上方填写数量，生成邀请码。'),
+      titles: ['邀请码加载失败', '更多邀请码加载失败'],
+      unit: '个',
+      noun: '邀请码',
+    });
 
     replace(root,
       h('section', { class: 'page' },
@@ -113,7 +113,7 @@ export function render(root, { params, signal }) {
         makePanel,
         h('section', { class: 'panel', 'aria-labelledby': 'inv-list-title' },
           h('h2', { id: 'inv-list-title', tabindex: '-1' }, '我的邀请码'),
-          notice, filterForm, summary, body, copyStatus)));
+          notice, filterFormEl, list.summary, list.body, copyStatus)));
 
     function row(item) {
       const shown = displayCode(item);
@@ -168,59 +168,13 @@ export function render(root, { params, signal }) {
       }
     }
 
-    let cursor = null;
-    let shownCount = 0;
-    let generation = 0;
-
-    async function loadPage() {
-      const mine = generation;
-      const first = cursor === null;
-      if (first) { replace(body, loadingBlock()); replace(summary); }
-      else replace(more, loadingBlock('正在加载更多…'));
-      let page;
-      try {
-        page = await api('GET', `/batches/${batch.id}/invitations${query({ status: status.value(), limit: PAGE, cursor })}`, undefined, { signal });
-      } catch (err) {
-        if (signal.aborted || mine !== generation) return;
-        const box = errorBlock(err, { title: first ? '邀请码加载失败' : '更多邀请码加载失败', onRetry: loadPage });
-        if (first) replace(body, box); else replace(more, box);
-        return;
-      }
-      if (signal.aborted || mine !== generation) return;
-      const items = page?.items ?? [];
-      if (first) {
-        shownCount = 0;
-        replace(tbody);
-        if (items.length === 0) {
-          replace(body, h('div', { class: 'empty' },
-            h('p', { class: 'empty-title' }, status.value() ? `没有${INVITATION_STATUS[status.value()]}的邀请码` : '还没有邀请码'),
-            !status.value() && canMake && h('p', { class: 'muted' }, '在上方填写数量，生成邀请码。')));
-          replace(summary, '共 0 个');
-          return;
-        }
-        replace(body, tableWrap, more);
-      }
-      tbody.append(...items.map(row));
-      shownCount += items.length;
-      cursor = page?.next_cursor ?? null;
-      replace(summary, cursor ? `已显示 ${shownCount} 个邀请码，还有更多` : `共 ${shownCount} 个邀请码`);
-      replace(more, cursor ? h('button', { type: 'button', class: 'button button-secondary', onclick: loadPage }, '加载更多') : null);
-    }
-
-    function reload() {
-      generation += 1;
-      cursor = null;
-      loadPage();
-    }
-
-    filterForm.addEventListener('submit', (event) => {
-      event.preventDefault();
-      history.replaceState(null, '', `${current}${query({ status: status.value() })}`);
-      setPrintHref();
-      reload();
+    filterForm(filterFormEl, {
+      path: current,
+      read: () => ({ status: status.value() }),
+      live: [status],
+      onApply: () => { setPrintHref(); list.reload(); },
     });
-    status.input.addEventListener('change', () => filterForm.requestSubmit());
 
-    loadPage();
+    list.load();
   }
 }

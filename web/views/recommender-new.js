@@ -4,7 +4,7 @@
 import { h, replace } from '../dom.js';
 import { api } from '../api.js';
 import { RECOMMENDER_KINDS } from '../format.js';
-import { field, submitButton, formMessage, showApiErrors } from '../forms.js';
+import { field, submitButton, formMessage, onSubmit } from '../forms.js';
 import { secretDialog } from '../dialog.js';
 import { fillRegionSelect } from '../regions.js';
 
@@ -75,42 +75,34 @@ export function render(root, { signal, navigate }) {
   showRegion();
   fillRegionSelect(region.input).catch(() => region.setError('地区列表加载失败，请刷新页面重试'));
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    message.show(null);
-    let firstBad = null;
-    const fail = (f, text) => { f.setError(text); firstBad ??= f.input; };
-    const body = { name: name.value().trim(), kind: kind.value(), username: username.value().trim() };
-    if (!body.name) fail(name, '请填写推荐单位名称');
-    if (!body.kind) fail(kind, '请选择类别');
-    if (body.kind === 'provincial_cast') {
-      body.region = region.value();
-      if (!body.region) fail(region, '省级科协须选择所在地区');
-    }
-    if (!body.username) fail(username, '请填写登录用户名');
-    else if (!USERNAME.test(body.username)) fail(username, '用户名为 3–32 个字符，以字母或数字开头，只能包含字母、数字和 _ . @ -');
-    if (firstBad) { firstBad.focus(); return; }
-
-    submit.busy(true);
-    let answer;
-    try {
-      answer = await api('POST', '/recommenders', body, { signal });
-    } catch (err) {
+  onSubmit(form, {
+    signal, message, submit, fields, title: '创建失败',
+    read: () => {
+      let firstBad = null;
+      const fail = (f, text) => { f.setError(text); firstBad ??= f.input; };
+      const body = { name: name.value().trim(), kind: kind.value(), username: username.value().trim() };
+      if (!body.name) fail(name, '请填写推荐单位名称');
+      if (!body.kind) fail(kind, '请选择类别');
+      if (body.kind === 'provincial_cast') {
+        body.region = region.value();
+        if (!body.region) fail(region, '省级科协须选择所在地区');
+      }
+      if (!body.username) fail(username, '请填写登录用户名');
+      else if (!USERNAME.test(body.username)) fail(username, '用户名为 3–32 个字符，以字母或数字开头，只能包含字母、数字和 _ . @ -');
+      return { values: body, firstBad };
+    },
+    send: (body) => api('POST', '/recommenders', body, { signal }),
+    done: async (answer) => {
+      const rec = answer.recommender;
+      await secretDialog({
+        title: '初始密码（仅显示一次）',
+        intro: `已创建推荐单位“${rec.name}”及其管理账号。`,
+        rows: [['推荐单位', rec.name], ['用户名', rec.username]],
+        secret: answer.initial_password,
+        warning: '关闭此窗口后，这个初始密码将无法再次查看；如遗失，只能在推荐单位列表中重置密码。对方首次登录时须修改密码。',
+      });
       if (signal.aborted) return;
-      submit.busy(false);
-      showApiErrors(err, fields, message, { title: '创建失败', fallbackFocus: submit });
-      return;
-    }
-    if (signal.aborted) return;
-    const rec = answer.recommender;
-    await secretDialog({
-      title: '初始密码（仅显示一次）',
-      intro: `已创建推荐单位“${rec.name}”及其管理账号。`,
-      rows: [['推荐单位', rec.name], ['用户名', rec.username]],
-      secret: answer.initial_password,
-      warning: '关闭此窗口后，这个初始密码将无法再次查看；如遗失，只能在推荐单位列表中重置密码。对方首次登录时须修改密码。',
-    });
-    if (signal.aborted) return;
-    navigate('/recommenders', { flash: { text: `已创建推荐单位“${rec.name}”（用户名 ${rec.username}）。` } });
+      navigate('/recommenders', { flash: { text: `已创建推荐单位“${rec.name}”（用户名 ${rec.username}）。` } });
+    },
   });
 }

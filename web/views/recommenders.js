@@ -6,7 +6,8 @@ import { h, replace } from '../dom.js';
 import { api, query } from '../api.js';
 import { RECOMMENDER_KINDS, label } from '../format.js';
 import { field, formMessage } from '../forms.js';
-import { loadingBlock, errorBlock, errorText } from '../states.js';
+import { emptyBlock, errorText } from '../states.js';
+import { dataTable, pagedList, filterForm } from '../paged-list.js';
 import { confirmDialog, secretDialog } from '../dialog.js';
 import { fillRegionSelect } from '../regions.js';
 import { badge } from '../widgets.js';
@@ -34,15 +35,24 @@ export function render(root, { signal }) {
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'button' }, '筛选'), clear));
 
   const notice = formMessage('rec-notice');
-  const summary = h('p', { class: 'muted table-summary', role: 'status' });
-  const tbody = h('tbody');
-  const tableWrap = h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': '推荐单位列表（可横向滚动）' },
-    h('table', { class: 'table table-cards recommenders-table' },
-      h('caption', { class: 'visually-hidden' }, '推荐单位列表'),
-      h('thead', null, h('tr', null, COLUMNS.map((c) => h('th', { scope: 'col' }, c)))),
-      tbody));
-  const body = h('div');
-  const more = h('div', { class: 'more' });
+  const table = dataTable({ label: '推荐单位列表', className: 'table table-cards recommenders-table', columns: COLUMNS });
+
+  // The filters of the list on screen (the URL's at first: the region
+  // select is still loading then).
+  let active = { kind: params.get('kind') ?? '', region: params.get('region') ?? '', q: params.get('q') ?? '' };
+  const list = pagedList({
+    signal,
+    url: (cursor) => `/recommenders${query({ ...active, limit: PAGE, cursor })}`,
+    row,
+    into: table.tbody,
+    view: table.wrap,
+    empty: () => (Object.values(active).some(Boolean)
+      ? emptyBlock('没有符合条件的推荐单位', '请调整筛选条件。')
+      : emptyBlock('还没有推荐单位', '点击“新建推荐单位”创建第一个推荐单位及其管理账号。')),
+    titles: ['推荐单位加载失败', '更多推荐单位加载失败'],
+    unit: '个',
+    noun: '推荐单位',
+  });
 
   replace(root,
     h('section', { class: 'page' },
@@ -51,17 +61,11 @@ export function render(root, { signal }) {
           h('h1', null, '推荐单位'),
           h('p', { class: 'muted' }, '全民科学素质纲要实施工作办公室成员单位、全国学会和省级科协（含新疆生产建设兵团科协）。每个推荐单位有一个管理账号，初始密码只在创建或重置时显示一次，首次登录须修改。')),
         h('a', { class: 'button', href: '/recommenders/new', dataset: { link: '' } }, '新建推荐单位')),
-      form, notice, summary, body));
+      form, notice, list.summary, list.body));
 
   fillRegionSelect(region.input, { empty: '全部', selected: params.get('region') ?? '' }).catch(() => {});
 
-  let cursor = null;
-  let shown = 0;
-  let generation = 0;
   const filterValues = () => ({ kind: kind.value(), region: region.value(), q: q.value().trim() });
-  // The filters of the list on screen (the URL's at first: the region
-  // select is still loading then).
-  let active = { kind: params.get('kind') ?? '', region: params.get('region') ?? '', q: params.get('q') ?? '' };
 
   function row(r) {
     const reset = h('button', { type: 'button', class: 'button button-secondary button-small' }, '重置密码');
@@ -142,63 +146,12 @@ export function render(root, { signal }) {
     return tr;
   }
 
-  async function loadPage() {
-    const mine = generation;
-    const first = cursor === null;
-    if (first) { replace(body, loadingBlock()); replace(summary); }
-    else replace(more, loadingBlock('正在加载更多…'));
-    let page;
-    try {
-      page = await api('GET', `/recommenders${query({ ...active, limit: PAGE, cursor })}`, undefined, { signal });
-    } catch (err) {
-      if (signal.aborted || mine !== generation) return;
-      const box = errorBlock(err, { title: first ? '推荐单位加载失败' : '更多推荐单位加载失败', onRetry: loadPage });
-      if (first) replace(body, box); else replace(more, box);
-      return;
-    }
-    if (signal.aborted || mine !== generation) return;
-    const items = page?.items ?? [];
-    const filtered = Object.values(active).some(Boolean);
-    if (first) {
-      shown = 0;
-      replace(tbody);
-      if (items.length === 0) {
-        replace(body, h('div', { class: 'empty' },
-          h('p', { class: 'empty-title' }, filtered ? '没有符合条件的推荐单位' : '还没有推荐单位'),
-          h('p', { class: 'muted' }, filtered ? '请调整筛选条件。' : '点击“新建推荐单位”创建第一个推荐单位及其管理账号。')));
-        replace(summary, '共 0 个');
-        return;
-      }
-      replace(body, tableWrap, more);
-    }
-    tbody.append(...items.map(row));
-    shown += items.length;
-    cursor = page?.next_cursor ?? null;
-    replace(summary, cursor ? `已显示 ${shown} 个推荐单位，还有更多` : `共 ${shown} 个推荐单位`);
-    replace(more, cursor ? h('button', { type: 'button', class: 'button button-secondary', onclick: loadPage }, '加载更多') : null);
-  }
-
-  function reload() {
-    generation += 1;
-    cursor = null;
-    loadPage();
-  }
-
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    active = filterValues();
-    history.replaceState(null, '', `/recommenders${query(active)}`);
-    reload();
-  });
-  clear.addEventListener('click', () => {
-    kind.input.value = '';
-    region.input.value = '';
-    q.input.value = '';
-    active = filterValues();
-    history.replaceState(null, '', '/recommenders');
-    reload();
-    kind.input.focus();
+  filterForm(form, {
+    path: '/recommenders',
+    read: filterValues,
+    clear: { button: clear, fields: [kind, region, q] },
+    onApply: (values) => { active = values; list.reload(); },
   });
 
-  loadPage();
+  list.load();
 }
