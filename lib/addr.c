@@ -159,3 +159,52 @@ bool kp_addr_list_match(const struct kp_addr_list *list, const struct sockaddr *
             return true;
     return false;
 }
+
+/* One address literal into a sockaddr (port 0). */
+static bool literal(const char *text, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, text, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        return true;
+    }
+    if (inet_pton(AF_INET6, text, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        return true;
+    }
+    return false;
+}
+
+bool kp_addr_forwarded_client(const char *xff, const struct kp_addr_list *trusted,
+                              char *out, size_t n)
+{
+    if (xff == NULL)
+        return false;
+    size_t end = strlen(xff);
+    while (end > 0) {
+        size_t start = end;
+        while (start > 0 && xff[start - 1] != ',')
+            start--;
+        char entry[64];
+        size_t a = start, b = end;
+        while (a < b && (xff[a] == ' ' || xff[a] == '\t'))
+            a++;
+        while (b > a && (xff[b - 1] == ' ' || xff[b - 1] == '\t'))
+            b--;
+        if (b - a == 0 || b - a >= sizeof entry)
+            return false;
+        memcpy(entry, xff + a, b - a);
+        entry[b - a] = '\0';
+        struct sockaddr_storage ss;
+        if (!literal(entry, &ss))
+            return false;
+        if (!kp_addr_list_match(trusted, (const struct sockaddr *)&ss)) {
+            snprintf(out, n, "%s", entry);
+            return true;
+        }
+        end = start > 0 ? start - 1 : 0;
+    }
+    return false;
+}

@@ -38,4 +38,12 @@ enum kp_err kp_addr_list_parse(const char *text, struct kp_addr_list *out);
  * (::ffff:a.b.c.d) is matched as the IPv4 address it carries. */
 bool kp_addr_list_match(const struct kp_addr_list *list, const struct sockaddr *sa);
 
+/* The client behind trusted proxies: walks an X-Forwarded-For header from
+ * the right, passing over the addresses in `trusted` (each proxy appends
+ * the address it got the request from), and writes the first other one to
+ * out.  false, and nothing written, when an entry is not an IP address or
+ * every entry is a trusted proxy: the caller then keeps the peer. */
+bool kp_addr_forwarded_client(const char *xff, const struct kp_addr_list *trusted,
+                              char *out, size_t n);
+
 #endif

@@ -31,6 +31,7 @@ static const struct key keys[] = {
     { "http", "max_connections", K_UINT,     F(http.max_connections), 1, 100000, "1000" },
     { "http", "max_per_ip",      K_UINT,     F(http.max_per_ip),      0, 100000, "64" },
     { "http", "shutdown_grace",  K_UINT,     F(http.shutdown_grace),  0, 600, "10" },
+    { "http", "trusted_proxies", K_ADDRS,    F(http.trusted_proxies), 0, 0, "" },
     { "db",   "conninfo",        K_STRING,   F(db.conninfo),          0, 0, "dbname=kpjd" },
     { "db",   "auto_migrate",    K_BOOL,     F(db.auto_migrate),      0, 0, "true" },
     { "db",   "connect_timeout", K_UINT,     F(db.connect_timeout),   1, 60, "3" },

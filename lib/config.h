@@ -22,6 +22,7 @@ struct kp_config {
         unsigned max_connections;
         unsigned max_per_ip;
         unsigned shutdown_grace;   /* seconds in-flight requests get at shutdown */
+        struct kp_addr_list trusted_proxies;   /* whose X-Forwarded-For is believed */
         /* derived from `listen` */
         struct sockaddr_storage listen_addr;
         socklen_t listen_len;

@@ -16,6 +16,14 @@ static const struct kp_stmt SQL_HIT = {
     2,
 };
 
+/* Keys from other windows are kept only as long as a window could still
+ * count: a key's first hit of a new window sweeps what is a day old. */
+static const struct kp_stmt SQL_SWEEP = {
+    "rate_sweep",
+    "DELETE FROM rate_limits WHERE window_start < now() - make_interval(secs => greatest($1::int, 86400))",
+    1,
+};
+
 enum kp_err kp_rate_hit(struct kp_db *db, const char *key, unsigned limit, unsigned window,
                         bool *allowed, long long *retry_after)
 {
@@ -26,8 +34,14 @@ enum kp_err kp_rate_hit(struct kp_db *db, const char *key, unsigned limit, unsig
     enum kp_err err = kp_db_exec(db, &SQL_HIT, params, &res);
     if (err)
         return err;
-    *allowed = atoll(PQgetvalue(res, 0, 0)) <= (long long)limit;
+    long long hits = atoll(PQgetvalue(res, 0, 0));
+    *allowed = hits <= (long long)limit;
     *retry_after = atoll(PQgetvalue(res, 0, 1));
     PQclear(res);
-    return KP_OK;
+    if (hits > 1)
+        return KP_OK;
+    const char *sweep[] = { win };
+    if ((err = kp_db_exec(db, &SQL_SWEEP, sweep, &res)) == KP_OK)
+        PQclear(res);
+    return err;
 }

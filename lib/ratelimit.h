@@ -1,6 +1,7 @@
 /* Fixed-window rate limits kept in PostgreSQL (table rate_limits), so that
  * they hold across kpjdd processes: at most `limit` hits per key per
- * `window` seconds. */
+ * `window` seconds.  Keys idle for a day (or a window, if longer) are
+ * swept as new windows begin. */
 #ifndef KP_RATELIMIT_H
 #define KP_RATELIMIT_H
 

@@ -147,6 +147,10 @@ void kp_req_client_ip(const struct kp_req *r, char *buf, size_t n)
     snprintf(buf, n, "-");
     if (sa == NULL)
         return;
+    const struct kp_addr_list *proxies = &r->srv->cfg->http.trusted_proxies;
+    if (proxies->n > 0 && kp_addr_list_match(proxies, sa) &&
+        kp_addr_forwarded_client(kp_req_header(r, "X-Forwarded-For"), proxies, buf, n))
+        return;
     if (sa->sa_family == AF_INET) {
         inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)n);
     } else if (sa->sa_family == AF_INET6) {

@@ -231,6 +231,33 @@ START_TEST(list_capacity)
 }
 END_TEST
 
+/* X-Forwarded-For behind trusted proxies: the first untrusted address from
+ * the right is the client; anything malformed keeps the peer. */
+START_TEST(forwarded_client)
+{
+    struct kp_addr_list trusted;
+    char out[64];
+    ck_assert_int_eq(kp_addr_list_parse("10.0.0.0/8 ::1", &trusted), KP_OK);
+
+    ck_assert(kp_addr_forwarded_client("203.0.113.7", &trusted, out, sizeof out));
+    ck_assert_str_eq(out, "203.0.113.7");
+    /* a client-forged left part is passed over: the proxy appended the real one */
+    ck_assert(kp_addr_forwarded_client("1.2.3.4, 203.0.113.7, 10.1.1.1", &trusted, out, sizeof out));
+    ck_assert_str_eq(out, "203.0.113.7");
+    ck_assert(kp_addr_forwarded_client(" 2001:db8::5 ,::1", &trusted, out, sizeof out));
+    ck_assert_str_eq(out, "2001:db8::5");
+
+    strcpy(out, "untouched");
+    ck_assert(!kp_addr_forwarded_client("10.0.0.1, 10.0.0.2", &trusted, out, sizeof out));
+    ck_assert(!kp_addr_forwarded_client("not-an-ip", &trusted, out, sizeof out));
+    ck_assert(!kp_addr_forwarded_client("203.0.113.7, evil", &trusted, out, sizeof out));
+    ck_assert(!kp_addr_forwarded_client("203.0.113.7,,", &trusted, out, sizeof out));
+    ck_assert(!kp_addr_forwarded_client("", &trusted, out, sizeof out));
+    ck_assert(!kp_addr_forwarded_client(NULL, &trusted, out, sizeof out));
+    ck_assert_str_eq(out, "untouched");
+}
+END_TEST
+
 static Suite *addr_suite(void)
 {
     Suite *s = suite_create("addr");
@@ -247,6 +274,7 @@ static Suite *addr_suite(void)
     tcase_add_test(tc, list_empty_and_other_families);
     tcase_add_test(tc, list_refused);
     tcase_add_test(tc, list_capacity);
+    tcase_add_test(tc, forwarded_client);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -91,6 +91,22 @@ static void pause_ms(long ms)
     nanosleep(&t, NULL);
 }
 
+/* A key's first hit of a new window sweeps keys idle for a day; a key's
+ * later hits do not sweep (the sweep happens once per window). */
+START_TEST(idle_keys_are_swept)
+{
+    ck_assert(hit("addr:10.0.0.7", 5, 60, NULL));
+    free(kp_testdb_sql("INSERT INTO rate_limits VALUES ('addr:old', now() - interval '2 days', 3),"
+                       " ('addr:recent', now() - interval '2 hours', 3)"));
+    ck_assert(hit("addr:10.0.0.7", 5, 60, NULL));              /* not a new window: no sweep */
+    ck_assert_int_eq(hits_of("addr:old"), 3);
+    ck_assert(hit("addr:10.0.0.8", 5, 60, NULL));              /* a new key: sweeps */
+    ck_assert_int_eq(hits_of("addr:old"), -1);
+    ck_assert_int_eq(hits_of("addr:recent"), 3);
+    ck_assert_int_eq(hits_of("addr:10.0.0.7"), 2);
+}
+END_TEST
+
 START_TEST(up_to_limit_then_refused)
 {
     for (int i = 1; i <= 5; i++) {
@@ -231,6 +247,7 @@ static Suite *ratelimit_suite(void)
     tcase_add_unchecked_fixture(tc, kp_testdb_create, kp_testdb_drop);
     tcase_add_checked_fixture(tc, rate_setup, rate_teardown);
     tcase_add_test(tc, up_to_limit_then_refused);
+    tcase_add_test(tc, idle_keys_are_swept);
     tcase_add_test(tc, limit_one_and_zero);
     tcase_add_test(tc, retry_after_counts_down);
     tcase_add_test(tc, new_window_resets);
