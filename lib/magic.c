@@ -14,14 +14,6 @@ static const struct {
     { "video/mp4", 4, "ftyp", 4 },
 };
 
-bool kp_magic_known(const char *content_type)
-{
-    for (size_t i = 0; i < sizeof magic / sizeof magic[0]; i++)
-        if (strcmp(magic[i].type, content_type) == 0)
-            return true;
-    return false;
-}
-
 bool kp_magic_matches(const char *content_type, const unsigned char *head, size_t n)
 {
     for (size_t i = 0; i < sizeof magic / sizeof magic[0]; i++)

@@ -14,7 +14,4 @@
  * image/jpeg (FF D8 FF), video/mp4 ("ftyp" at offset 4).  Other types: false. */
 bool kp_magic_matches(const char *content_type, const unsigned char *head, size_t n);
 
-/* Whether `content_type` is one of the four accepted for attachments. */
-bool kp_magic_known(const char *content_type);
-
 #endif

@@ -1,5 +1,5 @@
 #include <assert.h>
-#include <string.h>
+#include <stdio.h>
 
 #include "problem.h"
 
@@ -30,14 +30,6 @@ const struct kp_problem_info *kp_problem_info(enum kp_problem p)
     assert(p >= 0 && p < KP_P__COUNT);
     assert(registry[p].code != NULL);        /* every code is registered */
     return &registry[p];
-}
-
-enum kp_problem kp_problem_by_code(const char *code)
-{
-    for (int p = 0; p < KP_P__COUNT; p++)
-        if (strcmp(registry[p].code, code) == 0)
-            return (enum kp_problem)p;
-    return KP_P__COUNT;
 }
 
 json_t *kp_problem_json(enum kp_problem p, const char *detail, json_t *errors)

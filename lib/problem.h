@@ -38,9 +38,6 @@ struct kp_problem_info {
 /* Static storage; `p` must be a valid enum value. */
 const struct kp_problem_info *kp_problem_info(enum kp_problem p);
 
-/* The problem for a code string, or KP_P__COUNT when unknown. */
-enum kp_problem kp_problem_by_code(const char *code);
-
 /* An RFC 9457 body: type, title, status, code, and detail when non-NULL.
  * `errors` (field errors, an array) is stolen and attached when non-NULL.
  * Caller owns the result; NULL on allocation failure. */

@@ -70,17 +70,6 @@ START_TEST(codes_unique)
 }
 END_TEST
 
-START_TEST(by_code)
-{
-    for (int p = 0; p < KP_P__COUNT; p++)
-        ck_assert_int_eq(kp_problem_by_code(kp_problem_info((enum kp_problem)p)->code), p);
-    ck_assert_int_eq(kp_problem_by_code("no_such_code"), KP_P__COUNT);
-    ck_assert_int_eq(kp_problem_by_code(""), KP_P__COUNT);
-    ck_assert_int_eq(kp_problem_by_code("NOT_FOUND"), KP_P__COUNT);
-    ck_assert_int_eq(kp_problem_by_code("not_found "), KP_P__COUNT);
-}
-END_TEST
-
 START_TEST(json_shape)
 {
     json_t *body = kp_problem_json(KP_P_QUOTA_EXHAUSTED, NULL, NULL);
@@ -179,7 +168,6 @@ static Suite *problem_suite(void)
     tcase_add_test(tc, every_problem_registered);
     tcase_add_test(tc, api_table_pairs);
     tcase_add_test(tc, codes_unique);
-    tcase_add_test(tc, by_code);
     tcase_add_test(tc, json_shape);
     tcase_add_test(tc, json_every_problem);
     tcase_add_test(tc, json_with_errors);
