@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { createDatabase, startKpjdd } from '../lib/kpjdd.js';
-import { expectProblem } from '../lib/http.js';
+import { expectProblem, anonymous } from '../lib/http.js';
 import { createAdmin, createUser, signIn } from '../lib/accounts.js';
 import { isoIn, makeApplication, makeBatch, makeRecommender } from '../lib/fixtures.js';
 
@@ -27,11 +27,7 @@ after(async () => {
   await db?.drop();
 });
 
-const anon = (method, path, body) => fetch(`${k.url}/api/v1${path}`, {
-  method,
-  headers: body === undefined ? {} : { 'content-type': 'application/json' },
-  body: body === undefined ? undefined : JSON.stringify(body),
-});
+const anon = (method, path, body) => anonymous(k.url)(method, path, body);
 
 async function auditRows(action, entityId) {
   const q = `action=${action}&limit=200${entityId === undefined ? '' : `&entity=batch&entity_id=${entityId}`}`;

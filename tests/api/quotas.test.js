@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { createDatabase, startKpjdd } from '../lib/kpjdd.js';
-import { expectProblem } from '../lib/http.js';
+import { expectProblem, anonymous } from '../lib/http.js';
 import { createAdmin, createUser, signIn } from '../lib/accounts.js';
 import { makeApplication, makeBatch, makeRecommender } from '../lib/fixtures.js';
 
@@ -31,11 +31,7 @@ after(async () => {
   await db?.drop();
 });
 
-const anon = (method, path, body) => fetch(`${k.url}/api/v1${path}`, {
-  method,
-  headers: body === undefined ? {} : { 'content-type': 'application/json' },
-  body: body === undefined ? undefined : JSON.stringify(body),
-});
+const anon = (method, path, body) => anonymous(k.url)(method, path, body);
 
 function importCsv(batchId, body, { type = 'text/csv', token = admin.token } = {}) {
   const headers = { authorization: `Bearer ${token}` };

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { createDatabase, startKpjdd } from '../lib/kpjdd.js';
-import { expectProblem } from '../lib/http.js';
+import { expectProblem, anonymous } from '../lib/http.js';
 import { createAdmin, createUser, login, signIn } from '../lib/accounts.js';
 import { NEW_PASSWORD, makeRecommender } from '../lib/fixtures.js';
 
@@ -27,11 +27,7 @@ after(async () => {
   await db?.drop();
 });
 
-const anon = (method, path, body) => fetch(`${k.url}/api/v1${path}`, {
-  method,
-  headers: body === undefined ? {} : { 'content-type': 'application/json' },
-  body: body === undefined ? undefined : JSON.stringify(body),
-});
+const anon = (method, path, body) => anonymous(k.url)(method, path, body);
 
 let n = 0;
 async function create(body) {

@@ -62,3 +62,12 @@ export function openRaw(url) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// A JSON request with no session: api(method, path, body) against /api/v1.
+export function anonymous(url) {
+  return (method, path, body) => fetch(`${url}/api/v1${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
