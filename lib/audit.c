@@ -137,16 +137,17 @@ enum kp_err kp_audit_verify(struct kp_db *db, struct kp_audit_verdict *v)
                 field(res, i, 4), field(res, i, 5), field(res, i, 6), field(res, i, 7),
                 field(res, i, 8), field(res, i, 9), field(res, i, 10),
             };
+            const char *stored = PQgetvalue(res, i, 11);   /* hash is NOT NULL */
             char hash[KP_AUDIT_HASH_LEN];
             kp_audit_hash(&row, hash);
             last_id = atoll(row.id);
             v->count++;
-            if (v->ok && (strcmp(row.prev_hash, prev) != 0 || strcmp(hash, field(res, i, 11)) != 0)) {
+            if (v->ok && (strcmp(row.prev_hash, prev) != 0 || strcmp(hash, stored) != 0)) {
                 v->ok = false;
                 v->first_bad_id = last_id;
             }
             /* Go on from the stored hash: one bad row is reported once. */
-            snprintf(prev, sizeof prev, "%s", field(res, i, 11));
+            snprintf(prev, sizeof prev, "%s", stored);
         }
         snprintf(after, sizeof after, "%lld", last_id);
         PQclear(res);

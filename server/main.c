@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "housekeeping.h"
 #include "httpd.h"
 #include "log.h"
 #include "migrate.h"
@@ -74,38 +75,6 @@ static int cmd_migrate(const struct kp_config *cfg)
     return 0;
 }
 
-/* An upload cut off while the database was unreachable can leave an
- * incomplete attachment (never listed or served): the next start sweeps it. */
-static const struct kp_stmt SQL_SWEEP_UPLOADS = {
-    "main_sweep_uploads",
-    "DELETE FROM attachments WHERE NOT complete AND created_at < now() - interval '1 day'",
-    0,
-};
-
-static enum kp_err sweep_tx(struct kp_db *db, void *arg)
-{
-    int *swept = arg;
-    PGresult *res;
-    enum kp_err err = kp_db_exec(db, &SQL_SWEEP_UPLOADS, NULL, &res);
-    if (err == KP_OK) {
-        *swept = atoi(PQcmdTuples(res));
-        PQclear(res);
-    }
-    return err;
-}
-
-static void sweep_uploads(struct kp_db *db)
-{
-    int swept = 0;
-    enum kp_schema_state state;
-    char why[256];
-    if (kp_schema_check(kp_db_conn(db), kp_migrations, kp_migrations_count, &state, why,
-                        sizeof why) != KP_OK || state != KP_SCHEMA_CURRENT)
-        return;                              /* the table may not exist yet */
-    if (kp_db_tx(db, 0, sweep_tx, &swept) == KP_OK && swept > 0)
-        kp_info("swept %d incomplete uploads", swept);
-}
-
 /* At start: migrate (db.auto_migrate) or check the schema.  A database we
  * cannot reach is not fatal: kpjdd serves 503 until it comes back.  A schema
  * newer than ours, or changed, is. */
@@ -144,8 +113,6 @@ static bool prepare_schema(const struct kp_config *cfg)
             kp_warn("schema not current (%s); run 'kpjdd migrate'; /readyz answers 503", why);
         }
     }
-    if (ok)
-        sweep_uploads(db);
     kp_db_free(db);
     return ok;
 }
@@ -193,7 +160,9 @@ static int cmd_serve(const struct kp_config *cfg)
     signal(SIGPIPE, SIG_IGN);
 
     struct kp_httpd *httpd = NULL;
-    if (srv.metrics != NULL && prepare_schema(cfg) && (httpd = kp_httpd_start(&srv)) != NULL) {
+    struct kp_housekeeping *hk = NULL;
+    if (srv.metrics != NULL && prepare_schema(cfg) && (hk = kp_housekeeping_start(&srv)) != NULL &&
+        (httpd = kp_httpd_start(&srv)) != NULL) {
         int sig;
         sigwait(&stop, &sig);
         kp_info("%s: stopping (in-flight requests get %us)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
@@ -202,6 +171,8 @@ static int cmd_serve(const struct kp_config *cfg)
         kp_info("stopped");
         rc = 0;
     }
+    if (hk != NULL)
+        kp_housekeeping_stop(hk);
     kp_metrics_free(srv.metrics);
     free(labels);
     free(label_text);

@@ -1,0 +1,141 @@
+/* The housekeeping thread: a table of periodic tasks, each run once at start
+ * and then every `every(cfg)` seconds, only while the schema is current (the
+ * tables a task touches may not exist before the migration). */
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "housekeeping.h"
+#include "log.h"
+#include "migrate.h"
+
+struct task {
+    const char *name;
+    unsigned (*every)(const struct kp_config *cfg);   /* seconds between runs */
+    enum kp_err (*run)(struct kp_server *srv, struct kp_db *db);
+};
+
+/* ---- the tasks ---- */
+
+/* An upload cut off (a client gone, a kill -9, the database away) leaves an
+ * incomplete attachment, never listed or served: it is removed here. */
+static const struct kp_stmt SQL_SWEEP_UPLOADS = {
+    "hk_sweep_uploads",
+    "DELETE FROM attachments WHERE NOT complete AND created_at < now() - interval '1 day'",
+    0,
+};
+
+static enum kp_err sweep_uploads_tx(struct kp_db *db, void *arg)
+{
+    int *swept = arg;
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_SWEEP_UPLOADS, NULL, &res);
+    if (err == KP_OK) {
+        *swept = atoi(PQcmdTuples(res));
+        PQclear(res);
+    }
+    return err;
+}
+
+static enum kp_err sweep_uploads(struct kp_server *srv, struct kp_db *db)
+{
+    (void)srv;
+    int swept = 0;
+    enum kp_err err = kp_db_tx(db, 0, sweep_uploads_tx, &swept);
+    if (err == KP_OK && swept > 0)
+        kp_info("housekeeping: swept %d incomplete uploads", swept);
+    return err;
+}
+
+static unsigned hourly(const struct kp_config *cfg)
+{
+    (void)cfg;
+    return 3600;
+}
+
+static const struct task tasks[] = {
+    { "sweep_uploads", hourly, sweep_uploads },
+};
+#define NTASKS (sizeof tasks / sizeof tasks[0])
+
+/* ---- the thread ---- */
+
+struct kp_housekeeping {
+    struct kp_server *srv;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stop;
+};
+
+static bool schema_current(struct kp_db *db)
+{
+    enum kp_schema_state state;
+    char why[256];
+    return kp_db_ensure(db) == KP_OK &&
+           kp_schema_check(kp_db_conn(db), kp_migrations, kp_migrations_count, &state, why,
+                           sizeof why) == KP_OK &&
+           state == KP_SCHEMA_CURRENT;
+}
+
+static void *run(void *arg)
+{
+    struct kp_housekeeping *hk = arg;
+    struct kp_db *db = kp_db_new(&hk->srv->db_options);
+    time_t due[NTASKS] = { 0 };                  /* 0: at once */
+    pthread_mutex_lock(&hk->lock);
+    while (!hk->stop && db != NULL) {
+        pthread_mutex_unlock(&hk->lock);
+        time_t now = time(NULL), next = now + 60;
+        bool current = schema_current(db);       /* else: try again in a minute */
+        for (size_t i = 0; i < NTASKS; i++) {
+            if (current && due[i] <= now) {
+                enum kp_err err = tasks[i].run(hk->srv, db);
+                if (err)
+                    kp_warn("housekeeping: %s: %s", tasks[i].name, kp_err_str(err));
+                due[i] = time(NULL) + tasks[i].every(hk->srv->cfg);
+            }
+            if (due[i] > 0 && due[i] < next)
+                next = due[i];
+        }
+        pthread_mutex_lock(&hk->lock);
+        struct timespec until = { .tv_sec = next };
+        while (!hk->stop && pthread_cond_timedwait(&hk->wake, &hk->lock, &until) != ETIMEDOUT)
+            ;
+    }
+    pthread_mutex_unlock(&hk->lock);
+    kp_db_free(db);
+    return NULL;
+}
+
+struct kp_housekeeping *kp_housekeeping_start(struct kp_server *srv)
+{
+    struct kp_housekeeping *hk = calloc(1, sizeof *hk);
+    if (hk == NULL)
+        return NULL;
+    hk->srv = srv;
+    pthread_mutex_init(&hk->lock, NULL);
+    pthread_cond_init(&hk->wake, NULL);          /* CLOCK_REALTIME, as time() */
+    if (pthread_create(&hk->thread, NULL, run, hk) != 0) {
+        kp_error("housekeeping: cannot start its thread");
+        pthread_cond_destroy(&hk->wake);
+        pthread_mutex_destroy(&hk->lock);
+        free(hk);
+        return NULL;
+    }
+    return hk;
+}
+
+void kp_housekeeping_stop(struct kp_housekeeping *hk)
+{
+    pthread_mutex_lock(&hk->lock);
+    hk->stop = true;
+    pthread_cond_signal(&hk->wake);
+    pthread_mutex_unlock(&hk->lock);
+    pthread_join(hk->thread, NULL);
+    pthread_cond_destroy(&hk->wake);
+    pthread_mutex_destroy(&hk->lock);
+    free(hk);
+}
