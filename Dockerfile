@@ -23,11 +23,16 @@ RUN apt-get update \
 COPY --from=build /build/kpjdd /usr/local/bin/kpjdd
 COPY web/ /usr/share/kpjd/web/
 COPY conf/kpjd.conf /etc/kpjd/kpjd.conf
+COPY deploy/docker/entrypoint.sh /usr/local/bin/kpjd-entrypoint
+COPY deploy/docker/secret-check.sh /usr/local/lib/kpjd/secret-check.sh
 ENV KPJD_WEB_ROOT=/usr/share/kpjd/web \
     KPJD_HTTP_LISTEN=0.0.0.0:8080
-USER kpjd
 EXPOSE 8080
-# No HEALTHCHECK: the slim image has no HTTP client; let the orchestrator or
-# the reverse proxy probe http://<container>:8080/ instead.
-ENTRYPOINT ["kpjdd", "-c", "/etc/kpjd/kpjd.conf"]
+# /readyz: the database answers and the schema is current.  bash's /dev/tcp,
+# as the slim image has no HTTP client.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /readyz HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
+# The entry point starts as root only to read its secrets (KPJD_DB_PASSWORD_FILE,
+# KPJD_SIGNING_KEY_FILE), then runs kpjdd as the user kpjd.
+ENTRYPOINT ["kpjd-entrypoint"]
 CMD ["serve"]
