@@ -356,7 +356,10 @@ static void take_request_id(struct kp_req *r)
 }
 
 /* Decides what can be decided from the headers alone: the route, 404/405,
- * 413 for a declared length over the limit, 415.  May queue the answer. */
+ * 413 for a declared length over the limit, 415, and whether the caller is
+ * admitted (401/403, kp_auth_gate) — all before a byte of the body is read,
+ * so that nobody who may not call a route makes us buffer its body.  May
+ * queue the answer; MHD then sends it and closes the connection unread. */
 static void on_headers(struct kp_req *r)
 {
     const struct kp_config *cfg = r->srv->cfg;
@@ -407,15 +410,15 @@ static void on_headers(struct kp_req *r)
             return;
         }
     }
-    if (stream) {                        /* decided before the first byte is read */
-        enum kp_err err = KP_OK;
-        if (kp_auth_gate(r, route, &r->who, &err)) {
-            r->stream_begun = true;
-            err = route->stream->begin(r);
-        }
-        if (!r->replied && err)
-            kp_reply_error(r, err);
+    if (route == NULL)
+        return;                          /* a static file: anyone may GET it */
+    enum kp_err err = KP_OK;
+    if (kp_auth_gate(r, route, &r->who, &err) && stream) {   /* else refused, or err set */
+        r->stream_begun = true;
+        err = route->stream->begin(r);
     }
+    if (!r->replied && err)
+        kp_reply_error(r, err);
 }
 
 static void take_body(struct kp_req *r, const char *data, size_t size)
@@ -465,7 +468,7 @@ static void dispatch(struct kp_req *r)
         err = kp_static_serve(r);
     } else if (route->flags & KP_ROUTE_STREAM) {
         err = route->handler(r);                         /* the gate ran before the body */
-    } else if (kp_auth_gate(r, route, &r->who, &err)) {   /* else refused, or err set */
+    } else {                                             /* admitted in on_headers */
         if (route->flags & KP_ROUTE_JSON_BODY) {
             char why[200];
             if (kp_json_parse_body(r->body ? r->body : "", r->body_len, &r->json,
