@@ -27,6 +27,8 @@ static const struct key keys[] = {
     { "http", "workers",         K_UINT,     F(http.workers),         0, 1024, "0" },
     { "http", "max_body",        K_SIZE,     F(http.max_body),        1024, 1UL << 30, "1M" },
     { "http", "timeout",         K_UINT,     F(http.timeout),         1, 3600, "30" },
+    { "http", "request_timeout", K_UINT,     F(http.request_timeout), 1, 3600, "30" },
+    { "http", "min_body_rate",   K_SIZE,     F(http.min_body_rate),   1, 1UL << 30, "8K" },
     { "http", "memory_limit",    K_SIZE,     F(http.memory_limit),    16384, 16UL << 20, "64K" },
     { "http", "max_connections", K_UINT,     F(http.max_connections), 1, 100000, "1000" },
     { "http", "max_per_ip",      K_UINT,     F(http.max_per_ip),      0, 100000, "64" },

@@ -18,6 +18,8 @@ struct kp_config {
         unsigned workers;          /* 0: one per online CPU */
         size_t   max_body;         /* bytes */
         unsigned timeout;          /* seconds a connection may idle */
+        unsigned request_timeout;  /* seconds from a request's first byte to its last */
+        size_t   min_body_rate;    /* bytes per second a body may take longer at */
         size_t   memory_limit;     /* bytes of MHD memory per connection */
         unsigned max_connections;
         unsigned max_per_ip;

@@ -1,5 +1,6 @@
-/* Who may call what: the gate every routed request passes before its
- * handler, and the session behind a request. */
+/* Who may call what: the gate every routed request passes with its headers,
+ * before its body is read and its handler runs, and the session behind a
+ * request. */
 #ifndef KP_AUTH_H
 #define KP_AUTH_H
 

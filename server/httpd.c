@@ -4,7 +4,9 @@
  *                   with each piece of body, then once more to answer;
  *   on_completed  — the answer is sent or the connection died: log, count, free.
  * Every answer leaves through kp_reply_response(), which adds the headers every answer
- * carries. */
+ * carries.  Each step also tells the connection's watchdog entry (conns.h)
+ * where the request stands, so that a client that is slow to send one is
+ * closed at its deadline. */
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -16,11 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "auth.h"
+#include "conns.h"
 #include "httpd.h"
 #include "httputil.h"
 #include "json.h"
@@ -36,6 +40,7 @@
 struct kp_req {
     struct kp_server *srv;
     struct MHD_Connection *conn;
+    struct kp_conn *tracked;             /* the connection's entry for the watchdog, or NULL */
     const char *method, *path;           /* MHD's, valid until completion */
     struct kp_match match;
     size_t metric;                       /* route index or KP_METRIC_* */
@@ -58,6 +63,7 @@ struct kp_req {
 
 struct kp_httpd {
     struct kp_server *srv;
+    struct kp_conns *conns;
     struct MHD_Daemon *daemon;
 };
 
@@ -325,11 +331,14 @@ enum kp_err kp_reply_empty(struct kp_req *r, unsigned status)
 static void *uri_started(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     struct kp_server *srv = cls;
+    struct kp_conn *tracked = kp_conn_of(conn);
+    kp_conn_request_begun(tracked);
     struct kp_req *r = calloc(1, sizeof *r);
     if (r == NULL)
         return NULL;                     /* on_request answers with MHD's own 500 */
     r->srv = srv;
     r->conn = conn;
+    r->tracked = tracked;
     r->started_us = now_us();
     r->metric = KP_METRIC_UNMATCHED;
     r->raw_nul = strcasestr(uri, "%00") != NULL;
@@ -347,7 +356,10 @@ static void take_request_id(struct kp_req *r)
 }
 
 /* Decides what can be decided from the headers alone: the route, 404/405,
- * 413 for a declared length over the limit, 415.  May queue the answer. */
+ * 413 for a declared length over the limit, 415, and whether the caller is
+ * admitted (401/403, kp_auth_gate) — all before a byte of the body is read,
+ * so that nobody who may not call a route makes us buffer its body.  May
+ * queue the answer; MHD then sends it and closes the connection unread. */
 static void on_headers(struct kp_req *r)
 {
     const struct kp_config *cfg = r->srv->cfg;
@@ -398,20 +410,21 @@ static void on_headers(struct kp_req *r)
             return;
         }
     }
-    if (stream) {                        /* decided before the first byte is read */
-        enum kp_err err = KP_OK;
-        if (kp_auth_gate(r, route, &r->who, &err)) {
-            r->stream_begun = true;
-            err = route->stream->begin(r);
-        }
-        if (!r->replied && err)
-            kp_reply_error(r, err);
+    if (route == NULL)
+        return;                          /* a static file: anyone may GET it */
+    enum kp_err err = KP_OK;
+    if (kp_auth_gate(r, route, &r->who, &err) && stream) {   /* else refused, or err set */
+        r->stream_begun = true;
+        err = route->stream->begin(r);
     }
+    if (!r->replied && err)
+        kp_reply_error(r, err);
 }
 
 static void take_body(struct kp_req *r, const char *data, size_t size)
 {
     const struct kp_route *route = r->match.route;
+    kp_conn_body_read(r->tracked, size);
     if (route != NULL && (route->flags & KP_ROUTE_STREAM)) {
         if (!r->replied)
             route->stream->data(r, data, size);
@@ -455,7 +468,7 @@ static void dispatch(struct kp_req *r)
         err = kp_static_serve(r);
     } else if (route->flags & KP_ROUTE_STREAM) {
         err = route->handler(r);                         /* the gate ran before the body */
-    } else if (kp_auth_gate(r, route, &r->who, &err)) {   /* else refused, or err set */
+    } else {                                             /* admitted in on_headers */
         if (route->flags & KP_ROUTE_JSON_BODY) {
             char why[200];
             if (kp_json_parse_body(r->body ? r->body : "", r->body_len, &r->json,
@@ -500,6 +513,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->method = method;
         r->path = url;
         on_headers(r);
+        if (r->replied)
+            kp_conn_request_in(r->tracked);      /* answered early: nothing more is read */
         return MHD_YES;
     }
     if (*upload_size != 0) {
@@ -507,6 +522,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_size = 0;
         return MHD_YES;
     }
+    kp_conn_request_in(r->tracked);              /* the whole request is in */
     if (!r->replied)
         dispatch(r);
     return MHD_YES;
@@ -515,9 +531,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     struct kp_server *srv = cls;
     struct kp_req *r = *req_cls;
+    kp_conn_answered(kp_conn_of(conn));
     if (r == NULL)
         return;
     uint64_t us = now_us() - r->started_us;
@@ -550,6 +566,22 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     kp_warn("http: %s", msg);
 }
 
+/* Every connection is a file descriptor; besides them each worker holds a
+ * few (epoll, its database connection) and the process some more.  A soft
+ * limit below that would turn connections away before max_connections. */
+static void fit_descriptor_limit(unsigned connections, unsigned workers)
+{
+    rlim_t need = (rlim_t)connections + 4 * (rlim_t)workers + 64;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+        return;
+    rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need ? rl.rlim_max : need;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < need)
+        kp_warn("http: only %llu file descriptors for http.max_connections = %u; "
+                "raise the limit (ulimit -n, systemd LimitNOFILE=)",
+                (unsigned long long)rl.rlim_cur, connections);
+}
+
 struct kp_httpd *kp_httpd_start(struct kp_server *srv)
 {
     const struct kp_config *cfg = srv->cfg;
@@ -559,6 +591,12 @@ struct kp_httpd *kp_httpd_start(struct kp_server *srv)
     h->srv = srv;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned workers = cfg->http.workers ? cfg->http.workers : (unsigned)(cpus > 0 ? cpus : 1);
+    fit_descriptor_limit(cfg->http.max_connections, workers);
+    h->conns = kp_conns_start(cfg);
+    if (h->conns == NULL) {
+        free(h);
+        return NULL;
+    }
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (cfg->http.listen_addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -573,9 +611,11 @@ struct kp_httpd *kp_httpd_start(struct kp_server *srv)
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->http.max_per_ip,
         MHD_OPTION_URI_LOG_CALLBACK, uri_started, srv,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, kp_conns_notify, h->conns,
         MHD_OPTION_END);
     if (h->daemon == NULL) {
         kp_error("http: cannot listen on %s", cfg->http.listen);
+        kp_conns_stop(h->conns);
         free(h);
         return NULL;
     }
@@ -610,5 +650,6 @@ void kp_httpd_stop(struct kp_httpd *h)
         kp_warn("shutdown: %llu requests still running after %us; closing them",
                 (unsigned long long)left, srv->cfg->http.shutdown_grace);
     MHD_stop_daemon(h->daemon);
+    kp_conns_stop(h->conns);             /* every connection is reported closed by now */
     free(h);
 }

@@ -59,6 +59,8 @@ static void assert_defaults(const struct kp_config *c)
     ck_assert_uint_eq(c->http.workers, 0);
     ck_assert_uint_eq(c->http.max_body, 1024 * 1024);
     ck_assert_uint_eq(c->http.timeout, 30);
+    ck_assert_uint_eq(c->http.request_timeout, 30);
+    ck_assert_uint_eq(c->http.min_body_rate, 8 * 1024);
     ck_assert_uint_eq(c->http.memory_limit, 64 * 1024);
     ck_assert_uint_eq(c->http.max_connections, 1000);
     ck_assert_uint_eq(c->http.max_per_ip, 64);
@@ -99,6 +101,7 @@ END_TEST
 START_TEST(example_conf_shows_defaults)
 {
     load_ok("[http]\nlisten = 0.0.0.0:1\nworkers = 7\nmax_body = 2M\ntimeout = 9\n"
+            "request_timeout = 8\nmin_body_rate = 1K\n"
             "memory_limit = 32K\nmax_connections = 5\nmax_per_ip = 3\nshutdown_grace = 1\n"
             "[db]\nconninfo = x\nauto_migrate = false\nconnect_timeout = 9\n"
             "statement_timeout = 0\ntx_retries = 0\n"
@@ -262,6 +265,13 @@ START_TEST(error_out_of_range)
     setup();
     expect_error("[http]\ntimeout = 0\n",
                  "t.conf:2: http.timeout: expected an integer from 1 to 3600, got '0'");
+    setup();
+    expect_error("[http]\nrequest_timeout = 0\n",
+                 "t.conf:2: http.request_timeout: expected an integer from 1 to 3600, got '0'");
+    setup();
+    expect_error("[http]\nmin_body_rate = 0\n",
+                 "t.conf:2: http.min_body_rate: expected a size (bytes, or with K, M, G) "
+                 "from 1 to 1073741824, got '0'");
     setup();
     load_ok("[http]\nworkers = 1024\ntimeout = 1\n");
     ck_assert_uint_eq(cfg.http.workers, 1024);
