@@ -54,6 +54,8 @@ static const struct key keys[] = {
     { "attachments", "max_total", K_SIZE, F(attachments.max_total), 1024, 1UL << 36, "500M" },
     { "invitations", "lookup_limit",  K_UINT, F(invitations.lookup_limit),  1, 100000, "30" },
     { "invitations", "lookup_window", K_UINT, F(invitations.lookup_window), 1, 86400, "60" },
+    { "csp",  "report_limit",    K_UINT,     F(csp.report_limit),     1, 100000, "20" },
+    { "csp",  "report_window",   K_UINT,     F(csp.report_window),    1, 86400, "60" },
     { "log",  "level",           K_LOGLEVEL, F(log.level),            0, 0, "info" },
     { "metrics", "allow",        K_ADDRS,    F(metrics.allow),        0, 0, "127.0.0.1 ::1" },
 };

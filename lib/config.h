@@ -59,6 +59,10 @@ struct kp_config {
         unsigned lookup_window;     /* seconds */
     } invitations;
     struct {
+        unsigned report_limit;      /* CSP reports logged per client address and window */
+        unsigned report_window;     /* seconds */
+    } csp;
+    struct {
         enum kp_log_level level;
     } log;
     struct {

@@ -4,6 +4,11 @@
 
 #include "filename.h"
 #include "json.h"
+#include "utf8.h"
+
+/* Longest name read from the header, in bytes once decoded; a longer one
+ * is cut there first (and then to KP_FILENAME_MAX). */
+#define KP_FILENAME_RAW 4096
 
 static int hexval(char c)
 {
@@ -13,46 +18,42 @@ static int hexval(char c)
     return -1;
 }
 
-static bool valid_utf8(const unsigned char *s)
+/* Whether a character of a name is dropped: it hides or reorders what a
+ * person reads ("abc<U+202E>fdp.exe" shows as "abcexe.pdf"), or it is a
+ * quote, which the Content-Disposition of a download would have to escape. */
+static bool dropped(uint32_t cp)
 {
-    while (*s) {
-        unsigned c = *s, len;
-        if (c < 0x80) len = 1;
-        else if (c >= 0xc2 && c <= 0xdf) len = 2;
-        else if ((c & 0xf0) == 0xe0) len = 3;
-        else if (c >= 0xf0 && c <= 0xf4) len = 4;
-        else return false;
-        for (unsigned k = 1; k < len; k++)
-            if ((s[k] & 0xc0) != 0x80)
-                return false;
-        s += len;
-    }
-    return true;
+    return kp_utf8_is_control(cp) || kp_utf8_is_bidi_control(cp) || cp == '"';
 }
 
 /* Cleans raw (NUL-terminated, ours to modify) into out. */
-static bool sanitize(char *raw, char *out, size_t n)
+static enum kp_filename_status sanitize(char *raw, char *out, size_t n)
 {
-    if (!valid_utf8((const unsigned char *)raw))
-        return false;
+    size_t raw_len = strlen(raw);
+    if (!kp_utf8_valid(raw, raw_len))
+        return KP_FILENAME_MALFORMED;
     char *base = raw;
     for (char *p = raw; *p; p++)            /* no directory part, either kind of slash */
         if (*p == '/' || *p == '\\')
             base = p + 1;
-    char clean[1024];
-    size_t j = 0;
-    for (const unsigned char *p = (const unsigned char *)base; *p && j < sizeof clean - 1; p++)
-        if (*p >= 0x20 && *p != 0x7f && *p != '"')
-            clean[j++] = (char)*p;
-    clean[j] = '\0';
-    char *start = clean;
+    size_t j = 0, left = raw_len - (size_t)(base - raw);
+    for (size_t i = 0, step; i < left; i += step) {   /* in place: j never passes i */
+        uint32_t cp;
+        step = kp_utf8_next(base + i, left - i, &cp);  /* > 0: raw is valid */
+        if (!dropped(cp)) {
+            memmove(base + j, base + i, step);
+            j += step;
+        }
+    }
+    base[j] = '\0';
+    char *start = base;
     while (*start == ' ' || *start == '.')  /* no hidden or empty-looking names */
         start++;
     size_t len = strlen(start);
     while (len && start[len - 1] == ' ')
         start[--len] = '\0';
     if (len == 0)
-        return false;
+        return KP_FILENAME_MISSING;
     size_t max = n - 1 < KP_FILENAME_MAX ? n - 1 : KP_FILENAME_MAX;
     if (len > max) {                        /* keep the extension, cut the stem */
         const char *dot = strrchr(start, '.');
@@ -62,41 +63,68 @@ static bool sanitize(char *raw, char *out, size_t n)
         len = stem + ext;
     }
     memcpy(out, start, len + 1);
-    return true;
+    return KP_FILENAME_OK;
 }
 
-bool kp_filename_from_disposition(const char *header, char *out, size_t n)
+/* raw (len bytes) filled its buffer, maybe before the name ended: ends it
+ * before a character the cut split, so that the cut is not taken for bad
+ * UTF-8 (anything else stays for sanitize to judge). */
+static void end_at_character(char *raw, size_t len)
+{
+    size_t lead = len;
+    while (lead > 0 && len - lead < 3 && ((unsigned char)raw[lead - 1] & 0xc0) == 0x80)
+        lead--;
+    unsigned char c = lead > 0 ? (unsigned char)raw[lead - 1] : 0;
+    size_t want = c >= 0xc2 && c <= 0xdf ? 2 : (c & 0xf0) == 0xe0 ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 1;
+    if (want > len - lead + 1)
+        len = lead - 1;
+    raw[len] = '\0';
+}
+
+/* The value of filename*= (RFC 8187: charset'language'percent-encoded),
+ * decoded into raw (n bytes). */
+static enum kp_filename_status decode_ext_value(const char *v, char *raw, size_t n)
+{
+    if (strncasecmp(v, "UTF-8'", 6) != 0)
+        return KP_FILENAME_MALFORMED;       /* another charset: we take UTF-8 only */
+    const char *lang_end = strchr(v + 6, '\'');
+    if (lang_end == NULL)
+        return KP_FILENAME_MALFORMED;
+    v = lang_end + 1;
+    size_t j = 0;
+    for (; *v && *v != ';' && *v != ' ' && j < n - 1; v++) {
+        if (*v == '%') {
+            int hi = hexval(v[1]), lo = hi < 0 ? -1 : hexval(v[2]);
+            if (lo < 0)
+                return KP_FILENAME_MALFORMED;
+            char c = (char)(hi * 16 + lo);
+            if (c == '\0')
+                return KP_FILENAME_MALFORMED;
+            raw[j++] = c;
+            v += 2;
+        } else {
+            raw[j++] = *v;
+        }
+    }
+    raw[j] = '\0';
+    if (j == n - 1)
+        end_at_character(raw, j);
+    return KP_FILENAME_OK;
+}
+
+enum kp_filename_status kp_filename_from_disposition(const char *header, char *out, size_t n)
 {
     if (header == NULL)
-        return false;
-    char raw[1024];
+        return KP_FILENAME_MISSING;
+    char raw[KP_FILENAME_RAW];
     const char *star = strcasestr(header, "filename*=");
     if (star != NULL) {
-        const char *v = star + 10;
-        if (strncasecmp(v, "UTF-8''", 7) != 0)
-            return false;
-        v += 7;
-        size_t j = 0;
-        for (; *v && *v != ';' && *v != ' ' && j < sizeof raw - 1; v++) {
-            if (*v == '%') {
-                int hi = hexval(v[1]), lo = hi < 0 ? -1 : hexval(v[2]);
-                if (lo < 0)
-                    return false;
-                char c = (char)(hi * 16 + lo);
-                if (c == '\0')
-                    return false;
-                raw[j++] = c;
-                v += 2;
-            } else {
-                raw[j++] = *v;
-            }
-        }
-        raw[j] = '\0';
-        return sanitize(raw, out, n);
+        enum kp_filename_status st = decode_ext_value(star + 10, raw, sizeof raw);
+        return st == KP_FILENAME_OK ? sanitize(raw, out, n) : st;
     }
     const char *plain = strcasestr(header, "filename=");
     if (plain == NULL)
-        return false;
+        return KP_FILENAME_MISSING;
     const char *v = plain + 9;
     size_t j = 0;
     if (*v == '"') {
@@ -107,6 +135,8 @@ bool kp_filename_from_disposition(const char *header, char *out, size_t n)
             raw[j++] = *v;
     }
     raw[j] = '\0';
+    if (j == sizeof raw - 1)
+        end_at_character(raw, j);
     return sanitize(raw, out, n);
 }
 

@@ -7,13 +7,22 @@
 
 #define KP_FILENAME_MAX 255   /* bytes */
 
-/* The file name of a Content-Disposition header: filename*=UTF-8''<percent-
- * encoded> preferred, else filename="..." (or a bare token).  Sanitised:
- * valid UTF-8 only, no directory part, no control characters, no quotes or
- * backslashes, trimmed, at most KP_FILENAME_MAX bytes without cutting a
- * character (the extension kept).  false when the header has none or
- * nothing is left. */
-bool kp_filename_from_disposition(const char *header, char *out, size_t n);
+enum kp_filename_status {
+    KP_FILENAME_OK,
+    KP_FILENAME_MISSING,      /* no file name, or nothing left of it once cleaned */
+    KP_FILENAME_MALFORMED,    /* not UTF-8 (lib/utf8.h), a NUL, a broken %-escape, another charset */
+};
+
+/* The file name of a Content-Disposition header into out (n bytes):
+ * filename*=UTF-8'[language]'<percent-encoded> preferred, else
+ * filename="..." (or a bare token).  A name that is not UTF-8 is refused,
+ * not repaired.  Cleaned: no directory part; the characters that hide or
+ * reorder what a person reads are dropped — C0 controls, DEL, C1 controls
+ * (U+0080–U+009F), the bidirectional marks, embeddings, overrides and
+ * isolates (U+200E, U+200F, U+061C, U+202A–U+202E, U+2066–U+2069) — and so
+ * are quotes; leading dots and spaces and trailing spaces trimmed; at most
+ * KP_FILENAME_MAX bytes without cutting a character (the extension kept). */
+enum kp_filename_status kp_filename_from_disposition(const char *header, char *out, size_t n);
 
 /* Percent-encodes a name for filename*=UTF-8''... (RFC 8187 attr-char kept). */
 void kp_filename_encode(const char *name, char *out, size_t n);

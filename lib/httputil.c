@@ -1,8 +1,10 @@
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "httputil.h"
+#include "utf8.h"
 
 static const char *skip_space(const char *s)
 {
@@ -144,4 +146,42 @@ bool kp_origin_matches_host(const char *origin, const char *host)
     if (*authority == '\0' || strchr(authority, '/') != NULL)
         return false;
     return strcasecmp(authority, host) == 0;
+}
+
+static bool clean_text(const char *s, size_t len)
+{
+    return s == NULL || (memchr(s, '\0', len) == NULL && kp_utf8_valid(s, len));
+}
+
+/* name into out (n ≥ 1 bytes) as a field path: printable characters as
+ * they are, every other byte as %XX; cut at a whole piece when out is full. */
+static void field_name(const char *name, size_t len, char *out, size_t n)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < len; ) {
+        uint32_t cp;
+        size_t step = kp_utf8_next(name + i, len - i, &cp);
+        bool shown = step > 0 && !kp_utf8_is_control(cp) && !kp_utf8_is_bidi_control(cp);
+        size_t piece = shown ? step : 3;
+        if (j + piece >= n)
+            break;
+        if (shown) {
+            memcpy(out + j, name + i, step);
+            i += step;
+        } else {
+            snprintf(out + j, 4, "%%%02X", (unsigned char)name[i]);
+            i++;                    /* the bytes after it are judged on their own */
+        }
+        j += piece;
+    }
+    out[j] = '\0';
+}
+
+bool kp_query_arg_ok(const char *name, size_t name_len, const char *value, size_t value_len,
+                     char *field, size_t n)
+{
+    if (clean_text(name, name_len) && clean_text(value, value_len))
+        return true;
+    field_name(name, name_len, field, n);
+    return false;
 }

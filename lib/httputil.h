@@ -30,4 +30,12 @@ const char *kp_bearer_token(const char *header);
  * port as the Host header.  "null" and malformed origins do not. */
 bool kp_origin_matches_host(const char *origin, const char *host);
 
+/* Whether one decoded query argument (name and value with their lengths,
+ * as the HTTP library hands them; value may be NULL) is text a handler can
+ * use: UTF-8 (lib/utf8.h) without a NUL.  When it is not, `field` (n bytes)
+ * gets the name to report: the name itself, with any byte that is not part
+ * of a printable character percent-encoded. */
+bool kp_query_arg_ok(const char *name, size_t name_len, const char *value, size_t value_len,
+                     char *field, size_t n);
+
 #endif

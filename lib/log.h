@@ -1,5 +1,11 @@
 /* One line per event on standard error: time, level, message.  A line is
- * written with a single write(2), so lines from worker threads never mix. */
+ * written with a single write(2), so lines from worker threads never mix.
+ * Whatever a message quotes (a path, a header, a report) cannot break the
+ * line or reach the terminal that shows it: line ends become spaces; other
+ * C0 controls, DEL, C1 controls (U+0080–U+009F), the bidirectional controls
+ * of lib/utf8.h and bytes that are not UTF-8 are written as \xHH, one per
+ * byte.  A line is at most 2047 bytes; a longer one is cut between
+ * characters (never inside an escape). */
 #ifndef KP_LOG_H
 #define KP_LOG_H
 

@@ -30,6 +30,7 @@
 #include "json.h"
 #include "log.h"
 #include "reqid.h"
+#include "utf8.h"
 #include "webpath.h"
 
 /* Scripts only from our own origin, no inline code, no framing. */
@@ -97,6 +98,43 @@ const char *kp_req_param(const struct kp_req *r, const char *name)
 const char *kp_req_query(const struct kp_req *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct query_check {
+    char field[64];                      /* the argument at fault, as kp_query_arg_ok names it */
+    bool bad;
+};
+
+static enum MHD_Result check_query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    struct query_check *c = cls;
+    if (kp_query_arg_ok(key, key_size, value, value_size, c->field, sizeof c->field))
+        return MHD_YES;
+    c->bad = true;
+    return MHD_NO;
+}
+
+/* Handlers take the path's parameters and the query's arguments as C
+ * strings into SQL and JSON, which want UTF-8: a path that is not UTF-8
+ * names nothing (404), and a query argument that is not UTF-8 or holds a NUL
+ * is answered 422 naming it, before any handler runs.  false when the
+ * answer is queued. */
+static bool request_is_text(struct kp_req *r)
+{
+    if (!kp_utf8_valid(r->path, strlen(r->path))) {
+        kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+        return false;
+    }
+    struct query_check c = { .bad = false };
+    MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, check_query_arg, &c);
+    if (!c.bad)
+        return true;
+    json_t *errors = json_array();
+    kp_problem_field(errors, c.field, "encoding", "应为 UTF-8 文本，且不含 NUL 字符");
+    kp_reply_problem_errors(r, KP_P_VALIDATION, "查询参数应为 UTF-8 文本", errors);
+    return false;
 }
 
 const char *kp_req_header(const struct kp_req *r, const char *name)
@@ -364,6 +402,8 @@ static void on_headers(struct kp_req *r)
 {
     const struct kp_config *cfg = r->srv->cfg;
     take_request_id(r);
+    if (!request_is_text(r))
+        return;
     if (r->raw_nul) {
         kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
         return;

@@ -200,10 +200,19 @@ static enum kp_err upload_begin(struct kp_req *r)
         kp_problem_field(errors, "kind", "enum", "应为 application_form、evidence、video 或 other");
     else
         snprintf(u->kind, sizeof u->kind, "%s", kind);
-    if (!kp_filename_from_disposition(kp_req_header(r, "Content-Disposition"), u->filename,
-                                      sizeof u->filename))
+    switch (kp_filename_from_disposition(kp_req_header(r, "Content-Disposition"), u->filename,
+                                         sizeof u->filename)) {
+    case KP_FILENAME_OK:
+        break;
+    case KP_FILENAME_MISSING:
         kp_problem_field(errors, "filename", "required",
                          "请在 Content-Disposition 中给出文件名（filename*=UTF-8''...）");
+        break;
+    case KP_FILENAME_MALFORMED:
+        kp_problem_field(errors, "filename", "encoding",
+                         "文件名应为 UTF-8 编码（filename*=UTF-8''...），不含 NUL 字符");
+        break;
+    }
     if (json_array_size(errors) > 0)
         return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
     json_decref(errors);

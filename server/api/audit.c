@@ -1,6 +1,7 @@
 /* The audit trail (admin): every state change, newest first, filtered and
  * keyset-paged; and the verification of its hash chain. */
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,8 +69,9 @@ enum kp_err kp_api_audit_list(struct kp_req *r)
     json_t *errors = json_array();
     if (f.actor_id != NULL) {
         char *end;
+        errno = 0;
         long long v = strtoll(f.actor_id, &end, 10);
-        if (*f.actor_id == '\0' || *end != '\0' || v < 1)
+        if (*f.actor_id == '\0' || *end != '\0' || v < 1 || errno == ERANGE)   /* past bigint: 422 */
             kp_problem_field(errors, "actor_id", "type", "应为正整数");
     }
     return kp_list_reply(r, errors, LLONG_MAX, KP_TX_READ_ONLY, fetch, &f);

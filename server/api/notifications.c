@@ -116,7 +116,7 @@ enum kp_err kp_api_notifications_list(struct kp_req *r)
 
 struct mark {
     struct kp_rowscope scope;
-    const char *id;
+    char id[24];
     bool found;
 };
 
@@ -136,11 +136,11 @@ static enum kp_err read_tx(struct kp_db *db, void *arg)
 /* POST /api/v1/notifications/{id}/read */
 enum kp_err kp_api_notifications_read(struct kp_req *r)
 {
-    struct mark m = { .id = kp_req_param(r, "id") };
-    char *end;
-    long long id = strtoll(m.id, &end, 10);
-    if (*end != '\0' || id < 1)
+    struct mark m = { .found = false };
+    long long id;
+    if (!kp_req_param_id(r, "id", &id))          /* digits that fit a bigint, or no such thing */
         return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+    snprintf(m.id, sizeof m.id, "%lld", id);
     kp_rowscope_own_user(kp_req_principal(r), &m.scope);
     struct kp_db *db = kp_req_db(r);
     enum kp_err err = db ? kp_db_tx(db, 0, read_tx, &m) : KP_E_NOMEM;

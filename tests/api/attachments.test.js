@@ -181,7 +181,7 @@ describe('upload', () => {
     assert.equal(at.content_type, 'application/pdf', 'the type is stored bare and in lower case');
   });
 
-  test('the file name is made safe: no directories, no control characters, no leading dots; long names cut keeping the extension', async () => {
+  test('the file name is made safe: no directories, no control characters (C0, DEL, C1), no bidi controls, no leading dots; long names cut keeping the extension', async () => {
     const name = async (headers) => (await json(await upload(ap1, pdf(), { kind: 'other', headers: { 'content-disposition': headers } }), 201)).filename;
     assert.equal(await name(disposition('../../etc/x.pdf')), 'x.pdf');
     assert.equal(await name(`attachment; filename*=UTF-8''..%5C..%5Cwindows%5C%E7%94%B3%E6%8A%A5.pdf`), '申报.pdf');
@@ -189,7 +189,12 @@ describe('upload', () => {
     assert.equal(await name('attachment; filename="C:\\\\Users\\\\kp\\\\y.pdf"'), 'y.pdf');
     assert.equal(await name('attachment; filename=bare.pdf'), 'bare.pdf');
     assert.equal(await name(`attachment; filename="fallback.pdf"; filename*=UTF-8''${encodeURIComponent('首选.pdf')}`), '首选.pdf');
-    assert.equal(await name(disposition('a\nb\r\tc\u0001.pdf')), 'abc.pdf');
+    assert.equal(await name(disposition('a\nb\r\tc\u0001\u007f.pdf')), 'abc.pdf');
+    assert.equal(await name(disposition('a\u0085b\u009bc.pdf')), 'abc.pdf', 'C1 controls');
+    for (const bidi of ['\u200e', '\u200f', '\u061c', '\u202a', '\u202b', '\u202c', '\u202d', '\u202e',
+      '\u2066', '\u2067', '\u2068', '\u2069']) {
+      assert.equal(await name(disposition(`invoice${bidi}fdp.exe`)), 'invoicefdp.exe', `U+${bidi.codePointAt(0).toString(16)}`);
+    }
     assert.equal(await name(disposition('..hidden.pdf')), 'hidden.pdf');
     assert.equal(await name(disposition('say "hi".pdf')), 'say hi.pdf');
     const long = await name(disposition(`${'科'.repeat(300)}.pdf`));
@@ -205,9 +210,15 @@ describe('upload', () => {
     assert.deepEqual(await fieldsOf(await upload(ap1, pdf(), { kind: 'photo' })), [['kind', 'enum']]);
     assert.deepEqual(await fieldsOf(await upload(ap1, pdf(), { headers: { 'content-disposition': null } })), [['filename', 'required']]);
     for (const bad of ['attachment', 'attachment; filename=""', `attachment; filename*=UTF-8''..%2F..`,
-      `attachment; filename*=ISO-8859-1''x.pdf`, `attachment; filename*=UTF-8''%FF%FE.pdf`, `attachment; filename*=UTF-8''a%00.pdf`,
-      `attachment; filename*=UTF-8''a%2`]) {
+      `attachment; filename*=UTF-8''%E2%80%AE%01`]) {
       assert.deepEqual(await fieldsOf(await upload(ap1, pdf(), { headers: { 'content-disposition': bad } })), [['filename', 'required']], bad);
+    }
+    // Not UTF-8 (a surrogate, above U+10FFFF, overlong, stray bytes), a NUL, a broken escape, another charset.
+    for (const bad of [`attachment; filename*=UTF-8''a%ED%A0%80b.pdf`, `attachment; filename*=UTF-8''%F4%90%80%80.pdf`,
+      `attachment; filename*=UTF-8''a%C0%AFb.pdf`, `attachment; filename*=UTF-8''a%E0%80%AFb.pdf`,
+      `attachment; filename*=UTF-8''%FF%FE.pdf`, `attachment; filename*=UTF-8''a%00.pdf`, `attachment; filename*=UTF-8''a%2`,
+      `attachment; filename*=ISO-8859-1''x.pdf`]) {
+      assert.deepEqual(await fieldsOf(await upload(ap1, pdf(), { headers: { 'content-disposition': bad } })), [['filename', 'encoding']], bad);
     }
     assert.deepEqual((await fieldsOf(await upload(ap1, pdf(), { query: '?kind=', headers: { 'content-disposition': null } }))).sort(),
       [['filename', 'required'], ['kind', 'enum']]);

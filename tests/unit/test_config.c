@@ -82,6 +82,8 @@ static void assert_defaults(const struct kp_config *c)
     ck_assert_uint_eq(c->auth.lockout_max, 900);
     ck_assert_uint_eq(c->invitations.lookup_limit, 30);
     ck_assert_uint_eq(c->invitations.lookup_window, 60);
+    ck_assert_uint_eq(c->csp.report_limit, 20);
+    ck_assert_uint_eq(c->csp.report_window, 60);
     ck_assert_int_eq(c->log.level, KP_LOG_INFO);
     ck_assert_uint_eq(c->metrics.allow.n, 2);
     ck_assert(allowed(c, "127.0.0.1"));
@@ -110,6 +112,7 @@ START_TEST(example_conf_shows_defaults)
             "pwhash_ops = 3\npwhash_mem = 128M\nthrottle_account = 1\nthrottle_address = 2\n"
             "throttle_window = 3\nlockout_max = 4\n"
             "[invitations]\nlookup_limit = 1\nlookup_window = 2\n"
+            "[csp]\nreport_limit = 1\nreport_window = 2\n"
             "[log]\nlevel = error\n[metrics]\nallow = 10.0.0.0/8\n");
     char path[4096];
     kp_test_source_path("conf/kpjd.conf", path, sizeof path);
@@ -591,6 +594,22 @@ START_TEST(auth_env_overrides)
 }
 END_TEST
 
+START_TEST(csp_keys)
+{
+    char *env[] = { "KPJD_CSP_REPORT_LIMIT=5", "KPJD_CSP_REPORT_WINDOW=3600", NULL };
+    enum kp_err err = kp_config_apply_env(&cfg, env, why, sizeof why);
+    ck_assert_msg(err == KP_OK, "%s", why);
+    ck_assert_uint_eq(cfg.csp.report_limit, 5);
+    ck_assert_uint_eq(cfg.csp.report_window, 3600);
+    setup();
+    expect_error("[csp]\nreport_limit = 0\n",
+                 "t.conf:2: csp.report_limit: expected an integer from 1 to 100000, got '0'");
+    setup();
+    expect_error("[csp]\nreport_window = 86401\n",
+                 "t.conf:2: csp.report_window: expected an integer from 1 to 86400, got '86401'");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -628,6 +647,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, auth_pwhash_minimum);
     tcase_add_test(tc, auth_ranges);
     tcase_add_test(tc, auth_env_overrides);
+    tcase_add_test(tc, csp_keys);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,5 +1,6 @@
 /* lib/httputil: Content-Type, If-None-Match, Content-Length, Cookie,
- * Authorization and Origin as clients (and attackers) actually send them. */
+ * Authorization, Origin and query arguments as clients (and attackers)
+ * actually send them. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,6 +318,61 @@ START_TEST(origin_refused)
 }
 END_TEST
 
+/* kp_query_arg_ok on a NUL-terminated name and value (value may be NULL). */
+static bool arg_ok(const char *name, const char *value, char *field, size_t n)
+{
+    return kp_query_arg_ok(name, strlen(name), value, value ? strlen(value) : 0, field, n);
+}
+
+START_TEST(query_arg_clean)
+{
+    char field[64] = "untouched";
+    ck_assert(arg_ok("q", "科技馆", field, sizeof field));
+    ck_assert(arg_ok("q", "", field, sizeof field));
+    ck_assert(arg_ok("q", NULL, field, sizeof field));                 /* "?q" without '=' */
+    ck_assert(arg_ok("region", "北京市", field, sizeof field));
+    ck_assert(arg_ok("q", "tab\there \x1b esc", field, sizeof field)); /* controls are text: the handler judges */
+    ck_assert(arg_ok("名称", "\xF0\x9F\x98\x80", field, sizeof field));
+    ck_assert_str_eq(field, "untouched");
+}
+END_TEST
+
+START_TEST(query_arg_refused)
+{
+    char field[64];
+    const char *bad_values[] = { "\xFF", "a\xC3", "\xED\xA0\x80", "\xF4\x90\x80\x80",
+                                 "\xC0\xAF", "\xE0\x80\xAF", "ok\x80" };
+    for (size_t i = 0; i < sizeof bad_values / sizeof bad_values[0]; i++) {
+        ck_assert_msg(!arg_ok("q", bad_values[i], field, sizeof field), "value %zu passed", i);
+        ck_assert_str_eq(field, "q");
+    }
+    /* a NUL inside the value, which a C string would silently cut */
+    ck_assert(!kp_query_arg_ok("action", 6, "login\0x", 7, field, sizeof field));
+    ck_assert_str_eq(field, "action");
+    ck_assert(!kp_query_arg_ok("a\0b", 3, "1", 1, field, sizeof field));
+    ck_assert_str_eq(field, "a%00b");
+    /* a bad name is named with its bytes encoded, never as raw bytes */
+    ck_assert(!arg_ok("\xFF", "1", field, sizeof field));
+    ck_assert_str_eq(field, "%FF");
+    ck_assert(!arg_ok("q\xED\xA0\x80x", NULL, field, sizeof field));
+    ck_assert_str_eq(field, "q%ED%A0%80x");
+    ck_assert(!arg_ok("名\xC2\x85\x1b", "\xFF", field, sizeof field));   /* C1 and C0 in a bad argument's name */
+    ck_assert_str_eq(field, "名%C2%85%1B");
+}
+END_TEST
+
+START_TEST(query_arg_field_fits)
+{
+    char field[8];
+    ck_assert(!arg_ok("abcdefghij", "\xFF", field, sizeof field));
+    ck_assert_str_eq(field, "abcdefg");
+    ck_assert(!arg_ok("ab\xFF\xFF", "x", field, sizeof field));
+    ck_assert_str_eq(field, "ab%FF");                                 /* no half escape */
+    ck_assert(!arg_ok("ab中\xFF", "x", field, 5));
+    ck_assert_str_eq(field, "ab");                                    /* no half character */
+}
+END_TEST
+
 static Suite *httputil_suite(void)
 {
     Suite *s = suite_create("httputil");
@@ -338,6 +394,9 @@ static Suite *httputil_suite(void)
     tcase_add_test(tc, bearer_refused);
     tcase_add_test(tc, origin_matches);
     tcase_add_test(tc, origin_refused);
+    tcase_add_test(tc, query_arg_clean);
+    tcase_add_test(tc, query_arg_refused);
+    tcase_add_test(tc, query_arg_field_fits);
     suite_add_tcase(s, tc);
     return s;
 }

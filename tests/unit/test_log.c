@@ -172,6 +172,66 @@ START_TEST(long_message_truncated)
 }
 END_TEST
 
+/* What an attacker can put in a path or a report reaches the log escaped:
+ * no terminal escape sequence, no C1 control, no bidi override, no byte
+ * that is not UTF-8. */
+START_TEST(controls_escaped)
+{
+    kp_log_set_level(KP_LOG_INFO);
+    capture_start();
+    kp_info("GET /%s 404", "\x1b[31mred\x1b[0m");
+    kp_info("bell\a tab\t nul-free del\x7f");
+    kp_info("c1 \xC2\x85 csi \xC2\x9B" "2J");
+    kp_info("bidi a\xE2\x80\xAE" "cba b\xE2\x81\xA6" "c");
+    kp_info("bad \xFF \xC0\xAF \xED\xA0\x80 \xF4\x90\x80\x80 cut \xE4\xB8");
+    kp_info("kept 申报 \xC2\xA0 \xF0\x9F\x98\x80 \\x1b");
+    char *out = capture_end();
+    char *lines[8];
+    size_t n = split_lines(out, lines, 8);
+    ck_assert_uint_eq(n, 6);
+    assert_line(lines[0], "info", "GET /\\x1B[31mred\\x1B[0m 404");
+    assert_line(lines[1], "info", "bell\\x07 tab\\x09 nul-free del\\x7F");
+    assert_line(lines[2], "info", "c1 \\xC2\\x85 csi \\xC2\\x9B2J");
+    assert_line(lines[3], "info", "bidi a\\xE2\\x80\\xAEcba b\\xE2\\x81\\xA6c");
+    assert_line(lines[4], "info", "bad \\xFF \\xC0\\xAF \\xED\\xA0\\x80 \\xF4\\x90\\x80\\x80 cut \\xE4\\xB8");
+    assert_line(lines[5], "info", "kept 申报 \xC2\xA0 \xF0\x9F\x98\x80 \\x1b");
+    for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+        ck_assert_msg(*p >= 0x20 || *p == '\n', "raw control 0x%02x in the log", *p);
+    free(out);
+}
+END_TEST
+
+/* A long line of escapes or of Chinese is cut between pieces. */
+START_TEST(long_escaped_line_cut_whole)
+{
+    char big[3000];
+    memset(big, 0x1b, sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    kp_log_set_level(KP_LOG_INFO);
+    capture_start();
+    kp_info("%s", big);
+    char *out = capture_end();
+    ck_assert_uint_eq(count_lines(out), 1);
+    size_t len = strlen(out) - 1;                       /* without the newline */
+    ck_assert_uint_le(len, 2046);
+    ck_assert_uint_eq((len - 31) % 4, 0);              /* after "info  ", whole "\x1B"s */
+    ck_assert_str_eq(out + len - 4, "\\x1B\n");
+    free(out);
+
+    char cjk[3 * 800 + 1] = "";
+    for (int i = 0; i < 800; i++)
+        strcat(cjk, "科");
+    capture_start();
+    kp_info("%s", cjk);
+    out = capture_end();
+    len = strlen(out) - 1;
+    ck_assert_uint_le(len, 2046);
+    ck_assert_uint_eq((len - 31) % 3, 0);              /* whole characters after "info  " */
+    ck_assert_ptr_null(strstr(out, "\\x"));
+    free(out);
+}
+END_TEST
+
 static Suite *log_suite(void)
 {
     Suite *s = suite_create("log");
@@ -181,6 +241,8 @@ static Suite *log_suite(void)
     tcase_add_test(tc, level_filter);
     tcase_add_test(tc, newlines_flattened);
     tcase_add_test(tc, long_message_truncated);
+    tcase_add_test(tc, controls_escaped);
+    tcase_add_test(tc, long_escaped_line_cut_whole);
     suite_add_tcase(s, tc);
     return s;
 }
