@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "account.h"
 #include "api.h"
 #include "audit.h"
 #include "auth.h"
@@ -141,9 +142,12 @@ static enum kp_err set_session_cookie(struct kp_req *r, const char *token, unsig
 
 /* ---- POST /api/v1/session ---- */
 
+/* $1 is a valid username folded by kp_username_fold, so pure ASCII: no
+ * locale's lower() turns a stored (ASCII) name into it unless the two
+ * differ only in ASCII case. */
 static const struct kp_stmt SQL_USER_BY_NAME = {
     "session_user_by_name",
-    "SELECT id, password_hash, disabled FROM users WHERE lower(username) = lower($1)",
+    "SELECT id, password_hash, disabled FROM users WHERE lower(username) = $1",
     1,
 };
 
@@ -162,10 +166,15 @@ static const struct kp_stmt SQL_CREATE = {
     6,
 };
 
+#define USER_KEY_PREFIX "user:"
+#define FOLDED_MAX 150              /* bytes of a folded name, with its NUL */
+
 struct login {
     struct kp_req *r;
     const char *username, *password;
-    char user_key[160], addr_key[80], ip[64];
+    char folded[FOLDED_MAX];        /* username as kp_username_fold gives it */
+    bool plausible;                 /* a valid username: worth a lookup */
+    char user_key[sizeof USER_KEY_PREFIX + FOLDED_MAX], addr_key[80], ip[64];
     long long wait;                 /* seconds until a locked key opens */
     bool found, disabled;
     long long user_id;
@@ -180,9 +189,9 @@ static enum kp_err login_lookup_tx(struct kp_db *db, void *arg)
 {
     struct login *l = arg;
     enum kp_err err = kp_throttle_wait(db, l->user_key, l->addr_key, &l->wait);
-    if (err || l->wait > 0)
+    if (err || l->wait > 0 || !l->plausible)  /* no account has a name outside the set */
         return err;
-    const char *params[] = { l->username };
+    const char *params[] = { l->folded };
     PGresult *res;
     err = kp_db_exec(db, &SQL_USER_BY_NAME, params, &res);
     if (err)
@@ -253,17 +262,16 @@ static enum kp_err login_ok_tx(struct kp_db *db, void *arg)
     return kp_audit_append(db, &actor, "session.login", "session", sid, NULL);
 }
 
-static void throttle_keys(struct login *l)
+/* The throttle keys: "user:<folded name>", the very name the lookup asks
+ * for, so that whatever reaches an account counts against its lock; and
+ * "addr:<client address>". */
+static void throttle_keys(struct login *l, const char *username)
 {
-    char lower[129];
-    size_t n = strlen(l->username);
-    if (n > sizeof lower - 1)
-        n = sizeof lower - 1;
-    for (size_t i = 0; i < n; i++)           /* ASCII case only, as lower() in SQL would */
-        lower[i] = (char)((l->username[i] >= 'A' && l->username[i] <= 'Z') ? l->username[i] + 32
-                                                                             : l->username[i]);
-    lower[n] = '\0';
-    snprintf(l->user_key, sizeof l->user_key, "user:%s", lower);
+    char why[128];
+    kp_username_fold(username, l->folded, sizeof l->folded);
+    l->plausible = kp_username_valid(username, why, sizeof why);
+    snprintf(l->user_key, sizeof l->user_key, USER_KEY_PREFIX "%s", l->folded);
+    kp_req_client_ip(l->r, l->ip, sizeof l->ip);
     snprintf(l->addr_key, sizeof l->addr_key, "addr:%s", l->ip);
 }
 
@@ -290,8 +298,7 @@ enum kp_err kp_api_session_create(struct kp_req *r)
         return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
     json_decref(errors);
 
-    kp_req_client_ip(r, l.ip, sizeof l.ip);
-    throttle_keys(&l);
+    throttle_keys(&l, l.username);
     struct kp_db *db = kp_req_db(r);
     if (db == NULL)
         return KP_E_NOMEM;

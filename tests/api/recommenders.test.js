@@ -121,6 +121,9 @@ describe('POST /recommenders', () => {
       [society({ username: 'a b c' }), [['username', 'invalid']]],
       [society({ username: 'x'.repeat(33) }), [['username', 'invalid']]],
       [society({ username: '用户名' }), [['username', 'invalid']]],
+      // outside ASCII, even where SQL lower() would fold it onto an ASCII name
+      [society({ username: 'adm\u0130n' }), [['username', 'invalid']]],
+      [society({ username: '\u212Aelvin' }), [['username', 'invalid']]],
       [society({ kind: 'ministry', username: '!' }), [['kind', 'enum'], ['username', 'invalid']]],
     ];
     for (const [body, want] of cases) {

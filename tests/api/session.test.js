@@ -40,6 +40,24 @@ describe('login', () => {
     assert.ok(hours > 11.9 && hours <= 12, `12 h absolute lifetime (${hours})`);
   });
 
+  test('usernames compare in ASCII only: a Unicode look-alike of a name (İ, the Kelvin sign) is no account', async () => {
+    createAdmin(db, 'kelvin-admin');
+    assert.equal((await login(k.url, 'KELVIN-ADMIN')).res.status, 201);
+    // what PostgreSQL's lower() folds onto "kelvin-admin", and other near misses
+    for (const name of ['\u212Aelvin-admin', 'kelv\u0130n-admin', 'KELV\u0130N-ADM\u0130N', 'ｋｅｌｖｉｎ-admin', 'kelvin-admin ']) {
+      const { res, body } = await login(k.url, name);
+      assert.equal(res.status, 401, `${JSON.stringify(name)}: ${JSON.stringify(body)}`);
+      assert.equal(body.code, 'invalid_credentials');
+    }
+    await db.psql('DELETE FROM login_throttle');
+  });
+
+  test('a long username of three-byte characters is a failed login, not an error', async () => {
+    const { res, body } = await login(k.url, '用'.repeat(128), 'whatever');
+    assert.equal(res.status, 401, JSON.stringify(body));
+    await db.psql('DELETE FROM login_throttle');
+  });
+
   test('a new token at every login; only its hash is stored', async () => {
     const a = await login(k.url, 'admin');
     const b = await login(k.url, 'admin');

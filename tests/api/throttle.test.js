@@ -43,6 +43,29 @@ test('per account: after the allowed failures, 429 with Retry-After, even with t
   assert.equal(await db.psql("SELECT count(*) FROM login_throttle WHERE key = 'user:admin'"), '0', 'success clears the account');
 });
 
+// PostgreSQL's lower() folds U+0130 (İ) to "i" and the Kelvin sign U+212A
+// to "k"; the lock is per account, so no spelling may reach the account
+// past it.
+test('a locked account stays locked to every spelling of its name: ASCII case variants share the lock, Unicode look-alikes are not the account', async () => {
+  await db.psql('DELETE FROM login_throttle');
+  createAdmin(db, 'kiosk');
+  for (let i = 0; i < 3; i++)
+    assert.equal((await login(k1.url, 'kiosk', 'wrong password!')).res.status, 401, `failure ${i + 1}`);
+  for (const name of ['kiosk', 'KIOSK', 'Kiosk']) {
+    const { res, body } = await login(k1.url, name);
+    assert.equal(res.status, 429, name);
+    assert.equal(body.code, 'too_many_attempts');
+    assert.equal(res.headers.get('retry-after'), '1');
+  }
+  for (const name of ['\u212Aiosk', 'k\u0130osk', '\u212A\u0130OSK']) {
+    const { res, body } = await login(k1.url, name);
+    assert.equal(res.status, 401, `${name}: ${JSON.stringify(body)}`);
+    assert.equal(body.code, 'invalid_credentials');
+  }
+  assert.equal(await db.psql("SELECT failures FROM login_throttle WHERE key = 'user:kiosk'"), '3');
+  await db.psql('DELETE FROM login_throttle');   // the address's count too, for the tests below
+});
+
 test('lockouts grow but never beyond auth.lockout_max', async () => {
   await db.psql("INSERT INTO login_throttle VALUES ('user:capped', 40, now(), NULL)");
   assert.equal((await login(k1.url, 'capped', 'whatever!!!!')).res.status, 401);
