@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 
 import { createDatabase, startKpjdd } from '../lib/kpjdd.js';
 import { expectProblem, sleep } from '../lib/http.js';
-import { createAdmin, login } from '../lib/accounts.js';
+import { ADMIN_PASSWORD, createAdmin, login, signIn } from '../lib/accounts.js';
 
 let db, k1, k2;
 const env = { KPJD_AUTH_THROTTLE_ACCOUNT: '3', KPJD_AUTH_THROTTLE_ADDRESS: '8', KPJD_AUTH_LOCKOUT_MAX: '4' };
@@ -64,6 +64,40 @@ test('a locked account stays locked to every spelling of its name: ASCII case va
   }
   assert.equal(await db.psql("SELECT failures FROM login_throttle WHERE key = 'user:kiosk'"), '3');
   await db.psql('DELETE FROM login_throttle');   // the address's count too, for the tests below
+});
+
+// A stolen session must not become a way to guess the password.
+test('wrong current passwords at a password change count like failed logins: then 429 with Retry-After, at the change and at login', async () => {
+  await db.psql('DELETE FROM login_throttle');
+  createAdmin(db, 'guarded');
+  const s = await signIn(k1.url, 'guarded');
+  const change = (current, url = k1.url) => fetch(`${url}/api/v1/session/password`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` },
+    body: JSON.stringify({ current_password: current, new_password: 'a brand new password' }),
+  });
+  for (let i = 0; i < 3; i++) {
+    const p = await expectProblem(await change(`guess number ${i}`), 422, 'validation');
+    assert.deepEqual(p.errors.map((e) => [e.field, e.code]), [['current_password', 'incorrect']]);
+  }
+  // locked, in both processes, even with the right current password
+  for (const url of [k2.url, k1.url]) {
+    const res = await change(ADMIN_PASSWORD, url);
+    await expectProblem(res, 429, 'too_many_attempts');
+    assert.equal(res.headers.get('retry-after'), '1');
+  }
+  assert.equal((await login(k1.url, 'guarded')).res.status, 429, 'the account\'s logins are locked too');
+  assert.equal(await db.psql("SELECT failures FROM login_throttle WHERE key = 'addr:127.0.0.1'"), '3');
+  // every failed attempt is in the audit trail, without what was typed
+  const failed = await db.psql(`SELECT actor_id, entity, entity_id, data::text FROM audit_log
+                                 WHERE action = 'user.password_change_failed' ORDER BY id`);
+  assert.deepEqual(failed.split('\n'), Array(3).fill(`${s.user.id}|user|${s.user.id}|{"reason":"wrong_password"}`));
+  assert.doesNotMatch(await db.psql('SELECT data::text FROM audit_log'), /guess number|brand new/);
+  await sleep(1100);
+  const ok = await change(ADMIN_PASSWORD);
+  assert.equal(ok.status, 200, await ok.text());
+  assert.equal(await db.psql("SELECT count(*) FROM login_throttle WHERE key = 'user:guarded'"), '0', 'a change clears the account');
+  await db.psql('DELETE FROM login_throttle');
 });
 
 test('lockouts grow but never beyond auth.lockout_max', async () => {
