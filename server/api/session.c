@@ -246,14 +246,14 @@ static enum kp_err login_failed_tx(struct kp_db *db, void *arg)
 }
 
 /* Opens a session for l->user_id, provided its password hash is still
- * l->hash; otherwise leaves l->who.session_id 0. */
-static enum kp_err session_open(struct kp_db *db, struct login *l)
+ * `hash`; otherwise leaves l->who.session_id 0. */
+static enum kp_err session_open(struct kp_db *db, struct login *l, const char *hash)
 {
     const struct kp_config *cfg = kp_req_server(l->r)->cfg;
     char uid[24], lifetime[16];
     snprintf(uid, sizeof uid, "%lld", l->user_id);
     snprintf(lifetime, sizeof lifetime, "%u", cfg->auth.session_lifetime);
-    const char *params[] = { uid, l->token_hash, l->csrf, lifetime, l->ip, l->hash };
+    const char *params[] = { uid, l->token_hash, l->csrf, lifetime, l->ip, hash };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_CREATE, params, &res);
     if (err)
@@ -279,7 +279,7 @@ static enum kp_err session_open(struct kp_db *db, struct login *l)
 static enum kp_err login_ok_tx(struct kp_db *db, void *arg)
 {
     struct login *l = arg;
-    enum kp_err err = session_open(db, l);
+    enum kp_err err = session_open(db, l, l->hash);
     if (err || l->who.session_id == 0)
         return err;
     err = kp_throttle_clear(db, l->user_key);
@@ -486,8 +486,7 @@ static enum kp_err change_tx(struct kp_db *db, void *arg)
         return err;
     int ended = atoi(PQcmdTuples(res));
     PQclear(res);
-    copy(c->l.hash, sizeof c->l.hash, c->new_hash);
-    err = session_open(db, &c->l);
+    err = session_open(db, &c->l, c->new_hash);
     if (err == KP_OK && c->l.who.session_id == 0)
         err = KP_E_DB;                        /* the row updated above: cannot be */
     if (err == KP_OK)

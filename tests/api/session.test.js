@@ -236,6 +236,25 @@ describe('password change', () => {
     assert.equal((await second.session.api('DELETE', '/session', undefined, { auth: 'cookie' })).status, 204);
   });
 
+  test('two changes at once from two sessions: exactly one wins, the other changes nothing', async () => {
+    createAdmin(db, 'racer');
+    for (let round = 0; round < 3; round++) {
+      const current = round === 0 ? ADMIN_PASSWORD : `winner of round ${round - 1}`;
+      const [a, b] = await Promise.all([signIn(k.url, 'racer', current), signIn(k.url, 'racer', current)]);
+      const answers = await Promise.all([a, b].map((s, i) =>
+        changePassword(k.url, s, current, i === 0 ? `winner of round ${round}` : `other of round ${round}`)));
+      // the loser is 409, or 401 when its session had already ended at the gate
+      const statuses = answers.map((x) => x.res.status).sort();
+      assert.ok(statuses[0] === 200 && [401, 409].includes(statuses[1]), JSON.stringify(answers.map((x) => x.body)));
+      const won = answers.findIndex((x) => x.res.status === 200);
+      if (won === 1) {   // keep the passwords of the loop in step
+        const back = await changePassword(k.url, answers[1].session, `other of round ${round}`, `winner of round ${round}`);
+        assert.equal(back.res.status, 200);
+      }
+      assert.equal((await login(k.url, 'racer', `winner of round ${round}`)).res.status, 201);
+    }
+  });
+
   test('field errors: too short, too long, unchanged, wrong current password', async () => {
     createAdmin(db, 'strict');
     const s = await signIn(k.url, 'strict');
