@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "json.h"
 
 /* ASCII only, whatever the locale. */
 static bool alnum(char c)
@@ -26,4 +27,12 @@ bool kp_username_valid(const char *name, char *why, size_t why_len)
             return false;
         }
     return true;
+}
+
+void kp_username_fold(const char *name, char *out, size_t out_len)
+{
+    size_t n = kp_utf8_prefix(name, out_len - 1);
+    for (size_t i = 0; i < n; i++)
+        out[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] - 'A' + 'a' : name[i]);
+    out[n] = '\0';
 }

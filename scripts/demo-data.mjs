@@ -84,9 +84,10 @@ await call('PUT', `/batches/${batch.id}/quotas`,
 // 北京市科协 has logged in (its own password now), filed its contact form and
 // made invitation codes; the others still hold their initial passwords.
 const bj = recommenders[0];
-const bjToken = await signIn(bj.username, bj.password);
 const bjPassword = password();
-await call('PUT', '/session/password', { current_password: bj.password, new_password: bjPassword }, bjToken);
+// the change ends the session it was made in and answers a new one
+const bjToken = (await call('PUT', '/session/password', { current_password: bj.password, new_password: bjPassword },
+  await signIn(bj.username, bj.password))).token;
 bj.password = bjPassword;
 await call('PUT', `/batches/${batch.id}/contact`, {
   name: '王晓明', department: '科普部', position: '副部长', office_phone: '010-68571234',

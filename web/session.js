@@ -75,7 +75,6 @@ export function loadIfHinted() {
 export async function login(username, password) {
   const answer = await api('POST', '/session', { username, password });
   set(answer.user, answer.csrf_token);
-  loading = Promise.resolve();
   return user;
 }
 
@@ -96,15 +95,14 @@ export function forget() {
   loading = Promise.resolve();
 }
 
-// PUT /session/password. Throws the ApiError (422 with errors[] by field).
-// The session stays; GET /session then refreshes the user and the token.
+// PUT /session/password. Throws the ApiError (422 with errors[] by field,
+// 429 too_many_attempts with retryAfter). The server ends the session the
+// change came in and answers a new one: its cookie has replaced the old
+// one, and its user and CSRF token are taken here, so that the next unsafe
+// request carries the new token.
 export async function changePassword(currentPassword, newPassword) {
-  await api('PUT', '/session/password', { current_password: currentPassword, new_password: newPassword });
-  if (user) set({ ...user, must_change_password: false });
-  try {
-    const answer = await api('GET', '/session', undefined, { authRedirect: false });
-    if (answer?.user) set(answer.user, answer.csrf_token ?? csrf);
-  } catch { /* the change is done; the local state above is right */ }
+  const answer = await api('PUT', '/session/password', { current_password: currentPassword, new_password: newPassword });
+  set(answer.user, answer.csrf_token);
 }
 
 // The server answered 403 password_change_required: the user must change

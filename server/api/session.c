@@ -2,13 +2,16 @@
  * A token is 32 random bytes; the database keeps only its SHA-256.  A
  * session ends at logout, after auth.session_idle seconds without a
  * request, after auth.session_lifetime seconds in any case, and when its
- * user changes the password from another session. */
+ * user changes the password (the session that changes it gets a new one).
+ * Wrong passwords, at login or at a change, count against the account and
+ * the client address in lib/throttle. */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "account.h"
 #include "api.h"
 #include "audit.h"
 #include "auth.h"
@@ -141,9 +144,12 @@ static enum kp_err set_session_cookie(struct kp_req *r, const char *token, unsig
 
 /* ---- POST /api/v1/session ---- */
 
+/* $1 is a valid username folded by kp_username_fold, so pure ASCII: no
+ * locale's lower() turns a stored (ASCII) name into it unless the two
+ * differ only in ASCII case. */
 static const struct kp_stmt SQL_USER_BY_NAME = {
     "session_user_by_name",
-    "SELECT id, password_hash, disabled FROM users WHERE lower(username) = lower($1)",
+    "SELECT id, password_hash, disabled FROM users WHERE lower(username) = $1",
     1,
 };
 
@@ -162,10 +168,17 @@ static const struct kp_stmt SQL_CREATE = {
     6,
 };
 
+#define USER_KEY_PREFIX "user:"
+#define FOLDED_MAX 150              /* bytes of a folded name, with its NUL */
+
+/* A login, or a password change (which proves the password the same way
+ * and opens a new session too). */
 struct login {
     struct kp_req *r;
     const char *username, *password;
-    char user_key[160], addr_key[80], ip[64];
+    char folded[FOLDED_MAX];        /* username as kp_username_fold gives it */
+    bool plausible;                 /* a valid username: worth a lookup */
+    char user_key[sizeof USER_KEY_PREFIX + FOLDED_MAX], addr_key[80], ip[64];
     long long wait;                 /* seconds until a locked key opens */
     bool found, disabled;
     long long user_id;
@@ -176,13 +189,26 @@ struct login {
     const char *reason;             /* why a login failed, for the audit trail */
 };
 
+/* The throttle keys: "user:<folded name>", the very name the lookup asks
+ * for, so that whatever reaches an account counts against its lock; and
+ * "addr:<client address>". */
+static void throttle_keys(struct login *l, const char *username)
+{
+    char why[128];
+    kp_username_fold(username, l->folded, sizeof l->folded);
+    l->plausible = kp_username_valid(username, why, sizeof why);
+    snprintf(l->user_key, sizeof l->user_key, USER_KEY_PREFIX "%s", l->folded);
+    kp_req_client_ip(l->r, l->ip, sizeof l->ip);
+    snprintf(l->addr_key, sizeof l->addr_key, "addr:%s", l->ip);
+}
+
 static enum kp_err login_lookup_tx(struct kp_db *db, void *arg)
 {
     struct login *l = arg;
     enum kp_err err = kp_throttle_wait(db, l->user_key, l->addr_key, &l->wait);
-    if (err || l->wait > 0)
+    if (err || l->wait > 0 || !l->plausible)  /* no account has a name outside the set */
         return err;
-    const char *params[] = { l->username };
+    const char *params[] = { l->folded };
     PGresult *res;
     err = kp_db_exec(db, &SQL_USER_BY_NAME, params, &res);
     if (err)
@@ -197,14 +223,19 @@ static enum kp_err login_lookup_tx(struct kp_db *db, void *arg)
     return KP_OK;
 }
 
-static enum kp_err login_failed_tx(struct kp_db *db, void *arg)
+/* One more failure for the account and for the address. */
+static enum kp_err count_failure(struct kp_db *db, const struct login *l)
 {
-    struct login *l = arg;
     const struct kp_config *cfg = kp_req_server(l->r)->cfg;
     const struct kp_throttle_policy policy = { cfg->auth.throttle_window, cfg->auth.lockout_max };
     enum kp_err err = kp_throttle_failure(db, l->user_key, cfg->auth.throttle_account, &policy);
-    if (err == KP_OK)
-        err = kp_throttle_failure(db, l->addr_key, cfg->auth.throttle_address, &policy);
+    return err ? err : kp_throttle_failure(db, l->addr_key, cfg->auth.throttle_address, &policy);
+}
+
+static enum kp_err login_failed_tx(struct kp_db *db, void *arg)
+{
+    struct login *l = arg;
+    enum kp_err err = count_failure(db, l);
     if (err)
         return err;
     json_t *data = json_pack("{s:s%, s:s}", "username", l->username,
@@ -214,24 +245,25 @@ static enum kp_err login_failed_tx(struct kp_db *db, void *arg)
     return err;
 }
 
-static enum kp_err login_ok_tx(struct kp_db *db, void *arg)
+/* Opens a session for l->user_id, provided its password hash is still
+ * `hash`; otherwise leaves l->who.session_id 0. */
+static enum kp_err session_open(struct kp_db *db, struct login *l, const char *hash)
 {
-    struct login *l = arg;
     const struct kp_config *cfg = kp_req_server(l->r)->cfg;
     char uid[24], lifetime[16];
     snprintf(uid, sizeof uid, "%lld", l->user_id);
     snprintf(lifetime, sizeof lifetime, "%u", cfg->auth.session_lifetime);
-    const char *params[] = { uid, l->token_hash, l->csrf, lifetime, l->ip, l->hash };
+    const char *params[] = { uid, l->token_hash, l->csrf, lifetime, l->ip, hash };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_CREATE, params, &res);
     if (err)
         return err;
+    struct kp_principal *who = &l->who;
+    who->session_id = 0;
     if (PQntuples(res) != 1) {               /* changed or disabled meanwhile */
         PQclear(res);
-        l->who.session_id = 0;
         return KP_OK;
     }
-    struct kp_principal *who = &l->who;
     who->session_id = atoll(PQgetvalue(res, 0, 0));
     copy(who->expires_at, sizeof who->expires_at, PQgetvalue(res, 0, 1));
     copy(who->username, sizeof who->username, PQgetvalue(res, 0, 2));
@@ -241,37 +273,51 @@ static enum kp_err login_ok_tx(struct kp_db *db, void *arg)
     who->must_change_password = PQgetvalue(res, 0, 6)[0] == 't';
     who->user_id = l->user_id;
     PQclear(res);
+    return KP_OK;
+}
+
+static enum kp_err login_ok_tx(struct kp_db *db, void *arg)
+{
+    struct login *l = arg;
+    enum kp_err err = session_open(db, l, l->hash);
+    if (err || l->who.session_id == 0)
+        return err;
     err = kp_throttle_clear(db, l->user_key);
     if (err)
         return err;
     struct kp_actor actor;
     char ip[64], sid[24];
     kp_req_actor(l->r, &actor, ip);
-    actor.user_id = who->user_id;             /* the request came in anonymous */
-    actor.role = kp_role_name(who->role);
-    snprintf(sid, sizeof sid, "%lld", who->session_id);
+    actor.user_id = l->who.user_id;           /* the request came in anonymous */
+    actor.role = kp_role_name(l->who.role);
+    snprintf(sid, sizeof sid, "%lld", l->who.session_id);
     return kp_audit_append(db, &actor, "session.login", "session", sid, NULL);
 }
 
-static void throttle_keys(struct login *l)
+static void new_token(struct login *l)
 {
-    char lower[129];
-    size_t n = strlen(l->username);
-    if (n > sizeof lower - 1)
-        n = sizeof lower - 1;
-    for (size_t i = 0; i < n; i++)           /* ASCII case only, as lower() in SQL would */
-        lower[i] = (char)((l->username[i] >= 'A' && l->username[i] <= 'Z') ? l->username[i] + 32
-                                                                             : l->username[i]);
-    lower[n] = '\0';
-    snprintf(l->user_key, sizeof l->user_key, "user:%s", lower);
-    snprintf(l->addr_key, sizeof l->addr_key, "addr:%s", l->ip);
+    kp_token_new(l->token);
+    kp_token_new(l->csrf);
+    kp_token_hash(l->token, l->token_hash);
 }
 
-static enum kp_err too_many(struct kp_req *r, long long wait)
+static enum kp_err too_many(struct kp_req *r, const char *what, long long wait)
 {
-    char detail[96];
-    snprintf(detail, sizeof detail, "登录失败次数过多，请 %lld 秒后再试", wait);
+    char detail[128];
+    snprintf(detail, sizeof detail, "%s失败次数过多，请 %lld 秒后再试", what, wait);
     return kp_reply_problem_retry(r, KP_P_TOO_MANY_ATTEMPTS, detail, wait);
+}
+
+/* The new session: the cookie, and the token in the body for scripts. */
+static enum kp_err reply_session(struct kp_req *r, struct login *l, unsigned status)
+{
+    enum kp_err err = set_session_cookie(r, l->token, kp_req_server(r)->cfg->auth.session_lifetime);
+    if (err)
+        return err;
+    json_t *body = json_pack("{s:o, s:s, s:s, s:s}", "user", user_json(&l->who), "token", l->token,
+                             "csrf_token", l->csrf, "expires_at", l->who.expires_at);
+    sodium_memzero(l->token, sizeof l->token);
+    return kp_reply_json(r, status, body);
 }
 
 enum kp_err kp_api_session_create(struct kp_req *r)
@@ -290,8 +336,7 @@ enum kp_err kp_api_session_create(struct kp_req *r)
         return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
     json_decref(errors);
 
-    kp_req_client_ip(r, l.ip, sizeof l.ip);
-    throttle_keys(&l);
+    throttle_keys(&l, l.username);
     struct kp_db *db = kp_req_db(r);
     if (db == NULL)
         return KP_E_NOMEM;
@@ -299,15 +344,13 @@ enum kp_err kp_api_session_create(struct kp_req *r)
     if (err)
         return err;
     if (l.wait > 0)
-        return too_many(r, l.wait);
+        return too_many(r, "登录", l.wait);
 
     /* The same work whether the user exists or not: no timing oracle. */
     bool ok = kp_password_verify(l.found ? l.hash : srv->dummy_hash, l.password) &&
               l.found && !l.disabled;
     if (ok) {
-        kp_token_new(l.token);
-        kp_token_new(l.csrf);
-        kp_token_hash(l.token, l.token_hash);
+        new_token(&l);
         err = kp_db_tx(db, 0, login_ok_tx, &l);
         if (err)
             return err;
@@ -320,13 +363,7 @@ enum kp_err kp_api_session_create(struct kp_req *r)
             return err;
         return kp_reply_problem(r, KP_P_INVALID_CREDENTIALS, NULL);
     }
-    err = set_session_cookie(r, l.token, srv->cfg->auth.session_lifetime);
-    if (err)
-        return err;
-    json_t *body = json_pack("{s:o, s:s, s:s, s:s}", "user", user_json(&l.who), "token", l.token,
-                             "csrf_token", l.csrf, "expires_at", l.who.expires_at);
-    sodium_memzero(l.token, sizeof l.token);
-    return kp_reply_json(r, 201, body);
+    return reply_session(r, &l, 201);
 }
 
 /* ---- GET /api/v1/session ---- */
@@ -375,44 +412,66 @@ static const struct kp_stmt SQL_HASH_OF = {
     "session_hash_of", "SELECT password_hash FROM users WHERE id = $1", 1,
 };
 
-/* Guarded by the old hash: two changes at once cannot both win. */
+/* Guarded by the old hash: two changes at once cannot both win (nor one
+ * for an account disabled meanwhile). */
 static const struct kp_stmt SQL_SET_PASSWORD = {
     "session_set_password",
     "UPDATE users SET password_hash = $2, must_change_password = false, password_changed_at = now()"
-    " WHERE id = $1 AND password_hash = $3",
+    " WHERE id = $1 AND password_hash = $3 AND NOT disabled",
     3,
 };
 
-static const struct kp_stmt SQL_END_OTHERS = {
-    "session_end_others",
-    "UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND id <> $2 AND ended_at IS NULL",
-    2,
+/* Every session of the user, the caller's too: the caller gets a new one. */
+static const struct kp_stmt SQL_END_ALL = {
+    "session_end_all",
+    "UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL",
+    1,
 };
 
+/* The login fields hold the caller: its keys, its current hash (the
+ * change's guard) and, once the change is made, its new session. */
 struct change {
-    struct kp_req *r;
-    char uid[24], sid[24];
-    char old_hash[KP_PWHASH_LEN], new_hash[KP_PWHASH_LEN];
+    struct login l;
+    char uid[24];
+    const char *current, *fresh;
+    char new_hash[KP_PWHASH_LEN];
     bool changed;
 };
 
-static enum kp_err hash_of_tx(struct kp_db *db, void *arg)
+/* Locked out (like a login), or the current hash. */
+static enum kp_err change_lookup_tx(struct kp_db *db, void *arg)
 {
     struct change *c = arg;
+    enum kp_err err = kp_throttle_wait(db, c->l.user_key, c->l.addr_key, &c->l.wait);
+    if (err || c->l.wait > 0)
+        return err;
     const char *params[] = { c->uid };
     PGresult *res;
-    enum kp_err err = kp_db_exec(db, &SQL_HASH_OF, params, &res);
+    err = kp_db_exec(db, &SQL_HASH_OF, params, &res);
     if (err)
         return err;
-    copy(c->old_hash, sizeof c->old_hash, PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
+    copy(c->l.hash, sizeof c->l.hash, PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
     PQclear(res);
     return KP_OK;
+}
+
+/* A wrong current password counts as a failed login and is audited. */
+static enum kp_err change_failed_tx(struct kp_db *db, void *arg)
+{
+    struct change *c = arg;
+    enum kp_err err = count_failure(db, &c->l);
+    if (err)
+        return err;
+    json_t *data = json_pack("{s:s}", "reason", "wrong_password");
+    err = kp_req_audit(c->l.r, db, "user.password_change_failed", "user", c->uid, data);
+    json_decref(data);
+    return err;
 }
 
 static enum kp_err change_tx(struct kp_db *db, void *arg)
 {
     struct change *c = arg;
-    const char *params[] = { c->uid, c->new_hash, c->old_hash };
+    const char *params[] = { c->uid, c->new_hash, c->l.hash };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_SET_PASSWORD, params, &res);
     if (err)
@@ -421,13 +480,22 @@ static enum kp_err change_tx(struct kp_db *db, void *arg)
     PQclear(res);
     if (!c->changed)
         return KP_OK;
-    const char *others[] = { c->uid, c->sid };
-    err = kp_db_exec(db, &SQL_END_OTHERS, others, &res);
+    const char *user[] = { c->uid };
+    err = kp_db_exec(db, &SQL_END_ALL, user, &res);
     if (err)
         return err;
-    json_t *data = json_pack("{s:i}", "sessions_ended", atoi(PQcmdTuples(res)));
+    int ended = atoi(PQcmdTuples(res));
     PQclear(res);
-    err = kp_req_audit(c->r, db, "user.password_changed", "user", c->uid, data);
+    err = session_open(db, &c->l, c->new_hash);
+    if (err == KP_OK && c->l.who.session_id == 0)
+        err = KP_E_DB;                        /* the row updated above: cannot be */
+    if (err == KP_OK)
+        err = kp_throttle_clear(db, c->l.user_key);
+    if (err)
+        return err;
+    json_t *data = json_pack("{s:i, s:I}", "sessions_ended", ended,
+                             "session_id", (json_int_t)c->l.who.session_id);
+    err = kp_req_audit(c->l.r, db, "user.password_changed", "user", c->uid, data);
     json_decref(data);
     return err;
 }
@@ -435,10 +503,10 @@ static enum kp_err change_tx(struct kp_db *db, void *arg)
 enum kp_err kp_api_session_password(struct kp_req *r)
 {
     const struct kp_principal *who = kp_req_principal(r);
-    const char *current, *fresh;
+    struct change c = { .l = { .r = r } };
     const struct kp_jfield spec[] = {
-        KP_JSTRING("current_password", &current, 1, 1024),
-        KP_JSTRING("new_password", &fresh, 0, 1024),
+        KP_JSTRING("current_password", &c.current, 1, 1024),
+        KP_JSTRING("new_password", &c.fresh, 0, 1024),
         KP_JEND,
     };
     json_t *errors = json_array();
@@ -446,34 +514,40 @@ enum kp_err kp_api_session_password(struct kp_req *r)
         return KP_E_NOMEM;
     if (kp_json_take(kp_req_json(r), spec, "", false, errors) == KP_OK) {
         char why[160];
-        if (!kp_password_acceptable(fresh, why, sizeof why))
+        if (!kp_password_acceptable(c.fresh, why, sizeof why))
             kp_problem_field(errors, "new_password", "invalid", why);
-        else if (strcmp(fresh, current) == 0)
+        else if (strcmp(c.fresh, c.current) == 0)
             kp_problem_field(errors, "new_password", "unchanged", "新密码不能与当前密码相同");
     }
     if (json_array_size(errors) > 0)
         return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
 
-    struct change c = { .r = r };
     snprintf(c.uid, sizeof c.uid, "%lld", who->user_id);
-    snprintf(c.sid, sizeof c.sid, "%lld", who->session_id);
+    c.l.user_id = who->user_id;
+    throttle_keys(&c.l, who->username);
     struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, KP_TX_READ_ONLY, hash_of_tx, &c) : KP_E_NOMEM;
-    if (err) {
+    enum kp_err err = db ? kp_db_tx(db, KP_TX_READ_ONLY, change_lookup_tx, &c) : KP_E_NOMEM;
+    if (err == KP_OK && c.l.wait > 0) {
         json_decref(errors);
-        return err;
+        return too_many(r, "密码验证", c.l.wait);
     }
-    if (!kp_password_verify(c.old_hash, current)) {
-        kp_problem_field(errors, "current_password", "incorrect", "当前密码不正确");
-        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
+    if (err == KP_OK && !kp_password_verify(c.l.hash, c.current)) {
+        err = kp_db_tx(db, 0, change_failed_tx, &c);
+        if (err == KP_OK) {
+            kp_problem_field(errors, "current_password", "incorrect", "当前密码不正确");
+            return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
+        }
     }
     json_decref(errors);
-    err = kp_password_hash(fresh, &kp_req_server(r)->pwcost, c.new_hash);
     if (err == KP_OK)
+        err = kp_password_hash(c.fresh, &kp_req_server(r)->pwcost, c.new_hash);
+    if (err == KP_OK) {
+        new_token(&c.l);
         err = kp_db_tx(db, 0, change_tx, &c);
+    }
     if (err)
         return err;
     if (!c.changed)
         return kp_reply_problem(r, KP_P_CONFLICT, "密码刚刚已被修改，请重新登录后再试");
-    return kp_reply_empty(r, 204);
+    return reply_session(r, &c.l, 200);
 }

@@ -123,6 +123,8 @@ describe('create-admin', () => {
         [['create-admin', 'ROOT-ADMIN'], 'another long password\n', 1, /the username 'ROOT-ADMIN' is taken/],
         [['create-admin', 'x'], 'a long enough password\n', 1, /invalid username 'x'/],
         [['create-admin', 'bad name'], 'a long enough password\n', 1, /invalid username/],
+        [['create-admin', 'adm\u0130n'], 'a long enough password\n', 1, /invalid username/],
+        [['create-admin', '\u212Aelvin'], 'a long enough password\n', 1, /invalid username/],
         [['create-admin', 'shorty'], 'too short\n', 1, /password refused: .*12 to 128 characters/],
         [['create-admin', 'longy'], `${'x'.repeat(129)}\n`, 1, /password refused/],
         [['create-admin', 'silent'], '', 1, /give the password/],

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { createDatabase, startKpjdd } from '../lib/kpjdd.js';
 import { expectProblem, sleep } from '../lib/http.js';
-import { ADMIN_PASSWORD, createAdmin, createUser, login, signIn } from '../lib/accounts.js';
+import { ADMIN_PASSWORD, changePassword, client, createAdmin, createUser, login, signIn } from '../lib/accounts.js';
 
 let db, k, admin;
 before(async () => {
@@ -38,6 +38,24 @@ describe('login', () => {
     assert.match(body.expires_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     const hours = (Date.parse(body.expires_at) - Date.now()) / 3600e3;
     assert.ok(hours > 11.9 && hours <= 12, `12 h absolute lifetime (${hours})`);
+  });
+
+  test('usernames compare in ASCII only: a Unicode look-alike of a name (İ, the Kelvin sign) is no account', async () => {
+    createAdmin(db, 'kelvin-admin');
+    assert.equal((await login(k.url, 'KELVIN-ADMIN')).res.status, 201);
+    // what PostgreSQL's lower() folds onto "kelvin-admin", and other near misses
+    for (const name of ['\u212Aelvin-admin', 'kelv\u0130n-admin', 'KELV\u0130N-ADM\u0130N', 'ｋｅｌｖｉｎ-admin', 'kelvin-admin ']) {
+      const { res, body } = await login(k.url, name);
+      assert.equal(res.status, 401, `${JSON.stringify(name)}: ${JSON.stringify(body)}`);
+      assert.equal(body.code, 'invalid_credentials');
+    }
+    await db.psql('DELETE FROM login_throttle');
+  });
+
+  test('a long username of three-byte characters is a failed login, not an error', async () => {
+    const { res, body } = await login(k.url, '用'.repeat(128), 'whatever');
+    assert.equal(res.status, 401, JSON.stringify(body));
+    await db.psql('DELETE FROM login_throttle');
   });
 
   test('a new token at every login; only its hash is stored', async () => {
@@ -167,21 +185,74 @@ describe('logout', () => {
 });
 
 describe('password change', () => {
-  test('ends the user\'s other sessions, keeps this one, and is audited', async () => {
+  test('200 with a new session for the caller; the old token and every other session end; audited', async () => {
     createAdmin(db, 'changer');
     const a = await signIn(k.url, 'changer');
     const b = await signIn(k.url, 'changer');
     const res = await a.api('PUT', '/session/password', { current_password: ADMIN_PASSWORD, new_password: '新的密码 is long enough' });
-    assert.equal(res.status, 204);
-    assert.equal((await a.api('GET', '/session')).status, 200);
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.deepEqual(Object.keys(body).sort(), ['csrf_token', 'expires_at', 'token', 'user']);
+    assert.deepEqual(body.user, { ...a.user, must_change_password: false });
+    assert.match(body.token, /^[A-Za-z0-9_-]{43}$/);
+    assert.notEqual(body.token, a.token);
+    assert.notEqual(body.csrf_token, a.csrf);
+    const hours = (Date.parse(body.expires_at) - Date.now()) / 3600e3;
+    assert.ok(hours > 11.9 && hours <= 12, `a full lifetime (${hours})`);
+    const setCookie = res.headers.get('set-cookie');
+    assert.equal(setCookie.split(';')[0], `kpjd_session=${body.token}`);
+    assert.match(setCookie, /; HttpOnly; SameSite=Strict; Path=\//);
+
+    await expectProblem(await a.api('GET', '/session'), 401, 'unauthenticated');
+    await expectProblem(await a.api('GET', '/session', undefined, { auth: 'cookie' }), 401, 'unauthenticated');
     await expectProblem(await b.api('GET', '/session'), 401, 'unauthenticated');
+    const fresh = client(k.url, body, setCookie);
+    const me = await fresh.api('GET', '/session', undefined, { auth: 'cookie' });
+    assert.equal(me.status, 200);
+    assert.equal((await me.json()).csrf_token, body.csrf_token);
+    assert.equal((await fresh.api('GET', '/session')).status, 200, 'by bearer token too');
+
     assert.equal((await login(k.url, 'changer')).res.status, 401, 'the old password is gone');
     assert.equal((await login(k.url, 'changer', '新的密码 is long enough')).res.status, 201);
     const rows = await auditRows('user.password_changed');
     const row = rows.find((r) => r.entity_id === String(a.user.id));
     assert.ok(row);
-    assert.equal(row.data.sessions_ended, 1);
+    assert.equal(row.actor_id, a.user.id);
+    assert.equal(row.data.sessions_ended, 2, 'the caller\'s old session and the other one');
+    const live = await db.psql(`SELECT id FROM sessions WHERE user_id = ${a.user.id} AND ended_at IS NULL ORDER BY id LIMIT 1`);
+    assert.equal(String(row.data.session_id), live, 'the new session');
     assert.doesNotMatch(JSON.stringify(rows), /新的密码/);
+  });
+
+  test('the new session\'s cookie and CSRF token make the next change', async () => {
+    createAdmin(db, 'browser');
+    const s = await signIn(k.url, 'browser');
+    const first = await changePassword(k.url, s, ADMIN_PASSWORD, 'first new password', { auth: 'cookie' });
+    assert.equal(first.res.status, 200, JSON.stringify(first.body));
+    await expectProblem(await first.session.api('DELETE', '/session', undefined, { auth: 'cookie-no-csrf', headers: { 'x-csrf-token': s.csrf } }),
+      403, 'csrf');
+    const second = await changePassword(k.url, first.session, 'first new password', 'second new password', { auth: 'cookie' });
+    assert.equal(second.res.status, 200, JSON.stringify(second.body));
+    assert.equal((await second.session.api('DELETE', '/session', undefined, { auth: 'cookie' })).status, 204);
+  });
+
+  test('two changes at once from two sessions: exactly one wins, the other changes nothing', async () => {
+    createAdmin(db, 'racer');
+    for (let round = 0; round < 3; round++) {
+      const current = round === 0 ? ADMIN_PASSWORD : `winner of round ${round - 1}`;
+      const [a, b] = await Promise.all([signIn(k.url, 'racer', current), signIn(k.url, 'racer', current)]);
+      const answers = await Promise.all([a, b].map((s, i) =>
+        changePassword(k.url, s, current, i === 0 ? `winner of round ${round}` : `other of round ${round}`)));
+      // the loser is 409, or 401 when its session had already ended at the gate
+      const statuses = answers.map((x) => x.res.status).sort();
+      assert.ok(statuses[0] === 200 && [401, 409].includes(statuses[1]), JSON.stringify(answers.map((x) => x.body)));
+      const won = answers.findIndex((x) => x.res.status === 200);
+      if (won === 1) {   // keep the passwords of the loop in step
+        const back = await changePassword(k.url, answers[1].session, `other of round ${round}`, `winner of round ${round}`);
+        assert.equal(back.res.status, 200);
+      }
+      assert.equal((await login(k.url, 'racer', `winner of round ${round}`)).res.status, 201);
+    }
   });
 
   test('field errors: too short, too long, unchanged, wrong current password', async () => {
@@ -199,8 +270,25 @@ describe('password change', () => {
       assert.deepEqual(p.errors.map((e) => [e.field, e.code]), [[field, code]], JSON.stringify(body));
     }
     // 12 and 128 characters (Chinese counts per character) are fine
-    assert.equal((await s.api('PUT', '/session/password', { current_password: ADMIN_PASSWORD, new_password: '科'.repeat(12) })).status, 204);
-    assert.equal((await s.api('PUT', '/session/password', { current_password: '科'.repeat(12), new_password: '普'.repeat(128) })).status, 204);
+    const twelve = await changePassword(k.url, s, ADMIN_PASSWORD, '科'.repeat(12));
+    assert.equal(twelve.res.status, 200);
+    assert.equal((await changePassword(k.url, twelve.session, '科'.repeat(12), '普'.repeat(128))).res.status, 200);
+  });
+
+  test('a wrong current password is audited (never the password) and counts as a failed login', async () => {
+    createAdmin(db, 'fumbler');
+    const s = await signIn(k.url, 'fumbler');
+    const p = await expectProblem(await s.api('PUT', '/session/password', { current_password: 'not my password at all', new_password: 'a fine new password' }), 422, 'validation');
+    assert.deepEqual(p.errors.map((e) => [e.field, e.code]), [['current_password', 'incorrect']]);
+    const rows = (await auditRows('user.password_change_failed')).filter((r) => r.entity_id === String(s.user.id));
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].actor_id, s.user.id);
+    assert.equal(rows[0].entity, 'user');
+    assert.deepEqual(rows[0].data, { reason: 'wrong_password' });
+    assert.equal(await db.psql("SELECT failures FROM login_throttle WHERE key = 'user:fumbler'"), '1');
+    assert.doesNotMatch(await db.psql('SELECT data::text FROM audit_log'), /not my password|a fine new password/);
+    assert.equal((await s.api('GET', '/session')).status, 200, 'the session stays');
+    await db.psql('DELETE FROM login_throttle');
   });
 });
 
@@ -211,9 +299,12 @@ describe('must_change_password', () => {
     assert.equal(s.user.must_change_password, true);
     await expectProblem(await s.api('GET', '/notifications'), 403, 'password_change_required');
     assert.equal((await s.api('GET', '/session')).status, 200);
-    assert.equal((await s.api('PUT', '/session/password', { current_password: ADMIN_PASSWORD, new_password: 'my own password now' })).status, 204);
-    assert.equal((await s.api('GET', '/notifications')).status, 200);
-    assert.equal((await (await s.api('GET', '/session')).json()).user.must_change_password, false);
+    const changed = await changePassword(k.url, s, ADMIN_PASSWORD, 'my own password now');
+    assert.equal(changed.res.status, 200);
+    assert.equal(changed.body.user.must_change_password, false);
+    assert.equal((await changed.session.api('GET', '/notifications')).status, 200);
+    assert.equal((await (await changed.session.api('GET', '/session')).json()).user.must_change_password, false);
+    await expectProblem(await s.api('GET', '/notifications'), 401, 'unauthenticated');
     assert.equal(await db.psql(`SELECT must_change_password FROM users WHERE id = ${id}`), 'f');
   });
 });

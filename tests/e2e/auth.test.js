@@ -202,16 +202,43 @@ test('(c) the first sign-in must change the password first', { timeout: 60000 },
   assert.equal(new URL(page.url()).pathname, '/password');
 
   // A valid change lands on the workbench, with the navigation back.
+  await db.psql(`INSERT INTO notifications (user_id, kind, title)
+                 SELECT id, 'test', '欢迎使用' FROM users WHERE username = 'second'`);
+  const cookieBefore = (await browser.context.cookies(server.url)).find((c) => c.name === 'kpjd_session');
   await page.getByLabel('初始密码', { exact: true }).fill(SECOND.password);
   const [ok] = await Promise.all([
     page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/session/password'),
     page.getByRole('button', { name: '修改密码' }).click(),
   ]);
-  assert.equal(ok.status(), 204);
+  assert.equal(ok.status(), 200);
+  const fresh = await ok.json();            // a new session: the old cookie is dead
+  const cookieAfter = (await browser.context.cookies(server.url)).find((c) => c.name === 'kpjd_session');
+  assert.equal(cookieAfter.value, fresh.token);
+  assert.notEqual(cookieAfter.value, cookieBefore.value);
+  const probe = await fetch(server.url + '/api/v1/session', { headers: { Cookie: `kpjd_session=${cookieBefore.value}` } });
+  assert.equal(probe.status, 401);
+  await probe.arrayBuffer();
   await waitForPage(page, '/home', '工作台');
   assert.match(await page.locator('#flash').textContent(), /密码已修改/);
   assert.deepEqual(await texts(mainNav(page)), ADMIN_NAV);
-  await page.locator('#unread-count').waitFor(); // the session still works
+  await page.locator('#unread-count', { hasText: '1 条未读' }).waitFor(); // the new session reads
+
+  // The next change the user makes goes through at once, with the new
+  // session's CSRF token: no 403 on the way.
+  const calls = [];
+  page.on('response', (r) => {
+    if (new URL(r.url()).pathname.startsWith('/api/')) calls.push([r.request().method(), r.status()]);
+  });
+  await mainNav(page).filter({ hasText: '通知' }).click();
+  await waitForPage(page, '/notifications', '通知');
+  const [read] = await Promise.all([
+    page.waitForResponse((r) => /\/api\/v1\/notifications\/\d+\/read$/.test(new URL(r.url()).pathname)),
+    page.locator('.notif-unread').first().getByRole('button', { name: '标为已读' }).click(),
+  ]);
+  assert.equal(read.status(), 204);
+  assert.equal(read.request().headers()['x-csrf-token'], fresh.csrf_token);
+  assert.deepEqual(calls.filter(([, status]) => status >= 400), [], JSON.stringify(calls));
+  await page.locator('.notif-meta', { hasText: '已读于' }).waitFor();
 
   // The new password is the one that signs in now.
   const login = (password) => fetch(server.url + '/api/v1/session', {

@@ -40,7 +40,14 @@ export async function login(url, username, password = ADMIN_PASSWORD, headers = 
 export async function signIn(url, username, password = ADMIN_PASSWORD) {
   const { res, body, cookie } = await login(url, username, password);
   assert.equal(res.status, 201, JSON.stringify(body));
-  const session = { token: body.token, csrf: body.csrf_token, cookie, user: body.user };
+  return client(url, body, cookie);
+}
+
+// The client of a session as POST /session (or PUT /session/password)
+// answered it: its body and its Set-Cookie ("kpjd_session=..." or the whole
+// header).
+export function client(url, body, cookie) {
+  const session = { token: body.token, csrf: body.csrf_token, cookie: cookie?.split(';')[0], user: body.user };
   session.api = (method, path, payload, { auth = 'bearer', headers = {} } = {}) => {
     const h = { ...headers };
     if (payload !== undefined) h['content-type'] = 'application/json';
@@ -54,4 +61,12 @@ export async function signIn(url, username, password = ADMIN_PASSWORD) {
     });
   };
   return session;
+}
+
+// PUT /session/password as `session` → { res, body, session }: the new
+// session's client on 200, else null.
+export async function changePassword(url, session, current, next, options) {
+  const res = await session.api('PUT', '/session/password', { current_password: current, new_password: next }, options);
+  const body = await res.json();
+  return { res, body, session: res.status === 200 ? client(url, body, res.headers.get('set-cookie')) : null };
 }

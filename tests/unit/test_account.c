@@ -1,6 +1,6 @@
 /* lib/account: what a username may look like.  The database's CHECK says
  * the same (migrations/0002_accounts.sql); this is where the user is told
- * why, in Chinese. */
+ * why, in Chinese.  And the one form names are compared in. */
 #include <check.h>
 #include <locale.h>
 #include <stdio.h>
@@ -142,6 +142,73 @@ START_TEST(messages_are_chinese)
 }
 END_TEST
 
+/* ---- kp_username_fold: the form names are compared in ---- */
+
+static const char *fold(const char *name, size_t out_len)
+{
+    static char out[256];
+    memset(out, 'x', sizeof out);
+    kp_username_fold(name, out, out_len);
+    ck_assert_ptr_nonnull(memchr(out, '\0', out_len));
+    return out;
+}
+
+START_TEST(fold_ascii_case)
+{
+    ck_assert_str_eq(fold("Admin", 64), "admin");
+    ck_assert_str_eq(fold("ADMIN", 64), "admin");
+    ck_assert_str_eq(fold("admin", 64), "admin");
+    ck_assert_str_eq(fold("Zhang.San@Example-01_X", 64), "zhang.san@example-01_x");
+    ck_assert_str_eq(fold("@[`{AZaz", 64), "@[`{azaz");   /* the neighbours of A-Z and a-z stay */
+    ck_assert_str_eq(fold("", 64), "");
+}
+END_TEST
+
+START_TEST(fold_leaves_unicode_alone)
+{
+    /* what SQL lower() folds onto ASCII in a UTF-8 locale stays itself */
+    ck_assert_str_eq(fold("adm\u0130n", 64), "adm\u0130n");     /* İ, not i */
+    ck_assert_str_eq(fold("\u212Aiosk", 64), "\u212Aiosk");     /* Kelvin sign, not k */
+    ck_assert_str_eq(fold("\u212AIOSK", 64), "\u212Aiosk");
+    ck_assert_str_eq(fold("\uFF2Ddmin", 64), "\uFF2Ddmin");     /* fullwidth M */
+    ck_assert_str_ne(fold("adm\u0130n", 64), "admin");
+    /* whatever the C library's locale says about case */
+    const char *prev = setlocale(LC_CTYPE, NULL);
+    char saved[64];
+    snprintf(saved, sizeof saved, "%s", prev ? prev : "C");
+    if (setlocale(LC_CTYPE, "C.UTF-8") != NULL)
+        ck_assert_str_eq(fold("\u00C9cole", 64), "\u00C9cole");
+    setlocale(LC_CTYPE, saved);
+}
+END_TEST
+
+START_TEST(fold_same_as_valid_names_compare)
+{
+    /* two valid names are the same account exactly when they fold alike */
+    char a[KP_USERNAME_MAX + 1], b[KP_USERNAME_MAX + 1];
+    kp_username_fold("Kjg-Beijing", a, sizeof a);
+    kp_username_fold("kJG-bEIJING", b, sizeof b);
+    ck_assert_str_eq(a, b);
+    char *longest = repeat('Q', KP_USERNAME_MAX);
+    valid(longest);
+    kp_username_fold(longest, a, sizeof a);
+    ck_assert_uint_eq(strlen(a), KP_USERNAME_MAX);   /* a valid name always fits whole */
+    ck_assert(a[0] == 'q' && a[KP_USERNAME_MAX - 1] == 'q');
+    free(longest);
+}
+END_TEST
+
+START_TEST(fold_cuts_between_characters)
+{
+    /* "用" is three bytes: a cut never leaves half of one */
+    ck_assert_str_eq(fold("AB\u7528\u7528", 6), "ab\u7528");   /* 5 bytes, not 5 + a stray byte */
+    ck_assert_str_eq(fold("AB\u7528\u7528", 5), "ab");
+    ck_assert_str_eq(fold("AB\u7528", 4), "ab");
+    ck_assert_str_eq(fold("ABCDEF", 4), "abc");
+    ck_assert_str_eq(fold("ABC", 1), "");
+}
+END_TEST
+
 static Suite *account_suite(void)
 {
     Suite *s = suite_create("account");
@@ -154,6 +221,12 @@ static Suite *account_suite(void)
     tcase_add_test(tc, chinese_refused);
     tcase_add_test(tc, messages_are_chinese);
     suite_add_tcase(s, tc);
+    TCase *folding = tcase_create("fold");
+    tcase_add_test(folding, fold_ascii_case);
+    tcase_add_test(folding, fold_leaves_unicode_alone);
+    tcase_add_test(folding, fold_same_as_valid_names_compare);
+    tcase_add_test(folding, fold_cuts_between_characters);
+    suite_add_tcase(s, folding);
     return s;
 }
 

@@ -20,6 +20,7 @@ const ACTIONS = {
   'session.logout': '退出登录',
   'user.created': '创建账号',
   'user.password_changed': '修改密码',
+  'user.password_change_failed': '修改密码失败（当前密码错误）',
 };
 const ENTITIES = {
   session: '会话',

@@ -1,4 +1,5 @@
-// 修改密码: current, new and confirmed new password → PUT /session/password.
+// 修改密码: current, new and confirmed new password → PUT /session/password,
+// which ends this session and answers a new one (session.js takes it).
 // An account created with an initial password lands here first and can do
 // nothing else (except sign out) until it has chosen its own.
 import { h, replace } from '../dom.js';
