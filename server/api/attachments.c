@@ -6,11 +6,11 @@
  * way, to those who may see the application.
  *
  * Until it is complete an attachment's created_at is its upload's last sign
- * of life: the upload moves it forward as data comes (at least every
- * upload_grace/4 seconds), and server/housekeeping.c sweeps incomplete rows
- * left unmarked for attachments.upload_grace, the remains of uploads cut off
- * by a kill -9 or a lost database.  Completion sets it to the moment the
- * attachment came to exist. */
+ * of life: the upload moves it forward every upload_grace/4 seconds while
+ * data comes, and server/housekeeping.c sweeps incomplete rows left unmarked
+ * for attachments.upload_grace, the remains of uploads cut off by a kill -9
+ * or a lost database.  Completion sets it to the moment the attachment came
+ * to exist. */
 
 #include <microhttpd.h>
 #include <sodium.h>
