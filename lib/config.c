@@ -52,6 +52,7 @@ static const struct key keys[] = {
     { "auth", "lockout_max",     K_UINT,     F(auth.lockout_max),     1, 86400, "900" },
     { "attachments", "max_file",  K_SIZE, F(attachments.max_file),  1024, 1UL << 34, "200M" },
     { "attachments", "max_total", K_SIZE, F(attachments.max_total), 1024, 1UL << 36, "500M" },
+    { "attachments", "upload_grace", K_UINT, F(attachments.upload_grace), 2, 86400, "600" },
     { "invitations", "lookup_limit",  K_UINT, F(invitations.lookup_limit),  1, 100000, "30" },
     { "invitations", "lookup_window", K_UINT, F(invitations.lookup_window), 1, 86400, "60" },
     { "csp",  "report_limit",    K_UINT,     F(csp.report_limit),     1, 100000, "20" },
@@ -303,6 +304,17 @@ enum kp_err kp_config_apply_env(struct kp_config *cfg, char *const *env,
             snprintf(why, why_len, "%.*s: %s", (int)(eq - var), var, expected);
             return KP_E_INVAL;
         }
+    }
+    return KP_OK;
+}
+
+enum kp_err kp_config_check(const struct kp_config *cfg, char *why, size_t why_len)
+{
+    if (cfg->attachments.upload_grace < 2 * cfg->http.timeout) {
+        snprintf(why, why_len, "attachments.upload_grace (%u s) must be at least twice http.timeout "
+                 "(%u s): an upload may be silent that long and still be alive",
+                 cfg->attachments.upload_grace, cfg->http.timeout);
+        return KP_E_INVAL;
     }
     return KP_OK;
 }

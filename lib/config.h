@@ -53,6 +53,7 @@ struct kp_config {
     struct {
         size_t max_file;            /* bytes of one attachment */
         size_t max_total;           /* bytes of all attachments of one application */
+        unsigned upload_grace;      /* seconds an incomplete upload may stay silent before it is swept */
     } attachments;
     struct {
         unsigned lookup_limit;      /* invitation lookups and registrations per address and window */
@@ -87,5 +88,11 @@ enum kp_err kp_config_load_text(struct kp_config *cfg, const char *name,
  * error; variables of other sections (KPJD_TEST_...) are not ours. */
 enum kp_err kp_config_apply_env(struct kp_config *cfg, char *const *env,
                                 char *why, size_t why_len);
+
+/* Rules between keys, checked once everything is loaded; `why` names the
+ * keys.  An upload may stay silent for http.timeout seconds before the
+ * connection is closed, and marks its row only now and then
+ * (attachments.c): attachments.upload_grace must be at least twice that. */
+enum kp_err kp_config_check(const struct kp_config *cfg, char *why, size_t why_len);
 
 #endif

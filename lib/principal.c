@@ -21,3 +21,8 @@ void kp_appscope_for(const struct kp_principal *p, struct kp_appscope *s)
     snprintf(s->role, sizeof s->role, "%s", kp_role_name(p->role));
     snprintf(s->org, sizeof s->org, "%lld", p->role == KP_ROLE_ANONYMOUS ? 0 : p->org_id);
 }
+
+const char *kp_batchscope_for(const struct kp_principal *p)
+{
+    return p->role == KP_ROLE_ADMIN ? "true" : "false";
+}

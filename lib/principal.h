@@ -51,4 +51,12 @@ struct kp_appscope {
     " OR ($1 = 'recommender' AND a.recommender_id = $2::bigint))"
 void kp_appscope_for(const struct kp_principal *p, struct kp_appscope *s);
 
+/* Batches: one in draft is the admin's work in progress; to everyone else
+ * it does not exist, and every route that reaches it answers 404 as for a
+ * batch that does not exist.  The condition on a row of `batches b`, with
+ * `param` ("$n") bound to kp_batchscope_for(). */
+#define KP_BATCHSCOPE_SQL(param) "(" param "::boolean OR b.status <> 'draft')"
+/* "true" when the caller sees draft batches (the admin), else "false". */
+const char *kp_batchscope_for(const struct kp_principal *p);
+
 #endif

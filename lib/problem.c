@@ -45,14 +45,23 @@ json_t *kp_problem_json(enum kp_problem p, const char *detail, json_t *errors)
     }
     if (detail != NULL)
         json_object_set_new(body, "detail", json_string(detail));
-    if (errors != NULL)
+    if (errors != NULL) {
+        size_t total = json_array_size(errors);
+        while (json_array_size(errors) > KP_PROBLEM_ERRORS_LISTED)   /* the counted nulls */
+            json_array_remove(errors, json_array_size(errors) - 1);
         json_object_set_new(body, "errors", errors);
+        json_object_set_new(body, "errors_total", json_integer((json_int_t)total));
+    }
     return body;
 }
 
 void kp_problem_field(json_t *errors, const char *field, const char *code,
                       const char *message)
 {
+    if (json_array_size(errors) >= KP_PROBLEM_ERRORS_LISTED) {
+        json_array_append_new(errors, json_null());
+        return;
+    }
     json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", field,
                                             "code", code, "message", message));
 }

@@ -38,12 +38,19 @@ struct kp_problem_info {
 /* Static storage; `p` must be a valid enum value. */
 const struct kp_problem_info *kp_problem_info(enum kp_problem p);
 
+/* An answer lists at most this many field errors (the first ones), so that
+ * a 100,000-line bad import is not answered with megabytes of them. */
+#define KP_PROBLEM_ERRORS_LISTED 100
+
 /* An RFC 9457 body: type, title, status, code, and detail when non-NULL.
- * `errors` (field errors, an array) is stolen and attached when non-NULL.
- * Caller owns the result; NULL on allocation failure. */
+ * `errors` (field errors, an array) is stolen and attached when non-NULL,
+ * cut to its first KP_PROBLEM_ERRORS_LISTED, with "errors_total" counting
+ * them all.  Caller owns the result; NULL on allocation failure. */
 json_t *kp_problem_json(enum kp_problem p, const char *detail, json_t *errors);
 
-/* Appends {"field","code","message"} to `errors` (an array). */
+/* Appends {"field","code","message"} to `errors` (an array).  Past the
+ * first KP_PROBLEM_ERRORS_LISTED it appends only a null, which counts the
+ * error (json_array_size stays the number of errors) without building it. */
 void kp_problem_field(json_t *errors, const char *field, const char *code,
                       const char *message);
 

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -19,33 +20,75 @@ struct task {
 
 /* ---- the tasks ---- */
 
-/* An upload cut off (a client gone, a kill -9, the database away) leaves an
- * incomplete attachment, never listed or served: it is removed here. */
-static const struct kp_stmt SQL_SWEEP_UPLOADS = {
-    "hk_sweep_uploads",
-    "DELETE FROM attachments WHERE NOT complete AND created_at < now() - interval '1 day'",
-    0,
+/* One statement with its parameters, in a transaction; `count` is the rows
+ * it changed. */
+struct sweep {
+    const struct kp_stmt *stmt;
+    const char *const *params;
+    int count;
 };
 
-static enum kp_err sweep_uploads_tx(struct kp_db *db, void *arg)
+static enum kp_err sweep_tx(struct kp_db *db, void *arg)
 {
-    int *swept = arg;
+    struct sweep *s = arg;
     PGresult *res;
-    enum kp_err err = kp_db_exec(db, &SQL_SWEEP_UPLOADS, NULL, &res);
+    enum kp_err err = kp_db_exec(db, s->stmt, s->params, &res);
     if (err == KP_OK) {
-        *swept = atoi(PQcmdTuples(res));
+        s->count = atoi(PQcmdTuples(res));
         PQclear(res);
     }
     return err;
 }
 
+/* An upload cut off (a client gone, a kill -9, the database away) leaves an
+ * incomplete attachment, never listed or served: it is removed here once
+ * its row has gone unmarked for attachments.upload_grace seconds.  A live
+ * upload marks it more often than that (attachments.c), however long the
+ * upload takes, so only dead ones go. */
+static const struct kp_stmt SQL_SWEEP_UPLOADS = {
+    "hk_sweep_uploads",
+    "DELETE FROM attachments WHERE NOT complete AND created_at < now() - make_interval(secs => $1::int)",
+    1,
+};
+
 static enum kp_err sweep_uploads(struct kp_server *srv, struct kp_db *db)
 {
-    (void)srv;
-    int swept = 0;
-    enum kp_err err = kp_db_tx(db, 0, sweep_uploads_tx, &swept);
-    if (err == KP_OK && swept > 0)
-        kp_info("housekeeping: swept %d incomplete uploads", swept);
+    char grace[16];
+    snprintf(grace, sizeof grace, "%u", srv->cfg->attachments.upload_grace);
+    const char *params[] = { grace };
+    struct sweep s = { &SQL_SWEEP_UPLOADS, params, 0 };
+    enum kp_err err = kp_db_tx(db, 0, sweep_tx, &s);
+    if (err == KP_OK && s.count > 0)
+        kp_info("housekeeping: swept %d incomplete uploads", s.count);
+    return err;
+}
+
+/* A dead upload goes at most 1.5 graces after its last sign of life. */
+static unsigned half_the_upload_grace(const struct kp_config *cfg)
+{
+    return cfg->attachments.upload_grace / 2;
+}
+
+/* Failed logins leave a row per username tried (made-up ones too) and per
+ * address.  Once its window is over and any lockout has ended a row tells
+ * nothing; a day later it goes. */
+static const struct kp_stmt SQL_EXPIRE_THROTTLE = {
+    "hk_expire_login_throttle",
+    "DELETE FROM login_throttle"
+    " WHERE last_failure_at < now() - make_interval(secs => greatest($1::int, 86400))"
+    "   AND (locked_until IS NULL OR locked_until < now())",
+    1,
+};
+
+static enum kp_err expire_throttle(struct kp_server *srv, struct kp_db *db)
+{
+    char window[16];
+    snprintf(window, sizeof window, "%u", srv->cfg->auth.throttle_window);
+    const char *params[] = { window };
+    struct sweep s = { &SQL_EXPIRE_THROTTLE, params, 0 };
+    enum kp_err err = kp_db_tx(db, 0, sweep_tx, &s);
+    if (err == KP_OK && s.count > 0)
+        kp_info("housekeeping: expired %d login throttle rows", s.count);
     return err;
 }
 
@@ -56,7 +99,8 @@ static unsigned hourly(const struct kp_config *cfg)
 }
 
 static const struct task tasks[] = {
-    { "sweep_uploads", hourly, sweep_uploads },
+    { "sweep_uploads", half_the_upload_grace, sweep_uploads },
+    { "expire_login_throttle", hourly, expire_throttle },
 };
 #define NTASKS (sizeof tasks / sizeof tasks[0])
 

@@ -226,7 +226,8 @@ int main(int argc, char **argv)
     char why[512];
     kp_config_defaults(&cfg);
     if ((file != NULL && kp_config_load_file(&cfg, file, why, sizeof why) != KP_OK) ||
-        kp_config_apply_env(&cfg, environ, why, sizeof why) != KP_OK) {
+        kp_config_apply_env(&cfg, environ, why, sizeof why) != KP_OK ||
+        kp_config_check(&cfg, why, sizeof why) != KP_OK) {
         fprintf(stderr, "kpjdd: %s\n", why);
         return EXIT_USAGE;
     }

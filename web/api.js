@@ -36,7 +36,8 @@ export function statusText(status) {
 }
 
 export class ApiError extends Error {
-  // problem: { type, title, status, detail, code, errors: [{ field, code, message }] }
+  // problem: { type, title, status, detail, code, errors: [{ field, code, message }], errors_total }
+  // (errors lists the first 100 field errors; errors_total counts them all)
   // retryAfter: seconds from the Retry-After header (429, 503), or null.
   constructor(status, problem = {}, { retryAfter = null } = {}) {
     super(problem.detail || problem.title || statusText(status));
@@ -46,6 +47,7 @@ export class ApiError extends Error {
     this.title = problem.title ?? null;
     this.detail = problem.detail ?? null;
     this.errors = Array.isArray(problem.errors) ? problem.errors : [];
+    this.errorsTotal = Number.isInteger(problem.errors_total) ? problem.errors_total : this.errors.length;
     this.retryAfter = retryAfter;
   }
 

@@ -23,8 +23,8 @@ static const struct kp_stmt SQL_CODE = {
     "SELECT i.batch_id, i.recommender_id, " KP_INVITATION_STATUS ", s.disabled"
     "  FROM invitations i JOIN batches b ON b.id = i.batch_id"
     "  JOIN recommenders r ON r.id = i.recommender_id JOIN users s ON s.id = r.user_id"
-    " WHERE i.code = $1 FOR UPDATE OF i",
-    1,
+    " WHERE i.code = $1 AND " KP_BATCHSCOPE_SQL("$2") " FOR UPDATE OF i",
+    2,
 };
 
 static const struct kp_stmt SQL_REGION = {
@@ -103,7 +103,7 @@ static enum kp_err one_id(struct kp_db *db, const struct kp_stmt *stmt, const ch
 static enum kp_err register_tx(struct kp_db *db, void *arg)
 {
     struct registration *g = arg;
-    const char *code[] = { g->code };
+    const char *code[] = { g->code, kp_batchscope_for(kp_req_principal(g->r)) };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_CODE, code, &res);
     if (err)

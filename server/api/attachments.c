@@ -3,7 +3,14 @@
  * Content-Type (checked against the file's first bytes) and its name in
  * Content-Disposition; it streams into PostgreSQL in CHUNK-sized rows, so a
  * request never holds more than one chunk.  A download streams out the same
- * way, to those who may see the application. */
+ * way, to those who may see the application.
+ *
+ * Until it is complete an attachment's created_at is its upload's last sign
+ * of life: the upload moves it forward every upload_grace/4 seconds while
+ * data comes, and server/housekeeping.c sweeps incomplete rows left unmarked
+ * for attachments.upload_grace, the remains of uploads cut off by a kill -9
+ * or a lost database.  Completion sets it to the moment the attachment came
+ * to exist. */
 
 #include <microhttpd.h>
 #include <sodium.h>
@@ -11,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "api.h"
 #include "appstate.h"
@@ -44,9 +52,15 @@ static const struct kp_stmt SQL_CHUNK = {
     3,
 };
 
+/* The upload is alive: keeps its row from the sweep of abandoned ones. */
+static const struct kp_stmt SQL_TOUCH = {
+    "attachments_touch", "UPDATE attachments SET created_at = now() WHERE id = $1 AND NOT complete", 1,
+};
+
 static const struct kp_stmt SQL_COMPLETE = {
     "attachments_complete",
-    "WITH at AS (UPDATE attachments SET size = $2, sha256 = $3, complete = true WHERE id = $1"
+    "WITH at AS (UPDATE attachments SET size = $2, sha256 = $3, complete = true, created_at = now()"
+    "            WHERE id = $1"
     "            RETURNING *),"
     "     bump AS (UPDATE applications SET version = version + 1, updated_at = now()"
     "              WHERE id = (SELECT application_id FROM at) RETURNING version)"
@@ -130,6 +144,13 @@ static const char *type_refusal(const char *kind, const char *type)
 
 /* ---- the upload, as a stream ---- */
 
+static time_t monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
 enum failure { NONE, TOO_LARGE, WRONG_TYPE, STORE_FAILED };
 
 struct upload {
@@ -144,6 +165,7 @@ struct upload {
     unsigned char *buf;
     size_t fill;
     int seq;
+    time_t touched;                 /* CLOCK_MONOTONIC seconds of the last SQL_TOUCH (or the start) */
     crypto_hash_sha256_state sha;
     enum failure failure;
     enum kp_err store_err;
@@ -251,6 +273,7 @@ static enum kp_err upload_begin(struct kp_req *r)
     if (u->buf == NULL)
         return KP_E_NOMEM;
     crypto_hash_sha256_init(&u->sha);
+    u->touched = monotonic_seconds();
     return KP_OK;
 }
 
@@ -284,11 +307,43 @@ static void flush(struct upload *u)
     u->fill = 0;
 }
 
+static enum kp_err touch_tx(struct kp_db *db, void *arg)
+{
+    struct upload *u = arg;
+    const char *params[] = { u->id };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_TOUCH, params, &res);
+    if (err == KP_OK)
+        PQclear(res);
+    return err;
+}
+
+/* Marks the row alive when a quarter of the grace has passed since the last
+ * mark: a chunk may take longer than the grace to fill on a slow line. */
+static void keep_alive(struct upload *u)
+{
+    time_t now = monotonic_seconds();
+    unsigned every = kp_req_server(u->r)->cfg->attachments.upload_grace / 4;
+    if (now - u->touched < (time_t)(every > 0 ? every : 1))
+        return;
+    struct kp_db *db = kp_req_db(u->r);
+    enum kp_err err = db ? kp_db_tx(db, 0, touch_tx, u) : KP_E_NOMEM;
+    if (err) {
+        u->failure = STORE_FAILED;
+        u->store_err = err;
+        return;
+    }
+    u->touched = now;
+}
+
 static void upload_data(struct kp_req *r, const char *piece, size_t n)
 {
     struct upload *u = kp_req_state(r);
     if (u == NULL || u->buf == NULL || u->failure != NONE)
         return;                                        /* refused already: drop the rest */
+    keep_alive(u);
+    if (u->failure != NONE)
+        return;
     if (u->size + n > u->limit) {
         u->failure = TOO_LARGE;
         return;
@@ -341,6 +396,11 @@ static enum kp_err complete_tx(struct kp_db *db, void *arg)
     const char *done[] = { u->id, size, hex };
     if ((err = kp_db_exec(db, &SQL_COMPLETE, done, &res)))
         return err;
+    if (PQntuples(res) != 1) {             /* swept: silent past the grace (a stalled database) */
+        PQclear(res);
+        u->refusal = "上传中断过久，已被清理，请重新上传";
+        return KP_OK;
+    }
     json_decref(u->answer);
     u->answer = kp_attachment_json(res, 0, 0);
     /* the upload changed the application: a client's next If-Match needs this */

@@ -27,7 +27,7 @@ static const struct kp_stmt SQL_INSERT = {
 /* A batch in draft is the admin's work in progress: only the admin sees it. */
 static const struct kp_stmt SQL_GET = {
     "batches_get",
-    "SELECT " KP_BATCH_COLUMNS " FROM batches b WHERE id = $1 AND ($2::boolean OR status <> 'draft')",
+    "SELECT " KP_BATCH_COLUMNS " FROM batches b WHERE id = $1 AND " KP_BATCHSCOPE_SQL("$2"),
     2,
 };
 
@@ -40,7 +40,7 @@ static const struct kp_stmt SQL_LIST = {
     "SELECT " KP_BATCH_COLUMNS " FROM batches b"
     " WHERE id < $1 AND ($2::text IS NULL OR status = $2)"
     "   AND ($3::text IS NULL OR strpos(code, $3) > 0 OR strpos(title, $3) > 0)"
-    "   AND ($5::boolean OR status <> 'draft')"
+    "   AND " KP_BATCHSCOPE_SQL("$5")
     " ORDER BY id DESC LIMIT $4",
     5,
 };
@@ -188,7 +188,7 @@ static enum kp_err get_tx(struct kp_db *db, void *arg)
     struct one *o = arg;
     char id[24];
     snprintf(id, sizeof id, "%lld", o->id);
-    const char *params[] = { id, kp_req_principal(o->r)->role == KP_ROLE_ADMIN ? "true" : "false" };
+    const char *params[] = { id, kp_batchscope_for(kp_req_principal(o->r)) };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_GET, params, &res);
     if (err)
@@ -234,7 +234,7 @@ static enum kp_err fetch(struct kp_db *db, struct kp_list *l)
 enum kp_err kp_api_batches_list(struct kp_req *r)
 {
     struct filters f = { .status = kp_req_query(r, "status"), .q = kp_req_query(r, "q"),
-                         .admin = kp_req_principal(r)->role == KP_ROLE_ADMIN ? "true" : "false" };
+                         .admin = kp_batchscope_for(kp_req_principal(r)) };
     json_t *errors = json_array();
     enum kp_batch_status st;
     if (f.status != NULL && !kp_batch_status_parse(f.status, &st))

@@ -1,7 +1,7 @@
-/* Contact forms (附件2): each recommender files its contact person for a
- * batch until the batch's contact deadline, judged by the database clock.
- * The admin is notified of each filing and sees who has filed and who has
- * not. */
+/* Contact forms (附件2): each recommender files its contact person for an
+ * open batch until the batch's contact deadline, judged by the database
+ * clock (a draft batch is the admin's alone: 404).  The admin is notified of
+ * each filing and sees who has filed and who has not. */
 
 #include <limits.h>
 #include <stdio.h>
@@ -21,8 +21,8 @@
 
 static const struct kp_stmt SQL_BATCH = {
     "contacts_batch",
-    "SELECT status, now() > contact_deadline FROM batches WHERE id = $1",
-    1,
+    "SELECT status, now() > contact_deadline FROM batches b WHERE id = $1 AND " KP_BATCHSCOPE_SQL("$2"),
+    2,
 };
 
 static const struct kp_stmt SQL_UPSERT = {
@@ -41,8 +41,9 @@ static const struct kp_stmt SQL_UPSERT = {
 static const struct kp_stmt SQL_GET = {
     "contacts_get",
     "SELECT " CONTACT_COLUMNS " FROM contacts c JOIN recommenders r ON r.id = c.recommender_id"
-    " WHERE c.batch_id = $1 AND c.recommender_id = $2",
-    2,
+    "  JOIN batches b ON b.id = c.batch_id"
+    " WHERE c.batch_id = $1 AND c.recommender_id = $2 AND " KP_BATCHSCOPE_SQL("$3"),
+    3,
 };
 
 static const struct kp_stmt SQL_LIST = {
@@ -59,7 +60,7 @@ static const struct kp_stmt SQL_LIST = {
 };
 
 static const struct kp_stmt SQL_BATCH_EXISTS = {
-    "contacts_batch_exists", "SELECT 1 FROM batches WHERE id = $1", 1,
+    "contacts_batch_exists", "SELECT 1 FROM batches b WHERE id = $1 AND " KP_BATCHSCOPE_SQL("$2"), 2,
 };
 
 /* The contact object from CONTACT_COLUMNS starting at column `c`. */
@@ -87,7 +88,7 @@ struct filing {
 
 static enum kp_err fetch(struct filing *c, struct kp_db *db)
 {
-    const char *params[] = { c->batch, c->recommender };
+    const char *params[] = { c->batch, c->recommender, kp_batchscope_for(kp_req_principal(c->r)) };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_GET, params, &res);
     if (err)
@@ -102,7 +103,7 @@ static enum kp_err fetch(struct filing *c, struct kp_db *db)
 static enum kp_err file_tx(struct kp_db *db, void *arg)
 {
     struct filing *c = arg;
-    const char *params[] = { c->batch };
+    const char *params[] = { c->batch, kp_batchscope_for(kp_req_principal(c->r)) };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_BATCH, params, &res);
     if (err)
@@ -111,7 +112,7 @@ static enum kp_err file_tx(struct kp_db *db, void *arg)
     c->why = NULL;
     if (c->found) {
         const char *status = PQgetvalue(res, 0, 0);
-        if (strcmp(status, "draft") != 0 && strcmp(status, "open") != 0) {
+        if (strcmp(status, "open") != 0) {
             c->refusal = KP_P_INVALID_STATE;
             c->why = "批次已进入评审，不能再报送联系人";
         } else if (PQgetvalue(res, 0, 1)[0] == 't') {
@@ -213,7 +214,7 @@ enum kp_err kp_api_contact_get(struct kp_req *r)
 
 struct filters {
     char batch[24];
-    const char *filed, *kind;
+    const char *filed, *kind, *drafts;
 };
 
 static json_t *row_json(PGresult *res, int i)
@@ -229,7 +230,7 @@ static json_t *row_json(PGresult *res, int i)
 static enum kp_err fetch_page(struct kp_db *db, struct kp_list *l)
 {
     const struct filters *f = l->arg;
-    const char *b[] = { f->batch };
+    const char *b[] = { f->batch, f->drafts };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_BATCH_EXISTS, b, &res);
     if (err)
@@ -249,7 +250,8 @@ static enum kp_err fetch_page(struct kp_db *db, struct kp_list *l)
 /* GET /api/v1/batches/{id}/contacts?filed&kind&limit&cursor  (admin) */
 enum kp_err kp_api_contacts_list(struct kp_req *r)
 {
-    struct filters f = { .filed = kp_req_query(r, "filed"), .kind = kp_req_query(r, "kind") };
+    struct filters f = { .filed = kp_req_query(r, "filed"), .kind = kp_req_query(r, "kind"),
+                         .drafts = kp_batchscope_for(kp_req_principal(r)) };
     long long batch;
     if (!kp_req_param_id(r, "id", &batch))
         return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);

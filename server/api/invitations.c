@@ -2,7 +2,8 @@
  * and sends them to the units it wants to apply.  A code is single-use,
  * revocable while unused, and dies at the batch's recommend deadline.  The
  * public lookup tells the batch and recommender of a code, and is rate
- * limited per address so that codes cannot be enumerated. */
+ * limited per address so that codes cannot be enumerated.  A draft batch,
+ * and any code of one, is the admin's alone: 404 to everyone else. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +22,8 @@
 static const struct kp_stmt SQL_BATCH = {
     "invitations_batch",
     "SELECT status, now() >= recommend_deadline, " KP_TIME("recommend_deadline")
-    "  FROM batches WHERE id = $1",
-    1,
+    "  FROM batches b WHERE id = $1 AND " KP_BATCHSCOPE_SQL("$2"),
+    2,
 };
 
 /* A collision with an existing code is skipped, and made up for. */
@@ -50,8 +51,8 @@ static const struct kp_stmt SQL_LIST = {
 static const struct kp_stmt SQL_LOCK = {
     "invitations_lock",
     "SELECT " KP_INVITATION_STATUS ", i.batch_id FROM invitations i JOIN batches b ON b.id = i.batch_id"
-    " WHERE i.code = $1 AND i.recommender_id = $2 FOR UPDATE OF i",
-    2,
+    " WHERE i.code = $1 AND i.recommender_id = $2 AND " KP_BATCHSCOPE_SQL("$3") " FOR UPDATE OF i",
+    3,
 };
 
 static const struct kp_stmt SQL_REVOKE = {
@@ -62,8 +63,8 @@ static const struct kp_stmt SQL_LOOKUP = {
     "invitations_lookup",
     "SELECT b.id, b.code, b.title, r.name, r.kind, " KP_INVITATION_STATUS
     "  FROM invitations i JOIN batches b ON b.id = i.batch_id"
-    "  JOIN recommenders r ON r.id = i.recommender_id WHERE i.code = $1",
-    1,
+    "  JOIN recommenders r ON r.id = i.recommender_id WHERE i.code = $1 AND " KP_BATCHSCOPE_SQL("$2"),
+    2,
 };
 
 static json_t *code_json(const char *code, const char *status, const char *expires_at)
@@ -89,7 +90,7 @@ struct make {
 static enum kp_err make_tx(struct kp_db *db, void *arg)
 {
     struct make *m = arg;
-    const char *b[] = { m->batch };
+    const char *b[] = { m->batch, kp_batchscope_for(kp_req_principal(m->r)) };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_BATCH, b, &res);
     if (err)
@@ -166,7 +167,9 @@ enum kp_err kp_api_invitations_create(struct kp_req *r)
 /* ---- GET /api/v1/batches/{id}/invitations?status&limit&cursor ---- */
 
 struct list {
+    struct kp_req *r;
     char batch[24], recommender[24];
+    bool found;
     const char *status;
     const char *after_time, *after_code;
     struct kp_page page;
@@ -178,12 +181,19 @@ struct list {
 static enum kp_err list_tx(struct kp_db *db, void *arg)
 {
     struct list *l = arg;
+    const char *b[] = { l->batch, kp_batchscope_for(kp_req_principal(l->r)) };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_BATCH, b, &res);
+    if (err)
+        return err;
+    l->found = PQntuples(res) == 1;
+    PQclear(res);
+    if (!l->found)
+        return KP_OK;
     char limit[16];
     snprintf(limit, sizeof limit, "%d", l->page.limit + 1);
     const char *params[] = { l->batch, l->recommender, l->status, l->after_time, l->after_code, limit };
-    PGresult *res;
-    enum kp_err err = kp_db_exec(db, &SQL_LIST, params, &res);
-    if (err)
+    if ((err = kp_db_exec(db, &SQL_LIST, params, &res)))
         return err;
     json_array_clear(l->items);
     int rows = PQntuples(res);
@@ -209,7 +219,7 @@ static bool valid_status(const char *s)
 
 enum kp_err kp_api_invitations_list(struct kp_req *r)
 {
-    struct list l = { .status = kp_req_query(r, "status"), .items = json_array() };
+    struct list l = { .r = r, .status = kp_req_query(r, "status"), .items = json_array() };
     long long batch;
     if (!kp_req_param_id(r, "id", &batch)) {
         json_decref(l.items);
@@ -237,10 +247,10 @@ enum kp_err kp_api_invitations_list(struct kp_req *r)
     struct kp_db *db = kp_req_db(r);
     enum kp_err err = db ? kp_db_tx(db, KP_TX_READ_ONLY, list_tx, &l) : KP_E_NOMEM;
     kp_page_free(&l.page);
-    if (err) {
+    if (err || !l.found) {
         json_decref(l.items);
         json_decref(l.last);
-        return err;
+        return err ? err : kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
     }
     char *cursor = l.more && l.last ? kp_cursor_encode(l.last) : NULL;
     json_decref(l.last);
@@ -262,7 +272,7 @@ struct revoke {
 static enum kp_err revoke_tx(struct kp_db *db, void *arg)
 {
     struct revoke *v = arg;
-    const char *params[] = { v->code, v->recommender };
+    const char *params[] = { v->code, v->recommender, kp_batchscope_for(kp_req_principal(v->r)) };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_LOCK, params, &res);
     if (err)
@@ -342,6 +352,7 @@ enum kp_err kp_invitations_rate_check(struct kp_req *r, bool *allowed)
 }
 
 struct lookup {
+    const char *drafts;          /* kp_batchscope_for the caller */
     char code[KP_INVITECODE_LEN + 1];
     json_t *body;
 };
@@ -351,7 +362,7 @@ static enum kp_err lookup_tx(struct kp_db *db, void *arg)
     struct lookup *l = arg;
     json_decref(l->body);                /* an earlier attempt's */
     l->body = NULL;
-    const char *params[] = { l->code };
+    const char *params[] = { l->code, l->drafts };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_LOOKUP, params, &res);
     if (err)
@@ -372,7 +383,7 @@ enum kp_err kp_api_invitations_lookup(struct kp_req *r)
     enum kp_err err = kp_invitations_rate_check(r, &allowed);
     if (err || !allowed)
         return err;
-    struct lookup l = { .body = NULL };
+    struct lookup l = { .drafts = kp_batchscope_for(kp_req_principal(r)) };
     if (!kp_invitecode_parse(kp_req_param(r, "code"), l.code))
         return kp_reply_problem(r, KP_P_NOT_FOUND, "邀请码有误，请核对后重新输入");
     struct kp_db *db = kp_req_db(r);

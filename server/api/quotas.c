@@ -17,7 +17,7 @@
 #define MAX_ROWS 2000
 
 static const struct kp_stmt SQL_BATCH = {
-    "quotas_batch", "SELECT status FROM batches WHERE id = $1", 1,
+    "quotas_batch", "SELECT status FROM batches b WHERE id = $1 AND " KP_BATCHSCOPE_SQL("$2"), 2,
 };
 
 static const struct kp_stmt SQL_TABLE = {
@@ -74,7 +74,7 @@ static enum kp_err batch_status(struct table *t, struct kp_db *db, char *status,
 {
     char id[24];
     snprintf(id, sizeof id, "%lld", t->batch);
-    const char *params[] = { id };
+    const char *params[] = { id, kp_batchscope_for(kp_req_principal(t->r)) };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_BATCH, params, &res);
     if (err)

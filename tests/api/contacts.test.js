@@ -180,9 +180,9 @@ describe('PUT and GET /batches/{id}/contact', () => {
     await expectProblem(await bj.session.api('PUT', `/batches/${b.id}/contact`, form()), 409, 'deadline_passed');
   });
 
-  test('a draft batch takes filings; from evaluating on 409 invalid_state (even before the deadline)', async () => {
+  test('a draft batch is not there (404; tests/api/drafts.test.js); from evaluating on 409 invalid_state (even before the deadline)', async () => {
     const draft = await makeBatch(admin);
-    assert.equal((await bj.session.api('PUT', `/batches/${draft.id}/contact`, form())).status, 200);
+    await expectProblem(await bj.session.api('PUT', `/batches/${draft.id}/contact`, form()), 404, 'not_found');
     for (const status of ['evaluating', 'publicity', 'closed']) {
       const b = await makeBatch(admin, { status });
       await expectProblem(await bj.session.api('PUT', `/batches/${b.id}/contact`, form()), 409, 'invalid_state');

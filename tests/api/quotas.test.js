@@ -151,6 +151,17 @@ describe('PUT /batches/{id}/quotas', () => {
     assert.deepEqual(fieldCodes(p), [['quotas', 'too_long']]);
   });
 
+  test('a bad item list: the first 100 errors listed, errors_total counts all', async () => {
+    const b = await makeBatch(admin);
+    const p = await expectProblem(await put(b.id, Array.from({ length: 150 }, () => ({}))), 422, 'validation');
+    assert.equal(p.errors_total, 300, 'recommender_id and quota of each item');
+    assert.equal(p.errors.length, 100);
+    assert.deepEqual(fieldCodes(p).slice(0, 2), [['quotas.0.recommender_id', 'required'], ['quotas.0.quota', 'required']]);
+    assert.deepEqual(p.errors[99].field, 'quotas.49.quota');
+    const few = await expectProblem(await put(b.id, [{ recommender_id: prov.id }]), 422, 'validation');
+    assert.equal(few.errors_total, 1, 'a short list is counted as well');
+  });
+
   test('404 for an unknown batch; 415 and 400 for bad bodies', async () => {
     await expectProblem(await put(999999, [{ recommender_id: prov.id, quota: 1 }]), 404, 'not_found');
     await expectProblem(await put('abc', [{ recommender_id: prov.id, quota: 1 }]), 404, 'not_found');
@@ -371,6 +382,28 @@ describe('POST /batches/{id}/quotas/import', () => {
     assert.match(p2.errors[0].message, /不存在的学会/);
     assert.deepEqual(quotasOf(await table(b.id)), { [prov.id]: 1 }, 'the table is unchanged');
     assert.equal((await auditRows(b.id)).length, 1);
+  });
+
+  test('100,000 bad lines: the first 100 are listed, errors_total counts all, the answer stays small', async () => {
+    const b = await makeBatch(admin);
+    // odd lines one column, even lines a quota that is no number: one error each
+    const lines = Array.from({ length: 100000 }, (_, i) => (i % 2 === 0 ? 'x' : 'a,b'));
+    const res = await importCsv(b.id, lines.join('\n') + '\n');
+    const text = await res.clone().text();
+    const p = await expectProblem(res, 422, 'validation');
+    assert.equal(p.errors.length, 100);
+    assert.equal(p.errors_total, 100000);
+    assert.deepEqual(fieldCodes(p).slice(0, 3), [['lines.1', 'columns'], ['lines.2', 'quota'], ['lines.3', 'columns']]);
+    assert.deepEqual(p.errors[99].field, 'lines.100');
+    assert.ok(Buffer.byteLength(text) < 20000, `${Buffer.byteLength(text)} bytes`);
+    assert.deepEqual(await table(b.id), []);
+
+    // 2,500 good lines: each one past 2000 is an error, capped the same way
+    const many = Array.from({ length: 2500 }, () => '北京市科学技术协会,1').join('\n');
+    const p2 = await expectProblem(await importCsv(b.id, many), 422, 'validation');
+    assert.equal(p2.errors.length, 100);
+    assert.equal(p2.errors_total, 500);
+    assert.deepEqual(p2.errors[0], { field: 'lines.2001', code: 'too_long', message: p2.errors[0].message });
   });
 
   test('a quoted field spanning lines keeps the line numbers of the file', async () => {

@@ -80,6 +80,7 @@ static void assert_defaults(const struct kp_config *c)
     ck_assert_uint_eq(c->auth.throttle_address, 20);
     ck_assert_uint_eq(c->auth.throttle_window, 900);
     ck_assert_uint_eq(c->auth.lockout_max, 900);
+    ck_assert_uint_eq(c->attachments.upload_grace, 600);
     ck_assert_uint_eq(c->invitations.lookup_limit, 30);
     ck_assert_uint_eq(c->invitations.lookup_window, 60);
     ck_assert_uint_eq(c->csp.report_limit, 20);
@@ -111,6 +112,7 @@ START_TEST(example_conf_shows_defaults)
             "[auth]\nsession_idle = 1\nsession_lifetime = 2\ncookie_secure = true\n"
             "pwhash_ops = 3\npwhash_mem = 128M\nthrottle_account = 1\nthrottle_address = 2\n"
             "throttle_window = 3\nlockout_max = 4\n"
+            "[attachments]\nupload_grace = 5\n"
             "[invitations]\nlookup_limit = 1\nlookup_window = 2\n"
             "[csp]\nreport_limit = 1\nreport_window = 2\n"
             "[log]\nlevel = error\n[metrics]\nallow = 10.0.0.0/8\n");
@@ -610,6 +612,44 @@ START_TEST(csp_keys)
 }
 END_TEST
 
+START_TEST(upload_grace)
+{
+    load_ok("[attachments]\nupload_grace = 86400\n");
+    ck_assert_uint_eq(cfg.attachments.upload_grace, 86400);
+    ck_assert_int_eq(kp_config_check(&cfg, why, sizeof why), KP_OK);
+    setup();
+    expect_error("[attachments]\nupload_grace = 1\n",
+                 "t.conf:2: attachments.upload_grace: expected an integer from 2 to 86400, got '1'");
+    setup();
+    expect_error("[attachments]\nupload_grace = 86401\n",
+                 "t.conf:2: attachments.upload_grace: expected an integer from 2 to 86400, got '86401'");
+    setup();
+    char *env[] = { "KPJD_ATTACHMENTS_UPLOAD_GRACE=4", "KPJD_HTTP_TIMEOUT=2", NULL };
+    enum kp_err err = kp_config_apply_env(&cfg, env, why, sizeof why);
+    ck_assert_msg(err == KP_OK, "%s", why);
+    ck_assert_uint_eq(cfg.attachments.upload_grace, 4);
+    ck_assert_int_eq(kp_config_check(&cfg, why, sizeof why), KP_OK);    /* exactly twice */
+}
+END_TEST
+
+/* A live upload may be silent for http.timeout seconds: a grace shorter
+ * than twice that could sweep it. */
+START_TEST(check_upload_grace_against_timeout)
+{
+    ck_assert_int_eq(kp_config_check(&cfg, why, sizeof why), KP_OK);    /* the defaults: 600, 30 */
+    load_ok("[http]\ntimeout = 301\n");
+    ck_assert_int_eq(kp_config_check(&cfg, why, sizeof why), KP_E_INVAL);
+    ck_assert_str_eq(why, "attachments.upload_grace (600 s) must be at least twice http.timeout (301 s): "
+                          "an upload may be silent that long and still be alive");
+    setup();
+    load_ok("[http]\ntimeout = 300\n");
+    ck_assert_int_eq(kp_config_check(&cfg, why, sizeof why), KP_OK);
+    setup();
+    load_ok("[http]\ntimeout = 2\n[attachments]\nupload_grace = 3\n");
+    ck_assert_int_eq(kp_config_check(&cfg, why, sizeof why), KP_E_INVAL);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -617,6 +657,8 @@ static Suite *config_suite(void)
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, defaults);
     tcase_add_test(tc, example_conf_shows_defaults);
+    tcase_add_test(tc, upload_grace);
+    tcase_add_test(tc, check_upload_grace_against_timeout);
     tcase_add_test(tc, load_happy_path);
     tcase_add_test(tc, empty_text_is_fine);
     tcase_add_test(tc, size_suffixes_and_limits);

@@ -114,6 +114,21 @@ START_TEST(own_org_anonymous)
 }
 END_TEST
 
+START_TEST(batchscope_drafts_are_the_admins)
+{
+    struct kp_principal p = who(KP_ROLE_ADMIN, 1, 0);
+    ck_assert_str_eq(kp_batchscope_for(&p), "true");
+    const enum kp_role others[] = { KP_ROLE_RECOMMENDER, KP_ROLE_APPLICANT, KP_ROLE_EXPERT,
+                                    KP_ROLE_ANONYMOUS };
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        p = who(others[i], 2, 9);
+        ck_assert_msg(strcmp(kp_batchscope_for(&p), "false") == 0, "%s sees drafts",
+                      kp_role_name(others[i]));
+    }
+    ck_assert_str_eq(KP_BATCHSCOPE_SQL("$4"), "($4::boolean OR b.status <> 'draft')");
+}
+END_TEST
+
 static Suite *principal_suite(void)
 {
     Suite *s = suite_create("principal");
@@ -124,6 +139,7 @@ static Suite *principal_suite(void)
     tcase_add_test(tc, own_org_admin_sees_all);
     tcase_add_test(tc, own_org_others);
     tcase_add_test(tc, own_org_anonymous);
+    tcase_add_test(tc, batchscope_drafts_are_the_admins);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -127,6 +127,44 @@ START_TEST(json_with_errors)
     ck_assert_str_eq(json_string_value(json_object_get(first, "message")), "不能超过 2000 个字符");
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(e, 1), "field")), "form.beds");
     ck_assert_int_eq(errors->refcount, 1);     /* owned by body alone */
+    ck_assert_int_eq(json_integer_value(json_object_get(body, "errors_total")), 2);
+    json_decref(body);
+}
+END_TEST
+
+/* A 100,000-line bad import: the first KP_PROBLEM_ERRORS_LISTED are listed,
+ * all are counted, and the collecting array still counts every one (a
+ * caller's "did this add an error?" compares its size). */
+START_TEST(json_errors_capped)
+{
+    const size_t n = 100000;
+    json_t *errors = json_array();
+    for (size_t i = 0; i < n; i++) {
+        char field[32];
+        snprintf(field, sizeof field, "lines.%zu", i + 1);
+        size_t before = json_array_size(errors);
+        kp_problem_field(errors, field, "columns", "应为两列");
+        ck_assert_uint_eq(json_array_size(errors), before + 1);
+    }
+    json_t *body = kp_problem_json(KP_P_VALIDATION, NULL, errors);
+    json_t *e = json_object_get(body, "errors");
+    ck_assert_uint_eq(json_array_size(e), KP_PROBLEM_ERRORS_LISTED);
+    ck_assert_int_eq(json_integer_value(json_object_get(body, "errors_total")), (json_int_t)n);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(e, 0), "field")), "lines.1");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(e, KP_PROBLEM_ERRORS_LISTED - 1), "field")),
+                     "lines.100");
+    char *text = json_dumps(body, JSON_COMPACT);
+    ck_assert_uint_lt(strlen(text), 16384);
+    free(text);
+    json_decref(body);
+
+    errors = json_array();                   /* exactly the cap: all listed */
+    for (size_t i = 0; i < KP_PROBLEM_ERRORS_LISTED; i++)
+        kp_problem_field(errors, "x", "y", "z");
+    body = kp_problem_json(KP_P_VALIDATION, NULL, errors);
+    ck_assert_uint_eq(json_array_size(json_object_get(body, "errors")), KP_PROBLEM_ERRORS_LISTED);
+    ck_assert_int_eq(json_integer_value(json_object_get(body, "errors_total")), KP_PROBLEM_ERRORS_LISTED);
+    ck_assert(json_is_object(json_array_get(json_object_get(body, "errors"), KP_PROBLEM_ERRORS_LISTED - 1)));
     json_decref(body);
 }
 END_TEST
@@ -171,6 +209,7 @@ static Suite *problem_suite(void)
     tcase_add_test(tc, json_shape);
     tcase_add_test(tc, json_every_problem);
     tcase_add_test(tc, json_with_errors);
+    tcase_add_test(tc, json_errors_capped);
     tcase_add_test(tc, json_dumps_as_utf8);
     tcase_add_test(tc, err_strings);
     suite_add_tcase(s, tc);

@@ -44,7 +44,8 @@ function mergeRows(quotaItems, recommenders, contacts) {
   return [...rows.values()].sort((a, b) => rank(a.kind) - rank(b.kind) || a.id - b.id);
 }
 
-// "第 3 行：名额应为 0 到 10000 的整数" for each error of an import, by line.
+// "第 3 行：名额应为 0 到 10000 的整数" for each error of an import, by line,
+// and how many more there are when the server listed only the first ones.
 function importErrors(err) {
   const lines = [];
   for (const e of err.errors) {
@@ -52,7 +53,10 @@ function importErrors(err) {
     if (m) lines.push({ n: Number(m[1]), text: `第 ${m[1]} 行：${e.message}` });
     else lines.push({ n: 0, text: e?.message || e?.field || '内容有误' });
   }
-  return lines.sort((a, b) => a.n - b.n).map((l) => l.text);
+  const texts = lines.sort((a, b) => a.n - b.n).map((l) => l.text);
+  const unlisted = err.errorsTotal - err.errors.length;
+  if (unlisted > 0) texts.push(`另有 ${unlisted} 处错误未列出（共 ${err.errorsTotal} 处）`);
+  return texts;
 }
 
 export function render(root, { params, signal }) {
