@@ -3,7 +3,8 @@
  * Content-Type (checked against the file's first bytes) and its name in
  * Content-Disposition; it streams into PostgreSQL in CHUNK-sized rows, so a
  * request never holds more than one chunk.  A download streams out the same
- * way, to those who may see the application. */
+ * way, to those who may see the application.  The rows are written and read
+ * on the slow-work pool (the routes are KP_ROUTE_SLOW; take only buffers). */
 
 #include <microhttpd.h>
 #include <sodium.h>
@@ -275,33 +276,40 @@ static void flush(struct upload *u)
     u->fill = 0;
 }
 
-static void upload_data(struct kp_req *r, const char *piece, size_t n)
+/* On the event thread: checks and buffers what fits of a piece; a full
+ * chunk waits for upload_flush. */
+static size_t upload_take(struct kp_req *r, const char *piece, size_t n)
 {
     struct upload *u = kp_req_state(r);
     if (u == NULL || u->buf == NULL || u->failure != NONE)
-        return;                                        /* refused already: drop the rest */
-    if (u->size + n > u->limit) {
+        return n;                                      /* refused already: drop the rest */
+    if (u->fill == CHUNK)
+        return 0;
+    size_t take = CHUNK - u->fill < n ? CHUNK - u->fill : n;
+    if (u->size + take > u->limit) {
         u->failure = TOO_LARGE;
-        return;
+        return n;
     }
-    for (size_t i = 0; u->head_n < KP_MAGIC_PREFIX && i < n; i++)
+    for (size_t i = 0; u->head_n < KP_MAGIC_PREFIX && i < take; i++)
         u->head[u->head_n++] = (unsigned char)piece[i];
     if (u->head_n == KP_MAGIC_PREFIX && u->size < KP_MAGIC_PREFIX &&
         !kp_magic_matches(u->type, u->head, u->head_n)) {
         u->failure = WRONG_TYPE;
-        return;
+        return n;
     }
-    u->size += n;
-    crypto_hash_sha256_update(&u->sha, (const unsigned char *)piece, n);
-    while (n > 0 && u->failure == NONE) {
-        size_t take = CHUNK - u->fill < n ? CHUNK - u->fill : n;
-        memcpy(u->buf + u->fill, piece, take);
-        u->fill += take;
-        piece += take;
-        n -= take;
-        if (u->fill == CHUNK)
-            flush(u);
-    }
+    u->size += take;
+    crypto_hash_sha256_update(&u->sha, (const unsigned char *)piece, take);
+    memcpy(u->buf + u->fill, piece, take);
+    u->fill += take;
+    return take;
+}
+
+/* On the pool: writes the full chunk. */
+static void upload_flush(struct kp_req *r)
+{
+    struct upload *u = kp_req_state(r);
+    if (u != NULL)
+        flush(u);
 }
 
 static enum kp_err complete_tx(struct kp_db *db, void *arg)
@@ -414,12 +422,11 @@ static void upload_end(struct kp_req *r)
     kp_req_set_state(r, NULL);
 }
 
-const struct kp_stream kp_attachment_upload = { upload_begin, upload_data, upload_end };
+const struct kp_stream kp_attachment_upload = { upload_begin, upload_take, upload_flush, upload_end };
 
 /* ---- GET /api/v1/attachments/{id} ---- */
 
 struct download {
-    struct kp_db *db;                 /* the worker thread's: the reader runs there */
     char id[24];
     long long chunk;                  /* index held in data, -1: none */
     PGresult *data;
@@ -436,18 +443,19 @@ static enum kp_err read_tx(struct kp_db *db, void *arg)
     return kp_db_exec_binary(db, &SQL_READ_CHUNK, params, NULL, NULL, true, &d->data);
 }
 
-static ssize_t read_file(void *cls, uint64_t pos, char *out, size_t max)
+/* On the pool (kp_req_pooled_body): copies from the chunk holding `pos`. */
+static ssize_t read_file(void *cls, struct kp_db *db, uint64_t pos, char *out, size_t max)
 {
     struct download *d = cls;
     long long want = (long long)(pos / CHUNK);
     if (d->chunk != want || d->data == NULL) {
         d->chunk = want;
-        if (kp_db_tx(d->db, KP_TX_READ_ONLY, read_tx, d) != KP_OK || PQntuples(d->data) != 1)
-            return MHD_CONTENT_READER_END_WITH_ERROR;
+        if (kp_db_tx(db, KP_TX_READ_ONLY, read_tx, d) != KP_OK || PQntuples(d->data) != 1)
+            return -1;
     }
     size_t offset = pos % CHUNK, have = (size_t)PQgetlength(d->data, 0, 0);
     if (offset >= have)
-        return MHD_CONTENT_READER_END_WITH_ERROR;
+        return -1;
     size_t n = have - offset < max ? have - offset : max;
     memcpy(out, PQgetvalue(d->data, 0, 0) + offset, n);
     return (ssize_t)n;
@@ -514,14 +522,11 @@ enum kp_err kp_api_attachments_get(struct kp_req *r)
         json_decref(f.attachment);
         return KP_E_NOMEM;
     }
-    d->db = kp_req_db(r);
     snprintf(d->id, sizeof d->id, "%s", f.id);
     d->chunk = -1;
     uint64_t size = (uint64_t)json_integer_value(json_object_get(f.attachment, "size"));
-    struct MHD_Response *resp = MHD_create_response_from_callback(size, 64 * 1024, read_file, d,
-                                                                  free_download);
+    struct MHD_Response *resp = kp_req_pooled_body(r, size, read_file, d, free_download);
     if (resp == NULL) {
-        free(d);
         json_decref(f.attachment);
         return KP_E_NOMEM;
     }
