@@ -24,21 +24,21 @@ const QUICK_MS = 1000;
 
 // An admin whose password hash is costly to verify (a hash keeps the cost
 // it was made with).
-function costlyAdmin(k, username = 'admin') {
-  const r = runKpjdd(['create-admin', username], {
+function costlyAdmin(k) {
+  const r = runKpjdd(['create-admin', 'admin'], {
     env: { KPJD_DB_CONNINFO: k.db.conninfo, ...COSTLY },
     input: `${ADMIN_PASSWORD}\n`,
   });
   assert.equal(r.status, 0, r.stderr);
 }
 
-// Starts `n` logins at once; each resolves { status, res, at } (at: when it
+// Starts `n` logins of the admin at once; each resolves { status, res, at } (at: when it
 // was answered), or { error, at } when the connection broke.
-function logins(url, n, username = 'admin') {
+function logins(url, n) {
   return Array.from({ length: n }, () => fetch(`${url}/api/v1/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: ADMIN_PASSWORD }),
+    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
   }).then((res) => ({ status: res.status, res, at: Date.now() }),
     (error) => ({ error, at: Date.now() })));
 }
