@@ -24,6 +24,8 @@ struct kp_config {
         unsigned max_connections;
         unsigned max_per_ip;
         unsigned shutdown_grace;   /* seconds in-flight requests get at shutdown */
+        unsigned pool_threads;     /* threads for slow work; 0: one per online CPU */
+        unsigned pool_queue;       /* slow requests waiting for a pool thread, at most */
         struct kp_addr_list trusted_proxies;   /* whose X-Forwarded-For is believed */
         /* derived from `listen` */
         struct sockaddr_storage listen_addr;

@@ -18,15 +18,25 @@ typedef enum kp_err (*kp_handler)(struct kp_req *r);
 #define KP_ROUTE_PENDING_OK  0x2u   /* open while the account must change its password */
 #define KP_ROUTE_RAW_BODY    0x4u   /* the body is kept as bytes (Content-Type checked against media) */
 #define KP_ROUTE_STREAM      0x8u   /* the body goes to the route's stream callbacks as it arrives */
+#define KP_ROUTE_SLOW       0x10u   /* the handler runs on the slow-work pool, off the event threads */
 
 /* A route that takes its body as a stream (uploads): the gate runs before
- * the body, then begin, then data for each piece as it arrives, then the
- * handler once the body is complete; end always runs when the request is
- * over, however it ended.  The body is not limited by http.max_body: the
- * route enforces its own limits. */
+ * the body, then begin, then take for each piece as it arrives, flushing
+ * whenever take's buffer is full, then the handler once the body is
+ * complete; end always runs when the request is over, however it ended.
+ * The body is not limited by http.max_body: the route enforces its own
+ * limits.  take runs on an event thread and must not wait; flush runs on
+ * the slow-work pool. */
 struct kp_stream {
     enum kp_err (*begin)(struct kp_req *r);                       /* may answer (refuse) */
-    void (*data)(struct kp_req *r, const char *piece, size_t n);  /* records any failure for the handler */
+    /* Takes what it can of a piece at once (checks it, buffers it) and
+     * returns how many bytes; 0 only when it needs a flush first (its
+     * buffer is full, or it has other database work to do).  After a
+     * refusal it takes everything (and drops it). */
+    size_t (*take)(struct kp_req *r, const char *piece, size_t n);
+    /* Stores what take gathered: afterwards take takes again.  Records any
+     * failure for the handler. */
+    void (*flush)(struct kp_req *r);
     void (*end)(struct kp_req *r);                                /* frees, cleans up */
 };
 

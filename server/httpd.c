@@ -4,9 +4,17 @@
  *                   with each piece of body, then once more to answer;
  *   on_completed  — the answer is sent or the connection died: log, count, free.
  * Every answer leaves through kp_reply_response(), which adds the headers every answer
- * carries.  Each step also tells the connection's watchdog entry (conns.h)
- * where the request stands, so that a client that is slow to send one is
- * closed at its deadline. */
+ * carries and keeps the answer in the request; on_request queues it (MHD takes
+ * an answer only from there).  Each step also tells the connection's watchdog
+ * entry (conns.h) where the request stands, so that a client that is slow to
+ * send one is closed at its deadline.
+ *
+ * Slow work runs on the pool (lib/pool.c tells the design): a slow route's
+ * handler, an upload's flush, a download's next block.  hand_off() suspends
+ * the connection and queues the job; the job resumes the connection as its
+ * last act, and MHD calls on_request (or the body reader) again, which finds
+ * the work done.  Between the two the event thread does not touch the
+ * request. */
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -29,6 +37,7 @@
 #include "httputil.h"
 #include "json.h"
 #include "log.h"
+#include "pool.h"
 #include "reqid.h"
 #include "utf8.h"
 #include "webpath.h"
@@ -58,7 +67,16 @@ struct kp_req {
     struct { char *name, *value; } headers[4];   /* added by the handler */
     void *state;                         /* a stream route's */
     bool stream_begun;
-    unsigned status;
+    struct MHD_Response *answer;         /* kept by kp_reply_response until on_request queues it */
+    unsigned answer_status;
+    uint64_t answer_bytes;
+    bool dispatched;                     /* the handler ran, or runs on the pool */
+    bool admitted;                       /* the pool took a job of this request */
+    bool busy;                           /* the pool refused it: 503 once the body is in */
+    struct kp_pool_job job;              /* its job on the pool (one at a time) */
+    void (*work)(struct kp_req *r);      /* what that job does */
+    struct pooled_body *pooled;          /* a body the pool reads (kp_req_pooled_body) */
+    unsigned status;                     /* of the answer queued */
     uint64_t bytes;
 };
 
@@ -237,6 +255,116 @@ struct kp_db *kp_req_db(struct kp_req *r)
     return db;
 }
 
+/* ---- slow work, on the pool ---- */
+
+static void run_job(void *arg)
+{
+    struct kp_req *r = arg;
+    struct MHD_Connection *conn = r->conn;
+    r->work(r);
+    MHD_resume_connection(conn);         /* the last touch: MHD may now finish and free r */
+}
+
+/* Runs work(r) on the pool while the connection is suspended.  The first
+ * job of a request is its admission and is refused when the queue is full;
+ * its later jobs are not (lib/pool.c says why).  False when refused (or the
+ * pool has stopped).  After true the caller returns to MHD at once without
+ * touching r: the job may be done already. */
+static bool hand_off(struct kp_req *r, void (*work)(struct kp_req *r))
+{
+    struct kp_pool *pool = r->srv->pool;
+    if (!kp_pool_reserve(pool, !r->admitted))
+        return false;
+    r->admitted = true;
+    r->work = work;
+    r->job.run = run_job;
+    r->job.arg = r;
+    MHD_suspend_connection(r->conn);     /* before the job can resume it */
+    kp_pool_submit(pool, &r->job);
+    return true;
+}
+
+#define BODY_BLOCK (256 * 1024)          /* bytes of a pooled body one job reads */
+
+struct pooled_body {
+    struct kp_req *r;                    /* valid while MHD reads the body */
+    kp_body_fill fill;
+    void *cls;
+    void (*free_cls)(void *cls);
+    uint64_t size;
+    char *block;                         /* BODY_BLOCK bytes: [block_pos, block_pos + block_len) */
+    uint64_t block_pos;
+    size_t block_len;
+    bool failed;
+};
+
+/* On the pool: reads the block at block_pos. */
+static void fill_block(struct kp_req *r)
+{
+    struct pooled_body *b = r->pooled;
+    struct kp_db *db = kp_req_db(r);
+    uint64_t rest = b->size - b->block_pos;
+    size_t want = rest < BODY_BLOCK ? (size_t)rest : BODY_BLOCK;
+    /* each fill copies at least a byte or fails, so this ends */
+    while (!b->failed && b->block_len < want) {
+        ssize_t n = db == NULL ? -1 : b->fill(b->cls, db, b->block_pos + b->block_len,
+                                              b->block + b->block_len, want - b->block_len);
+        if (n <= 0)
+            b->failed = true;
+        else
+            b->block_len += (size_t)n;
+    }
+}
+
+/* MHD's reader, on the event thread: serves the block in hand, else hands
+ * the reading of the next to the pool and answers "nothing yet" (0); MHD
+ * asks again for the same position after the resume. */
+static ssize_t read_pooled(void *cls, uint64_t pos, char *out, size_t max)
+{
+    struct pooled_body *b = cls;
+    if (b->failed)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    if (pos < b->block_pos || pos >= b->block_pos + b->block_len) {
+        b->block_pos = pos;
+        b->block_len = 0;
+        if (hand_off(b->r, fill_block))
+            return 0;
+        return MHD_CONTENT_READER_END_WITH_ERROR;     /* the pool has stopped: we are going */
+    }
+    size_t have = (size_t)(b->block_pos + b->block_len - pos);
+    size_t n = have < max ? have : max;
+    memcpy(out, b->block + (pos - b->block_pos), n);
+    return (ssize_t)n;
+}
+
+static void free_pooled(void *cls)
+{
+    struct pooled_body *b = cls;         /* the request may be gone: b->r is not touched */
+    b->free_cls(b->cls);
+    free(b->block);
+    free(b);
+}
+
+struct MHD_Response *kp_req_pooled_body(struct kp_req *r, uint64_t size, kp_body_fill fill,
+                                        void *cls, void (*free_cls)(void *cls))
+{
+    struct pooled_body *b = calloc(1, sizeof *b);
+    char *block = malloc(BODY_BLOCK);
+    struct MHD_Response *resp = NULL;
+    if (b != NULL && block != NULL)
+        resp = MHD_create_response_from_callback(size, 64 * 1024, read_pooled, b, free_pooled);
+    if (resp == NULL) {
+        free(block);
+        free(b);
+        free_cls(cls);
+        return NULL;
+    }
+    *b = (struct pooled_body){ .r = r, .fill = fill, .cls = cls, .free_cls = free_cls,
+                               .size = size, .block = block };
+    r->pooled = b;
+    return resp;
+}
+
 /* ---- answering ---- */
 
 static bool is_api(const struct kp_req *r)
@@ -249,6 +377,10 @@ enum kp_err kp_reply_response(struct kp_req *r, unsigned status, struct MHD_Resp
 {
     if (resp == NULL)
         return KP_E_NOMEM;
+    if (r->answer != NULL || r->replied) {       /* one answer a request */
+        MHD_destroy_response(resp);
+        return KP_E_IO;
+    }
     MHD_add_response_header(resp, "X-Request-Id", r->id);
     MHD_add_response_header(resp, "Content-Security-Policy", CSP);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
@@ -263,13 +395,10 @@ enum kp_err kp_reply_response(struct kp_req *r, unsigned status, struct MHD_Resp
         MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
     if (atomic_load(&r->srv->shutting_down))
         MHD_add_response_header(resp, "Connection", "close");
-    enum MHD_Result ok = MHD_queue_response(r->conn, status, resp);
-    MHD_destroy_response(resp);
-    if (ok != MHD_YES)
-        return KP_E_IO;
+    r->answer = resp;                    /* on_request queues it, on whichever thread we are */
+    r->answer_status = status;
+    r->answer_bytes = bytes;
     r->replied = true;
-    r->status = status;
-    r->bytes = bytes;
     return KP_OK;
 }
 
@@ -461,28 +590,55 @@ static void on_headers(struct kp_req *r)
         kp_reply_error(r, err);
 }
 
-static void take_body(struct kp_req *r, const char *data, size_t size)
+static void flush_stream(struct kp_req *r)
+{
+    r->match.route->stream->flush(r);
+}
+
+/* A piece of a stream route's body: what the stream takes at once; when its
+ * buffer is full, the flush goes to the pool and MHD presents what is left
+ * of the piece again after the resume.  *size: what is left. */
+static void take_stream(struct kp_req *r, const char *data, size_t *size)
+{
+    const struct kp_stream *stream = r->match.route->stream;
+    size_t left = r->replied || r->busy ? 0 : *size;     /* refused: drop the rest */
+    while (left > 0) {                   /* each round takes bytes, or ends the loop */
+        size_t took = stream->take(r, data, left);
+        data += took;
+        left -= took;
+        if (took > 0)
+            continue;
+        if (!hand_off(r, flush_stream)) {
+            r->busy = true;              /* the pool is full (or stopped): 503 at the end */
+            left = 0;
+        }
+        break;
+    }
+    *size = left;
+}
+
+static void take_body(struct kp_req *r, const char *data, size_t *size)
 {
     const struct kp_route *route = r->match.route;
-    kp_conn_body_read(r->tracked, size);
     if (route != NULL && (route->flags & KP_ROUTE_STREAM)) {
-        if (!r->replied)
-            route->stream->data(r, data, size);
+        take_stream(r, data, size);
         return;
     }
+    size_t n = *size;
+    *size = 0;
     if (r->replied || r->too_large || route == NULL ||
         !(route->flags & (KP_ROUTE_JSON_BODY | KP_ROUTE_RAW_BODY)))
         return;                                  /* nobody reads it: drop it */
-    if (r->body_len + size > r->srv->cfg->http.max_body) {
+    if (r->body_len + n > r->srv->cfg->http.max_body) {
         r->too_large = true;                     /* chunked: no Content-Length to refuse early */
         free(r->body);
         r->body = NULL;
         r->body_len = 0;
         return;
     }
-    if (r->body_len + size > r->body_cap) {
+    if (r->body_len + n > r->body_cap) {
         size_t cap = r->body_cap ? r->body_cap : 1024;
-        while (cap < r->body_len + size)
+        while (cap < r->body_len + n)
             cap *= 2;
         char *b = realloc(r->body, cap);
         if (b == NULL) {
@@ -492,16 +648,13 @@ static void take_body(struct kp_req *r, const char *data, size_t size)
         r->body = b;
         r->body_cap = cap;
     }
-    memcpy(r->body + r->body_len, data, size);
-    r->body_len += size;
+    memcpy(r->body + r->body_len, data, n);
+    r->body_len += n;
 }
 
-static void dispatch(struct kp_req *r)
+/* Runs the handler (the body is in) and makes sure of an answer. */
+static void handle(struct kp_req *r)
 {
-    if (r->too_large) {
-        kp_reply_problem(r, KP_P_TOO_LARGE, NULL);
-        return;
-    }
     const struct kp_route *route = r->match.route;
     enum kp_err err = KP_OK;
     if (route == NULL) {
@@ -523,6 +676,37 @@ static void dispatch(struct kp_req *r)
         kp_reply_error(r, err);
 }
 
+/* On the pool.  Past the shutdown grace what still waits is told to come
+ * back rather than started. */
+static void handle_slow(struct kp_req *r)
+{
+    if (atomic_load(&r->srv->past_grace))
+        kp_reply_problem(r, KP_P_UNAVAILABLE, "服务正在停止，请稍后再试");
+    else
+        handle(r);
+}
+
+/* The body is in: answers here, or hands a slow route to the pool (true). */
+static bool dispatch(struct kp_req *r)
+{
+    const struct kp_route *route = r->match.route;
+    if (r->too_large) {
+        kp_reply_problem(r, KP_P_TOO_LARGE, NULL);
+        return false;
+    }
+    if (!r->busy && route != NULL && (route->flags & KP_ROUTE_SLOW)) {
+        if (hand_off(r, handle_slow))
+            return true;
+        r->busy = true;
+    }
+    if (r->busy) {
+        kp_reply_problem(r, KP_P_UNAVAILABLE, "服务繁忙，请稍后再试");
+        return false;
+    }
+    handle(r);
+    return false;
+}
+
 void kp_reply_error(struct kp_req *r, enum kp_err err)
 {
     if (err == KP_E_DB_GONE) {
@@ -536,6 +720,22 @@ void kp_reply_error(struct kp_req *r, enum kp_err err)
     kp_error("req=%s %s %s: handler failed without answering: %s", r->id, r->method, r->path,
              kp_err_str(err));
     kp_reply_problem(r, KP_P_INTERNAL, NULL);
+}
+
+/* Queues the answer kp_reply_response kept.  Without one: go on while the
+ * body is to come; once the handler has run, nothing can be said: close. */
+static enum MHD_Result queue_answer(struct kp_req *r)
+{
+    if (r->answer == NULL)
+        return r->dispatched ? MHD_NO : MHD_YES;
+    enum MHD_Result ok = MHD_queue_response(r->conn, r->answer_status, r->answer);
+    MHD_destroy_response(r->answer);
+    r->answer = NULL;
+    if (ok == MHD_YES) {
+        r->status = r->answer_status;
+        r->bytes = r->answer_bytes;
+    }
+    return ok;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -555,17 +755,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         on_headers(r);
         if (r->replied)
             kp_conn_request_in(r->tracked);      /* answered early: nothing more is read */
-        return MHD_YES;
+    } else if (*upload_size != 0) {
+        size_t offered = *upload_size;
+        take_body(r, upload_data, upload_size);
+        /* what was taken: a piece left for after a flush is offered again */
+        kp_conn_body_read(r->tracked, offered - *upload_size);
+        return MHD_YES;                          /* MHD takes no answer while the body comes */
+    } else if (!r->dispatched) {
+        kp_conn_request_in(r->tracked);          /* the whole request is in */
+        if (!r->replied) {
+            r->dispatched = true;
+            if (dispatch(r))
+                return MHD_YES;                  /* on the pool: MHD calls again after the resume */
+        }
     }
-    if (*upload_size != 0) {
-        take_body(r, upload_data, *upload_size);
-        *upload_size = 0;
-        return MHD_YES;
-    }
-    kp_conn_request_in(r->tracked);              /* the whole request is in */
-    if (!r->replied)
-        dispatch(r);
-    return MHD_YES;
+    return queue_answer(r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
@@ -586,6 +790,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         kp_metrics_observe(srv->metrics, r->metric, r->status, us);
     if (r->stream_begun)
         r->match.route->stream->end(r);
+    if (r->answer != NULL)                       /* kept, never queued: the connection died */
+        MHD_destroy_response(r->answer);
     json_decref(r->json);
     free(r->body);
     for (size_t i = 0; i < sizeof r->headers / sizeof r->headers[0]; i++) {
@@ -631,13 +837,19 @@ struct kp_httpd *kp_httpd_start(struct kp_server *srv)
     h->srv = srv;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned workers = cfg->http.workers ? cfg->http.workers : (unsigned)(cpus > 0 ? cpus : 1);
+    unsigned pool_threads = cfg->http.pool_threads ? cfg->http.pool_threads
+                                                   : (unsigned)(cpus > 0 ? cpus : 1);
     fit_descriptor_limit(cfg->http.max_connections, workers);
     h->conns = kp_conns_start(cfg);
-    if (h->conns == NULL) {
+    srv->pool = h->conns ? kp_pool_new(pool_threads, cfg->http.pool_queue) : NULL;
+    if (srv->pool == NULL) {
+        if (h->conns)
+            kp_conns_stop(h->conns);
         free(h);
         return NULL;
     }
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME;
     if (cfg->http.listen_addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     h->daemon = MHD_start_daemon(
@@ -656,6 +868,8 @@ struct kp_httpd *kp_httpd_start(struct kp_server *srv)
     if (h->daemon == NULL) {
         kp_error("http: cannot listen on %s", cfg->http.listen);
         kp_conns_stop(h->conns);
+        kp_pool_free(srv->pool);
+        srv->pool = NULL;
         free(h);
         return NULL;
     }
@@ -669,7 +883,7 @@ struct kp_httpd *kp_httpd_start(struct kp_server *srv)
     }
     char where[80];
     kp_addr_format((const struct sockaddr *)&bound, where, sizeof where);
-    kp_info("listening on http://%s (%u workers)", where, workers);
+    kp_info("listening on http://%s (%u workers, %u for slow work)", where, workers, pool_threads);
     return h;
 }
 
@@ -689,7 +903,13 @@ void kp_httpd_stop(struct kp_httpd *h)
     if (left > 0)
         kp_warn("shutdown: %llu requests still running after %us; closing them",
                 (unsigned long long)left, srv->cfg->http.shutdown_grace);
+    /* Every job placed runs (waiting handlers just answer 503), and each
+     * resumes its connection: MHD must not stop with one suspended. */
+    atomic_store(&srv->past_grace, true);
+    kp_pool_stop(srv->pool);
     MHD_stop_daemon(h->daemon);
     kp_conns_stop(h->conns);             /* every connection is reported closed by now */
+    kp_pool_free(srv->pool);
+    srv->pool = NULL;
     free(h);
 }

@@ -11,6 +11,7 @@
 #define PENDING KP_ROUTE_PENDING_OK
 #define RAW     KP_ROUTE_RAW_BODY
 #define STREAM  KP_ROUTE_STREAM
+#define SLOW    KP_ROUTE_SLOW      /* hashes a password, or moves files or CSV: on the pool */
 #define UPLOAD_MEDIA "application/pdf image/png image/jpeg video/mp4"
 #define CSP_MEDIA "application/csp-report application/json application/reports+json"
 
@@ -24,30 +25,30 @@ const struct kp_route kp_routes[] = {
     /* reference data */
     { "GET",    "/api/v1/regions",                   kp_api_regions_list,       KP_PUBLIC,    0,    NULL, NULL },
     /* session */
-    { "POST",   "/api/v1/session",                   kp_api_session_create,     KP_PUBLIC,    JSON, NULL, NULL },
+    { "POST",   "/api/v1/session",                   kp_api_session_create,     KP_PUBLIC,    JSON | SLOW, NULL, NULL },
     { "GET",    "/api/v1/session",                   kp_api_session_get,        KP_SIGNED_IN, PENDING, NULL, NULL },
     { "DELETE", "/api/v1/session",                   kp_api_session_delete,     KP_SIGNED_IN, PENDING, NULL, NULL },
-    { "PUT",    "/api/v1/session/password",          kp_api_session_password,   KP_SIGNED_IN, PENDING | JSON, NULL, NULL },
+    { "PUT",    "/api/v1/session/password",          kp_api_session_password,   KP_SIGNED_IN, PENDING | JSON | SLOW, NULL, NULL },
     /* notifications and audit */
     { "GET",    "/api/v1/notifications",             kp_api_notifications_list, KP_SIGNED_IN, 0,    NULL, NULL },
     { "POST",   "/api/v1/notifications/{id}/read",   kp_api_notifications_read, KP_SIGNED_IN, 0,    NULL, NULL },
     { "GET",    "/api/v1/audit",                     kp_api_audit_list,         KP_ADMIN,     0,    NULL, NULL },
-    { "GET",    "/api/v1/audit/verify",              kp_api_audit_verify,       KP_ADMIN,     0,    NULL, NULL },
+    { "GET",    "/api/v1/audit/verify",              kp_api_audit_verify,       KP_ADMIN,     SLOW,    NULL, NULL },
     /* batches */
     { "POST",   "/api/v1/batches",                   kp_api_batches_create,     KP_ADMIN,     JSON, NULL, NULL },
     { "GET",    "/api/v1/batches",                   kp_api_batches_list,       KP_SIGNED_IN, 0,    NULL, NULL },
     { "GET",    "/api/v1/batches/{id}",              kp_api_batches_get,        KP_SIGNED_IN, 0,    NULL, NULL },
     { "PATCH",  "/api/v1/batches/{id}",              kp_api_batches_update,     KP_ADMIN,     JSON, NULL, NULL },
     /* recommenders, quotas, contacts */
-    { "POST",   "/api/v1/recommenders",              kp_api_recommenders_create, KP_ADMIN,    JSON, NULL, NULL },
+    { "POST",   "/api/v1/recommenders",              kp_api_recommenders_create, KP_ADMIN,    JSON | SLOW, NULL, NULL },
     { "GET",    "/api/v1/recommenders",              kp_api_recommenders_list,  KP_ADMIN | KP_RECOMMENDER, 0, NULL, NULL },
     { "GET",    "/api/v1/recommenders/{id}",         kp_api_recommenders_get,   KP_ADMIN | KP_RECOMMENDER, 0, NULL, NULL },
-    { "POST",   "/api/v1/recommenders/{id}/password-reset", kp_api_recommenders_reset, KP_ADMIN, 0, NULL, NULL },
+    { "POST",   "/api/v1/recommenders/{id}/password-reset", kp_api_recommenders_reset, KP_ADMIN, SLOW, NULL, NULL },
     { "POST",   "/api/v1/recommenders/{id}/disable", kp_api_recommenders_disable, KP_ADMIN,   0,    NULL, NULL },
     { "POST",   "/api/v1/recommenders/{id}/enable",  kp_api_recommenders_enable, KP_ADMIN,    0,    NULL, NULL },
     { "GET",    "/api/v1/batches/{id}/quotas",       kp_api_quotas_get,         KP_ADMIN | KP_RECOMMENDER, 0, NULL, NULL },
     { "PUT",    "/api/v1/batches/{id}/quotas",       kp_api_quotas_put,         KP_ADMIN,     JSON, NULL, NULL },
-    { "POST",   "/api/v1/batches/{id}/quotas/import", kp_api_quotas_import,     KP_ADMIN,     RAW,  "text/csv", NULL },
+    { "POST",   "/api/v1/batches/{id}/quotas/import", kp_api_quotas_import,     KP_ADMIN,     RAW | SLOW,  "text/csv", NULL },
     { "PUT",    "/api/v1/batches/{id}/contact",      kp_api_contact_put,        KP_RECOMMENDER, JSON, NULL, NULL },
     { "GET",    "/api/v1/batches/{id}/contact",      kp_api_contact_get,        KP_RECOMMENDER, 0,  NULL, NULL },
     { "GET",    "/api/v1/batches/{id}/contacts",     kp_api_contacts_list,      KP_ADMIN,     0,    NULL, NULL },
@@ -56,10 +57,10 @@ const struct kp_route kp_routes[] = {
     { "GET",    "/api/v1/batches/{id}/invitations",  kp_api_invitations_list,   KP_RECOMMENDER, 0,  NULL, NULL },
     { "DELETE", "/api/v1/invitations/{code}",        kp_api_invitations_revoke, KP_RECOMMENDER, 0,  NULL, NULL },
     { "GET",    "/api/v1/invitations/{code}",        kp_api_invitations_lookup, KP_PUBLIC,    0,    NULL, NULL },
-    { "POST",   "/api/v1/applicants",                kp_api_applicants_create,  KP_PUBLIC,    JSON, NULL, NULL },
+    { "POST",   "/api/v1/applicants",                kp_api_applicants_create,  KP_PUBLIC,    JSON | SLOW, NULL, NULL },
     /* applications and their attachments */
     { "GET",    "/api/v1/applications",              kp_api_applications_list,  KP_SIGNED_IN, 0,    NULL, NULL },
-    { "GET",    "/api/v1/applications.csv",          kp_api_applications_csv,   KP_SIGNED_IN, 0,    NULL, NULL },
+    { "GET",    "/api/v1/applications.csv",          kp_api_applications_csv,   KP_SIGNED_IN, SLOW,    NULL, NULL },
     { "GET",    "/api/v1/applications/{id}",         kp_api_applications_get,   KP_SIGNED_IN, 0,    NULL, NULL },
     { "PATCH",  "/api/v1/applications/{id}",         kp_api_applications_patch, KP_APPLICANT, JSON, NULL, NULL },
     { "POST",   "/api/v1/applications/{id}/submit",  kp_api_applications_submit, KP_APPLICANT, 0,   NULL, NULL },
@@ -67,9 +68,9 @@ const struct kp_route kp_routes[] = {
     { "POST",   "/api/v1/applications/{id}/decline", kp_api_applications_decline, KP_RECOMMENDER, JSON, NULL, NULL },
     { "POST",   "/api/v1/applications/{id}/recommend", kp_api_applications_recommend, KP_RECOMMENDER, JSON, NULL, NULL },
     { "POST",   "/api/v1/applications/{id}/withdraw-recommendation", kp_api_applications_withdraw, KP_RECOMMENDER, 0, NULL, NULL },
-    { "POST",   "/api/v1/applications/{id}/attachments", kp_api_attachments_upload, KP_APPLICANT, STREAM, UPLOAD_MEDIA, &kp_attachment_upload },
-    { "GET",    "/api/v1/attachments/{id}",          kp_api_attachments_get,    KP_SIGNED_IN, 0,    NULL, NULL },
-    { "DELETE", "/api/v1/attachments/{id}",          kp_api_attachments_delete, KP_APPLICANT, 0,    NULL, NULL },
+    { "POST",   "/api/v1/applications/{id}/attachments", kp_api_attachments_upload, KP_APPLICANT, STREAM | SLOW, UPLOAD_MEDIA, &kp_attachment_upload },
+    { "GET",    "/api/v1/attachments/{id}",          kp_api_attachments_get,    KP_SIGNED_IN, SLOW,    NULL, NULL },
+    { "DELETE", "/api/v1/attachments/{id}",          kp_api_attachments_delete, KP_APPLICANT, SLOW,    NULL, NULL },
 };
 
 const size_t kp_routes_count = sizeof kp_routes / sizeof kp_routes[0];

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "db.h"
@@ -24,6 +25,8 @@
 /* Seconds a client is told to wait after a 503. */
 #define KP_RETRY_AFTER_S 5
 
+struct kp_pool;
+
 struct kp_server {
     const struct kp_config *cfg;
     char web_root[4096];                 /* realpath of cfg->web.root */
@@ -32,6 +35,8 @@ struct kp_server {
     struct kp_db_options db_options;
     _Atomic uint64_t inflight;           /* requests between URI and completion */
     atomic_bool shutting_down;
+    atomic_bool past_grace;              /* shutdown: slow requests still waiting answer 503 */
+    struct kp_pool *pool;                /* slow work (lib/pool.c), started with the HTTP side */
     struct kp_pwcost pwcost;             /* from auth.pwhash_* */
     /* A hash of no password: verified against when a login names an unknown
      * user, so that it takes as long as a wrong password. */
@@ -78,7 +83,8 @@ bool kp_req_take(struct kp_req *r, const struct kp_jfield *spec);
 void *kp_req_state(const struct kp_req *r);
 void kp_req_set_state(struct kp_req *r, void *state);
 
-/* This worker thread's database handle; NULL only when out of memory. */
+/* This thread's database handle (an event thread's or a pool thread's);
+ * NULL only when out of memory. */
 struct kp_db *kp_req_db(struct kp_req *r);
 
 /* --- answering (each returns KP_OK once the answer is queued) --- */
@@ -101,10 +107,23 @@ enum kp_err kp_reply_empty(struct kp_req *r, unsigned status);
  * 500 internal otherwise (logged). */
 void kp_reply_error(struct kp_req *r, enum kp_err err);
 
-/* A response built by the caller (a file, say); `resp` is consumed. */
+/* A response built by the caller (a file, say); `resp` is consumed.  Like
+ * every kp_reply_*, it may be called on an event thread or on a pool thread:
+ * the answer is kept in the request and queued when MHD next calls. */
 struct MHD_Response;
 enum kp_err kp_reply_response(struct kp_req *r, unsigned status, struct MHD_Response *resp,
                               uint64_t bytes);
+
+/* A response body read off the event threads, a block at a time: `fill`
+ * runs on a pool thread with that thread's database handle and copies up to
+ * `max` bytes of the body from `pos` into `out`, returning how many (at
+ * least 1), or -1 when it cannot (the connection is then cut).  `cls` is
+ * freed with free_cls when the response is done.  For KP_ROUTE_SLOW routes
+ * (the request is admitted to the pool already).  The response goes to
+ * kp_reply_response; NULL when out of memory (`cls` freed then too). */
+typedef ssize_t (*kp_body_fill)(void *cls, struct kp_db *db, uint64_t pos, char *out, size_t max);
+struct MHD_Response *kp_req_pooled_body(struct kp_req *r, uint64_t size, kp_body_fill fill,
+                                        void *cls, void (*free_cls)(void *cls));
 
 /* application/problem+json; `detail` may be NULL.  503 carries
  * Retry-After. */

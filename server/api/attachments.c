@@ -3,7 +3,8 @@
  * Content-Type (checked against the file's first bytes) and its name in
  * Content-Disposition; it streams into PostgreSQL in CHUNK-sized rows, so a
  * request never holds more than one chunk.  A download streams out the same
- * way, to those who may see the application.
+ * way, to those who may see the application.  The rows are written and read
+ * on the slow-work pool (the routes are KP_ROUTE_SLOW; take only buffers).
  *
  * Until it is complete an attachment's created_at is its upload's last sign
  * of life: the upload moves it forward every upload_grace/4 seconds while
@@ -318,14 +319,17 @@ static enum kp_err touch_tx(struct kp_db *db, void *arg)
     return err;
 }
 
-/* Marks the row alive when a quarter of the grace has passed since the last
- * mark: a chunk may take longer than the grace to fill on a slow line. */
+/* Whether a quarter of the grace has passed since the row was last marked
+ * alive: a chunk may take longer than the grace to fill on a slow line. */
+static bool mark_due(const struct upload *u)
+{
+    unsigned every = kp_req_server(u->r)->cfg->attachments.upload_grace / 4;
+    return monotonic_seconds() - u->touched >= (time_t)(every > 0 ? every : 1);
+}
+
+/* On the pool: marks the row alive. */
 static void keep_alive(struct upload *u)
 {
-    time_t now = monotonic_seconds();
-    unsigned every = kp_req_server(u->r)->cfg->attachments.upload_grace / 4;
-    if (now - u->touched < (time_t)(every > 0 ? every : 1))
-        return;
     struct kp_db *db = kp_req_db(u->r);
     enum kp_err err = db ? kp_db_tx(db, 0, touch_tx, u) : KP_E_NOMEM;
     if (err) {
@@ -333,39 +337,47 @@ static void keep_alive(struct upload *u)
         u->store_err = err;
         return;
     }
-    u->touched = now;
+    u->touched = monotonic_seconds();
 }
 
-static void upload_data(struct kp_req *r, const char *piece, size_t n)
+/* On the event thread: checks and buffers what fits of a piece; a full
+ * chunk, or a row due to be marked alive, waits for upload_flush. */
+static size_t upload_take(struct kp_req *r, const char *piece, size_t n)
 {
     struct upload *u = kp_req_state(r);
     if (u == NULL || u->buf == NULL || u->failure != NONE)
-        return;                                        /* refused already: drop the rest */
-    keep_alive(u);
-    if (u->failure != NONE)
-        return;
-    if (u->size + n > u->limit) {
+        return n;                                      /* refused already: drop the rest */
+    if (u->fill == CHUNK || mark_due(u))
+        return 0;
+    size_t take = CHUNK - u->fill < n ? CHUNK - u->fill : n;
+    if (u->size + take > u->limit) {
         u->failure = TOO_LARGE;
-        return;
+        return n;
     }
-    for (size_t i = 0; u->head_n < KP_MAGIC_PREFIX && i < n; i++)
+    for (size_t i = 0; u->head_n < KP_MAGIC_PREFIX && i < take; i++)
         u->head[u->head_n++] = (unsigned char)piece[i];
     if (u->head_n == KP_MAGIC_PREFIX && u->size < KP_MAGIC_PREFIX &&
         !kp_magic_matches(u->type, u->head, u->head_n)) {
         u->failure = WRONG_TYPE;
+        return n;
+    }
+    u->size += take;
+    crypto_hash_sha256_update(&u->sha, (const unsigned char *)piece, take);
+    memcpy(u->buf + u->fill, piece, take);
+    u->fill += take;
+    return take;
+}
+
+/* On the pool: marks the row alive when due, writes a full chunk. */
+static void upload_flush(struct kp_req *r)
+{
+    struct upload *u = kp_req_state(r);
+    if (u == NULL)
         return;
-    }
-    u->size += n;
-    crypto_hash_sha256_update(&u->sha, (const unsigned char *)piece, n);
-    while (n > 0 && u->failure == NONE) {
-        size_t take = CHUNK - u->fill < n ? CHUNK - u->fill : n;
-        memcpy(u->buf + u->fill, piece, take);
-        u->fill += take;
-        piece += take;
-        n -= take;
-        if (u->fill == CHUNK)
-            flush(u);
-    }
+    if (mark_due(u))
+        keep_alive(u);
+    if (u->failure == NONE && u->fill == CHUNK)
+        flush(u);
 }
 
 static enum kp_err complete_tx(struct kp_db *db, void *arg)
@@ -483,12 +495,11 @@ static void upload_end(struct kp_req *r)
     kp_req_set_state(r, NULL);
 }
 
-const struct kp_stream kp_attachment_upload = { upload_begin, upload_data, upload_end };
+const struct kp_stream kp_attachment_upload = { upload_begin, upload_take, upload_flush, upload_end };
 
 /* ---- GET /api/v1/attachments/{id} ---- */
 
 struct download {
-    struct kp_db *db;                 /* the worker thread's: the reader runs there */
     char id[24];
     long long chunk;                  /* index held in data, -1: none */
     PGresult *data;
@@ -505,18 +516,19 @@ static enum kp_err read_tx(struct kp_db *db, void *arg)
     return kp_db_exec_binary(db, &SQL_READ_CHUNK, params, NULL, NULL, true, &d->data);
 }
 
-static ssize_t read_file(void *cls, uint64_t pos, char *out, size_t max)
+/* On the pool (kp_req_pooled_body): copies from the chunk holding `pos`. */
+static ssize_t read_file(void *cls, struct kp_db *db, uint64_t pos, char *out, size_t max)
 {
     struct download *d = cls;
     long long want = (long long)(pos / CHUNK);
     if (d->chunk != want || d->data == NULL) {
         d->chunk = want;
-        if (kp_db_tx(d->db, KP_TX_READ_ONLY, read_tx, d) != KP_OK || PQntuples(d->data) != 1)
-            return MHD_CONTENT_READER_END_WITH_ERROR;
+        if (kp_db_tx(db, KP_TX_READ_ONLY, read_tx, d) != KP_OK || PQntuples(d->data) != 1)
+            return -1;
     }
     size_t offset = pos % CHUNK, have = (size_t)PQgetlength(d->data, 0, 0);
     if (offset >= have)
-        return MHD_CONTENT_READER_END_WITH_ERROR;
+        return -1;
     size_t n = have - offset < max ? have - offset : max;
     memcpy(out, PQgetvalue(d->data, 0, 0) + offset, n);
     return (ssize_t)n;
@@ -583,14 +595,11 @@ enum kp_err kp_api_attachments_get(struct kp_req *r)
         json_decref(f.attachment);
         return KP_E_NOMEM;
     }
-    d->db = kp_req_db(r);
     snprintf(d->id, sizeof d->id, "%s", f.id);
     d->chunk = -1;
     uint64_t size = (uint64_t)json_integer_value(json_object_get(f.attachment, "size"));
-    struct MHD_Response *resp = MHD_create_response_from_callback(size, 64 * 1024, read_file, d,
-                                                                  free_download);
+    struct MHD_Response *resp = kp_req_pooled_body(r, size, read_file, d, free_download);
     if (resp == NULL) {
-        free(d);
         json_decref(f.attachment);
         return KP_E_NOMEM;
     }

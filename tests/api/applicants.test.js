@@ -11,10 +11,12 @@ import { expectProblem, sleep } from '../lib/http.js';
 import { createAdmin, login, signIn } from '../lib/accounts.js';
 import { applicantPayload, creditCheckChar, creditCode, isoIn, makeBatch, makeInvitation, makeRecommender } from '../lib/fixtures.js';
 
-// Many workers (each with its own database connection), so that racing
-// requests really are in the database together.
+// Many workers and pool threads (each with its own database connection), so
+// that racing requests really are in the database together (registration,
+// which hashes a password, runs on the pool).
 const WORKERS = 10;
-const LOOSE = { KPJD_INVITATIONS_LOOKUP_LIMIT: '100000', KPJD_INVITATIONS_LOOKUP_WINDOW: '60', KPJD_HTTP_WORKERS: String(WORKERS) };
+const LOOSE = { KPJD_INVITATIONS_LOOKUP_LIMIT: '100000', KPJD_INVITATIONS_LOOKUP_WINDOW: '60',
+  KPJD_HTTP_WORKERS: String(WORKERS), KPJD_HTTP_POOL_THREADS: String(WORKERS) };
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
 let db, k, admin, batch, rec, recB;

@@ -65,6 +65,8 @@ static void assert_defaults(const struct kp_config *c)
     ck_assert_uint_eq(c->http.max_connections, 1000);
     ck_assert_uint_eq(c->http.max_per_ip, 64);
     ck_assert_uint_eq(c->http.shutdown_grace, 10);
+    ck_assert_uint_eq(c->http.pool_threads, 0);
+    ck_assert_uint_eq(c->http.pool_queue, 64);
     ck_assert_str_eq(c->db.conninfo, "dbname=kpjd");
     ck_assert(c->db.auto_migrate);
     ck_assert_uint_eq(c->db.connect_timeout, 3);
@@ -106,6 +108,7 @@ START_TEST(example_conf_shows_defaults)
     load_ok("[http]\nlisten = 0.0.0.0:1\nworkers = 7\nmax_body = 2M\ntimeout = 9\n"
             "request_timeout = 8\nmin_body_rate = 1K\n"
             "memory_limit = 32K\nmax_connections = 5\nmax_per_ip = 3\nshutdown_grace = 1\n"
+            "pool_threads = 3\npool_queue = 2\n"
             "[db]\nconninfo = x\nauto_migrate = false\nconnect_timeout = 9\n"
             "statement_timeout = 0\ntx_retries = 0\n"
             "[web]\nroot = /elsewhere\n"
@@ -277,6 +280,9 @@ START_TEST(error_out_of_range)
     expect_error("[http]\nmin_body_rate = 0\n",
                  "t.conf:2: http.min_body_rate: expected a size (bytes, or with K, M, G) "
                  "from 1 to 1073741824, got '0'");
+    setup();
+    expect_error("[http]\npool_queue = 0\n",     /* no queue at all would refuse every slow request */
+                 "t.conf:2: http.pool_queue: expected an integer from 1 to 100000, got '0'");
     setup();
     load_ok("[http]\nworkers = 1024\ntimeout = 1\n");
     ck_assert_uint_eq(cfg.http.workers, 1024);
