@@ -56,6 +56,14 @@ static enum kp_err fetch(struct kp_db *db, struct kp_list *l)
     return KP_OK;
 }
 
+/* Digits only, no sign or leading zero, and small enough for a bigint: a
+ * value PostgreSQL would refuse must be a 422 here, not a 500 there. */
+static bool positive_bigint(const char *s)
+{
+    size_t len = strlen(s);
+    return len >= 1 && len <= 18 && s[0] >= '1' && s[0] <= '9' && strspn(s, "0123456789") == len;
+}
+
 /* GET /api/v1/audit?entity&entity_id&actor_id&action&limit&cursor */
 enum kp_err kp_api_audit_list(struct kp_req *r)
 {
@@ -66,12 +74,8 @@ enum kp_err kp_api_audit_list(struct kp_req *r)
         .action = kp_req_query(r, "action"),
     };
     json_t *errors = json_array();
-    if (f.actor_id != NULL) {
-        char *end;
-        long long v = strtoll(f.actor_id, &end, 10);
-        if (*f.actor_id == '\0' || *end != '\0' || v < 1)
-            kp_problem_field(errors, "actor_id", "type", "应为正整数");
-    }
+    if (f.actor_id != NULL && !positive_bigint(f.actor_id))
+        kp_problem_field(errors, "actor_id", "type", "应为正整数");
     return kp_list_reply(r, errors, LLONG_MAX, KP_TX_READ_ONLY, fetch, &f);
 }
 
