@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "api/api.h"
 #include "housekeeping.h"
 #include "log.h"
 #include "migrate.h"
@@ -57,6 +58,7 @@ static unsigned hourly(const struct kp_config *cfg)
 
 static const struct task tasks[] = {
     { "sweep_uploads", hourly, sweep_uploads },
+    { "audit_checkpoint", kp_audit_checkpoint_every, kp_audit_checkpoint_periodic },
 };
 #define NTASKS (sizeof tasks / sizeof tasks[0])
 
