@@ -98,11 +98,15 @@ static int cmd_migrate(const struct kp_config *cfg)
     return 0;
 }
 
-/* At start: migrate (db.auto_migrate) or check the schema.  A database we
- * cannot reach is not fatal: kpjdd serves 503 until it comes back.  A schema
- * newer than ours, or changed, is. */
+/* At start: migrate as the owner and grant db.app_role (db.auto_migrate), or
+ * check the schema.  A database we cannot reach is not fatal: kpjdd serves
+ * 503 until it comes back.  A schema newer than ours, or changed, is, and so
+ * is an application role that could do more than it should. */
 static bool prepare_schema(const struct kp_config *cfg)
 {
+    if (cfg->db.app_role[0] == '\0')
+        kp_warn("db.app_role is not set: kpjdd serves as the role that owns the schema, so the "
+                "audit trail is only as safe as that role");
     struct kp_db_options opt = cfg->db.auto_migrate ? migrate_options(cfg) : db_options(cfg, NULL);
     struct kp_db *db = kp_db_new(&opt);
     if (db == NULL)
@@ -152,16 +156,12 @@ static bool load_keys(const struct kp_config *cfg, struct kp_keyring *keys)
         kp_warn("crypto.signing_key is not set: audit checkpoints answer 503 and none are made");
     else
         kp_info("signing with key %s", keys->signer.pub.id);
-    if (cfg->db.app_role[0] == '\0')
-        kp_warn("db.app_role is not set: kpjdd serves as the role that owns the schema, so the "
-                "audit trail is only as safe as that role");
     return true;
 }
 
 static int cmd_serve(const struct kp_config *cfg)
 {
-    static struct kp_server srv;     /* static: it holds the private key; wiped at the end */
-    srv.cfg = cfg;
+    struct kp_server srv = { .cfg = cfg };
     if (realpath(cfg->web.root, srv.web_root) == NULL) {
         fprintf(stderr, "kpjdd: web.root: cannot open %s: %s\n", cfg->web.root, strerror(errno));
         return EXIT_USAGE;

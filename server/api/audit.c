@@ -131,10 +131,11 @@ static enum kp_err make_tx(struct kp_db *db, void *arg)
     struct make *m = arg;
     long long id;
     enum kp_err err = kp_checkpoint_reserve_id(db, &id);
+    if (err)
+        return err;
     char id_text[24];
     snprintf(id_text, sizeof id_text, "%lld", id);
-    if (err == KP_OK)
-        err = kp_req_audit(m->r, db, "audit.checkpoint_created", "audit_checkpoint", id_text, NULL);
+    err = kp_req_audit(m->r, db, "audit.checkpoint_created", "audit_checkpoint", id_text, NULL);
     bool made;
     if (err == KP_OK)
         err = kp_checkpoint_make(db, &kp_req_server(m->r)->keys.signer, id, false, &m->cp, &made);
