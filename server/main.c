@@ -98,6 +98,22 @@ static int cmd_migrate(const struct kp_config *cfg)
     return 0;
 }
 
+/* The grants protect nothing if db.conninfo logs in as another role (the
+ * owner, say): say so. */
+static void check_serving_role(const struct kp_config *cfg)
+{
+    struct kp_db_options opt = db_options(cfg, NULL);
+    struct kp_db *db = kp_db_new(&opt);
+    if (db != NULL && kp_db_ensure(db) == KP_OK) {
+        PGresult *r = PQexec(kp_db_conn(db), "SELECT current_user");
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && strcmp(PQgetvalue(r, 0, 0), cfg->db.app_role) != 0)
+            kp_warn("db.conninfo logs in as '%s', not as db.app_role '%s': kpjdd does not serve "
+                    "with the privileges granted to it", PQgetvalue(r, 0, 0), cfg->db.app_role);
+        PQclear(r);
+    }
+    kp_db_free(db);
+}
+
 /* At start: migrate as the owner and grant db.app_role (db.auto_migrate), or
  * check the schema.  A database we cannot reach is not fatal: kpjdd serves
  * 503 until it comes back.  A schema newer than ours, or changed, is, and so
@@ -140,6 +156,8 @@ static bool prepare_schema(const struct kp_config *cfg)
         }
     }
     kp_db_free(db);
+    if (ok && cfg->db.app_role[0] != '\0')
+        check_serving_role(cfg);
     return ok;
 }
 

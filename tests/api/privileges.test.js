@@ -140,6 +140,18 @@ describe('grants', () => {
   });
 });
 
+test('serving with db.app_role set but db.conninfo logging in as another role: a warning', async () => {
+  const fresh = await createDatabase();
+  const k2 = await startKpjdd({ db: { ...fresh, env: { ...fresh.env, KPJD_DB_CONNINFO: fresh.conninfo } } });
+  try {
+    assert.match(k2.log(), new RegExp(`db.conninfo logs in as '${config.dbUser}', not as db.app_role '${config.appUser}'`));
+    assert.doesNotMatch(k.log(), /db.conninfo logs in as/);
+  } finally {
+    await k2.stop();
+    await fresh.drop();
+  }
+});
+
 // A database whose daemon connects as the owner only (the quick local setup).
 async function soloDb() {
   const d = await createDatabase();
