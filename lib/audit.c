@@ -1,4 +1,6 @@
 #include <jansson.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +8,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "signing.h"
 
 static void feed(crypto_hash_sha256_state *st, const char *field)
 {
@@ -37,23 +40,32 @@ void kp_audit_hash(const struct kp_audit_row *row, char out[KP_AUDIT_HASH_LEN])
 
 #define AT_FORMAT "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'"
 
-/* Locks the head row; its hash is the new row's prev_hash. */
+/* Orders appends: ids are taken under it, so id order is chain order.  An
+ * advisory lock, not FOR UPDATE on audit_head, because the serving role may
+ * not update the head (only the trigger of 0005_least_privilege.sql does,
+ * as the owner).  Any constant not used elsewhere (the migrations use
+ * 4242017). */
+static const struct kp_stmt SQL_LOCK = {
+    "audit_lock", "SELECT pg_advisory_xact_lock(4242018)", 0,
+};
+
+/* The head's hash is the new row's prev_hash.  A snapshot older than the
+ * lock may see an old head: then the trigger's update of audit_head meets
+ * the newer one and the transaction is retried. */
 static const struct kp_stmt SQL_HEAD = {
     "audit_head",
     "SELECT last_hash, nextval('audit_log_id_seq'),"
     "       to_char(now() AT TIME ZONE 'UTC', " AT_FORMAT ")"
-    "  FROM audit_head FOR UPDATE",
+    "  FROM audit_head",
     0,
 };
 
+/* The trigger audit_log_advance_head moves audit_head to this row. */
 static const struct kp_stmt SQL_APPEND = {
     "audit_append",
-    "WITH row AS ("
-    "  INSERT INTO audit_log (id, at, actor_id, actor_role, action, entity, entity_id, data,"
-    "                         request_id, ip, prev_hash, hash)"
-    "  VALUES ($1, $2::timestamptz, $3, $4, $5, $6, $7, $8::json, $9, $10, $11, $12)"
-    "  RETURNING hash)"
-    "UPDATE audit_head SET last_hash = (SELECT hash FROM row)",
+    "INSERT INTO audit_log (id, at, actor_id, actor_role, action, entity, entity_id, data,"
+    "                       request_id, ip, prev_hash, hash)"
+    "  VALUES ($1, $2::timestamptz, $3, $4, $5, $6, $7, $8::json, $9, $10, $11, $12)",
     12,
 };
 
@@ -61,7 +73,11 @@ enum kp_err kp_audit_append(struct kp_db *db, const struct kp_actor *actor, cons
                             const char *entity, const char *entity_id, const json_t *data)
 {
     PGresult *head;
-    enum kp_err err = kp_db_exec(db, &SQL_HEAD, NULL, &head);
+    enum kp_err err = kp_db_exec(db, &SQL_LOCK, NULL, &head);
+    if (err)
+        return err;
+    PQclear(head);
+    err = kp_db_exec(db, &SQL_HEAD, NULL, &head);
     if (err)
         return err;
     char *text = data ? json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
@@ -98,6 +114,93 @@ enum kp_err kp_audit_append(struct kp_db *db, const struct kp_actor *actor, cons
     return err;
 }
 
+/* ---- signed checkpoints ------------------------------------------------ */
+
+char *kp_checkpoint_canonical(const char *at, long long count, const char *head_hash,
+                              long long last_audit_id)
+{
+    json_t *payload = json_pack("{s:s, s:I, s:s, s:I}", "at", at, "count", (json_int_t)count,
+                                "head_hash", head_hash, "last_audit_id", (json_int_t)last_audit_id);
+    char *text = payload ? json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(payload);
+    return text;
+}
+
+#define CP_AT_FORMAT "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'"   /* whole seconds, as signed */
+
+static const struct kp_stmt SQL_CP_ID = {
+    "audit_checkpoint_id", "SELECT nextval('audit_checkpoints_id_seq')", 0,
+};
+
+/* The head as this transaction sees it, and the newest row already
+ * checkpointed (-1: none). */
+static const struct kp_stmt SQL_CP_STATE = {
+    "audit_checkpoint_state",
+    "SELECT h.last_id, h.count, h.last_hash, to_char(now() AT TIME ZONE 'UTC', " CP_AT_FORMAT "),"
+    "       coalesce((SELECT max(last_audit_id) FROM audit_checkpoints), -1)"
+    "  FROM audit_head h",
+    0,
+};
+
+static const struct kp_stmt SQL_CP_INSERT = {
+    "audit_checkpoint_insert",
+    "INSERT INTO audit_checkpoints (id, last_audit_id, count, head_hash, at, key_id, signature)"
+    " VALUES (coalesce($1::bigint, nextval('audit_checkpoints_id_seq')), $2, $3, $4,"
+    "         $5::timestamptz, $6, $7)"
+    " RETURNING id",
+    7,
+};
+
+enum kp_err kp_checkpoint_reserve_id(struct kp_db *db, long long *id)
+{
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_CP_ID, NULL, &res);
+    if (err)
+        return err;
+    *id = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return KP_OK;
+}
+
+enum kp_err kp_checkpoint_make(struct kp_db *db, const struct kp_signing_key *key, long long id,
+                               bool only_if_new, struct kp_checkpoint *cp, bool *made)
+{
+    *made = false;
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_CP_STATE, NULL, &res);
+    if (err)
+        return err;
+    cp->last_audit_id = atoll(PQgetvalue(res, 0, 0));
+    cp->count = atoll(PQgetvalue(res, 0, 1));
+    snprintf(cp->head_hash, sizeof cp->head_hash, "%s", PQgetvalue(res, 0, 2));
+    snprintf(cp->at, sizeof cp->at, "%s", PQgetvalue(res, 0, 3));
+    bool nothing_new = atoll(PQgetvalue(res, 0, 4)) == cp->last_audit_id;
+    PQclear(res);
+    if (only_if_new && nothing_new)
+        return KP_OK;
+    char *payload = kp_checkpoint_canonical(cp->at, cp->count, cp->head_hash, cp->last_audit_id);
+    if (payload == NULL)
+        return KP_E_NOMEM;
+    kp_sign(key, payload, strlen(payload), cp->signature);
+    free(payload);
+    snprintf(cp->key_id, sizeof cp->key_id, "%s", key->pub.id);
+    char id_text[24], last[24], count[24];
+    snprintf(id_text, sizeof id_text, "%lld", id);
+    snprintf(last, sizeof last, "%lld", cp->last_audit_id);
+    snprintf(count, sizeof count, "%lld", cp->count);
+    const char *params[] = { id > 0 ? id_text : NULL, last, count, cp->head_hash, cp->at,
+                             cp->key_id, cp->signature };
+    err = kp_db_exec(db, &SQL_CP_INSERT, params, &res);
+    if (err)
+        return err;
+    cp->id = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    *made = true;
+    return KP_OK;
+}
+
+/* ---- verification ------------------------------------------------------ */
+
 #define VERIFY_BATCH "1000"
 
 static const struct kp_stmt SQL_VERIFY_PAGE = {
@@ -112,18 +215,153 @@ static const struct kp_stmt SQL_VERIFY_HEAD = {
     "audit_verify_head", "SELECT last_hash FROM audit_head", 0,
 };
 
+/* Checkpoints in the order the walk meets the rows they name. */
+static const struct kp_stmt SQL_VERIFY_CHECKPOINTS = {
+    "audit_verify_checkpoints",
+    "SELECT id, last_audit_id, count, head_hash, to_char(at AT TIME ZONE 'UTC', " CP_AT_FORMAT "),"
+    "       key_id, signature"
+    "  FROM audit_checkpoints WHERE (last_audit_id, id) > ($1, $2)"
+    " ORDER BY last_audit_id, id LIMIT " VERIFY_BATCH,
+    2,
+};
+
 static const char *field(PGresult *res, int row, int col)
 {
     return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
-enum kp_err kp_audit_verify(struct kp_db *db, struct kp_audit_verdict *v)
+/* Notes the first problem found; a later one changes nothing. */
+__attribute__((format(printf, 2, 3)))
+static void problem(struct kp_audit_verdict *v, const char *fmt, ...)
 {
-    char prev[KP_AUDIT_HASH_LEN] = "", after[24] = "0";
-    long long last_id = 0;
-    v->ok = true;
-    v->count = 0;
-    v->first_bad_id = 0;
+    if (v->problem[0] != '\0')
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v->problem, sizeof v->problem, fmt, ap);
+    va_end(ap);
+}
+
+/* The checkpoints, a page at a time, next to the walk over the rows. */
+struct cp_walk {
+    struct kp_db *db;
+    const struct kp_keyring *ring;
+    struct kp_audit_verdict *v;
+    PGresult *page;
+    int i, rows;
+    char after_last[24], after_id[24];
+};
+
+/* Whether a checkpoint is left; fetches the next page when needed. */
+static enum kp_err cp_peek(struct cp_walk *w, bool *have)
+{
+    if (w->page != NULL && w->i < w->rows) {
+        *have = true;
+        return KP_OK;
+    }
+    bool full = w->page != NULL && w->rows == atoi(VERIFY_BATCH);
+    if (w->page != NULL) {
+        PQclear(w->page);
+        w->page = NULL;
+        if (!full) {
+            *have = false;
+            return KP_OK;
+        }
+    }
+    const char *params[] = { w->after_last, w->after_id };
+    enum kp_err err = kp_db_exec(w->db, &SQL_VERIFY_CHECKPOINTS, params, &w->page);
+    if (err)
+        return err;
+    w->i = 0;
+    w->rows = PQntuples(w->page);
+    *have = w->rows > 0;
+    return KP_OK;
+}
+
+static void cp_fail(struct cp_walk *w)
+{
+    w->v->checkpoints_ok = false;
+}
+
+/* Checks the current checkpoint against the row it names: `hash` is that
+ * row's stored hash, NULL when the row is missing; `count` the rows up to
+ * it; `last_row` the newest row the walk has seen. */
+static enum kp_err cp_check(struct cp_walk *w, const char *hash, long long count, long long last_row)
+{
+    PGresult *p = w->page;
+    int i = w->i;
+    long long id = atoll(PQgetvalue(p, i, 0)), last = atoll(PQgetvalue(p, i, 1));
+    long long signed_count = atoll(PQgetvalue(p, i, 2));
+    const char *head_hash = PQgetvalue(p, i, 3), *key_id = PQgetvalue(p, i, 5);
+    snprintf(w->after_last, sizeof w->after_last, "%lld", last);
+    snprintf(w->after_id, sizeof w->after_id, "%lld", id);
+    w->v->checkpoints++;
+    char *payload = kp_checkpoint_canonical(PQgetvalue(p, i, 4), signed_count, head_hash, last);
+    if (payload == NULL)
+        return KP_E_NOMEM;
+    const struct kp_public_key *key = kp_keyring_find(w->ring, key_id);
+    bool signed_ok = key && kp_sign_verify(key, payload, strlen(payload), PQgetvalue(p, i, 6));
+    free(payload);
+    struct kp_audit_verdict *v = w->v;
+    if (key == NULL) {
+        cp_fail(w);
+        problem(v, "检查点 %lld 的密钥 %s 未知（应列于 crypto.signing_key 或 crypto.retired_keys）",
+                id, key_id);
+    } else if (!signed_ok) {
+        cp_fail(w);
+        problem(v, "检查点 %lld 的签名不符：检查点被改动", id);
+    } else if (hash == NULL && last > last_row) {
+        cp_fail(w);
+        problem(v, "检查点 %lld 记录到第 %lld 行，日志却止于第 %lld 行：末尾的行被删除", id, last,
+                last_row);
+    } else if (hash == NULL) {
+        cp_fail(w);
+        problem(v, "检查点 %lld 记录的第 %lld 行已不存在：行被删除", id, last);
+    } else if (strcmp(hash, head_hash) != 0) {
+        cp_fail(w);
+        problem(v, "第 %lld 行的哈希与检查点 %lld 不符：此行或之前的行被改写", last, id);
+    } else if (count != signed_count) {
+        cp_fail(w);
+        problem(v, "检查点 %lld 记录至第 %lld 行共 %lld 行，现有 %lld 行：行被删除或插入", id, last,
+                signed_count, count);
+    }
+    return KP_OK;
+}
+
+/* Checks every checkpoint that names a row up to `id` (the walk's current
+ * row, with its stored hash and the count up to it). */
+static enum kp_err cp_reach(struct cp_walk *w, long long id, const char *hash, long long count,
+                            long long last_row)
+{
+    for (;;) {                        /* bounded by the checkpoints */
+        bool have;
+        enum kp_err err = cp_peek(w, &have);
+        if (err || !have)
+            return err;
+        long long last = atoll(PQgetvalue(w->page, w->i, 1));
+        if (last > id)
+            return KP_OK;
+        err = cp_check(w, last == id ? hash : NULL, count, last_row);
+        if (err)
+            return err;
+        w->i++;
+    }
+}
+
+static void chain_bad(struct kp_audit_verdict *v, long long id, const char *why)
+{
+    if (v->first_bad_id != 0)
+        return;
+    v->first_bad_id = id;
+    problem(v, "第 %lld 行%s", id, why);
+}
+
+/* The chain, page by page; each row is held against its checkpoints. */
+static enum kp_err walk_rows(struct kp_db *db, struct cp_walk *w, char prev[KP_AUDIT_HASH_LEN],
+                             long long *last_id)
+{
+    struct kp_audit_verdict *v = w->v;
+    char after[24] = "0";
     for (;;) {
         const char *params[] = { after };
         PGresult *res;
@@ -131,7 +369,7 @@ enum kp_err kp_audit_verify(struct kp_db *db, struct kp_audit_verdict *v)
         if (err)
             return err;
         int rows = PQntuples(res);
-        for (int i = 0; i < rows; i++) {
+        for (int i = 0; i < rows && err == KP_OK; i++) {
             struct kp_audit_row row = {
                 field(res, i, 0), field(res, i, 1), field(res, i, 2), field(res, i, 3),
                 field(res, i, 4), field(res, i, 5), field(res, i, 6), field(res, i, 7),
@@ -140,28 +378,50 @@ enum kp_err kp_audit_verify(struct kp_db *db, struct kp_audit_verdict *v)
             const char *stored = PQgetvalue(res, i, 11);   /* hash is NOT NULL */
             char hash[KP_AUDIT_HASH_LEN];
             kp_audit_hash(&row, hash);
-            last_id = atoll(row.id);
+            *last_id = atoll(row.id);
             v->count++;
-            if (v->ok && (strcmp(row.prev_hash, prev) != 0 || strcmp(hash, stored) != 0)) {
-                v->ok = false;
-                v->first_bad_id = last_id;
-            }
+            if (strcmp(row.prev_hash, prev) != 0)
+                chain_bad(v, *last_id, "不接前一行的哈希：行被删除、插入或改写");
+            else if (strcmp(hash, stored) != 0)
+                chain_bad(v, *last_id, "的内容与其哈希不符：此行被改写");
             /* Go on from the stored hash: one bad row is reported once. */
-            snprintf(prev, sizeof prev, "%s", stored);
+            snprintf(prev, KP_AUDIT_HASH_LEN, "%s", stored);
+            err = cp_reach(w, *last_id, stored, v->count, *last_id);
         }
-        snprintf(after, sizeof after, "%lld", last_id);
+        snprintf(after, sizeof after, "%lld", *last_id);
         PQclear(res);
+        if (err)
+            return err;
         if (rows < atoi(VERIFY_BATCH))
-            break;
+            return KP_OK;
     }
-    PGresult *head;
-    enum kp_err err = kp_db_exec(db, &SQL_VERIFY_HEAD, NULL, &head);
+}
+
+enum kp_err kp_audit_verify(struct kp_db *db, const struct kp_keyring *ring,
+                            struct kp_audit_verdict *v)
+{
+    memset(v, 0, sizeof *v);
+    v->checkpoints_ok = true;
+    struct cp_walk w = { .db = db, .ring = ring, .v = v, .after_last = "-1", .after_id = "0" };
+    char prev[KP_AUDIT_HASH_LEN] = "";
+    long long last_id = 0;
+    enum kp_err err = cp_reach(&w, 0, "", 0, 0);   /* checkpoints of an empty log */
+    if (err == KP_OK)
+        err = walk_rows(db, &w, prev, &last_id);
+    if (err == KP_OK)                               /* what is left names removed rows */
+        err = cp_reach(&w, LLONG_MAX, NULL, v->count, last_id);
+    PQclear(w.page);
     if (err)
         return err;
-    if (v->ok && strcmp(PQgetvalue(head, 0, 0), prev) != 0) {
-        v->ok = false;
-        v->first_bad_id = last_id;
-    }
+    PGresult *head;
+    err = kp_db_exec(db, &SQL_VERIFY_HEAD, NULL, &head);
+    if (err)
+        return err;
+    if (v->first_bad_id == 0 && strcmp(PQgetvalue(head, 0, 0), prev) != 0 && last_id > 0)
+        chain_bad(v, last_id, "之后的行被删除：链尾与 audit_head 不符");
+    else if (v->first_bad_id == 0 && strcmp(PQgetvalue(head, 0, 0), prev) != 0)
+        problem(v, "日志为空，audit_head 却不是空链：行被删除");
     PQclear(head);
+    v->ok = v->first_bad_id == 0 && v->problem[0] == '\0';
     return KP_OK;
 }

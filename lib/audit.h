@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "err.h"
+#include "signing.h"
 
 #define KP_AUDIT_HASH_LEN 65   /* 64 hex characters and a NUL */
 
@@ -39,24 +40,65 @@ struct kp_actor {
 
 /* Appends one row, inside the caller's transaction, so that the row exists
  * exactly when the change it records does.  `data` (borrowed, may be NULL
- * for {}) must never hold a password or a token.  Concurrent appends meet at
- * the one-row audit_head table: the later one gets a serialization failure,
- * and kp_db_tx runs its transaction again on the new head. */
+ * for {}) must never hold a password or a token.  Concurrent appends take
+ * an advisory lock in turn (ids follow chain order); one whose snapshot saw
+ * an older head gets a serialization failure when the insert trigger moves
+ * audit_head, and kp_db_tx runs its transaction again on the new head.  The
+ * serving role cannot write audit_head itself (0005_least_privilege.sql). */
 struct kp_db;
 struct json_t;
 enum kp_err kp_audit_append(struct kp_db *db, const struct kp_actor *actor, const char *action,
                             const char *entity, const char *entity_id, const struct json_t *data);
 
+/* ---- signed checkpoints ----
+ * A checkpoint states, signed with the server's Ed25519 key, how far the
+ * chain reached: its newest row, that row's hash and the number of rows.
+ * Checkpoints are public: once an outsider has a copy, not even the
+ * database's owner can rewrite or cut the history before it undetected. */
+struct kp_checkpoint {
+    long long id;
+    long long last_audit_id;          /* 0: the log was empty */
+    long long count;
+    char head_hash[KP_AUDIT_HASH_LEN];
+    char at[32];                      /* "2021-11-10T16:00:00Z" */
+    char key_id[KP_KEY_ID_LEN];
+    char signature[KP_SIG_TEXT_LEN];  /* base64url, no padding */
+};
+
+/* The signed text: the canonical JSON of {"at","count","head_hash",
+ * "last_audit_id"} (keys sorted, no white space).  Caller frees. */
+char *kp_checkpoint_canonical(const char *at, long long count, const char *head_hash,
+                              long long last_audit_id);
+
+/* An id for the checkpoint about to be made, so that the audit row of its
+ * making (written first, and covered by it) can name it. */
+enum kp_err kp_checkpoint_reserve_id(struct kp_db *db, long long *id);
+
+/* Signs the head as the caller's transaction sees it and stores the
+ * checkpoint (`id` from kp_checkpoint_reserve_id, or 0 for a new one).
+ * With `only_if_new`, nothing is made (*made false) when the newest
+ * checkpoint already covers the newest row. */
+enum kp_err kp_checkpoint_make(struct kp_db *db, const struct kp_signing_key *key, long long id,
+                               bool only_if_new, struct kp_checkpoint *cp, bool *made);
+
 struct kp_audit_verdict {
-    bool ok;
+    bool ok;                   /* the chain and every checkpoint hold */
     long long count;           /* rows checked */
-    long long first_bad_id;    /* 0 when ok, and when no row is left to blame */
+    long long first_bad_id;    /* the first row that breaks the chain; 0 when none */
+    bool checkpoints_ok;       /* every checkpoint verifies and matches the rows */
+    long long checkpoints;     /* checkpoints checked */
+    char problem[256];         /* the first problem found, in words; "" when ok */
 };
 
 /* Recomputes the chain over every row, in id order, inside the caller's
- * transaction.  A row whose content or link does not match is bad; a head
- * that does not match the last row (rows removed at the end) makes the last
- * row bad. */
-enum kp_err kp_audit_verify(struct kp_db *db, struct kp_audit_verdict *v);
+ * transaction, and holds it against every checkpoint.  A row whose content
+ * or link does not match is bad; a head that does not match the last row
+ * (rows removed at the end) makes the last row bad.  A checkpoint is good
+ * when its signature verifies under a key of `ring` and the row it names
+ * exists with its hash and the count of rows up to it: so a rewritten and
+ * re-hashed chain, or a tail cut off with audit_head moved back, is found
+ * as long as a checkpoint was made after the rows changed. */
+enum kp_err kp_audit_verify(struct kp_db *db, const struct kp_keyring *ring,
+                            struct kp_audit_verdict *v);
 
 #endif

@@ -37,6 +37,8 @@ static const struct key keys[] = {
     { "http", "pool_queue",      K_UINT,     F(http.pool_queue),      1, 100000, "64" },
     { "http", "trusted_proxies", K_ADDRS,    F(http.trusted_proxies), 0, 0, "" },
     { "db",   "conninfo",        K_STRING,   F(db.conninfo),          0, 0, "dbname=kpjd" },
+    { "db",   "migrate_conninfo", K_STRING,  F(db.migrate_conninfo),  0, 0, "" },
+    { "db",   "app_role",        K_STRING,   F(db.app_role),          0, 0, "" },
     { "db",   "auto_migrate",    K_BOOL,     F(db.auto_migrate),      0, 0, "true" },
     { "db",   "connect_timeout", K_UINT,     F(db.connect_timeout),   1, 60, "3" },
     { "db",   "statement_timeout", K_UINT,   F(db.statement_timeout), 0, 3600000, "15000" },
@@ -59,6 +61,9 @@ static const struct key keys[] = {
     { "invitations", "lookup_window", K_UINT, F(invitations.lookup_window), 1, 86400, "60" },
     { "csp",  "report_limit",    K_UINT,     F(csp.report_limit),     1, 100000, "20" },
     { "csp",  "report_window",   K_UINT,     F(csp.report_window),    1, 86400, "60" },
+    { "crypto", "signing_key",   K_STRING,   F(crypto.signing_key),   0, 0, "" },
+    { "crypto", "retired_keys",  K_STRING,   F(crypto.retired_keys),  0, 0, "" },
+    { "audit", "checkpoint_interval", K_UINT, F(audit.checkpoint_interval), 0, 604800, "3600" },
     { "log",  "level",           K_LOGLEVEL, F(log.level),            0, 0, "info" },
     { "metrics", "allow",        K_ADDRS,    F(metrics.allow),        0, 0, "127.0.0.1 ::1" },
 };

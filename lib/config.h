@@ -33,6 +33,8 @@ struct kp_config {
     } http;
     struct {
         char     conninfo[1024];
+        char     migrate_conninfo[1024]; /* the owner, for migrations; "": conninfo */
+        char     app_role[64];       /* the serving role granted after migrating; "": none */
         bool     auto_migrate;
         unsigned connect_timeout;   /* seconds */
         unsigned statement_timeout; /* milliseconds, 0: none */
@@ -65,6 +67,13 @@ struct kp_config {
         unsigned report_limit;      /* CSP reports logged per client address and window */
         unsigned report_window;     /* seconds */
     } csp;
+    struct {
+        char signing_key[1024];     /* private key file (kpjdd keygen); "": none */
+        char retired_keys[2048];    /* public key files of earlier keys, white-space separated */
+    } crypto;
+    struct {
+        unsigned checkpoint_interval;   /* seconds between signed checkpoints; 0: off */
+    } audit;
     struct {
         enum kp_log_level level;
     } log;

@@ -166,3 +166,113 @@ unlock:;
     command_ok(conn, "SELECT pg_advisory_unlock(" MIGRATION_LOCK ")", ignore, sizeof ignore);
     return err;
 }
+
+/* ---- the serving role's privileges ---- */
+
+/* Why `role` must not serve: it does not exist, is the owner itself, can
+ * become it or any other role, or owns something.  NULL when it may. */
+static const char SQL_ROLE_CHECK[] =
+    "SELECT CASE"
+    "  WHEN r.oid IS NULL THEN 'does not exist'"
+    "  WHEN r.rolsuper THEN 'is a superuser'"
+    "  WHEN r.rolcreaterole THEN 'has CREATEROLE'"
+    "  WHEN r.rolname = current_user THEN 'is the role that migrates (db.migrate_conninfo)'"
+    "  WHEN pg_has_role(r.oid, current_user, 'MEMBER') THEN 'is a member of the owner role'"
+    "  WHEN EXISTS (SELECT 1 FROM pg_class WHERE relowner = r.oid)"
+    "    OR EXISTS (SELECT 1 FROM pg_proc WHERE proowner = r.oid)"
+    "    OR EXISTS (SELECT 1 FROM pg_namespace WHERE nspowner = r.oid)"
+    "    OR EXISTS (SELECT 1 FROM pg_type WHERE typowner = r.oid)"
+    "    THEN 'owns objects in this database'"
+    "  END"
+    "  FROM (SELECT $1::text AS name) n LEFT JOIN pg_roles r ON r.rolname = n.name";
+
+/* The statements that give `role` ($1) exactly what kpjdd needs, computed
+ * from the catalog after every migration run, so a table added by a later
+ * migration is covered without a line here.  Every table of schema public
+ * gets SELECT, INSERT, UPDATE, DELETE except the few listed: the audit
+ * trail is append-only and its head moves only through audit_log's trigger
+ * (as the owner); schema_migrations is the owner's record; regions is
+ * reference data.  Sequences: USAGE (nextval), never UPDATE (setval).  No
+ * TRUNCATE, REFERENCES, TRIGGER, CREATE anywhere, and no ownership.  CREATE
+ * on schema public is taken from PUBLIC when the owner role owns it
+ * (PostgreSQL 15 no longer grants it; older databases may). */
+static const char SQL_GRANTS[] =
+    "WITH exceptions (name, privileges) AS (VALUES"
+    "    ('audit_log', 'SELECT, INSERT'),"
+    "    ('audit_checkpoints', 'SELECT, INSERT'),"
+    "    ('audit_head', 'SELECT'),"
+    "    ('schema_migrations', 'SELECT'),"
+    "    ('regions', 'SELECT')),"
+    " tables AS (SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    "             WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v')),"
+    " steps (step, name, sql) AS ("
+    "  SELECT 1, '', 'REVOKE CREATE ON SCHEMA public FROM PUBLIC'"
+    "   WHERE pg_has_role((SELECT nspowner FROM pg_namespace WHERE nspname = 'public'), 'USAGE')"
+    "  UNION ALL SELECT 2, '', format('REVOKE ALL ON SCHEMA public FROM %I', $1::text)"
+    "  UNION ALL SELECT 3, '', format('REVOKE ALL ON ALL TABLES IN SCHEMA public FROM %I', $1::text)"
+    "  UNION ALL SELECT 4, '', format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM %I', $1::text)"
+    "  UNION ALL SELECT 5, '', format('GRANT USAGE ON SCHEMA public TO %I', $1::text)"
+    "  UNION ALL SELECT 6, t.relname::text, format('GRANT %s ON TABLE public.%I TO %I',"
+    "                   coalesce(e.privileges, 'SELECT, INSERT, UPDATE, DELETE'), t.relname, $1::text)"
+    "    FROM tables t LEFT JOIN exceptions e ON e.name = t.relname"
+    "  UNION ALL SELECT 7, '', format('GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO %I', $1::text))"
+    "SELECT sql FROM steps ORDER BY step, name";
+
+/* Runs one statement with the role as $1; the first value of the first
+ * row (or NULL), caller PQclears *res. */
+static bool with_role(PGconn *conn, const char *sql, const char *role, PGresult **res, char *why,
+                      size_t why_len)
+{
+    *res = PQexecParams(conn, sql, 1, NULL, &role, NULL, NULL, 0);
+    if (PQresultStatus(*res) == PGRES_TUPLES_OK)
+        return true;
+    snprintf(why, why_len, "granting db.app_role '%s': %s", role, PQresultErrorMessage(*res));
+    PQclear(*res);
+    *res = NULL;
+    return false;
+}
+
+static enum kp_err grant_tx(PGconn *conn, const char *role, char *why, size_t why_len)
+{
+    PGresult *r;
+    if (!with_role(conn, SQL_ROLE_CHECK, role, &r, why, why_len))
+        return KP_E_DB;
+    bool refused = !PQgetisnull(r, 0, 0);
+    if (refused)
+        snprintf(why, why_len, "db.app_role '%s' %s: the serving role must be a plain role that "
+                 "owns nothing", role, PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (refused)
+        return KP_E_SCHEMA;
+    if (!with_role(conn, SQL_GRANTS, role, &r, why, why_len))
+        return KP_E_DB;
+    int rows = PQntuples(r);
+    bool ok = true;
+    for (int i = 0; i < rows && ok; i++)
+        ok = command_ok(conn, PQgetvalue(r, i, 0), why, why_len);
+    PQclear(r);
+    return ok ? KP_OK : KP_E_DB;
+}
+
+enum kp_err kp_grant_app_role(PGconn *conn, const char *role, char *why, size_t why_len)
+{
+    why[0] = '\0';
+    /* Under the migration lock: two processes granting at once would meet
+     * with "tuple concurrently updated". */
+    if (!command_ok(conn, "SELECT pg_advisory_lock(" MIGRATION_LOCK ")", why, why_len))
+        return PQstatus(conn) == CONNECTION_OK ? KP_E_DB : KP_E_DB_GONE;
+    enum kp_err err = KP_E_DB;
+    if (command_ok(conn, "BEGIN", why, why_len)) {
+        err = grant_tx(conn, role, why, why_len);
+        char ignore[8];
+        if (err || !command_ok(conn, "COMMIT", why, why_len)) {
+            command_ok(conn, "ROLLBACK", ignore, sizeof ignore);
+            err = err ? err : KP_E_DB;
+        }
+    }
+    char ignore[8];
+    command_ok(conn, "SELECT pg_advisory_unlock(" MIGRATION_LOCK ")", ignore, sizeof ignore);
+    if (err == KP_OK)
+        kp_info("migrate: granted db.app_role '%s' what kpjdd needs", role);
+    return err;
+}

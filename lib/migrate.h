@@ -38,6 +38,14 @@ enum kp_err kp_schema_check(PGconn *conn, const struct kp_migration *list, size_
 enum kp_err kp_migrate(PGconn *conn, const struct kp_migration *list, size_t n,
                        int *applied, char *why, size_t why_len);
 
+/* Gives the serving role `role` exactly the privileges kpjdd needs on the
+ * schema as it now is (only INSERT and SELECT on the audit trail, nothing
+ * it could own), taking away any others.  Run as the owner after
+ * kp_migrate.  Refuses (KP_E_SCHEMA, `why` set) a role that does not exist,
+ * is a superuser or has CREATEROLE, is or belongs to the owner, or owns
+ * anything. */
+enum kp_err kp_grant_app_role(PGconn *conn, const char *role, char *why, size_t why_len);
+
 /* The SHA-256 of a migration's text as 64 hex characters. */
 void kp_migration_sha256(const struct kp_migration *m, char hex[65]);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "api/api.h"
 #include "housekeeping.h"
 #include "log.h"
 #include "migrate.h"
@@ -101,6 +102,7 @@ static unsigned hourly(const struct kp_config *cfg)
 static const struct task tasks[] = {
     { "sweep_uploads", half_the_upload_grace, sweep_uploads },
     { "expire_login_throttle", hourly, expire_throttle },
+    { "audit_checkpoint", kp_audit_checkpoint_every, kp_audit_checkpoint_periodic },
 };
 #define NTASKS (sizeof tasks / sizeof tasks[0])
 

@@ -30,6 +30,9 @@ static void usage(FILE *out)
         "commands:\n"
         "  serve      serve HTTP (the default)\n"
         "  migrate    apply pending database migrations and exit\n"
+        "  keygen --out FILE\n"
+        "             write a new Ed25519 signing key to FILE (mode 0600) and its\n"
+        "             public key to FILE.pub; never overwrites (crypto.signing_key)\n"
         "  create-admin USERNAME\n"
         "             create an admin account; the password (12-128 characters)\n"
         "             is read from one line of standard input\n"
@@ -53,19 +56,39 @@ static struct kp_db_options db_options(const struct kp_config *cfg, struct kp_db
     };
 }
 
-static int cmd_migrate(const struct kp_config *cfg)
+/* Migrations run as the owner: db.migrate_conninfo, else db.conninfo. */
+static struct kp_db_options migrate_options(const struct kp_config *cfg)
 {
     struct kp_db_options opt = db_options(cfg, NULL);
+    if (cfg->db.migrate_conninfo[0] != '\0')
+        opt.conninfo = cfg->db.migrate_conninfo;
+    return opt;
+}
+
+/* Applies pending migrations, then grants db.app_role (when set) what it
+ * needs on the schema as it now is. */
+static enum kp_err migrate_and_grant(const struct kp_config *cfg, PGconn *conn, int *applied,
+                                     char *why, size_t why_len)
+{
+    enum kp_err err = kp_migrate(conn, kp_migrations, kp_migrations_count, applied, why, why_len);
+    if (err == KP_OK && cfg->db.app_role[0] != '\0')
+        err = kp_grant_app_role(conn, cfg->db.app_role, why, why_len);
+    return err;
+}
+
+static int cmd_migrate(const struct kp_config *cfg)
+{
+    struct kp_db_options opt = migrate_options(cfg);
     struct kp_db *db = kp_db_new(&opt);
     if (db == NULL || kp_db_ensure(db) != KP_OK) {
-        fprintf(stderr, "kpjdd: migrate: cannot connect to the database (db.conninfo)\n");
+        fprintf(stderr, "kpjdd: migrate: cannot connect to the database (db.migrate_conninfo, "
+                        "else db.conninfo)\n");
         kp_db_free(db);
         return 1;
     }
     int applied;
     char why[512];
-    enum kp_err err = kp_migrate(kp_db_conn(db), kp_migrations, kp_migrations_count,
-                                 &applied, why, sizeof why);
+    enum kp_err err = migrate_and_grant(cfg, kp_db_conn(db), &applied, why, sizeof why);
     kp_db_free(db);
     if (err) {
         fprintf(stderr, "kpjdd: migrate: %s\n", why);
@@ -75,12 +98,32 @@ static int cmd_migrate(const struct kp_config *cfg)
     return 0;
 }
 
-/* At start: migrate (db.auto_migrate) or check the schema.  A database we
- * cannot reach is not fatal: kpjdd serves 503 until it comes back.  A schema
- * newer than ours, or changed, is. */
-static bool prepare_schema(const struct kp_config *cfg)
+/* The grants protect nothing if db.conninfo logs in as another role (the
+ * owner, say): say so. */
+static void check_serving_role(const struct kp_config *cfg)
 {
     struct kp_db_options opt = db_options(cfg, NULL);
+    struct kp_db *db = kp_db_new(&opt);
+    if (db != NULL && kp_db_ensure(db) == KP_OK) {
+        PGresult *r = PQexec(kp_db_conn(db), "SELECT current_user");
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && strcmp(PQgetvalue(r, 0, 0), cfg->db.app_role) != 0)
+            kp_warn("db.conninfo logs in as '%s', not as db.app_role '%s': kpjdd does not serve "
+                    "with the privileges granted to it", PQgetvalue(r, 0, 0), cfg->db.app_role);
+        PQclear(r);
+    }
+    kp_db_free(db);
+}
+
+/* At start: migrate as the owner and grant db.app_role (db.auto_migrate), or
+ * check the schema.  A database we cannot reach is not fatal: kpjdd serves
+ * 503 until it comes back.  A schema newer than ours, or changed, is, and so
+ * is an application role that could do more than it should. */
+static bool prepare_schema(const struct kp_config *cfg)
+{
+    if (cfg->db.app_role[0] == '\0')
+        kp_warn("db.app_role is not set: kpjdd serves as the role that owns the schema, so the "
+                "audit trail is only as safe as that role");
+    struct kp_db_options opt = cfg->db.auto_migrate ? migrate_options(cfg) : db_options(cfg, NULL);
     struct kp_db *db = kp_db_new(&opt);
     if (db == NULL)
         return false;
@@ -94,8 +137,7 @@ static bool prepare_schema(const struct kp_config *cfg)
     bool ok = true;
     if (cfg->db.auto_migrate) {
         int applied;
-        err = kp_migrate(kp_db_conn(db), kp_migrations, kp_migrations_count, &applied,
-                         why, sizeof why);
+        err = migrate_and_grant(cfg, kp_db_conn(db), &applied, why, sizeof why);
         if (err == KP_E_SCHEMA || err == KP_E_DB) {
             kp_error("refusing to serve: %s", why);
             ok = false;
@@ -114,7 +156,25 @@ static bool prepare_schema(const struct kp_config *cfg)
         }
     }
     kp_db_free(db);
+    if (ok && cfg->db.app_role[0] != '\0')
+        check_serving_role(cfg);
     return ok;
+}
+
+/* The signing key and the retired ones; says what is missing. */
+static bool load_keys(const struct kp_config *cfg, struct kp_keyring *keys)
+{
+    char why[512];
+    if (kp_keyring_load(keys, cfg->crypto.signing_key, cfg->crypto.retired_keys, why,
+                        sizeof why) != KP_OK) {
+        fprintf(stderr, "kpjdd: crypto: %s\n", why);
+        return false;
+    }
+    if (!keys->can_sign)
+        kp_warn("crypto.signing_key is not set: audit checkpoints answer 503 and none are made");
+    else
+        kp_info("signing with key %s", keys->signer.pub.id);
+    return true;
 }
 
 static int cmd_serve(const struct kp_config *cfg)
@@ -124,6 +184,8 @@ static int cmd_serve(const struct kp_config *cfg)
         fprintf(stderr, "kpjdd: web.root: cannot open %s: %s\n", cfg->web.root, strerror(errno));
         return EXIT_USAGE;
     }
+    if (!load_keys(cfg, &srv.keys))
+        return EXIT_USAGE;
     srv.db_options = db_options(cfg, &srv.db_stats);
     srv.pwcost = (struct kp_pwcost){ cfg->auth.pwhash_ops, cfg->auth.pwhash_mem };
     char nothing[KP_TOKEN_TEXT];
@@ -174,6 +236,7 @@ static int cmd_serve(const struct kp_config *cfg)
     if (hk != NULL)
         kp_housekeeping_stop(hk);
     kp_metrics_free(srv.metrics);
+    kp_keyring_clear(&srv.keys);
     free(labels);
     free(label_text);
     return rc;
@@ -192,6 +255,9 @@ int main(int argc, char **argv)
             command = argv[i];
         } else if (argv[i][0] != '-' && operand == NULL && strcmp(command, "create-admin") == 0) {
             operand = argv[i];
+        } else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc && operand == NULL &&
+                   command != NULL && strcmp(command, "keygen") == 0) {
+            operand = argv[++i];
         } else {
             fprintf(stderr, "kpjdd: unexpected argument '%s'\n", argv[i]);
             usage(stderr);
@@ -214,6 +280,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "kpjdd: create-admin needs a USERNAME\n");
         usage(stderr);
         return EXIT_USAGE;
+    }
+    if (strcmp(command, "keygen") == 0) {
+        if (operand == NULL) {
+            fprintf(stderr, "kpjdd: keygen needs --out FILE\n");
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+        return sodium_init() < 0 ? 1 : kp_cli_keygen(operand);
     }
     if (strcmp(command, "serve") != 0 && strcmp(command, "migrate") != 0 &&
         strcmp(command, "create-admin") != 0) {

@@ -21,6 +21,7 @@
 #include "principal.h"
 #include "problem.h"
 #include "router.h"
+#include "signing.h"
 
 /* Seconds a client is told to wait after a 503. */
 #define KP_RETRY_AFTER_S 5
@@ -41,6 +42,7 @@ struct kp_server {
     /* A hash of no password: verified against when a login names an unknown
      * user, so that it takes as long as a wrong password. */
     char dummy_hash[KP_PWHASH_LEN];
+    struct kp_keyring keys;              /* crypto.signing_key and crypto.retired_keys */
 };
 
 struct kp_req;

@@ -23,6 +23,13 @@ enum kp_err kp_api_session_password(struct kp_req *r);
 /* audit.c */
 enum kp_err kp_api_audit_list(struct kp_req *r);
 enum kp_err kp_api_audit_verify(struct kp_req *r);
+enum kp_err kp_api_audit_checkpoint_create(struct kp_req *r);
+enum kp_err kp_api_audit_checkpoints_list(struct kp_req *r);
+/* The periodic signed checkpoint, a housekeeping task: seconds between
+ * runs (audit.checkpoint_interval), and one run (nothing when it is 0, when
+ * no key is configured, or when no row was added since the last one). */
+unsigned kp_audit_checkpoint_every(const struct kp_config *cfg);
+enum kp_err kp_audit_checkpoint_periodic(struct kp_server *srv, struct kp_db *db);
 /* notifications.c */
 enum kp_err kp_api_notifications_list(struct kp_req *r);
 enum kp_err kp_api_notifications_read(struct kp_req *r);

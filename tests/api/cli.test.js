@@ -106,7 +106,7 @@ describe('create-admin', () => {
     const { createDatabase } = await import('../lib/kpjdd.js');
     const db = await createDatabase();
     try {
-      const env = { KPJD_DB_CONNINFO: db.conninfo };
+      const env = db.env;
       let r = runKpjdd(['create-admin', 'root-admin'], { env, input: 'a long enough password\n' });
       assert.equal(r.status, 1, 'before migrate');
       assert.match(r.stderr, /schema is not current.*run 'kpjdd migrate' first/);

@@ -16,7 +16,7 @@ async function freshDb() {
   return db;
 }
 
-const envFor = (db) => ({ KPJD_DB_CONNINFO: db.conninfo });
+const envFor = (db) => db.env;   // the two roles: serve as the app role, migrate as the owner
 
 function migrateAsync(db) {
   return new Promise((resolve) => {

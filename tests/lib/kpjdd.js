@@ -8,7 +8,8 @@
 //   KPJD_TEST_PGHOST   unix socket dir of the test PostgreSQL
 //   KPJD_TEST_PGPORT   its port                      (5432)
 //   KPJD_TEST_PGSUPER  superuser role                (postgres)
-//   KPJD_TEST_DBUSER   owner role kpjdd connects as  (kpjd)
+//   KPJD_TEST_DBUSER   owner role: owns the test databases, runs migrations (kpjd)
+//   KPJD_TEST_APPUSER  application role kpjdd serves as (db.app_role)   (kpjd_app)
 //   KPJD_DEV           the ./dev script (`db stop` / `db start`)
 //   KPJD_TEST_KEEP_DB  set to 1 to keep test databases for a post-mortem
 import { spawn, spawnSync, execFile } from 'node:child_process';
@@ -26,6 +27,7 @@ export const config = Object.freeze({
   pgPort: env.KPJD_TEST_PGPORT || '5432',
   pgSuper: env.KPJD_TEST_PGSUPER || 'postgres',
   dbUser: env.KPJD_TEST_DBUSER || 'kpjd',
+  appUser: env.KPJD_TEST_APPUSER || 'kpjd_app',
   dev: env.KPJD_DEV || resolve(REPO_ROOT, 'dev'),
 });
 
@@ -50,13 +52,18 @@ function quoteIdent(name) {
 
 // Runs SQL as the superuser in database `dbname`; resolves trimmed stdout.
 export function psql(dbname, sql) {
+  return psqlAs(config.pgSuper, dbname, sql);
+}
+
+// The same as `user` (the owner, the application role, ...).
+export function psqlAs(user, dbname, sql) {
   const args = ['-X', '-v', 'ON_ERROR_STOP=1', '-At', '-h', config.pgHost, '-p', String(config.pgPort),
-    '-U', config.pgSuper, '-d', dbname, '-c', sql];
+    '-U', user, '-d', dbname, '-c', sql];
   return new Promise((resolveP, reject) => {
     execFile('psql', args, { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, PGCONNECT_TIMEOUT: '10' } },
       (err, stdout, stderr) => {
         if (err) {
-          const e = new Error(`psql -d ${dbname} failed: ${(stderr || err.message).trim()}`);
+          const e = new Error(`psql -U ${user} -d ${dbname} failed: ${(stderr || err.message).trim()}`);
           e.stderr = stderr;
           e.sql = sql;
           reject(e);
@@ -67,17 +74,30 @@ export function psql(dbname, sql) {
   });
 }
 
-// A fresh, empty database owned by the daemon's role.
-// → { name, conninfo, psql(sql), drop() }; drop() is idempotent.
+// A fresh, empty database owned by the owner role.
+// → { name, conninfo, appConninfo, env, psql(sql), psqlAs(user, sql), drop() };
+// drop() is idempotent.  `conninfo` is the owner's (kpjdd migrate,
+// create-admin and other tools); `appConninfo` the application role's, which
+// startKpjdd serves with; `env` the three db settings of the two-role setup
+// (KPJD_DB_CONNINFO as the application role, KPJD_DB_MIGRATE_CONNINFO as the
+// owner, KPJD_DB_APP_ROLE).
 export async function createDatabase() {
   const name = `kpjd_t_${process.pid}_${randomBytes(4).toString('hex')}`;
   await psql('postgres', `CREATE DATABASE ${quoteIdent(name)} OWNER ${quoteIdent(config.dbUser)}`);
   liveDatabases.add(name);
   let dropped = null;
+  const conninfoAs = (user) => `host=${config.pgHost} port=${config.pgPort} dbname=${name} user=${user}`;
   return {
     name,
-    conninfo: `host=${config.pgHost} port=${config.pgPort} dbname=${name} user=${config.dbUser}`,
+    conninfo: conninfoAs(config.dbUser),
+    appConninfo: conninfoAs(config.appUser),
+    env: {
+      KPJD_DB_CONNINFO: conninfoAs(config.appUser),
+      KPJD_DB_MIGRATE_CONNINFO: conninfoAs(config.dbUser),
+      KPJD_DB_APP_ROLE: config.appUser,
+    },
     psql: (sql) => psql(name, sql),
+    psqlAs: (user, sql) => psqlAs(user, name, sql),
     drop() {
       dropped ??= psql('postgres', `DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`)
         .then(() => { liveDatabases.delete(name); });
@@ -91,10 +111,12 @@ export async function createDatabase() {
 
 const liveProcs = new Set(); // kpjdd children still running
 
+// kpjdd serves as the application role; its migration step (and `migrate`
+// below) runs as the owner, which then grants the application role.
 function daemonEnv(db, extra) {
   return {
     ...process.env,
-    KPJD_DB_CONNINFO: db.conninfo,
+    ...db.env,
     KPJD_HTTP_LISTEN: '127.0.0.1:0',
     KPJD_WEB_ROOT: config.webRoot,
     ...extra,

@@ -116,6 +116,22 @@ START_TEST(chain)
 }
 END_TEST
 
+/* What a checkpoint's signature covers (API.md): keys sorted, no white
+ * space, numbers as numbers. */
+START_TEST(checkpoint_canonical_form)
+{
+    char *c = kp_checkpoint_canonical("2021-11-10T16:00:00Z", 42,
+                                      "5f0c4a0f2ad5e2b7c1b1c1d8d9d8e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091", 57);
+    ck_assert_str_eq(c, "{\"at\":\"2021-11-10T16:00:00Z\",\"count\":42,"
+                        "\"head_hash\":\"5f0c4a0f2ad5e2b7c1b1c1d8d9d8e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091\","
+                        "\"last_audit_id\":57}");
+    free(c);
+    c = kp_checkpoint_canonical("2021-11-10T16:00:00Z", 0, "", 0);   /* an empty log */
+    ck_assert_str_eq(c, "{\"at\":\"2021-11-10T16:00:00Z\",\"count\":0,\"head_hash\":\"\",\"last_audit_id\":0}");
+    free(c);
+}
+END_TEST
+
 static Suite *audit_suite(void)
 {
     Suite *s = suite_create("audit");
@@ -125,6 +141,7 @@ static Suite *audit_suite(void)
     tcase_add_test(tc, field_boundaries_count);
     tcase_add_test(tc, every_field_counts);
     tcase_add_test(tc, chain);
+    tcase_add_test(tc, checkpoint_canonical_form);
     suite_add_tcase(s, tc);
     return s;
 }

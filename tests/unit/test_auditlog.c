@@ -3,9 +3,13 @@
  * hashed, tampering is found and named, and the table refuses changes.
  * (test_audit.c pins the serialisation itself, without a database.)
  *
+ * Signed checkpoints catch what the unkeyed chain cannot: a chain rewritten
+ * and re-hashed, and a tail cut off with the head moved back.
+ *
  * Needs KPJD_TEST_PGHOST, KPJD_TEST_PGPORT, KPJD_TEST_PGSUPER and
  * KPJD_TEST_DBUSER like test_db, and fails without them.  Runs
- * migrations/0002_accounts.sql in a fresh database kpjd_unit_auditlog_<pid>. */
+ * migrations/0002_accounts.sql and 0005_least_privilege.sql in a fresh
+ * database kpjd_unit_auditlog_<pid>. */
 #include <check.h>
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -14,18 +18,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "db.h"
+#include "signing.h"
 #include "support/testdb.h"
 #include "support/unit.h"
 
 static struct kp_db *db;
 
-/* migrations/0002_accounts.sql in an empty schema, as DBUSER. */
+/* The audit trail's migrations in an empty schema, as DBUSER. */
 static void apply_0002(void)
 {
     kp_testdb_fresh_schema("migrations/0002_accounts.sql");
+    kp_testdb_run_file(kp_testdb_owner(), "migrations/0005_least_privilege.sql");
+}
+
+/* A signing key made by kp_key_generate in a temporary directory. */
+static struct kp_keyring ring;
+static char key_dir[64];
+
+static void make_key(void)
+{
+    snprintf(key_dir, sizeof key_dir, "/tmp/kpjd-unit-auditlog-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(key_dir));
+    char path[128], why[256];
+    snprintf(path, sizeof path, "%s/signing.key", key_dir);
+    struct kp_public_key pub;
+    ck_assert_int_eq(kp_key_generate(path, &pub, why, sizeof why), KP_OK);
+    ck_assert_int_eq(kp_keyring_load(&ring, path, "", why, sizeof why), KP_OK);
+    ck_assert_str_eq(ring.signer.pub.id, pub.id);
+    unlink(path);
+    strcat(path, ".pub");
+    unlink(path);
+    rmdir(key_dir);
 }
 
 /* The superuser on the test database: what an attacker with the server's
@@ -35,12 +62,14 @@ static PGconn *root;
 static void audit_setup(void)
 {
     apply_0002();
+    make_key();
     db = kp_testdb_new_db();
     root = kp_testdb_connect(kp_testdb_superuser());
 }
 
 static void audit_teardown(void)
 {
+    kp_keyring_clear(&ring);
     kp_db_free(db);
     db = NULL;
     if (root)
@@ -101,7 +130,7 @@ static void append_one(long long user, const char *role, const char *action, con
 
 static enum kp_err verify_fn(struct kp_db *d, void *p)
 {
-    return kp_audit_verify(d, p);
+    return kp_audit_verify(d, &ring, p);
 }
 
 static struct kp_audit_verdict verify(void)
@@ -475,6 +504,193 @@ START_TEST(head_rewound)
 }
 END_TEST
 
+/* ---- signed checkpoints ----------------------------------------------- */
+
+static enum kp_err checkpoint_fn(struct kp_db *d, void *p)
+{
+    bool made;
+    enum kp_err err = kp_checkpoint_make(d, &ring.signer, 0, false, p, &made);
+    ck_assert(err || made);
+    return err;
+}
+
+static struct kp_checkpoint checkpoint(void)
+{
+    struct kp_checkpoint cp;
+    ck_assert_int_eq(kp_db_tx(db, 0, checkpoint_fn, &cp), KP_OK);
+    return cp;
+}
+
+/* The chain intact, a checkpoint that fails: `problem` says why. */
+static void assert_checkpoint_fails(long long count, const char *problem)
+{
+    struct kp_audit_verdict v = verify();
+    ck_assert_msg(!v.ok && !v.checkpoints_ok, "checkpoint did not catch it: %s", v.problem);
+    ck_assert_int_eq(v.first_bad_id, 0);              /* the chain itself holds */
+    ck_assert_int_eq(v.count, count);
+    ck_assert_msg(strstr(v.problem, problem) != NULL, "problem: %s", v.problem);
+}
+
+/* As the superuser, who knows the (unkeyed) hash: every hash recomputed
+ * from the first row on, and the head moved to the new last one. */
+static void rechain(void)
+{
+    PGresult *r = PQexec(kp_testdb_owner(),
+                         "SELECT id, to_char(at AT TIME ZONE 'UTC', "
+                         "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), actor_id, actor_role, action,"
+                         " entity, entity_id, data::text, request_id, ip FROM audit_log ORDER BY id");
+    ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+    char prev[KP_AUDIT_HASH_LEN] = "";
+    free(kp_testdb_sql_on(root, "ALTER TABLE audit_log DISABLE TRIGGER USER", NULL));
+    for (int i = 0; i < PQntuples(r); i++) {
+        struct kp_audit_row row;
+        const char **f[] = { &row.id, &row.at, &row.actor_id, &row.actor_role, &row.action,
+                             &row.entity, &row.entity_id, &row.data, &row.request_id, &row.ip };
+        for (int c = 0; c < 10; c++)
+            *f[c] = PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c);
+        row.prev_hash = prev;
+        char h[KP_AUDIT_HASH_LEN];
+        kp_audit_hash(&row, h);
+        const char *params[] = { prev, h, row.id };
+        PGresult *u = PQexecParams(root, "UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE id = $3",
+                                   3, NULL, params, NULL, NULL, 0);
+        ck_assert_int_eq(PQresultStatus(u), PGRES_COMMAND_OK);
+        PQclear(u);
+        snprintf(prev, sizeof prev, "%s", h);
+    }
+    free(kp_testdb_sql_on(root, "ALTER TABLE audit_log ENABLE TRIGGER USER", NULL));
+    free(kp_testdb_sql_on(root, "UPDATE audit_head SET last_hash = $1,"
+                                " last_id = (SELECT coalesce(max(id), 0) FROM audit_log),"
+                                " count = (SELECT count(*) FROM audit_log)", prev));
+    PQclear(r);
+}
+
+START_TEST(checkpoint_signed_and_verified)
+{
+    struct kp_checkpoint empty = checkpoint();       /* of the empty log */
+    ck_assert_int_eq(empty.last_audit_id, 0);
+    ck_assert_int_eq(empty.count, 0);
+    ck_assert_str_eq(empty.head_hash, "");
+    three_rows();
+    struct kp_checkpoint cp = checkpoint();
+    ck_assert_int_eq(cp.last_audit_id, 3);
+    ck_assert_int_eq(cp.count, 3);
+    char *head = kp_testdb_sql("SELECT last_hash FROM audit_head");
+    ck_assert_str_eq(cp.head_hash, head);
+    free(head);
+    ck_assert_str_eq(cp.key_id, ring.signer.pub.id);
+    /* the signature is Ed25519 over the canonical payload, under the ring's key */
+    char *payload = kp_checkpoint_canonical(cp.at, cp.count, cp.head_hash, cp.last_audit_id);
+    ck_assert(kp_sign_verify(&ring.keys[0], payload, strlen(payload), cp.signature));
+    free(payload);
+    append_one(0, "system", "later.row", "x", NULL, NULL);   /* rows after it are fine */
+    struct kp_audit_verdict v = verify();
+    ck_assert_msg(v.ok && v.checkpoints_ok, "%s", v.problem);
+    ck_assert_int_eq(v.checkpoints, 2);
+    ck_assert_int_eq(v.count, 4);
+    ck_assert_str_eq(v.problem, "");
+}
+END_TEST
+
+/* Without a checkpoint a re-hashed chain verifies; after one it does not. */
+START_TEST(rechained_history_caught)
+{
+    three_rows();
+    tamper("UPDATE audit_log SET data = '{\"username\":\"mallory\"}' WHERE id = 2");
+    rechain();
+    assert_ok(3);                                     /* the chain alone cannot tell */
+
+    kp_db_free(db);
+    apply_0002();
+    db = kp_testdb_new_db();
+    three_rows();
+    checkpoint();
+    append_one(0, "system", "later.row", "x", NULL, NULL);
+    tamper("UPDATE audit_log SET data = '{\"username\":\"mallory\"}' WHERE id = 2");
+    rechain();
+    assert_checkpoint_fails(4, "第 3 行的哈希与检查点");
+}
+END_TEST
+
+START_TEST(truncated_tail_caught)
+{
+    three_rows();
+    checkpoint();
+    /* rows 2 and 3 go, and the head is moved back to row 1 */
+    tamper("DELETE FROM audit_log WHERE id > 1");
+    free(kp_testdb_sql_on(root, "UPDATE audit_head SET last_hash = (SELECT hash FROM audit_log"
+                                " WHERE id = 1), last_id = 1, count = 1", NULL));
+    assert_checkpoint_fails(1, "日志却止于第 1 行");
+}
+END_TEST
+
+START_TEST(removed_row_before_checkpoint_caught)
+{
+    three_rows();
+    checkpoint();
+    tamper("DELETE FROM audit_log WHERE id = 3");
+    rechain();   /* row 2 is now the head, rows 1-2 re-hashed: only the checkpoint knows */
+    assert_checkpoint_fails(2, "日志却止于第 2 行");
+    /* and a middle row removed, the chain re-hashed: the count gives it away */
+    kp_db_free(db);
+    apply_0002();
+    db = kp_testdb_new_db();
+    three_rows();
+    checkpoint();
+    tamper("DELETE FROM audit_log WHERE id = 2");
+    rechain();
+    assert_checkpoint_fails(2, "第 3 行的哈希与检查点");
+}
+END_TEST
+
+START_TEST(forged_or_unknown_checkpoint_caught)
+{
+    three_rows();
+    struct kp_checkpoint cp = checkpoint();
+    /* a checkpoint moved back to fit a shorter log: its signature fails */
+    char idt[24];
+    snprintf(idt, sizeof idt, "%lld", cp.id);
+    free(kp_testdb_sql_on(root, "ALTER TABLE audit_checkpoints DISABLE TRIGGER USER", NULL));
+    free(kp_testdb_sql_on(root, "UPDATE audit_checkpoints SET count = 2, last_audit_id = 2,"
+                                " head_hash = (SELECT hash FROM audit_log WHERE id = 2)"
+                                " WHERE id = $1", idt));
+    free(kp_testdb_sql_on(root, "ALTER TABLE audit_checkpoints ENABLE TRIGGER USER", NULL));
+    assert_checkpoint_fails(3, "签名不符");
+
+    /* a key the server does not know (not configured, nor retired) */
+    kp_db_free(db);
+    apply_0002();
+    db = kp_testdb_new_db();
+    three_rows();
+    checkpoint();
+    struct kp_keyring known = ring;
+    kp_keyring_clear(&ring);
+    make_key();                     /* the server's key was replaced, the old one not retired */
+    assert_checkpoint_fails(3, "未知");
+    ring.keys[ring.n++] = known.keys[0];   /* retired: verifies again */
+    struct kp_audit_verdict v = verify();
+    ck_assert_msg(v.ok, "%s", v.problem);
+    kp_keyring_clear(&known);
+}
+END_TEST
+
+/* The serving role cannot move the head: only a row that extends it may
+ * be inserted, and then the trigger moves it. */
+START_TEST(insert_must_extend_head)
+{
+    three_rows();
+    PGresult *r = PQexec(kp_testdb_owner(),
+                         "INSERT INTO audit_log (id, at, actor_role, action, entity, data, prev_hash, hash)"
+                         " VALUES (99, now(), 'system', 'forged', 'x', '{}', 'not-the-head', 'h')");
+    ck_assert_int_eq(PQresultStatus(r), PGRES_FATAL_ERROR);
+    ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_SQLSTATE), "23514");
+    PQclear(r);
+    ck_assert_int_eq(kp_testdb_sql_ll("SELECT last_id FROM audit_head", NULL), 3);
+    ck_assert_int_eq(kp_testdb_sql_ll("SELECT count FROM audit_head", NULL), 3);
+    assert_ok(3);
+}
+END_TEST
+
 /* ---- the table refuses changes ---------------------------------------- */
 
 static const struct kp_stmt UPDATE_ROW = {
@@ -539,6 +755,12 @@ static Suite *auditlog_suite(void)
     tcase_add_test(tc, reordered_rows);
     tcase_add_test(tc, head_rewound);
     tcase_add_test(tc, append_only);
+    tcase_add_test(tc, checkpoint_signed_and_verified);
+    tcase_add_test(tc, rechained_history_caught);
+    tcase_add_test(tc, truncated_tail_caught);
+    tcase_add_test(tc, removed_row_before_checkpoint_caught);
+    tcase_add_test(tc, forged_or_unknown_checkpoint_caught);
+    tcase_add_test(tc, insert_must_extend_head);
     suite_add_tcase(s, tc);
     return s;
 }

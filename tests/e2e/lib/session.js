@@ -8,14 +8,14 @@ import { runKpjdd } from '../../lib/kpjdd.js';
 
 // `kpjdd migrate` on db; throws with kpjdd's output when it fails.
 export function migrate(db) {
-  const r = runKpjdd(['migrate'], { env: { KPJD_DB_CONNINFO: db.conninfo } });
+  const r = runKpjdd(['migrate'], { env: db.env });
   assert.equal(r.status, 0, `kpjdd migrate failed:\n${r.stdout}${r.stderr}${r.error ?? ''}`);
 }
 
 // `kpjdd create-admin username` with the password on stdin.
 export function createAdmin(db, username, password) {
   const r = runKpjdd(['create-admin', username], {
-    env: { KPJD_DB_CONNINFO: db.conninfo },
+    env: db.env,
     input: `${password}\n`,
   });
   assert.equal(r.status, 0, `kpjdd create-admin ${username} failed:\n${r.stdout}${r.stderr}${r.error ?? ''}`);
