@@ -5,7 +5,8 @@
 // `validation` naming it, before any handler runs; a path that is not UTF-8
 // names nothing (404).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -16,9 +17,18 @@ import { makeApplication, makeBatch, makeInvitation, makeRecommender } from '../
 
 let k, admin, rec, applicant, real;
 
+const keyDir = mkdtempSync(join(tmpdir(), 'kpjd-hostile-'));
+after(() => rmSync(keyDir, { recursive: true, force: true }));
+
 before(async () => {
-  // Limits high enough that the walk reaches the handlers, not the 429s.
-  k = await startKpjdd({ migrate: true, env: { KPJD_INVITATIONS_LOOKUP_LIMIT: '100000', KPJD_CSP_REPORT_LIMIT: '100000' } });
+  // Configured as in production (a signing key: without one, checkpoints
+  // rightly answer 503), with limits high enough that the walk reaches the
+  // handlers, not the 429s.
+  const key = join(keyDir, 'signing.key');
+  const gen = runKpjdd(['keygen', '--out', key]);
+  assert.equal(gen.status, 0, gen.stderr);
+  k = await startKpjdd({ migrate: true, env: { KPJD_INVITATIONS_LOOKUP_LIMIT: '100000',
+    KPJD_CSP_REPORT_LIMIT: '100000', KPJD_CRYPTO_SIGNING_KEY: key } });
   createAdmin(k.db);
   admin = await signIn(k.url, 'admin');
   rec = await makeRecommender(k.url, admin);

@@ -133,8 +133,11 @@ test('the PostgreSQL init script makes an owner and an app role; kpjdd migrates 
     const m = runKpjdd(['migrate'], { env: { KPJD_DB_CONNINFO: conn(owner), KPJD_DB_MIGRATE_CONNINFO: conn(owner),
       KPJD_DB_APP_ROLE: app } });
     assert.equal(m.status, 0, m.stderr);
-    const db = { name: dbname, conninfo: conn(app), psql: (sql) => psql(dbname, sql), drop: async () => {} };
-    daemon = await startKpjdd({ db, env: { KPJD_DB_APP_ROLE: app, KPJD_DB_AUTO_MIGRATE: 'false' } });
+    // serves as the app role, as compose's kpjdd service does: no migration step
+    const db = { name: dbname, conninfo: conn(owner), appConninfo: conn(app),
+      env: { KPJD_DB_CONNINFO: conn(app), KPJD_DB_APP_ROLE: app, KPJD_DB_AUTO_MIGRATE: 'false' },
+      psql: (sql) => psql(dbname, sql), drop: async () => {} };
+    daemon = await startKpjdd({ db });
     const ready = await fetch(`${daemon.url}/readyz`);
     assert.equal(ready.status, 200);
     assert.equal(await psql(dbname, `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
