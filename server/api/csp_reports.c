@@ -10,39 +10,17 @@
 #include "api.h"
 #include "json.h"
 #include "log.h"
-#include "ratelimit.h"
+#include "ratecheck.h"
 
 #define REPORT_FIELD_MAX 2048   /* characters; URLs can be long, logs should not be */
-
-struct rate {
-    char key[80];
-    unsigned limit, window;
-    bool allowed;
-    long long retry_after;
-};
-
-static enum kp_err rate_tx(struct kp_db *db, void *arg)
-{
-    struct rate *t = arg;
-    return kp_rate_hit(db, t->key, t->limit, t->window, &t->allowed, &t->retry_after);
-}
 
 /* Counts this report against the caller's address; over the limit the 429
  * is queued and *allowed is false. */
 static enum kp_err rate_check(struct kp_req *r, bool *allowed)
 {
     const struct kp_config *cfg = kp_req_server(r)->cfg;
-    struct rate t = { .limit = cfg->csp.report_limit, .window = cfg->csp.report_window };
-    char ip[64];
-    kp_req_client_ip(r, ip, sizeof ip);
-    snprintf(t.key, sizeof t.key, "csp-report:%s", ip);
-    struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, 0, rate_tx, &t) : KP_E_NOMEM;
-    *allowed = err == KP_OK && t.allowed;
-    if (err == KP_OK && !t.allowed)
-        return kp_reply_problem_retry(r, KP_P_TOO_MANY_ATTEMPTS, "报告过于频繁，请稍后再试",
-                                      t.retry_after);
-    return err;
+    return kp_ratecheck_address(r, "csp-report", cfg->csp.report_limit, cfg->csp.report_window,
+                                "报告过于频繁，请稍后再试", allowed);
 }
 
 /* POST /api/v1/csp-reports  {"csp-report": {...}} as browsers send it */

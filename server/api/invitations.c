@@ -13,7 +13,7 @@
 #include "auth.h"
 #include "cursor.h"
 #include "invitecode.h"
-#include "ratelimit.h"
+#include "ratecheck.h"
 #include "validate.h"
 #include "views.h"
 
@@ -319,36 +319,14 @@ enum kp_err kp_api_invitations_revoke(struct kp_req *r)
 
 /* ---- GET /api/v1/invitations/{code}  (public, rate limited) ---- */
 
-struct rate {
-    char key[96];
-    unsigned limit, window;
-    bool allowed;
-    long long retry_after;
-};
-
-static enum kp_err rate_tx(struct kp_db *db, void *arg)
-{
-    struct rate *t = arg;
-    return kp_rate_hit(db, t->key, t->limit, t->window, &t->allowed, &t->retry_after);
-}
-
 /* Counts a public request that names an invitation code (lookup or
  * registration) against the caller's address.  When over the limit the 429
  * is queued and *allowed is false. */
 enum kp_err kp_invitations_rate_check(struct kp_req *r, bool *allowed)
 {
     const struct kp_config *cfg = kp_req_server(r)->cfg;
-    struct rate t = { .limit = cfg->invitations.lookup_limit, .window = cfg->invitations.lookup_window };
-    char ip[64];
-    kp_req_client_ip(r, ip, sizeof ip);
-    snprintf(t.key, sizeof t.key, "invitation:%s", ip);
-    struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, 0, rate_tx, &t) : KP_E_NOMEM;
-    *allowed = t.allowed;
-    if (err == KP_OK && !t.allowed)
-        return kp_reply_problem_retry(r, KP_P_TOO_MANY_ATTEMPTS, "查询过于频繁，请稍后再试",
-                                      t.retry_after);
-    return err;
+    return kp_ratecheck_address(r, "invitation", cfg->invitations.lookup_limit,
+                                cfg->invitations.lookup_window, "查询过于频繁，请稍后再试", allowed);
 }
 
 struct lookup {
