@@ -186,6 +186,7 @@ static enum kp_err prepare(struct kp_db *db, const struct kp_stmt *stmt)
         db->prepared = p;
         db->cap = cap;
     }
+    STAT_ADD(db, round_trips, 1);
     PGresult *res = PQprepare(db->conn, stmt->name, stmt->sql, stmt->nparams, NULL);
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
         return failure(db, res, stmt->name);
@@ -204,13 +205,14 @@ enum kp_err kp_db_exec_binary(struct kp_db *db, const struct kp_stmt *stmt,
                               const char *const *params, const int *lengths, const int *formats,
                               bool binary_result, PGresult **res)
 {
-    assert(db->conn != NULL);          /* callers run inside kp_db_tx */
+    assert(db->conn != NULL);          /* callers run inside kp_db_tx or kp_db_read */
     *res = NULL;
     if (!is_prepared(db, stmt)) {
         enum kp_err err = prepare(db, stmt);
         if (err)
             return err;
     }
+    STAT_ADD(db, round_trips, 1);
     PGresult *r = PQexecPrepared(db->conn, stmt->name, stmt->nparams, params, lengths, formats,
                                  binary_result ? 1 : 0);
     ExecStatusType st = PQresultStatus(r);
@@ -222,6 +224,7 @@ enum kp_err kp_db_exec_binary(struct kp_db *db, const struct kp_stmt *stmt,
 
 static enum kp_err simple(struct kp_db *db, const char *sql)
 {
+    STAT_ADD(db, round_trips, 1);
     PGresult *r = PQexec(db->conn, sql);
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         return failure(db, r, sql);
@@ -233,6 +236,7 @@ static enum kp_err simple(struct kp_db *db, const char *sql)
  * failing: that is a tx function that swallowed an error, and not a commit. */
 static enum kp_err commit(struct kp_db *db)
 {
+    STAT_ADD(db, round_trips, 1);
     PGresult *r = PQexec(db->conn, "COMMIT");
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         return failure(db, r, "COMMIT");
@@ -249,6 +253,7 @@ static void rollback(struct kp_db *db)
 {
     if (db->conn == NULL)
         return;
+    STAT_ADD(db, round_trips, 1);
     PGresult *r = PQexec(db->conn, "ROLLBACK");
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         failure(db, r, "ROLLBACK");
@@ -263,6 +268,34 @@ static void backoff(unsigned attempt)
     unsigned max_us = 2000u << (attempt < 6 ? attempt : 6);
     struct timespec ts = { 0, (long)(randombytes_uniform(max_us) + 500) * 1000 };
     nanosleep(&ts, NULL);
+}
+
+enum kp_err kp_db_read(struct kp_db *db, const struct kp_stmt *stmt,
+                       const char *const *params, PGresult **res)
+{
+    *res = NULL;
+    bool reconnected = false;
+    unsigned attempt = 0;
+    for (;;) {
+        enum kp_err err = kp_db_ensure(db);
+        if (err)
+            return err;
+        err = kp_db_exec(db, stmt, params, res);
+        if (err == KP_E_DB_RETRY && attempt < db->tx_retries) {
+            attempt++;
+            STAT_ADD(db, tx_retries, 1);
+            backoff(attempt);
+            continue;
+        }
+        /* Broken while idle (PostgreSQL restarted): a read, and the idle
+         * clock it may wind, can safely run again once. */
+        if (err == KP_E_DB_GONE && !reconnected) {
+            reconnected = true;
+            db->failed_at_us = 0;
+            continue;
+        }
+        return err;
+    }
 }
 
 enum kp_err kp_db_tx(struct kp_db *db, unsigned flags, kp_tx_fn fn, void *arg)
