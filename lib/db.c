@@ -222,24 +222,50 @@ enum kp_err kp_db_exec_binary(struct kp_db *db, const struct kp_stmt *stmt,
     return KP_OK;
 }
 
-static enum kp_err simple(struct kp_db *db, const char *sql)
+/* Transaction control goes as prepared statements too, parsed once per
+ * connection.  All four are prepared together before the first BEGIN,
+ * outside any transaction: inside one that failed, nothing can be
+ * prepared, not even the ROLLBACK. */
+static const struct kp_stmt TX_BEGIN = {
+    "kp_tx_begin", "BEGIN ISOLATION LEVEL SERIALIZABLE", 0 };
+static const struct kp_stmt TX_BEGIN_READ_ONLY = {
+    "kp_tx_begin_read_only", "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY", 0 };
+static const struct kp_stmt TX_COMMIT = { "kp_tx_commit", "COMMIT", 0 };
+static const struct kp_stmt TX_ROLLBACK = { "kp_tx_rollback", "ROLLBACK", 0 };
+
+static enum kp_err prepare_tx(struct kp_db *db)
 {
-    STAT_ADD(db, round_trips, 1);
-    PGresult *r = PQexec(db->conn, sql);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        return failure(db, r, sql);
-    PQclear(r);
+    static const struct kp_stmt *const all[] = { &TX_BEGIN, &TX_BEGIN_READ_ONLY, &TX_COMMIT,
+                                                 &TX_ROLLBACK };
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
+        if (is_prepared(db, all[i]))
+            continue;
+        enum kp_err err = prepare(db, all[i]);
+        if (err)
+            return err;
+    }
     return KP_OK;
+}
+
+static enum kp_err begin(struct kp_db *db, unsigned flags)
+{
+    PGresult *r;
+    enum kp_err err = prepare_tx(db);
+    if (err == KP_OK)
+        err = kp_db_exec(db, (flags & KP_TX_READ_ONLY) ? &TX_BEGIN_READ_ONLY : &TX_BEGIN, NULL, &r);
+    if (err == KP_OK)
+        PQclear(r);
+    return err;
 }
 
 /* COMMIT of a transaction that hit an error answers "ROLLBACK" without
  * failing: that is a tx function that swallowed an error, and not a commit. */
 static enum kp_err commit(struct kp_db *db)
 {
-    STAT_ADD(db, round_trips, 1);
-    PGresult *r = PQexec(db->conn, "COMMIT");
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        return failure(db, r, "COMMIT");
+    PGresult *r;
+    enum kp_err err = kp_db_exec(db, &TX_COMMIT, NULL, &r);
+    if (err)
+        return err;
     bool committed = strcmp(PQcmdStatus(r), "COMMIT") == 0;
     PQclear(r);
     if (!committed) {
@@ -251,13 +277,8 @@ static enum kp_err commit(struct kp_db *db)
 
 static void rollback(struct kp_db *db)
 {
-    if (db->conn == NULL)
-        return;
-    STAT_ADD(db, round_trips, 1);
-    PGresult *r = PQexec(db->conn, "ROLLBACK");
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        failure(db, r, "ROLLBACK");
-    else
+    PGresult *r;
+    if (db->conn != NULL && kp_db_exec(db, &TX_ROLLBACK, NULL, &r) == KP_OK)
         PQclear(r);
 }
 
@@ -300,16 +321,13 @@ enum kp_err kp_db_read(struct kp_db *db, const struct kp_stmt *stmt,
 
 enum kp_err kp_db_tx(struct kp_db *db, unsigned flags, kp_tx_fn fn, void *arg)
 {
-    const char *begin = (flags & KP_TX_READ_ONLY)
-        ? "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY"
-        : "BEGIN ISOLATION LEVEL SERIALIZABLE";
     bool reconnected = false;
     unsigned attempt = 0;
     for (;;) {
         enum kp_err err = kp_db_ensure(db);
         if (err)
             return err;
-        err = simple(db, begin);
+        err = begin(db, flags);
         if (err == KP_OK) {
             err = fn(db, arg);
             if (err == KP_OK) {

@@ -26,9 +26,9 @@ enum kp_err kp_session_resolve(struct kp_req *r, struct kp_principal *who);
  * A KP_ROUTE_OWN_SESSION route answers a safe request (GET, HEAD) with one
  * statement that checks the session and reads the rows together: the gate
  * leaves the session to the handler, which puts KP_SESSION_WITH in front of
- * its query, selects KP_SESSION_COLUMNS (NULLs when no session is live),
- * hands them to kp_session_take and then asks kp_auth_admit before it
- * answers.  Its rows must be scoped by the session columns of `s` in the
+ * its query, selects KP_SESSION_COLUMNS from `s` (no row at all when no
+ * session is live), hands them to kp_session_take and then asks
+ * kp_auth_admit before it answers, whatever it found.  Its rows must be scoped by the session columns of `s` in the
  * SQL itself, since nothing is known about the caller before it runs. */
 
 /* The live session of token hash `tok` with idle limit `idle` (seconds),
@@ -60,8 +60,8 @@ bool kp_session_token_hash(struct kp_req *r, char hash[KP_TOKEN_HASH], bool *via
 /* auth.session_idle as the statement's parameter. */
 void kp_session_idle_param(struct kp_req *r, char idle[16]);
 
-/* Fills *who from KP_SESSION_COLUMNS starting at `col` of a row; all NULL
- * (no live session): anonymous.  via_cookie is the caller's to set. */
+/* Fills *who from KP_SESSION_COLUMNS starting at `col` of a row (NULL, as
+ * from an outer join: anonymous).  via_cookie is the caller's to set. */
 void kp_session_take(PGresult *res, int row, int col, struct kp_principal *who);
 
 /* The rest of the gate for a KP_ROUTE_OWN_SESSION route, once the handler
