@@ -33,6 +33,28 @@ void kp_buf_append(struct kp_buf *b, const void *data, size_t len)
     b->data[b->len] = '\0';
 }
 
+void kp_buf_json_string(struct kp_buf *b, const char *s)
+{
+    kp_buf_append(b, "\"", 1);
+    const char *run = s;                 /* bytes that need no escape, not yet appended */
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        kp_buf_append(b, run, (size_t)(s - run));
+        run = s + 1;
+        const char *short_form = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b"
+                               : c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r"
+                               : c == '\t' ? "\\t" : NULL;
+        if (short_form)
+            kp_buf_append(b, short_form, 2);
+        else
+            kp_buf_printf(b, "\\u%04X", c);
+    }
+    kp_buf_append(b, run, (size_t)(s - run));
+    kp_buf_append(b, "\"", 1);
+}
+
 void kp_buf_printf(struct kp_buf *b, const char *fmt, ...)
 {
     va_list ap;

@@ -186,6 +186,7 @@ static enum kp_err prepare(struct kp_db *db, const struct kp_stmt *stmt)
         db->prepared = p;
         db->cap = cap;
     }
+    STAT_ADD(db, round_trips, 1);
     PGresult *res = PQprepare(db->conn, stmt->name, stmt->sql, stmt->nparams, NULL);
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
         return failure(db, res, stmt->name);
@@ -204,13 +205,14 @@ enum kp_err kp_db_exec_binary(struct kp_db *db, const struct kp_stmt *stmt,
                               const char *const *params, const int *lengths, const int *formats,
                               bool binary_result, PGresult **res)
 {
-    assert(db->conn != NULL);          /* callers run inside kp_db_tx */
+    assert(db->conn != NULL);          /* callers run inside kp_db_tx or kp_db_read */
     *res = NULL;
     if (!is_prepared(db, stmt)) {
         enum kp_err err = prepare(db, stmt);
         if (err)
             return err;
     }
+    STAT_ADD(db, round_trips, 1);
     PGresult *r = PQexecPrepared(db->conn, stmt->name, stmt->nparams, params, lengths, formats,
                                  binary_result ? 1 : 0);
     ExecStatusType st = PQresultStatus(r);
@@ -220,22 +222,50 @@ enum kp_err kp_db_exec_binary(struct kp_db *db, const struct kp_stmt *stmt,
     return KP_OK;
 }
 
-static enum kp_err simple(struct kp_db *db, const char *sql)
+/* Transaction control goes as prepared statements too, parsed once per
+ * connection.  All four are prepared together before the first BEGIN,
+ * outside any transaction: inside one that failed, nothing can be
+ * prepared, not even the ROLLBACK. */
+static const struct kp_stmt TX_BEGIN = {
+    "kp_tx_begin", "BEGIN ISOLATION LEVEL SERIALIZABLE", 0 };
+static const struct kp_stmt TX_BEGIN_READ_ONLY = {
+    "kp_tx_begin_read_only", "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY", 0 };
+static const struct kp_stmt TX_COMMIT = { "kp_tx_commit", "COMMIT", 0 };
+static const struct kp_stmt TX_ROLLBACK = { "kp_tx_rollback", "ROLLBACK", 0 };
+
+static enum kp_err prepare_tx(struct kp_db *db)
 {
-    PGresult *r = PQexec(db->conn, sql);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        return failure(db, r, sql);
-    PQclear(r);
+    static const struct kp_stmt *const all[] = { &TX_BEGIN, &TX_BEGIN_READ_ONLY, &TX_COMMIT,
+                                                 &TX_ROLLBACK };
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
+        if (is_prepared(db, all[i]))
+            continue;
+        enum kp_err err = prepare(db, all[i]);
+        if (err)
+            return err;
+    }
     return KP_OK;
+}
+
+static enum kp_err begin(struct kp_db *db, unsigned flags)
+{
+    PGresult *r;
+    enum kp_err err = prepare_tx(db);
+    if (err == KP_OK)
+        err = kp_db_exec(db, (flags & KP_TX_READ_ONLY) ? &TX_BEGIN_READ_ONLY : &TX_BEGIN, NULL, &r);
+    if (err == KP_OK)
+        PQclear(r);
+    return err;
 }
 
 /* COMMIT of a transaction that hit an error answers "ROLLBACK" without
  * failing: that is a tx function that swallowed an error, and not a commit. */
 static enum kp_err commit(struct kp_db *db)
 {
-    PGresult *r = PQexec(db->conn, "COMMIT");
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        return failure(db, r, "COMMIT");
+    PGresult *r;
+    enum kp_err err = kp_db_exec(db, &TX_COMMIT, NULL, &r);
+    if (err)
+        return err;
     bool committed = strcmp(PQcmdStatus(r), "COMMIT") == 0;
     PQclear(r);
     if (!committed) {
@@ -247,12 +277,8 @@ static enum kp_err commit(struct kp_db *db)
 
 static void rollback(struct kp_db *db)
 {
-    if (db->conn == NULL)
-        return;
-    PGresult *r = PQexec(db->conn, "ROLLBACK");
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        failure(db, r, "ROLLBACK");
-    else
+    PGresult *r;
+    if (db->conn != NULL && kp_db_exec(db, &TX_ROLLBACK, NULL, &r) == KP_OK)
         PQclear(r);
 }
 
@@ -265,18 +291,43 @@ static void backoff(unsigned attempt)
     nanosleep(&ts, NULL);
 }
 
-enum kp_err kp_db_tx(struct kp_db *db, unsigned flags, kp_tx_fn fn, void *arg)
+enum kp_err kp_db_read(struct kp_db *db, const struct kp_stmt *stmt,
+                       const char *const *params, PGresult **res)
 {
-    const char *begin = (flags & KP_TX_READ_ONLY)
-        ? "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY"
-        : "BEGIN ISOLATION LEVEL SERIALIZABLE";
+    *res = NULL;
     bool reconnected = false;
     unsigned attempt = 0;
     for (;;) {
         enum kp_err err = kp_db_ensure(db);
         if (err)
             return err;
-        err = simple(db, begin);
+        err = kp_db_exec(db, stmt, params, res);
+        if (err == KP_E_DB_RETRY && attempt < db->tx_retries) {
+            attempt++;
+            STAT_ADD(db, tx_retries, 1);
+            backoff(attempt);
+            continue;
+        }
+        /* Broken while idle (PostgreSQL restarted): a read, and the idle
+         * clock it may wind, can safely run again once. */
+        if (err == KP_E_DB_GONE && !reconnected) {
+            reconnected = true;
+            db->failed_at_us = 0;
+            continue;
+        }
+        return err;
+    }
+}
+
+enum kp_err kp_db_tx(struct kp_db *db, unsigned flags, kp_tx_fn fn, void *arg)
+{
+    bool reconnected = false;
+    unsigned attempt = 0;
+    for (;;) {
+        enum kp_err err = kp_db_ensure(db);
+        if (err)
+            return err;
+        err = begin(db, flags);
         if (err == KP_OK) {
             err = fn(db, arg);
             if (err == KP_OK) {

@@ -3,9 +3,11 @@
  * lazily and again after it breaks; statements are prepared on first use on
  * each connection, so a reconnect re-prepares them by itself.
  *
- * All SQL runs inside kp_db_tx, which retries serialization failures and
+ * Writes run inside kp_db_tx, which retries serialization failures and
  * deadlocks and reconnects once when it finds the connection broken before
- * anything was committed. */
+ * anything was committed.  A read that one statement answers whole (the
+ * session check, with the row it guards) runs alone with kp_db_read: one
+ * round trip, no transaction around it. */
 #ifndef KP_DB_H
 #define KP_DB_H
 
@@ -31,6 +33,7 @@ struct kp_db_stats {
     _Atomic uint64_t connect_failures;
     _Atomic uint64_t lost;
     _Atomic uint64_t tx_retries;
+    _Atomic uint64_t round_trips;  /* messages sent and waited for: statements, BEGIN, COMMIT, prepares */
 };
 
 struct kp_db_options {
@@ -78,6 +81,15 @@ const char *kp_db_last_sqlstate(const struct kp_db *db);
 /* The constraint the last failed statement violated ("" if none): tells a
  * handler which unique value was taken. */
 const char *kp_db_last_constraint(const struct kp_db *db);
+
+/* Runs one statement on its own (autocommit: the statement is its own
+ * transaction, READ COMMITTED), for a read that it answers whole; a
+ * data-modifying WITH inside it is committed with it.  Connects if needed,
+ * reconnects once when the connection is found broken and retries
+ * serialization failures and deadlocks as kp_db_tx does.  Results and
+ * errors as kp_db_exec. */
+enum kp_err kp_db_read(struct kp_db *db, const struct kp_stmt *stmt,
+                       const char *const *params, PGresult **res);
 
 typedef enum kp_err (*kp_tx_fn)(struct kp_db *db, void *arg);
 

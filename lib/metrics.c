@@ -121,9 +121,12 @@ char *kp_metrics_render(const struct kp_metrics *m, const struct kp_metrics_gaug
         "# HELP kpjd_db_connections_lost_total Connections found broken and dropped.\n"
         "# TYPE kpjd_db_connections_lost_total counter\nkpjd_db_connections_lost_total %llu\n"
         "# HELP kpjd_db_tx_retries_total Transactions run again after a serialization failure or deadlock.\n"
-        "# TYPE kpjd_db_tx_retries_total counter\nkpjd_db_tx_retries_total %llu\n",
+        "# TYPE kpjd_db_tx_retries_total counter\nkpjd_db_tx_retries_total %llu\n"
+        "# HELP kpjd_db_round_trips_total Messages sent to PostgreSQL and waited for: statements, BEGIN, COMMIT, prepares.\n"
+        "# TYPE kpjd_db_round_trips_total counter\nkpjd_db_round_trips_total %llu\n",
         (unsigned long long)g->inflight, (unsigned long long)g->db_open,
         (unsigned long long)g->db_connects, (unsigned long long)g->db_connect_failures,
-        (unsigned long long)g->db_lost, (unsigned long long)g->tx_retries);
+        (unsigned long long)g->db_lost, (unsigned long long)g->tx_retries,
+        (unsigned long long)g->db_round_trips);
     return kp_buf_take(&b, len);
 }

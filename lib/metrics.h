@@ -24,6 +24,7 @@ struct kp_metrics_gauges {
     uint64_t db_connect_failures;
     uint64_t db_lost;            /* connections found broken */
     uint64_t tx_retries;         /* transactions run again after 40001/40P01 */
+    uint64_t db_round_trips;     /* statements (BEGIN, COMMIT, prepares too) sent and waited for */
 };
 
 /* The whole exposition text.  Caller frees; NULL on allocation failure. */

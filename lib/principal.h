@@ -45,10 +45,13 @@ struct kp_appscope {
     char role[16];
     char org[24];
 };
-#define KP_APPSCOPE_SQL                                                        \
-    "(($1::text = 'admin')"                                                    \
-    " OR ($1 = 'applicant' AND a.applicant_id = $2::bigint)"                   \
-    " OR ($1 = 'recommender' AND a.recommender_id = $2::bigint))"
+#define KP_APPSCOPE_SQL KP_APPSCOPE_OF("$1::text", "$2::bigint")
+/* The same rule with the role and the organisation as any SQL expressions
+ * (a session's columns). */
+#define KP_APPSCOPE_OF(role, org)                                              \
+    "((" role " = 'admin')"                                                    \
+    " OR (" role " = 'applicant' AND a.applicant_id = " org ")"                \
+    " OR (" role " = 'recommender' AND a.recommender_id = " org "))"
 void kp_appscope_for(const struct kp_principal *p, struct kp_appscope *s);
 
 /* Batches: one in draft is the admin's work in progress; to everyone else

@@ -19,6 +19,7 @@ typedef enum kp_err (*kp_handler)(struct kp_req *r);
 #define KP_ROUTE_RAW_BODY    0x4u   /* the body is kept as bytes (Content-Type checked against media) */
 #define KP_ROUTE_STREAM      0x8u   /* the body goes to the route's stream callbacks as it arrives */
 #define KP_ROUTE_SLOW       0x10u   /* the handler runs on the slow-work pool, off the event threads */
+#define KP_ROUTE_OWN_SESSION 0x20u  /* GET: the handler checks the session in its own statement (auth.h) */
 
 /* A route that takes its body as a stream (uploads): the gate runs before
  * the body, then begin, then take for each piece as it arrives, flushing

@@ -15,6 +15,25 @@ static bool refuse(struct kp_req *r, enum kp_problem p, const char *detail)
     return false;
 }
 
+/* The session's part of the gate: live, the CSRF token, the password, the
+ * role. */
+static bool admit(struct kp_req *r, const struct kp_route *route, const struct kp_principal *who,
+                  bool unsafe)
+{
+    if (who->role == KP_ROLE_ANONYMOUS)
+        return refuse(r, KP_P_UNAUTHENTICATED, "未登录或登录已过期");
+    if (unsafe && who->via_cookie) {
+        const char *csrf = kp_req_header(r, "X-CSRF-Token");
+        if (csrf == NULL || !kp_token_equal(csrf, who->csrf_token))
+            return refuse(r, KP_P_CSRF, NULL);
+    }
+    if (who->must_change_password && !(route->flags & KP_ROUTE_PENDING_OK))
+        return refuse(r, KP_P_PASSWORD_CHANGE_REQUIRED, NULL);
+    if (!kp_role_admitted(route->roles, who->role))
+        return refuse(r, KP_P_FORBIDDEN, NULL);
+    return true;
+}
+
 bool kp_auth_gate(struct kp_req *r, const struct kp_route *route, struct kp_principal *who,
                   enum kp_err *err)
 {
@@ -35,22 +54,19 @@ bool kp_auth_gate(struct kp_req *r, const struct kp_route *route, struct kp_prin
     }
     if (route->roles & KP_PUBLIC)
         return true;
+    if ((route->flags & KP_ROUTE_OWN_SESSION) && !unsafe)
+        return true;                  /* the handler's statement checks it: kp_auth_admit */
 
     *err = kp_session_resolve(r, who);
     if (*err)
         return false;
-    if (who->role == KP_ROLE_ANONYMOUS)
-        return refuse(r, KP_P_UNAUTHENTICATED, "未登录或登录已过期");
-    if (unsafe && who->via_cookie) {
-        const char *csrf = kp_req_header(r, "X-CSRF-Token");
-        if (csrf == NULL || !kp_token_equal(csrf, who->csrf_token))
-            return refuse(r, KP_P_CSRF, NULL);
-    }
-    if (who->must_change_password && !(route->flags & KP_ROUTE_PENDING_OK))
-        return refuse(r, KP_P_PASSWORD_CHANGE_REQUIRED, NULL);
-    if (!kp_role_admitted(route->roles, who->role))
-        return refuse(r, KP_P_FORBIDDEN, NULL);
-    return true;
+    return admit(r, route, who, unsafe);
+}
+
+bool kp_auth_admit(struct kp_req *r, const struct kp_principal *who)
+{
+    kp_req_set_principal(r, who);
+    return admit(r, kp_req_route(r), who, kp_req_unsafe(r));
 }
 
 void kp_req_actor(const struct kp_req *r, struct kp_actor *actor, char ip[64])

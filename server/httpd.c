@@ -196,6 +196,8 @@ const char *kp_req_body(const struct kp_req *r, size_t *len)
 const char *kp_req_id(const struct kp_req *r) { return r->id; }
 struct kp_server *kp_req_server(const struct kp_req *r) { return r->srv; }
 const struct kp_principal *kp_req_principal(const struct kp_req *r) { return &r->who; }
+void kp_req_set_principal(struct kp_req *r, const struct kp_principal *who) { r->who = *who; }
+const struct kp_route *kp_req_route(const struct kp_req *r) { return r->match.route; }
 
 bool kp_req_unsafe(const struct kp_req *r)
 {

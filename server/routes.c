@@ -12,6 +12,7 @@
 #define RAW     KP_ROUTE_RAW_BODY
 #define STREAM  KP_ROUTE_STREAM
 #define SLOW    KP_ROUTE_SLOW      /* hashes a password, or moves files or CSV: on the pool */
+#define OWN     KP_ROUTE_OWN_SESSION  /* one statement checks the session and reads the row */
 #define UPLOAD_MEDIA "application/pdf image/png image/jpeg video/mp4"
 #define CSP_MEDIA "application/csp-report application/json application/reports+json"
 
@@ -63,7 +64,7 @@ const struct kp_route kp_routes[] = {
     /* applications and their attachments */
     { "GET",    "/api/v1/applications",              kp_api_applications_list,  KP_SIGNED_IN, 0,    NULL, NULL },
     { "GET",    "/api/v1/applications.csv",          kp_api_applications_csv,   KP_SIGNED_IN, SLOW,    NULL, NULL },
-    { "GET",    "/api/v1/applications/{id}",         kp_api_applications_get,   KP_SIGNED_IN, 0,    NULL, NULL },
+    { "GET",    "/api/v1/applications/{id}",         kp_api_applications_get,   KP_SIGNED_IN, OWN,  NULL, NULL },
     { "PATCH",  "/api/v1/applications/{id}",         kp_api_applications_patch, KP_APPLICANT, JSON, NULL, NULL },
     { "POST",   "/api/v1/applications/{id}/submit",  kp_api_applications_submit, KP_APPLICANT, 0,   NULL, NULL },
     { "POST",   "/api/v1/applications/{id}/return",  kp_api_applications_return, KP_RECOMMENDER, JSON, NULL, NULL },

@@ -63,6 +63,12 @@ struct kp_server *kp_req_server(const struct kp_req *r);
  * resolved. */
 const struct kp_principal *kp_req_principal(const struct kp_req *r);
 
+/* Sets the caller (kp_auth_admit: a handler that read the session itself). */
+void kp_req_set_principal(struct kp_req *r, const struct kp_principal *who);
+
+/* The matched route (NULL for static files). */
+const struct kp_route *kp_req_route(const struct kp_req *r);
+
 /* The client's address without the port ("127.0.0.1", "::1"). */
 void kp_req_client_ip(const struct kp_req *r, char *buf, size_t n);
 

@@ -146,17 +146,78 @@ static enum kp_err reply_application(struct kp_req *r, json_t *app)
     return kp_reply_json(r, 200, app);
 }
 
-struct one {
-    struct kp_req *r;
-    struct kp_appscope scope;
-    char id[24];
-    json_t *app;
+/* GET: the session, the row in its scope and the row's attachments, in
+ * one statement and one round trip (auth.h, KP_ROUTE_OWN_SESSION).  The
+ * stored form and the attachments come as JSON text that goes to the
+ * client as it is. */
+static const struct kp_stmt SQL_READ = {
+    "applications_read",
+    KP_SESSION_WITH("$1", "$2")
+    " SELECT " KP_SESSION_COLUMNS ", app.*"
+    "   FROM s LEFT JOIN LATERAL (SELECT " KP_APPLICATION_COLUMNS ","
+    "          (SELECT coalesce(json_agg(json_build_object('id', at.id, 'kind', at.kind,"
+    "                    'filename', at.filename, 'content_type', at.content_type,"
+    "                    'size', at.size, 'sha256', coalesce(at.sha256, ''),"
+    "                    'created_at', " KP_TIME("at.created_at") ") ORDER BY at.id), '[]')"
+    "             FROM attachments at WHERE at.application_id = a.id AND at.complete)"
+    "        " KP_APPLICATION_FROM
+    "        WHERE a.id = $3::bigint AND " KP_APPSCOPE_OF("s.role", "s.org") ") app ON true",
+    3,
 };
 
-static enum kp_err get_tx(struct kp_db *db, void *arg)
+/* Columns of SQL_READ after the session's: KP_APPLICATION_COLUMNS, then
+ * the attachments. */
+enum { READ_FORM = 9, READ_VERSION = 11, READ_ATTACHMENTS = 21 };
+
+static void put_text(struct kp_buf *b, const char *key, PGresult *res, int col)
 {
-    struct one *o = arg;
-    return load(db, &o->scope, o->id, &o->app);
+    kp_buf_printf(b, ",\"%s\":", key);
+    if (PQgetisnull(res, 0, col))
+        kp_buf_append(b, "null", 4);
+    else
+        kp_buf_json_string(b, PQgetvalue(res, 0, col));
+}
+
+/* A number or a JSON document PostgreSQL wrote, as it is. */
+static void put_raw(struct kp_buf *b, const char *key, PGresult *res, int col)
+{
+    kp_buf_printf(b, ",\"%s\":", key);
+    kp_buf_append(b, PQgetvalue(res, 0, col), (size_t)PQgetlength(res, 0, col));
+}
+
+/* The application as kp_application_json shows it, with its attachments,
+ * written straight from the row: `form` is jsonb's own text (valid JSON by
+ * construction; an object, as every write stores one: anything else shows
+ * as {}, as before) and the attachments json_agg's. */
+static char *application_text(PGresult *res, int c, size_t *len)
+{
+    struct kp_buf b = { 0 };
+    kp_buf_printf(&b, "{\"id\":%s", PQgetvalue(res, 0, c));
+    put_raw(&b, "batch_id", res, c + 1);
+    put_raw(&b, "recommender_id", res, c + 2);
+    put_text(&b, "recommender_name", res, c + 3);
+    put_raw(&b, "applicant_id", res, c + 4);
+    put_text(&b, "unit_name", res, c + 5);
+    put_text(&b, "region", res, c + 6);
+    put_text(&b, "base_name", res, c + 7);
+    put_text(&b, "category", res, c + 8);
+    if (PQgetvalue(res, 0, c + READ_FORM)[0] == '{')
+        put_raw(&b, "form", res, c + READ_FORM);
+    else
+        kp_buf_printf(&b, ",\"form\":{}");
+    put_text(&b, "status", res, c + 10);
+    put_raw(&b, "version", res, c + READ_VERSION);
+    static const char *const tail[] = { "submitted_at", "recommended_at", "recommend_opinion",
+                                        "return_reason", "decline_reason" };
+    for (int i = 0; i < 5; i++)
+        put_text(&b, tail[i], res, c + 12 + i);
+    put_raw(&b, "attachments", res, c + READ_ATTACHMENTS);
+    put_text(&b, "created_at", res, c + 17);
+    put_text(&b, "updated_at", res, c + 18);
+    put_text(&b, "batch_code", res, c + 19);
+    put_text(&b, "batch_title", res, c + 20);
+    kp_buf_append(&b, "}", 1);
+    return kp_buf_take(&b, len);
 }
 
 static bool take_id(struct kp_req *r, char id[24])
@@ -168,18 +229,51 @@ static bool take_id(struct kp_req *r, char id[24])
     return true;
 }
 
-/* GET /api/v1/applications/{id} */
+/* The gate's part and the answer, from the one row SQL_READ gave. */
+static enum kp_err reply_read(struct kp_req *r, PGresult *res, bool via_cookie)
+{
+    struct kp_principal who = { .role = KP_ROLE_ANONYMOUS };
+    if (PQntuples(res) == 1)
+        kp_session_take(res, 0, 0, &who);
+    who.via_cookie = via_cookie;
+    if (!kp_auth_admit(r, &who))
+        return KP_OK;                                   /* refused: the answer is queued */
+    int c = KP_SESSION_NCOLUMNS;
+    if (PQgetisnull(res, 0, c))
+        return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+    char etag[32];
+    snprintf(etag, sizeof etag, "\"%s\"", PQgetvalue(res, 0, c + READ_VERSION));
+    size_t len;
+    char *text = application_text(res, c, &len);
+    if (text == NULL)
+        return KP_E_NOMEM;
+    kp_req_add_header(r, "ETag", etag);
+    return kp_reply_data(r, 200, "application/json; charset=utf-8", text, len);
+}
+
+/* GET /api/v1/applications/{id}: one round trip.  A malformed id is a row
+ * that does not exist: the session still decides 401 before 404. */
 enum kp_err kp_api_applications_get(struct kp_req *r)
 {
-    struct one o = { .r = r };
-    if (!take_id(r, o.id))
-        return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
-    kp_appscope_for(kp_req_principal(r), &o.scope);
+    char hash[KP_TOKEN_HASH], idle[16], id[24];
+    bool via_cookie;
+    if (!kp_session_token_hash(r, hash, &via_cookie)) {
+        static const struct kp_principal anonymous = { .role = KP_ROLE_ANONYMOUS };
+        kp_auth_admit(r, &anonymous);                   /* 401 */
+        return KP_OK;
+    }
     struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, KP_TX_READ_ONLY, get_tx, &o) : KP_E_NOMEM;
+    if (db == NULL)
+        return KP_E_NOMEM;
+    kp_session_idle_param(r, idle);
+    const char *params[] = { hash, idle, take_id(r, id) ? id : NULL };
+    PGresult *res;
+    enum kp_err err = kp_db_read(db, &SQL_READ, params, &res);
     if (err)
         return err;
-    return o.app ? reply_application(r, o.app) : kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+    err = reply_read(r, res, via_cookie);
+    PQclear(res);
+    return err;
 }
 
 /* ---- changes: PATCH and the actions share the locked read ---- */

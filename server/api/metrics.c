@@ -19,6 +19,7 @@ enum kp_err kp_api_metrics(struct kp_req *r)
         .db_connect_failures = atomic_load(&srv->db_stats.connect_failures),
         .db_lost             = atomic_load(&srv->db_stats.lost),
         .tx_retries          = atomic_load(&srv->db_stats.tx_retries),
+        .db_round_trips      = atomic_load(&srv->db_stats.round_trips),
     };
     size_t len;
     char *text = kp_metrics_render(srv->metrics, &g, &len);

@@ -26,27 +26,7 @@
 /* ---- resolving a request's session (auth.c asks) ---- */
 
 static const struct kp_stmt SQL_RESOLVE = {
-    "session_resolve",
-    "SELECT s.id, s.csrf_token, to_char(s.expires_at AT TIME ZONE 'UTC', " TIME_FORMAT "),"
-    "       u.id, u.username, u.role, coalesce(u.org_id, 0), u.display_name,"
-    "       u.must_change_password,"
-    "       s.last_seen_at < now() - make_interval(secs => least(15, $2::int / 4.0))"
-    "  FROM sessions s JOIN users u ON u.id = s.user_id"
-    " WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.expires_at > now()"
-    "   AND s.last_seen_at > now() - make_interval(secs => $2::int)"
-    "   AND NOT u.disabled",
-    2,
-};
-
-/* The idle clock is wound at most every few seconds, not on every request. */
-static const struct kp_stmt SQL_TOUCH = {
-    "session_touch", "UPDATE sessions SET last_seen_at = now() WHERE id = $1", 1,
-};
-
-struct resolve {
-    const char *token_hash;
-    unsigned idle;
-    struct kp_principal *who;
+    "session_resolve", KP_SESSION_WITH("$1", "$2") " SELECT " KP_SESSION_COLUMNS " FROM s", 2,
 };
 
 static void copy(char *dst, size_t n, const char *src)
@@ -54,70 +34,64 @@ static void copy(char *dst, size_t n, const char *src)
     snprintf(dst, n, "%.*s", (int)kp_utf8_prefix(src, n - 1), src);   /* never half a character */
 }
 
-static enum kp_err resolve_tx(struct kp_db *db, void *arg)
+void kp_session_take(PGresult *res, int row, int col, struct kp_principal *who)
 {
-    struct resolve *rs = arg;
-    struct kp_principal *who = rs->who;
-    char idle[16];
-    snprintf(idle, sizeof idle, "%u", rs->idle);
-    const char *params[] = { rs->token_hash, idle };
-    PGresult *res;
-    enum kp_err err = kp_db_exec(db, &SQL_RESOLVE, params, &res);
-    if (err)
-        return err;
-    who->role = KP_ROLE_ANONYMOUS;           /* this attempt may be a retry */
-    if (PQntuples(res) != 1) {
-        PQclear(res);
-        return KP_OK;
-    }
-    char sid[24];
-    copy(sid, sizeof sid, PQgetvalue(res, 0, 0));
-    who->session_id = atoll(sid);
-    copy(who->csrf_token, sizeof who->csrf_token, PQgetvalue(res, 0, 1));
-    copy(who->expires_at, sizeof who->expires_at, PQgetvalue(res, 0, 2));
-    who->user_id = atoll(PQgetvalue(res, 0, 3));
-    copy(who->username, sizeof who->username, PQgetvalue(res, 0, 4));
+    who->role = KP_ROLE_ANONYMOUS;
+    if (PQgetisnull(res, row, col))
+        return;
+    who->session_id = atoll(PQgetvalue(res, row, col));
+    copy(who->csrf_token, sizeof who->csrf_token, PQgetvalue(res, row, col + 1));
+    copy(who->expires_at, sizeof who->expires_at, PQgetvalue(res, row, col + 2));
+    who->user_id = atoll(PQgetvalue(res, row, col + 3));
+    copy(who->username, sizeof who->username, PQgetvalue(res, row, col + 4));
     enum kp_role role;
-    bool known = kp_role_parse(PQgetvalue(res, 0, 5), &role);
-    who->org_id = atoll(PQgetvalue(res, 0, 6));
-    copy(who->display_name, sizeof who->display_name, PQgetvalue(res, 0, 7));
-    who->must_change_password = PQgetvalue(res, 0, 8)[0] == 't';
-    bool stale = PQgetvalue(res, 0, 9)[0] == 't';
-    PQclear(res);
-    if (stale) {
-        const char *touch[] = { sid };
-        err = kp_db_exec(db, &SQL_TOUCH, touch, &res);
-        if (err)
-            return err;
-        PQclear(res);
-    }
+    bool known = kp_role_parse(PQgetvalue(res, row, col + 5), &role);
+    who->org_id = atoll(PQgetvalue(res, row, col + 6));
+    copy(who->display_name, sizeof who->display_name, PQgetvalue(res, row, col + 7));
+    who->must_change_password = PQgetvalue(res, row, col + 8)[0] == 't';
     if (known)                                /* the schema's CHECK makes it so */
         who->role = role;
-    return KP_OK;
 }
 
-enum kp_err kp_session_resolve(struct kp_req *r, struct kp_principal *who)
+bool kp_session_token_hash(struct kp_req *r, char hash[KP_TOKEN_HASH], bool *via_cookie)
 {
     char cookie[KP_TOKEN_TEXT + 8];
     const char *token = kp_bearer_token(kp_req_header(r, "Authorization"));
-    bool via_cookie = false;
+    *via_cookie = false;
     if (token == NULL && kp_cookie_get(kp_req_header(r, "Cookie"), KP_SESSION_COOKIE,
                                        cookie, sizeof cookie)) {
         token = cookie;
-        via_cookie = true;
+        *via_cookie = true;
     }
-    char hash[KP_TOKEN_HASH];
-    if (token == NULL || !kp_token_hash(token, hash))
+    return token != NULL && kp_token_hash(token, hash);
+}
+
+void kp_session_idle_param(struct kp_req *r, char idle[16])
+{
+    snprintf(idle, 16, "%u", kp_req_server(r)->cfg->auth.session_idle);
+}
+
+/* One statement, no transaction: a read-only request costs no BEGIN and
+ * COMMIT for its session. */
+enum kp_err kp_session_resolve(struct kp_req *r, struct kp_principal *who)
+{
+    char hash[KP_TOKEN_HASH], idle[16];
+    bool via_cookie;
+    who->role = KP_ROLE_ANONYMOUS;
+    if (!kp_session_token_hash(r, hash, &via_cookie))
         return KP_OK;                       /* anonymous: nothing to look up */
     struct kp_db *db = kp_req_db(r);
     if (db == NULL)
         return KP_E_NOMEM;
-    struct resolve rs = { hash, kp_req_server(r)->cfg->auth.session_idle, who };
-    enum kp_err err = kp_db_tx(db, 0, resolve_tx, &rs);
-    if (err) {
-        who->role = KP_ROLE_ANONYMOUS;
+    kp_session_idle_param(r, idle);
+    const char *params[] = { hash, idle };
+    PGresult *res;
+    enum kp_err err = kp_db_read(db, &SQL_RESOLVE, params, &res);
+    if (err)
         return err;
-    }
+    if (PQntuples(res) == 1)
+        kp_session_take(res, 0, 0, who);
+    PQclear(res);
     who->via_cookie = via_cookie;
     return KP_OK;
 }

@@ -1,5 +1,7 @@
-/* lib/buf: growth, and who owns the bytes after take. */
+/* lib/buf: growth, who owns the bytes after take, and JSON strings written
+ * byte for byte as jansson writes them. */
 #include <check.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +140,34 @@ START_TEST(failed_buffer)
 }
 END_TEST
 
+/* What jansson's compact dump makes of s. */
+static char *jansson_string(const char *s)
+{
+    json_t *j = json_string(s);
+    char *text = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+    json_decref(j);
+    return text;
+}
+
+START_TEST(json_string_as_jansson)
+{
+    static char controls[32];
+    for (int i = 1; i < 32; i++)
+        controls[i - 1] = (char)i;
+    const char *cases[] = { "", "plain", "科普教育基地（北京）", "a\"b\\c/d", "line\nnext\r\t",
+                            controls, "\x7f del and 😀 emoji", "</script>" };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct kp_buf b = { 0 };
+        kp_buf_json_string(&b, cases[i]);
+        char *want = jansson_string(cases[i]);
+        ck_assert_ptr_nonnull(want);
+        ck_assert_str_eq(b.data, want);
+        free(want);
+        kp_buf_free(&b);
+    }
+}
+END_TEST
+
 static Suite *buf_suite(void)
 {
     Suite *s = suite_create("buf");
@@ -149,6 +179,7 @@ static Suite *buf_suite(void)
     tcase_add_test(tc, take_resets);
     tcase_add_test(tc, empty_take);
     tcase_add_test(tc, failed_buffer);
+    tcase_add_test(tc, json_string_as_jansson);
     suite_add_tcase(s, tc);
     return s;
 }

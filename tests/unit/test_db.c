@@ -1,6 +1,8 @@
 /* lib/db and lib/migrate against a real PostgreSQL: transactions commit or
  * roll back, serialization failures are retried, a killed connection is
- * replaced once, an unreachable server fails fast; migrations apply once,
+ * replaced once, an unreachable server fails fast; BEGIN and COMMIT go
+ * prepared; kp_db_read runs one statement in one round trip, outside any
+ * transaction; migrations apply once,
  * in order, and refuse a database they do not recognise.
  *
  * Needs KPJD_TEST_PGHOST, KPJD_TEST_PGPORT, KPJD_TEST_PGSUPER (a superuser)
@@ -292,6 +294,92 @@ START_TEST(reconnect_after_backend_killed)
 }
 END_TEST
 
+static const struct kp_stmt ISOLATION = {
+    "unit_isolation", "SELECT current_setting('transaction_isolation')", 0 };
+static const struct kp_stmt PREPARED_TX = {
+    "unit_prepared_tx",
+    "SELECT string_agg(statement, ', ' ORDER BY statement) FROM pg_prepared_statements"
+    " WHERE statement IN ('BEGIN ISOLATION LEVEL SERIALIZABLE', 'COMMIT', 'ROLLBACK')", 0 };
+
+struct text_arg {
+    const struct kp_stmt *stmt;
+    char text[128];
+};
+
+static enum kp_err text_fn(struct kp_db *d, void *p)
+{
+    struct text_arg *a = p;
+    PGresult *r;
+    enum kp_err err = kp_db_exec(d, a->stmt, NULL, &r);
+    if (err)
+        return err;
+    snprintf(a->text, sizeof a->text, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return KP_OK;
+}
+
+static void read_text(const struct kp_stmt *stmt, char *out, size_t n)
+{
+    PGresult *r = NULL;
+    ck_assert_int_eq(kp_db_read(db, stmt, NULL, &r), KP_OK);
+    snprintf(out, n, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+}
+
+START_TEST(tx_control_prepared)
+{
+    struct text_arg a = { &PREPARED_TX, "" };
+    ck_assert_int_eq(kp_db_tx(db, 0, text_fn, &a), KP_OK);
+    ck_assert_str_eq(a.text, "BEGIN ISOLATION LEVEL SERIALIZABLE, COMMIT, ROLLBACK");
+    /* once prepared, a transaction of one statement is three round trips */
+    uint64_t before = stats.round_trips;
+    ck_assert_int_eq(kp_db_tx(db, 0, text_fn, &a), KP_OK);
+    ck_assert_uint_eq(stats.round_trips - before, 3);
+    /* a failed transaction rolls back with the prepared ROLLBACK */
+    struct insert_arg bad = { "9", "九", KP_OK, 0, 0 };
+    ck_assert_int_eq(kp_db_tx(db, 0, insert_fn, &bad), KP_OK);
+    ck_assert_int_eq(kp_db_tx(db, 0, insert_fn, &bad), KP_E_DB_UNIQUE);
+    ck_assert_int_eq(PQtransactionStatus(kp_db_conn(db)), PQTRANS_IDLE);
+}
+END_TEST
+
+START_TEST(read_one_round_trip)
+{
+    char level[64];
+    read_text(&ISOLATION, level, sizeof level);              /* connects, prepares */
+    ck_assert_str_eq(level, "read committed");                /* no SERIALIZABLE transaction */
+    ck_assert_int_eq(PQtransactionStatus(kp_db_conn(db)), PQTRANS_IDLE);
+    uint64_t before = stats.round_trips;
+    read_text(&ISOLATION, level, sizeof level);
+    ck_assert_uint_eq(stats.round_trips - before, 1);
+    struct text_arg a = { &ISOLATION, "" };
+    ck_assert_int_eq(kp_db_tx(db, 0, text_fn, &a), KP_OK);
+    ck_assert_str_eq(a.text, "serializable");
+}
+END_TEST
+
+START_TEST(read_retries_and_reconnects)
+{
+    PGresult *r = (PGresult *)1;
+    ck_assert_int_eq(kp_db_read(db, &RAISE_40001, NULL, &r), KP_E_DB_RETRY);
+    ck_assert_ptr_null(r);
+    ck_assert_uint_eq(stats.tx_retries, 3);
+
+    long pid = 0;
+    ck_assert_int_eq(kp_db_tx(db, 0, pid_fn, &pid), KP_OK);
+    char pid_text[24];
+    snprintf(pid_text, sizeof pid_text, "%ld", pid);
+    char *killed = kp_testdb_sql_on(kp_testdb_super(), "SELECT pg_terminate_backend($1, 5000)",
+                                    pid_text);
+    ck_assert_str_eq(killed, "t");
+    free(killed);
+    char level[64];
+    read_text(&ISOLATION, level, sizeof level);               /* found broken, reconnected */
+    ck_assert_uint_eq(stats.lost, 1);
+    ck_assert_uint_eq(stats.connects, 2);
+}
+END_TEST
+
 static enum kp_err never_called_fn(struct kp_db *d, void *p)
 {
     (void)d;
@@ -556,6 +644,9 @@ static Suite *db_suite(void)
     tcase_add_test(tc, reconnect_after_backend_killed);
     tcase_add_test(tc, unreachable_server);
     tcase_add_test(tc, ensure_and_free);
+    tcase_add_test(tc, tx_control_prepared);
+    tcase_add_test(tc, read_one_round_trip);
+    tcase_add_test(tc, read_retries_and_reconnects);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("migrate");
