@@ -19,8 +19,10 @@
 #     $OUT/build; KPJDD_BIN=path uses a binary instead) and started as in
 #     production — log level info with the access log (to $OUT/results/...),
 #     default workers, serving as the application role kpjd_app (db.app_role;
-#     the owner kpjd migrates), a signing key — but for auth.session_idle
-#     at its maximum, so no seeded session idles out;
+#     the owner kpjd migrates), a signing key, 127.0.0.1 as its trusted
+#     reverse proxy (as behind one: wrk's 64 connections, plus those of the
+#     previous run still closing, plus a probe, exceed http.max_per_ip) — but
+#     for auth.session_idle at its maximum, so no seeded session idles out;
 #  4. each scenario ROUNDS times, alternating, with wrk -t WRK_THREADS -c CONNS
 #     (WARMUP s discarded, then DURATION s), kpjdd's RSS sampled each 0.5 s:
 #       get          GET /applications/{random id}, 1,000 admin sessions
@@ -209,7 +211,7 @@ ADMIN1=$(head -1 "$RESULTS/admins.tokens")
 # ---------------------------------------------------------------- 3. kpjdd
 BASE=http://127.0.0.1:$KPJDD_PORT
 KPJD_DB_CONNINFO=$CONNINFO KPJD_HTTP_LISTEN=127.0.0.1:$KPJDD_PORT KPJD_WEB_ROOT="$ROOT/web" \
-  KPJD_CRYPTO_SIGNING_KEY=$RESULTS/signing.key KPJD_LOG_LEVEL=info KPJD_AUTH_SESSION_IDLE=86400 "$KPJDD" serve >"$RESULTS/kpjdd.log" 2>&1 &
+  KPJD_CRYPTO_SIGNING_KEY=$RESULTS/signing.key KPJD_HTTP_TRUSTED_PROXIES=127.0.0.1 KPJD_LOG_LEVEL=info KPJD_AUTH_SESSION_IDLE=86400 "$KPJDD" serve >"$RESULTS/kpjdd.log" 2>&1 &
 KPJDD_PID=$!
 for _ in $(seq 1 100); do
   curl -sf -o /dev/null "$BASE/healthz" && break
@@ -268,7 +270,7 @@ ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/)
 drain() {
   local n
   for _ in $(seq 1 300); do
-    n=$(curl -s --max-time 30 "$BASE/metrics" | awk '$1=="kpjd_http_inflight_requests"{print $2}')
+    n=$( { curl -s --max-time 30 "$BASE/metrics" || true; } | awk '$1=="kpjd_http_inflight_requests"{print $2}')
     [ "${n:-9}" -le 1 ] && return 0
     sleep 0.2
   done
@@ -372,5 +374,16 @@ ratio() { awk -v a="$1" -v b="${2:-0}" 'BEGIN{ if (b > 0) printf "%.2f", a/b; el
     echo "recommend used $submitted_used of the $submitted_before submitted applications (each once; past them, errors)"
   [[ " $SCENARIOS " == *" patch "* ]] && \
     echo "patch: $(wc -l <"$RESULTS/applicants.tokens") applicants, each PATCHing its own draft again and again"
+  # What the writes answered, from the access log (every round).
+  for s in login patch recommend; do
+    [[ " $SCENARIOS " == *" $s "* ]] || continue
+    case $s in
+      login) pat='POST /api/v1/session' ;;
+      patch) pat='PATCH /api/v1/applications/[0-9]+' ;;
+      recommend) pat='POST /api/v1/applications/[0-9]+/recommend' ;;
+    esac
+    echo "$s answers: $(grep -oE "$pat [0-9]{3} " "$RESULTS/kpjdd.log" | awk '{print $NF}' | sort | uniq -c \
+      | awk '{printf "%s%s x %s", (NR > 1 ? ", " : ""), $2, $1}')"
+  done
   echo "paths: list-deep = page $DEEP; f-region = 湖北省; q-rare = $Q; logs and wrk outputs in $RESULTS"
 } | tee "$RESULTS/summary.txt"
