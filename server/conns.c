@@ -65,7 +65,7 @@ struct kp_conn {
     struct sockaddr_storage peer;
     bool capped;             /* counts against http.max_per_ip: not a trusted proxy */
     enum phase phase;
-    bool closing;            /* shut down by the watchdog; MHD will close it */
+    bool closing;            /* shut down (watchdog, or over the cap); MHD will close it */
     uint64_t since_us;       /* IDLE: accept or last answer; RECEIVING: first byte */
     uint64_t rx_base;        /* IDLE: bytes the kernel had received by then */
     uint64_t body_bytes;     /* RECEIVING: of the body, so far */
