@@ -26,7 +26,16 @@
  * (TCP_INFO's tcpi_bytes_received): the count at the previous answer is the
  * base, and the tick that sees it grow is when the next request began (to
  * within a tick).  Until then the connection is idle, and time spent idle
- * on a keep-alive connection does not count against the next request. */
+ * on a keep-alive connection does not count against the next request.
+ *
+ * The per-address cap (http.max_per_ip) is ours too: MHD's own
+ * (MHD_OPTION_PER_IP_CONNECTION_LIMIT) cannot spare an address, and behind
+ * a reverse proxy every connection comes from the proxy.  A connection from
+ * an address that is not in http.trusted_proxies and already has max_per_ip
+ * open is shut down as soon as MHD reports it started, before it is read:
+ * MHD then closes it unanswered.  Counting walks the table (the watchdog
+ * walks it five times a second anyway): a few microseconds per accept at
+ * 1,000 connections. */
 
 #include <errno.h>
 #include <linux/tcp.h>
@@ -38,6 +47,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "addr.h"
 #include "connlimit.h"
 #include "conns.h"
 #include "log.h"
@@ -52,8 +62,10 @@ struct kp_conn {
     struct kp_conns *table;
     struct kp_conn *prev, *next;
     int fd;
+    struct sockaddr_storage peer;
+    bool capped;             /* counts against http.max_per_ip: not a trusted proxy */
     enum phase phase;
-    bool closing;            /* shut down by the watchdog; MHD will close it */
+    bool closing;            /* shut down (watchdog, or over the cap); MHD will close it */
     uint64_t since_us;       /* IDLE: accept or last answer; RECEIVING: first byte */
     uint64_t rx_base;        /* IDLE: bytes the kernel had received by then */
     uint64_t body_bytes;     /* RECEIVING: of the body, so far */
@@ -62,11 +74,14 @@ struct kp_conn {
 
 struct kp_conns {
     struct kp_conn_limits limits;
+    unsigned max_per_ip;                 /* 0: no cap */
+    struct kp_addr_list trusted_proxies; /* spared the cap */
     pthread_mutex_t lock;
     pthread_cond_t wake;
     bool stopping;
     struct kp_conn *head;
     struct kp_conn **candidates;   /* max_connections of them: never more are open */
+    unsigned refused;              /* over max_per_ip since the watchdog last said so */
     pthread_t thread;
 };
 
@@ -92,9 +107,49 @@ static bool received_bytes(int fd, uint64_t *bytes)
 
 /* ---- the connection's own thread ---- */
 
+static bool same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family)
+        return false;
+    if (a->ss_family == AF_INET)
+        return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+               ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+    if (a->ss_family == AF_INET6)
+        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+                      &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
+    return false;
+}
+
+/* Whether `c`'s address already has max_per_ip connections open.  The
+ * table's mutex is held; `c` is not in the table yet. */
+static bool over_address_cap(const struct kp_conns *t, const struct kp_conn *c)
+{
+    if (!c->capped)
+        return false;
+    unsigned open = 0;
+    for (const struct kp_conn *o = t->head; o != NULL; o = o->next)
+        if (o->capped && !o->closing && same_address(&o->peer, &c->peer) && ++open >= t->max_per_ip)
+            return true;
+    return false;
+}
+
+/* Shuts the connection down; MHD closes it.  The table's mutex is held. */
+static void shut(struct kp_conn *c)
+{
+    if (shutdown(c->fd, SHUT_RDWR) != 0 && errno != ENOTCONN)
+        kp_warn("http: shutdown of a connection failed: %s", strerror(errno));
+    c->closing = true;
+}
+
+/* Enters `c`, or shuts it down first when its address is over the cap (it
+ * stays in the table until MHD reports it closed, like any other). */
 static void table_insert(struct kp_conns *t, struct kp_conn *c)
 {
     pthread_mutex_lock(&t->lock);
+    if (over_address_cap(t, c)) {
+        shut(c);
+        t->refused++;
+    }
     c->next = t->head;
     if (t->head != NULL)
         t->head->prev = c;
@@ -134,6 +189,13 @@ void kp_conns_notify(void *cls, struct MHD_Connection *conn, void **socket_conte
         return;                          /* served, but not watched */
     c->table = t;
     c->fd = fd->connect_fd;
+    const union MHD_ConnectionInfo *peer = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (peer != NULL && peer->client_addr != NULL) {
+        const struct sockaddr *sa = peer->client_addr;
+        memcpy(&c->peer, sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                       : sizeof(struct sockaddr_in));
+        c->capped = t->max_per_ip > 0 && !kp_addr_list_match(&t->trusted_proxies, sa);
+    }
     c->phase = IDLE;
     c->since_us = now_us();
     table_insert(t, c);
@@ -191,14 +253,6 @@ void kp_conn_answered(struct kp_conn *c)
 }
 
 /* ---- the watchdog ---- */
-
-/* The table's mutex is held. */
-static void shut(struct kp_conn *c)
-{
-    if (shutdown(c->fd, SHUT_RDWR) != 0 && errno != ENOTCONN)
-        kp_warn("http: shutdown of a connection failed: %s", strerror(errno));
-    c->closing = true;
-}
 
 static int by_eviction_order(const void *a, const void *b)
 {
@@ -267,6 +321,14 @@ static void *watchdog(void *arg)
             break;
         unsigned expired, evicted, open;
         tick(t, &expired, &evicted, &open);
+        unsigned refused = t->refused;
+        t->refused = 0;
+        if (refused > 0) {
+            pthread_mutex_unlock(&t->lock);
+            kp_warn("http: refused %u connections from addresses that had http.max_per_ip (%u) open",
+                    refused, t->max_per_ip);
+            pthread_mutex_lock(&t->lock);
+        }
         if (expired + evicted > 0) {   /* one line per tick, however many */
             pthread_mutex_unlock(&t->lock);
             kp_info("http: closed %u connections whose request was not in by its deadline "
@@ -289,6 +351,8 @@ struct kp_conns *kp_conns_start(const struct kp_config *cfg)
         .min_body_rate = cfg->http.min_body_rate,
         .max_connections = cfg->http.max_connections,
     };
+    t->max_per_ip = cfg->http.max_per_ip;
+    t->trusted_proxies = cfg->http.trusted_proxies;
     t->candidates = calloc(cfg->http.max_connections, sizeof *t->candidates);
     pthread_condattr_t attr;
     bool ok = t->candidates != NULL && pthread_condattr_init(&attr) == 0;

@@ -862,7 +862,6 @@ struct kp_httpd *kp_httpd_start(struct kp_server *srv)
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->http.timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->http.memory_limit,
         MHD_OPTION_CONNECTION_LIMIT, cfg->http.max_connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->http.max_per_ip,
         MHD_OPTION_URI_LOG_CALLBACK, uri_started, srv,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_NOTIFY_CONNECTION, kp_conns_notify, h->conns,
