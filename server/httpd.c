@@ -298,6 +298,7 @@ struct pooled_body {
     uint64_t block_pos;
     size_t block_len;
     bool failed;
+    bool ended;                          /* a body of unknown size has no more bytes */
 };
 
 /* On the pool: reads the block at block_pos. */
@@ -305,13 +306,16 @@ static void fill_block(struct kp_req *r)
 {
     struct pooled_body *b = r->pooled;
     struct kp_db *db = kp_req_db(r);
-    uint64_t rest = b->size - b->block_pos;
+    bool unknown = b->size == MHD_SIZE_UNKNOWN;
+    uint64_t rest = unknown ? BODY_BLOCK : b->size - b->block_pos;
     size_t want = rest < BODY_BLOCK ? (size_t)rest : BODY_BLOCK;
-    /* each fill copies at least a byte or fails, so this ends */
-    while (!b->failed && b->block_len < want) {
+    /* each fill copies at least a byte, ends or fails, so this ends */
+    while (!b->failed && !b->ended && b->block_len < want) {
         ssize_t n = db == NULL ? -1 : b->fill(b->cls, db, b->block_pos + b->block_len,
                                               b->block + b->block_len, want - b->block_len);
-        if (n <= 0)
+        if (n == 0 && unknown)
+            b->ended = true;
+        else if (n <= 0)
             b->failed = true;
         else
             b->block_len += (size_t)n;
@@ -327,6 +331,8 @@ static ssize_t read_pooled(void *cls, uint64_t pos, char *out, size_t max)
     if (b->failed)
         return MHD_CONTENT_READER_END_WITH_ERROR;
     if (pos < b->block_pos || pos >= b->block_pos + b->block_len) {
+        if (b->ended)
+            return MHD_CONTENT_READER_END_OF_STREAM;
         b->block_pos = pos;
         b->block_len = 0;
         if (hand_off(b->r, fill_block))

@@ -125,7 +125,9 @@ enum kp_err kp_reply_response(struct kp_req *r, unsigned status, struct MHD_Resp
 /* A response body read off the event threads, a block at a time: `fill`
  * runs on a pool thread with that thread's database handle and copies up to
  * `max` bytes of the body from `pos` into `out`, returning how many (at
- * least 1), or -1 when it cannot (the connection is then cut).  `cls` is
+ * least 1), or -1 when it cannot (the connection is then cut).  With `size`
+ * MHD_SIZE_UNKNOWN the body is sent chunked and fill returns 0 at its end;
+ * `pos` then only grows.  `cls` is
  * freed with free_cls when the response is done.  For KP_ROUTE_SLOW routes
  * (the request is admitted to the pool already).  The response goes to
  * kp_reply_response; NULL when out of memory (`cls` freed then too). */

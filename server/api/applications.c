@@ -7,11 +7,13 @@
  * many requests arrive at once from however many kpjdd processes. */
 
 #include <limits.h>
+#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
+#include "applist.h"
 #include "appform.h"
 #include "appstate.h"
 #include "auth.h"
@@ -88,29 +90,6 @@ static const struct kp_stmt SQL_APPLICANT_USERS = {
 
 static const struct kp_stmt SQL_RECOMMENDER_USER = {
     "applications_recommender_user", "SELECT user_id FROM recommenders WHERE id = $1", 1,
-};
-
-static const struct kp_stmt SQL_LIST = {
-    "applications_list",
-    "SELECT " KP_APPLICATION_COLUMNS KP_APPLICATION_FROM
-    " WHERE " KP_APPSCOPE_SQL " AND a.id < $3"
-    "   AND ($4::bigint IS NULL OR a.batch_id = $4) AND ($5::text IS NULL OR a.status = $5)"
-    "   AND ($6::text IS NULL OR a.category = $6) AND ($7::text IS NULL OR g.name = $7)"
-    "   AND ($8::text IS NULL OR strpos(u.name, $8) > 0 OR strpos(coalesce(a.base_name, ''), $8) > 0)"
-    " ORDER BY a.id DESC LIMIT $9",
-    9,
-};
-
-static const struct kp_stmt SQL_EXPORT = {
-    "applications_export",
-    "SELECT g.name, u.name, coalesce(a.base_name, ''), r.name, coalesce(a.category, ''), a.status"
-    KP_APPLICATION_FROM
-    " WHERE " KP_APPSCOPE_SQL
-    "   AND ($3::bigint IS NULL OR a.batch_id = $3) AND ($4::text IS NULL OR a.status = $4)"
-    "   AND ($5::text IS NULL OR a.category = $5) AND ($6::text IS NULL OR g.name = $6)"
-    "   AND ($7::text IS NULL OR strpos(u.name, $7) > 0 OR strpos(coalesce(a.base_name, ''), $7) > 0)"
-    " ORDER BY g.code, u.name, a.id",
-    7,
 };
 
 /* ---- one application, as the API shows it ---- */
@@ -592,11 +571,7 @@ enum kp_err kp_api_applications_withdraw(struct kp_req *r)
 
 /* ---- lists ---- */
 
-struct filters {
-    const char *batch, *status, *category, *region, *q;
-};
-
-static bool take_filters(struct kp_req *r, struct filters *f, json_t *errors)
+static bool take_filters(struct kp_req *r, struct kp_applist_filters *f, json_t *errors)
 {
     f->batch = kp_req_query(r, "batch_id");
     f->status = kp_req_query(r, "status");
@@ -616,25 +591,53 @@ static bool take_filters(struct kp_req *r, struct filters *f, json_t *errors)
 
 struct listing {
     struct kp_appscope scope;
-    struct filters f;
+    struct kp_applist_filters f;
 };
+
+static json_int_t integer(PGresult *res, int row, int col)
+{
+    return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+/* A list item: the application without form and attachments (the columns
+ * of kp_applist_page_stmt). */
+static json_t *summary_json(PGresult *res, int row)
+{
+    json_t *app = json_pack("{s:I, s:I, s:I, s:s, s:I, s:s, s:s, s:o, s:o, s:s, s:I,"
+                            " s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:s}",
+                            "id", integer(res, row, 0), "batch_id", integer(res, row, 1),
+                            "recommender_id", integer(res, row, 2), "recommender_name", PQgetvalue(res, row, 3),
+                            "applicant_id", integer(res, row, 4), "unit_name", PQgetvalue(res, row, 5),
+                            "region", PQgetvalue(res, row, 6),
+                            "base_name", kp_text_or_null(res, row, 7), "category", kp_text_or_null(res, row, 8),
+                            "status", PQgetvalue(res, row, 9), "version", integer(res, row, 10),
+                            "submitted_at", kp_text_or_null(res, row, 11),
+                            "recommended_at", kp_text_or_null(res, row, 12),
+                            "recommend_opinion", kp_text_or_null(res, row, 13),
+                            "return_reason", kp_text_or_null(res, row, 14),
+                            "decline_reason", kp_text_or_null(res, row, 15),
+                            "created_at", PQgetvalue(res, row, 16), "updated_at", PQgetvalue(res, row, 17),
+                            "batch_code", PQgetvalue(res, row, 18), "batch_title", PQgetvalue(res, row, 19));
+    return app;
+}
 
 static enum kp_err fetch(struct kp_db *db, struct kp_list *l)
 {
     const struct listing *x = l->arg;
-    const char *params[] = { x->scope.role, x->scope.org, l->after, x->f.batch, x->f.status,
-                             x->f.category, x->f.region, x->f.q, l->limit };
+    enum kp_applist_scope scope = kp_applist_scope_of(x->scope.role);
+    const char *params[KP_APPLIST_MAX_PARAMS];
+    kp_applist_params(scope, x->scope.org, &x->f, l->after, l->limit, params);
     PGresult *res;
-    enum kp_err err = kp_db_exec(db, &SQL_LIST, params, &res);
+    enum kp_err err = kp_db_exec(db, kp_applist_page_stmt(kp_applist_shape(scope, &x->f)), params, &res);
     if (err)
         return err;
-    kp_list_take(l, res, kp_application_json);
+    kp_list_take(l, res, summary_json);
     PQclear(res);
     return KP_OK;
 }
 
-/* GET /api/v1/applications?batch_id&status&category&region&q&limit&cursor
- * (items carry no attachments: GET one for those) */
+/* GET /api/v1/applications?batch_id&status&category&region&q&limit&cursor:
+ * summaries (GET one for its form and attachments) */
 enum kp_err kp_api_applications_list(struct kp_req *r)
 {
     struct listing x;
@@ -660,59 +663,153 @@ static void csv_cell(struct kp_buf *b, const char *text, bool last)
     kp_buf_append(b, last ? "\"\r\n" : "\",", last ? 3 : 2);
 }
 
+/* The export streams (kp_req_pooled_body): the handler fetches the ids in
+ * the export's order (800 KB for 100,000 rows), then each block of the body
+ * reads the next EXPORT_BLOCK rows by id and writes them as CSV, so memory
+ * holds one block whatever the size.  A block reads its rows as they are
+ * then; a row gone since is left out. */
+#define EXPORT_BLOCK 1000
+
 struct export {
-    struct kp_appscope scope;
-    struct filters f;
-    struct kp_buf csv;
+    long long *ids;          /* in the export's order */
+    size_t nids, next;       /* next: the first id not yet read */
+    struct kp_buf text;      /* the CSV of the last block read: bytes [text_pos, text_pos + len) */
+    uint64_t text_pos;
+    long long number;        /* 序号 of the last row written */
 };
 
-static enum kp_err export_tx(struct kp_db *db, void *arg)
+static void free_export(void *cls)
 {
-    struct export *x = arg;
-    const char *params[] = { x->scope.role, x->scope.org, x->f.batch, x->f.status, x->f.category,
-                             x->f.region, x->f.q };
+    struct export *x = cls;
+    free(x->ids);
+    kp_buf_free(&x->text);
+    free(x);
+}
+
+struct export_ids {
+    struct kp_appscope scope;
+    struct kp_applist_filters f;
+    struct export *x;
+};
+
+static enum kp_err export_ids_tx(struct kp_db *db, void *arg)
+{
+    struct export_ids *e = arg;
+    enum kp_applist_scope scope = kp_applist_scope_of(e->scope.role);
+    const char *params[KP_APPLIST_MAX_PARAMS];
+    kp_applist_params(scope, e->scope.org, &e->f, NULL, NULL, params);
     PGresult *res;
-    enum kp_err err = kp_db_exec(db, &SQL_EXPORT, params, &res);
+    enum kp_err err = kp_db_exec(db, kp_applist_export_ids_stmt(kp_applist_shape(scope, &e->f)), params, &res);
     if (err)
         return err;
-    kp_buf_free(&x->csv);
-    kp_buf_append(&x->csv, "\xEF\xBB\xBF", 3);       /* a BOM: Excel then reads UTF-8 */
-    kp_buf_printf(&x->csv, "\"序号\",\"所在地区\",\"申报单位\",\"基地名称\",\"推荐单位\",\"类别\",\"状态\"\r\n");
-    for (int i = 0; i < PQntuples(res); i++) {
-        char n[16];
-        snprintf(n, sizeof n, "%d", i + 1);
-        csv_cell(&x->csv, n, false);
-        csv_cell(&x->csv, PQgetvalue(res, i, 0), false);
-        csv_cell(&x->csv, PQgetvalue(res, i, 1), false);
-        csv_cell(&x->csv, PQgetvalue(res, i, 2), false);
-        csv_cell(&x->csv, PQgetvalue(res, i, 3), false);
-        csv_cell(&x->csv, kp_app_category_label(PQgetvalue(res, i, 4)), false);
-        csv_cell(&x->csv, kp_app_status_label(PQgetvalue(res, i, 5)), true);
+    size_t n = (size_t)PQntuples(res);
+    long long *ids = malloc((n ? n : 1) * sizeof *ids);
+    if (ids == NULL) {
+        PQclear(res);
+        return KP_E_NOMEM;
     }
+    for (size_t i = 0; i < n; i++)
+        ids[i] = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
     PQclear(res);
-    return x->csv.failed ? KP_E_NOMEM : KP_OK;
+    free(e->x->ids);
+    e->x->ids = ids;
+    e->x->nids = n;
+    return KP_OK;
+}
+
+/* The rows of ids [next, next + EXPORT_BLOCK) as CSV in x->text. */
+static enum kp_err export_block_tx(struct kp_db *db, void *arg)
+{
+    struct export *x = arg;
+    size_t end = x->nids - x->next < EXPORT_BLOCK ? x->nids : x->next + EXPORT_BLOCK;
+    struct kp_buf ids = { 0 };
+    kp_buf_append(&ids, "{", 1);
+    for (size_t i = x->next; i < end; i++)
+        kp_buf_printf(&ids, i == x->next ? "%lld" : ",%lld", x->ids[i]);
+    kp_buf_append(&ids, "}", 1);
+    if (ids.failed) {
+        kp_buf_free(&ids);
+        return KP_E_NOMEM;
+    }
+    const char *params[] = { ids.data };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &KP_APPLIST_EXPORT_ROWS, params, &res);
+    kp_buf_free(&ids);
+    if (err)
+        return err;
+    x->text.len = 0;                 /* what an earlier attempt wrote */
+    for (int i = 0; i < PQntuples(res); i++) {
+        char n[24];
+        snprintf(n, sizeof n, "%lld", x->number + i + 1);
+        csv_cell(&x->text, n, false);
+        csv_cell(&x->text, PQgetvalue(res, i, 0), false);
+        csv_cell(&x->text, PQgetvalue(res, i, 1), false);
+        csv_cell(&x->text, PQgetvalue(res, i, 2), false);
+        csv_cell(&x->text, PQgetvalue(res, i, 3), false);
+        csv_cell(&x->text, kp_app_category_label(PQgetvalue(res, i, 4)), false);
+        csv_cell(&x->text, kp_app_status_label(PQgetvalue(res, i, 5)), true);
+    }
+    int rows = PQntuples(res);
+    PQclear(res);
+    if (x->text.failed)
+        return KP_E_NOMEM;
+    x->number += rows;
+    x->next = end;
+    return KP_OK;
+}
+
+/* On the pool: copies from the block holding `pos`, reading blocks on
+ * until one does (each read moves `next` on, so this ends). */
+static ssize_t export_fill(void *cls, struct kp_db *db, uint64_t pos, char *out, size_t max)
+{
+    struct export *x = cls;
+    if (pos < x->text_pos)
+        return -1;                   /* MHD reads forward only */
+    while (pos >= x->text_pos + x->text.len) {
+        if (x->next >= x->nids)
+            return 0;
+        x->text_pos += x->text.len;
+        x->text.len = 0;
+        if (kp_db_tx(db, KP_TX_READ_ONLY, export_block_tx, x) != KP_OK)
+            return -1;
+    }
+    size_t offset = (size_t)(pos - x->text_pos), n = x->text.len - offset;
+    if (n > max)
+        n = max;
+    memcpy(out, x->text.data + offset, n);
+    return (ssize_t)n;
 }
 
 /* GET /api/v1/applications.csv?batch_id&status&category&region&q */
 enum kp_err kp_api_applications_csv(struct kp_req *r)
 {
-    struct export x = { .csv = { 0 } };
+    struct export_ids e = { .x = calloc(1, sizeof *e.x) };
     json_t *errors = json_array();
-    kp_appscope_for(kp_req_principal(r), &x.scope);
-    if (!take_filters(r, &x.f, errors))
+    if (e.x == NULL || errors == NULL) {
+        free(e.x);
+        json_decref(errors);
+        return KP_E_NOMEM;
+    }
+    kp_appscope_for(kp_req_principal(r), &e.scope);
+    if (!take_filters(r, &e.f, errors)) {
+        free(e.x);
         return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
+    }
     json_decref(errors);
     struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, KP_TX_READ_ONLY, export_tx, &x) : KP_E_NOMEM;
-    if (err) {
-        kp_buf_free(&x.csv);
-        return err;
+    enum kp_err err = db ? kp_db_tx(db, KP_TX_READ_ONLY, export_ids_tx, &e) : KP_E_NOMEM;
+    struct export *x = e.x;
+    kp_buf_append(&x->text, "\xEF\xBB\xBF", 3);       /* a BOM: Excel then reads UTF-8 */
+    kp_buf_printf(&x->text, "\"序号\",\"所在地区\",\"申报单位\",\"基地名称\",\"推荐单位\",\"类别\",\"状态\"\r\n");
+    if (err || x->text.failed) {
+        free_export(x);
+        return err ? err : KP_E_NOMEM;
     }
-    size_t len;
-    char *data = kp_buf_take(&x.csv, &len);
-    if (data == NULL)
+    struct MHD_Response *resp = kp_req_pooled_body(r, MHD_SIZE_UNKNOWN, export_fill, x, free_export);
+    if (resp == NULL)
         return KP_E_NOMEM;
-    kp_req_add_header(r, "Content-Disposition",
-                      "attachment; filename*=UTF-8''%E7%94%B3%E6%8A%A5%E5%88%97%E8%A1%A8.csv");
-    return kp_reply_data(r, 200, "text/csv; charset=utf-8", data, len);
+    MHD_add_response_header(resp, "Content-Type", "text/csv; charset=utf-8");
+    MHD_add_response_header(resp, "Content-Disposition",
+                            "attachment; filename*=UTF-8''%E7%94%B3%E6%8A%A5%E5%88%97%E8%A1%A8.csv");
+    return kp_reply_response(r, 200, resp, 0);
 }

@@ -63,6 +63,8 @@ const APP_KEYS = ['applicant_id', 'attachments', 'base_name', 'batch_code', 'bat
   'decline_reason', 'form', 'id', 'recommend_opinion', 'recommended_at', 'recommender_id',
   'recommender_name', 'region', 'return_reason', 'status', 'submitted_at', 'unit_name',
   'updated_at', 'version'];
+// A list item: the application without form and attachments (GET one for those).
+const LIST_KEYS = APP_KEYS.filter((k) => k !== 'form' && k !== 'attachments');
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 
@@ -610,7 +612,7 @@ describe('GET /applications and GET /applications.csv', () => {
     assert.deepEqual(await list(sh.session), [sh.id]);
     assert.deepEqual(await list(expert), []);
     const { items } = await json(await sh.session.api('GET', '/applications'));
-    assert.deepEqual(Object.keys(items[0]).sort(), APP_KEYS);
+    assert.deepEqual(Object.keys(items[0]).sort(), LIST_KEYS);
     assert.equal(items[0].base_name, '上海天文馆科普基地');
     assert.equal(items[0].status, 'submitted');
     await expectProblem(await fetch(`${k.url}/api/v1/applications`), 401, 'unauthenticated');
@@ -627,6 +629,11 @@ describe('GET /applications and GET /applications.csv', () => {
     assert.deepEqual(await list(admin, q(`&q=${encodeURIComponent('自然博物院')}`)), [zj.id], 'unit name');
     assert.deepEqual(await list(admin, q(`&q=${encodeURIComponent('科技')}`)), desc(gd, sh), 'either name');
     assert.deepEqual(await list(admin, q(`&q=${encodeURIComponent('不存在的名字')}`)), []);
+    assert.deepEqual(await list(admin, q(`&q=${encodeURIComponent('天文馆')}`)), [sh.id], 'three characters');
+    assert.deepEqual(await list(admin, q(`&q=${encodeURIComponent('园')}`)), [bj.id], 'one character');
+    assert.deepEqual(await list(admin, q(`&q=${encodeURIComponent('馆科')}`)), [sh.id], 'two characters');
+    assert.deepEqual(await list(admin, q(`&q=${encodeURIComponent('物院')}`)), [zj.id], 'two characters of the unit name');
+    assert.deepEqual(await list(admin, q('&q=')), desc(zj, gd, sh, bj), 'an empty q filters nothing');
     assert.deepEqual(await list(recA.session, q(`&q=${encodeURIComponent('科')}`)), desc(gd, sh));
     assert.deepEqual(await list(recB.session, q('&status=draft')), desc(zj, bj));
     assert.deepEqual(await list(admin, `&status=not_recommended`), [a2.id]);
@@ -699,6 +706,30 @@ describe('GET /applications and GET /applications.csv', () => {
     assert.deepEqual((await csv(admin, `?batch_id=${lb.id}&status=submitted`)).map((r) => r.split(',')[2]), ['"上海科技馆"']);
     assert.deepEqual(await csv(admin, '?batch_id=999999'), []);
     await expectProblem(await fetch(`${k.url}/api/v1/applications.csv`), 401, 'unauthenticated');
+  });
+
+  test('CSV: streamed in chunks, block after block, numbered on without a gap', async () => {
+    const big = await makeBatch(admin, { status: 'open' });
+    const rows = 2500;     // three blocks of the export (EXPORT_BLOCK = 1000)
+    await db.psql(`INSERT INTO applicant_units (name, credit_code, region_code, address, legal_representative,
+        supervising_body, contact_name, contact_phone, contact_email)
+      SELECT '批量单位' || i, '91' || lpad(i::text, 16, '0'), 420000, '地址', '法人', '主管', '联系人', '13800000000', 'x@example.cn'
+        FROM generate_series(1, ${rows}) i;
+      INSERT INTO applications (batch_id, recommender_id, applicant_id, credit_code, base_name, status)
+      SELECT ${big.id}, ${recA.id}, u.id, u.credit_code, '=批量基地' || u.id, 'draft'
+        FROM applicant_units u WHERE u.name LIKE '批量单位%';`);
+    const res = await admin.api('GET', `/applications.csv?batch_id=${big.id}`);
+    assert.equal(res.headers.get('transfer-encoding'), 'chunked', 'not built whole first');
+    assert.equal(res.headers.get('content-length'), null);
+    const text = Buffer.from(await res.arrayBuffer()).subarray(3).toString('utf8');
+    const lines = text.slice(0, -2).split('\r\n').slice(1);
+    assert.equal(lines.length, rows);
+    const want = (await db.psql(`SELECT u.name || '|' || a.id FROM applications a JOIN applicant_units u ON u.id = a.applicant_id
+      WHERE a.batch_id = ${big.id} ORDER BY u.name, a.id`)).split('\n').filter(Boolean);
+    lines.forEach((line, i) => {
+      const [name, id] = want[i].split('|');
+      assert.equal(line, `"${i + 1}","湖北省","${name}","'=批量基地${id}","${recA.recommender.name.replace(/"/g, '""')}","","草稿"`);
+    });
   });
 
   test('CSV: every status and category has its Chinese label', async () => {
