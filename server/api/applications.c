@@ -668,7 +668,7 @@ static void csv_cell(struct kp_buf *b, const char *text, bool last)
  * reads the next EXPORT_BLOCK rows by id and writes them as CSV, so memory
  * holds one block whatever the size.  A block reads its rows as they are
  * then; a row gone since is left out. */
-#define EXPORT_BLOCK 1000
+#define EXPORT_BLOCK 5000        /* rows: about 1 MB of CSV */
 
 struct export {
     long long *ids;          /* in the export's order */
@@ -717,10 +717,10 @@ static enum kp_err export_ids_tx(struct kp_db *db, void *arg)
     return KP_OK;
 }
 
-/* The rows of ids [next, next + EXPORT_BLOCK) as CSV in x->text. */
-static enum kp_err export_block_tx(struct kp_db *db, void *arg)
+/* The rows of ids [next, next + EXPORT_BLOCK) as CSV in x->text: one
+ * statement, without a transaction (a block reads its rows as they are). */
+static enum kp_err export_block(struct kp_db *db, struct export *x)
 {
-    struct export *x = arg;
     size_t end = x->nids - x->next < EXPORT_BLOCK ? x->nids : x->next + EXPORT_BLOCK;
     struct kp_buf ids = { 0 };
     kp_buf_append(&ids, "{", 1);
@@ -733,11 +733,10 @@ static enum kp_err export_block_tx(struct kp_db *db, void *arg)
     }
     const char *params[] = { ids.data };
     PGresult *res;
-    enum kp_err err = kp_db_exec(db, &KP_APPLIST_EXPORT_ROWS, params, &res);
+    enum kp_err err = kp_db_read(db, &KP_APPLIST_EXPORT_ROWS, params, &res);
     kp_buf_free(&ids);
     if (err)
         return err;
-    x->text.len = 0;                 /* what an earlier attempt wrote */
     for (int i = 0; i < PQntuples(res); i++) {
         char n[24];
         snprintf(n, sizeof n, "%lld", x->number + i + 1);
@@ -770,7 +769,7 @@ static ssize_t export_fill(void *cls, struct kp_db *db, uint64_t pos, char *out,
             return 0;
         x->text_pos += x->text.len;
         x->text.len = 0;
-        if (kp_db_tx(db, KP_TX_READ_ONLY, export_block_tx, x) != KP_OK)
+        if (export_block(db, x) != KP_OK)
             return -1;
     }
     size_t offset = (size_t)(pos - x->text_pos), n = x->text.len - offset;
