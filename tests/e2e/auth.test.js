@@ -4,7 +4,10 @@
 // notifications, and the phone layout.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDatabase, startKpjdd } from '../lib/kpjdd.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDatabase, runKpjdd, startKpjdd } from '../lib/kpjdd.js';
 import { launch, screenshot } from './lib/browser.js';
 import { migrate, createAdmin, signIn, submitLogin, waitForPage, errorsExcept, texts } from './lib/session.js';
 
@@ -16,13 +19,18 @@ const ADMIN_NAV = ['工作台', '批次管理', '推荐单位', '申报管理', 
 let db;
 let server;
 let browser;
+const keyDir = mkdtempSync(join(tmpdir(), 'kpjd-e2e-auth-'));
 
 before(async () => {
   db = await createDatabase();
   migrate(db);
   createAdmin(db, ADMIN.username, ADMIN.password);
   createAdmin(db, SECOND.username, SECOND.password);
-  server = await startKpjdd({ db });
+  // With a signing key, as in production: the first checkpoint is made at start.
+  const key = join(keyDir, 'signing.key');
+  const gen = runKpjdd(['keygen', '--out', key]);
+  assert.equal(gen.status, 0, gen.stderr);
+  server = await startKpjdd({ db, env: { KPJD_CRYPTO_SIGNING_KEY: key } });
   browser = await launch();
 });
 
@@ -30,6 +38,7 @@ after(async () => {
   await browser?.close();
   await server?.stop({ allowFailure: true }).catch(() => {});
   await db?.drop().catch(() => {});
+  rmSync(keyDir, { recursive: true, force: true });
 });
 
 // A page in a browser context without cookies (every test signs in itself).
@@ -315,6 +324,7 @@ test('(e) the audit log lists the logins and the chain verifies', { timeout: 600
   const verdict = page.locator('.verdict');
   await verdict.waitFor();
   assert.match((await verdict.locator('.verdict-title').textContent()).trim(), /^审计链完整，共 \d+ 条$/);
+  assert.match(await verdict.textContent(), /并与 [1-9]\d* 个签名检查点相符/);
 
   await screenshot(page, 'audit');
   assert.deepEqual(browser.errors(page), []);

@@ -131,14 +131,19 @@ export function render(root, { signal }) {
     replace(verdict, loadingBlock('正在校验审计链…'));
     try {
       const v = await api('GET', '/audit/verify', undefined, { signal });
-      const bad = v?.first_bad_id ?? '?';
+      const bad = v?.first_bad_id;
+      // Signed checkpoints (GET /public/audit/checkpoints) the chain was held against.
+      const checkpoints = v?.checkpoints > 0 ? `，并与 ${v.checkpoints} 个签名检查点相符` : '';
       replace(verdict, v?.ok
         ? h('div', { class: 'verdict verdict-ok' },
           h('p', { class: 'verdict-title' }, `审计链完整，共 ${v.count} 条`),
-          h('p', null, `校验时间 ${formatDateTime(new Date().toISOString())}：每条记录的哈希与内容、与前一条记录均一致。`))
+          h('p', null, `校验时间 ${formatDateTime(new Date().toISOString())}：每条记录的哈希与内容、与前一条记录均一致${checkpoints}。`))
         : h('div', { class: 'verdict verdict-bad', role: 'alert' },
-          h('p', { class: 'verdict-title' }, `第 ${bad} 条记录被篡改`),
-          h('p', null, `审计链自编号 ${bad} 的记录起不再一致（已校验 ${v?.count ?? 0} 条）。该记录或其前后的记录已被修改、删除或调换，请立即核查数据库的访问情况。`)));
+          h('p', { class: 'verdict-title' }, bad ? `第 ${bad} 条记录被篡改` : '审计链校验未通过'),
+          h('p', null, bad
+            ? `审计链自编号 ${bad} 的记录起不再一致（已校验 ${v?.count ?? 0} 条）。该记录或其前后的记录已被修改、删除或调换，请立即核查数据库的访问情况。`
+            : `已校验 ${v?.count ?? 0} 条。请立即核查数据库的访问情况。`),
+          v?.problem ? h('p', null, v.problem) : null));
     } catch (err) {
       if (signal.aborted) return;
       replace(verdict, errorBlock(err, { title: '校验失败' }));
