@@ -135,6 +135,7 @@ test('the admin creates a batch and opens it', { timeout: 90000 }, async () => {
   await page.getByLabel('批次编号').fill('2021-1B');
   const dup = await clickFor(page, page.getByRole('button', { name: '保存修改' }), 'PATCH', /^\/api\/v1\/batches\/\d+$/);
   assert.equal(dup.status(), 409);
+  await page.locator('#batch-edit-code-error', { hasText: '批次编号已存在' }).waitFor();   // rendered after the answer
   assert.equal((await page.locator('#batch-edit-code-error').textContent()).trim(), '批次编号已存在');
   await page.getByLabel('批次编号').fill('2021-1');
   await page.getByLabel('批次名称').fill('2021-2025年度第一批（测试）');
@@ -238,6 +239,7 @@ test('the admin creates recommenders; the initial password shows once', { timeou
   await page.getByLabel('登录用户名').fill(REC.username);
   const taken = await clickFor(page, page.getByRole('button', { name: '创建推荐单位' }), 'POST', /^\/api\/v1\/recommenders$/);
   assert.equal(taken.status(), 409);
+  await page.locator('#rec-new-username-error', { hasText: '用户名已被使用' }).waitFor();   // rendered after the answer
   assert.equal((await page.locator('#rec-new-username-error').textContent()).trim(), '用户名已被使用');
   await page.getByLabel('登录用户名').fill(REC2.username);
   await clickFor(page, page.getByRole('button', { name: '创建推荐单位' }), 'POST', /^\/api\/v1\/recommenders$/);
@@ -727,6 +729,7 @@ test('too many code lookups: the wait from Retry-After is shown', { timeout: 600
   assert.equal(res.status(), 429);
   const wait = Number(res.headers()['retry-after']);
   assert.ok(wait >= 1, `Retry-After: ${wait}`);
+  await page.locator('#reg-code-message', { hasText: '查询过于频繁' }).waitFor();   // rendered after the answer
   const message = (await page.locator('#reg-code-message').textContent()).trim();
   assert.match(message, /^查询过于频繁，请在 \d+ 秒后再试。$/);
   assert.ok(Number(/\d+/.exec(message)[0]) <= wait);
