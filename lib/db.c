@@ -291,6 +291,26 @@ static void backoff(unsigned attempt)
     nanosleep(&ts, NULL);
 }
 
+/* Whether kp_db_read or kp_db_tx runs its work again after `err`: a
+ * serialization failure or deadlock up to db.tx_retries times (backing
+ * off), and once a connection that broke while idle (PostgreSQL restarted),
+ * found broken here. */
+static bool run_again(struct kp_db *db, enum kp_err err, unsigned *attempt, bool *reconnected)
+{
+    if (err == KP_E_DB_RETRY && *attempt < db->tx_retries) {
+        ++*attempt;
+        STAT_ADD(db, tx_retries, 1);
+        backoff(*attempt);
+        return true;
+    }
+    if (err == KP_E_DB_GONE && !*reconnected) {
+        *reconnected = true;
+        db->failed_at_us = 0;
+        return true;
+    }
+    return false;
+}
+
 enum kp_err kp_db_read(struct kp_db *db, const struct kp_stmt *stmt,
                        const char *const *params, PGresult **res)
 {
@@ -302,20 +322,9 @@ enum kp_err kp_db_read(struct kp_db *db, const struct kp_stmt *stmt,
         if (err)
             return err;
         err = kp_db_exec(db, stmt, params, res);
-        if (err == KP_E_DB_RETRY && attempt < db->tx_retries) {
-            attempt++;
-            STAT_ADD(db, tx_retries, 1);
-            backoff(attempt);
-            continue;
-        }
-        /* Broken while idle (PostgreSQL restarted): a read, and the idle
-         * clock it may wind, can safely run again once. */
-        if (err == KP_E_DB_GONE && !reconnected) {
-            reconnected = true;
-            db->failed_at_us = 0;
-            continue;
-        }
-        return err;
+        /* A read, and the idle clock it may wind, can safely run again. */
+        if (!run_again(db, err, &attempt, &reconnected))
+            return err;
     }
 }
 
@@ -340,19 +349,8 @@ enum kp_err kp_db_tx(struct kp_db *db, unsigned flags, kp_tx_fn fn, void *arg)
                 rollback(db);
             }
         }
-        if (err == KP_E_DB_RETRY && attempt < db->tx_retries) {
-            attempt++;
-            STAT_ADD(db, tx_retries, 1);
-            backoff(attempt);
-            continue;
-        }
-        /* A connection that broke while idle (PostgreSQL restarted) is found
-         * broken here; nothing was committed, so one fresh try is safe. */
-        if (err == KP_E_DB_GONE && !reconnected) {
-            reconnected = true;
-            db->failed_at_us = 0;
-            continue;
-        }
-        return err;
+        /* Nothing was committed, so a fresh try is safe. */
+        if (!run_again(db, err, &attempt, &reconnected))
+            return err;
     }
 }
