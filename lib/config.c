@@ -42,7 +42,7 @@ static const struct key keys[] = {
     { "db",   "auto_migrate",    K_BOOL,     F(db.auto_migrate),      0, 0, "true" },
     { "db",   "connect_timeout", K_UINT,     F(db.connect_timeout),   1, 60, "3" },
     { "db",   "statement_timeout", K_UINT,   F(db.statement_timeout), 0, 3600000, "15000" },
-    { "db",   "tx_retries",      K_UINT,     F(db.tx_retries),        0, 100, "5" },
+    { "db",   "tx_retries",      K_UINT,     F(db.tx_retries),        0, 100, "10" },
     { "web",  "root",            K_STRING,   F(web.root),             0, 0, "web" },
     { "auth", "session_idle",    K_UINT,     F(auth.session_idle),    1, 86400, "1800" },
     { "auth", "session_lifetime", K_UINT,    F(auth.session_lifetime), 1, 2592000, "43200" },

@@ -71,7 +71,7 @@ static void assert_defaults(const struct kp_config *c)
     ck_assert(c->db.auto_migrate);
     ck_assert_uint_eq(c->db.connect_timeout, 3);
     ck_assert_uint_eq(c->db.statement_timeout, 15000);
-    ck_assert_uint_eq(c->db.tx_retries, 5);
+    ck_assert_uint_eq(c->db.tx_retries, 10);
     ck_assert_str_eq(c->web.root, "web");
     ck_assert_uint_eq(c->auth.session_idle, 1800);
     ck_assert_uint_eq(c->auth.session_lifetime, 43200);
@@ -159,7 +159,7 @@ START_TEST(load_happy_path)
     ck_assert_int_eq(cfg.log.level, KP_LOG_DEBUG);
     /* untouched keys keep their defaults */
     ck_assert_uint_eq(cfg.http.timeout, 30);
-    ck_assert_uint_eq(cfg.db.tx_retries, 5);
+    ck_assert_uint_eq(cfg.db.tx_retries, 10);
 }
 END_TEST
 
