@@ -48,6 +48,8 @@
 #   ROWS=100000 DEEP=1000 Q=武汉市第1008 TWINS=1 (0: kpjdd alone)
 #   SCENARIOS="get list-p1 ..." (a subset) OUT=/tmp/kpjd-bench KPJDD_BIN=
 #   KPJDD_BUILD_TYPE=RelWithDebInfo BENCH_SMOKE=0
+#   HOLD=1: after the table, keep the cluster and kpjdd running (for perf,
+#   psql, curl) until interrupted; $OUT/hold.env tells how to reach them
 # Numbers depend on the machine and on what else runs on it: run it quiet.
 set -euo pipefail
 
@@ -387,3 +389,19 @@ ratio() { awk -v a="$1" -v b="${2:-0}" 'BEGIN{ if (b > 0) printf "%.2f", a/b; el
   done
   echo "paths: list-deep = page $DEEP; f-region = 湖北省; q-rare = $Q; logs and wrk outputs in $RESULTS"
 } | tee "$RESULTS/summary.txt"
+
+if [ "${HOLD:-0}" = 1 ]; then
+  cat >"$OUT/hold.env" <<EOF
+BASE=$BASE
+API=$API
+ADMIN1=$ADMIN1
+KPJDD_PID=$KPJDD_PID
+PGHOST=$PGDIR
+PGPORT=$PG_PORT
+PGUSER=kpjd
+PGDATABASE=kpjd
+RESULTS=$RESULTS
+EOF
+  log "holding (HOLD=1): kpjdd pid $KPJDD_PID at $BASE, PostgreSQL at $PGDIR:$PG_PORT; see $OUT/hold.env; interrupt to stop"
+  client sleep infinity
+fi
