@@ -5,37 +5,42 @@
 
 #include "applist.h"
 #include "buf.h"
+#include "cursor.h"
 
 #define TIME(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
+/* A list item: the application without form and attachments, from the
+ * rows of `a` (a page's, already chosen).  The names come by joins, whose
+ * lookups PostgreSQL memoizes (a page has few distinct recommenders,
+ * regions and batches); planning them is paid once, as the page
+ * statements keep their plans (PAGE_ROWS). */
 static const char PAGE_COLUMNS[] =
-    "SELECT a.id, a.batch_id, a.recommender_id, r.name, a.applicant_id, u.name, g.name,"
+    "SELECT a.id, a.batch_id, a.recommender_id, r.name, a.applicant_id, a.unit_name, g.name,"
     " a.base_name, a.category, a.status, a.version, " TIME("a.submitted_at") ", "
     TIME("a.recommended_at") ", a.recommend_opinion, a.return_reason, a.decline_reason, "
-    TIME("a.created_at") ", " TIME("a.updated_at") ", bt.code, bt.title"
-    " FROM applications a JOIN recommenders r ON r.id = a.recommender_id"
-    " JOIN applicant_units u ON u.id = a.applicant_id JOIN regions g ON g.code = u.region_code"
+    TIME("a.created_at") ", " TIME("a.updated_at") ", bt.code, bt.title";
+static const char PAGE_NAMES[] =
+    " JOIN recommenders r ON r.id = a.recommender_id JOIN regions g ON g.code = a.region_code"
     " JOIN batches bt ON bt.id = a.batch_id";
 
-static const char EXPORT_IDS_FROM[] =
-    "SELECT a.id FROM applications a JOIN applicant_units u ON u.id = a.applicant_id"
-    " JOIN regions g ON g.code = u.region_code";
+/* The characters of both names, as migrations/0007_list_summaries.sql
+ * indexes them, contain q's; strpos decides. */
+#define NAMES_HAVE(q)                                                                   \
+    "string_to_array(a.unit_name || E'\\n' || coalesce(a.base_name, ''), NULL)"        \
+    " @> string_to_array(" q ", NULL)"                                                  \
+    " AND (strpos(a.unit_name, " q ") > 0 OR strpos(a.base_name, " q ") > 0)"
 
-/* q: a substring of the unit name or of the base name, found through the
- * gram indexes of migrations/0006_list_indexes.sql and checked by strpos. */
-static const char SEARCH[] =
-    " AND a.id IN (SELECT s.id FROM applications s JOIN applicant_units su ON su.id = s.applicant_id"
-    "  WHERE search_grams(su.name) @> search_query_grams($%1$d::text) AND strpos(su.name, $%1$d::text) > 0"
-    " UNION SELECT s.id FROM applications s"
-    "  WHERE search_grams(s.base_name) @> search_query_grams($%1$d::text)"
-    "    AND strpos(s.base_name, $%1$d::text) > 0)";
+/* How many of the newest rows (under the other filters) a search reads in
+ * order before it turns to the character index. */
+#define SEARCH_WINDOW "500"
 
 const struct kp_stmt KP_APPLIST_EXPORT_ROWS = {
     "applications_export_rows",
-    "SELECT g.name, u.name, coalesce(a.base_name, ''), r.name, coalesce(a.category, ''), a.status"
+    "SELECT (SELECT g.name FROM regions g WHERE g.code = a.region_code), a.unit_name,"
+    "       coalesce(a.base_name, ''),"
+    "       (SELECT r.name FROM recommenders r WHERE r.id = a.recommender_id),"
+    "       coalesce(a.category, ''), a.status"
     "  FROM unnest($1::bigint[]) WITH ORDINALITY AS k(id, n) JOIN applications a ON a.id = k.id"
-    "  JOIN recommenders r ON r.id = a.recommender_id"
-    "  JOIN applicant_units u ON u.id = a.applicant_id JOIN regions g ON g.code = u.region_code"
     " ORDER BY k.n",
     1,
 };
@@ -95,32 +100,89 @@ int kp_applist_params(enum kp_applist_scope scope, const char *org,
     return n;
 }
 
-/* The WHERE clause of a shape, its parameters numbered from 1 in
- * kp_applist_params' order; *next is the next free number. */
-static void where(struct kp_buf *b, unsigned shape, bool paged, int *next)
+/* The conditions of a shape but q, ANDed, its parameters numbered from 1
+ * in kp_applist_params' order; *next is the next free number. */
+static void conditions(struct kp_buf *b, unsigned shape, bool paged, int *next)
 {
     enum kp_applist_scope scope = shape >> KP_APPLIST_FILTERS;
     int n = 1;
-    kp_buf_printf(b, " WHERE true");
+    kp_buf_printf(b, "true");
     if (scope == KP_APPLIST_APPLICANT)
-        kp_buf_printf(b, " AND a.applicant_id = $%d::bigint", n++);
+        kp_buf_printf(b, " AND a.applicant_id = (SELECT $%d::bigint)", n++);
     else if (scope == KP_APPLIST_RECOMMENDER)
-        kp_buf_printf(b, " AND a.recommender_id = $%d::bigint", n++);
+        kp_buf_printf(b, " AND a.recommender_id = (SELECT $%d::bigint)", n++);
     else if (scope == KP_APPLIST_NONE)
         kp_buf_printf(b, " AND false");
     if (paged)
-        kp_buf_printf(b, " AND a.id < $%d::bigint", n++);
+        kp_buf_printf(b, " AND a.id < (SELECT $%d::bigint)", n++);
     if (shape & (1u << F_BATCH))
-        kp_buf_printf(b, " AND a.batch_id = $%d::bigint", n++);
+        kp_buf_printf(b, " AND a.batch_id = (SELECT $%d::bigint)", n++);
     if (shape & (1u << F_STATUS))
-        kp_buf_printf(b, " AND a.status = $%d::text", n++);
+        kp_buf_printf(b, " AND a.status = (SELECT $%d::text)", n++);
     if (shape & (1u << F_CATEGORY))
-        kp_buf_printf(b, " AND a.category = $%d::text", n++);
+        kp_buf_printf(b, " AND a.category = (SELECT $%d::text)", n++);
     if (shape & (1u << F_REGION))
-        kp_buf_printf(b, " AND g.name = $%d::text", n++);
-    if (shape & (1u << F_Q))
-        kp_buf_printf(b, SEARCH, n++);
+        kp_buf_printf(b, " AND a.region_code = (SELECT code FROM regions WHERE name = $%d::text)", n++);
     *next = n;
+}
+
+/* Plans.  Planning a page statement costs more than running it (0.2-0.5
+ * ms against 0.1-0.3), so each must keep one plan for all its executions
+ * (PostgreSQL's generic plan).  PostgreSQL plans afresh whenever a plan
+ * made for the values at hand looks cheaper than the kept one, and which
+ * does depends on the values and on the sampled statistics, so that a
+ * shape kept its plan in one run and not in the next.  Hence every value
+ * is bound as "(SELECT $n)", which the planner cannot see into: every
+ * execution's plan is then the kept one, and is kept.  The plans are made
+ * for no value in particular (tests/unit/test_applist.c checks them at
+ * 100,000 rows).  The rows are read under the constant PAGE_ROWS (a page
+ * and one more, to tell whether there is a next), so the plan's estimates
+ * are those of a page; the outer limit stops the inner scan as it goes. */
+#define PAGE_ROWS (KP_PAGE_MAX + 1)
+
+/* A page without q: the rows in keyset order under the conditions. */
+static void page_plain(struct kp_buf *b, unsigned shape, int *next)
+{
+    kp_buf_printf(b, "%s FROM (SELECT * FROM applications a WHERE ", PAGE_COLUMNS);
+    conditions(b, shape, true, next);
+    kp_buf_printf(b, " ORDER BY a.id DESC LIMIT %d) a%s ORDER BY a.id DESC LIMIT (SELECT $%d::bigint)", PAGE_ROWS,
+                  PAGE_NAMES, *next);
+}
+
+/* A page with q.  A common q (a sixth of the names) fills the page from
+ * the first few hundred rows in order, where the character index would
+ * fetch and sort thousands of candidates; a rare q is the other way round.
+ * The planner's guess between them rests on per-character frequencies and
+ * can be off a hundredfold (every name has 第 and digits, few "第1008"), so
+ * the statement does not ask it: `hits` reads the newest SEARCH_WINDOW
+ * rows and keeps the matches, and only when they do not fill the page does
+ * the second branch (a one-time filter, not run otherwise) take all
+ * matches from the index, sorted.  `a.id + 0` keeps the planner from
+ * walking the primary key in that branch. */
+static void page_search(struct kp_buf *b, unsigned shape, int *next)
+{
+    struct kp_buf cond = { 0 };
+    int q, limit;
+    conditions(&cond, shape, true, &q);
+    limit = q + 1;
+    const char *c = cond.failed ? "false" : cond.data;
+    b->failed |= cond.failed;            /* take() then stops */
+    kp_buf_printf(b,
+                  "WITH hits AS MATERIALIZED ("
+                  "SELECT w.id FROM (SELECT a.id, a.unit_name, a.base_name FROM applications a"
+                  " WHERE %s ORDER BY a.id DESC LIMIT " SEARCH_WINDOW ") w"
+                  " WHERE strpos(w.unit_name, (SELECT $%d::text)) > 0 OR strpos(w.base_name, (SELECT $%d::text)) > 0"
+                  " LIMIT (SELECT $%d::bigint)),"
+                  " found AS ("
+                  "SELECT id FROM hits WHERE (SELECT count(*) FROM hits) = (SELECT $%d::bigint)"
+                  " UNION ALL"
+                  " (SELECT a.id FROM applications a WHERE %s AND (SELECT count(*) FROM hits) < (SELECT $%d::bigint)"
+                  " AND " NAMES_HAVE("(SELECT $%d::text)") " ORDER BY a.id + 0 DESC LIMIT %d))"
+                  " %s FROM found JOIN applications a ON a.id = found.id%s ORDER BY a.id DESC"
+                  " LIMIT (SELECT $%d::bigint)",
+                  c, q, q, limit, limit, c, limit, q, q, q, PAGE_ROWS, PAGE_COLUMNS, PAGE_NAMES, limit);
+    kp_buf_free(&cond);
+    *next = limit;
 }
 
 static struct kp_stmt page_stmts[KP_APPLIST_SHAPES], export_stmts[KP_APPLIST_SHAPES];
@@ -143,17 +205,22 @@ static void build(void)
     for (unsigned shape = 0; shape < KP_APPLIST_SHAPES; shape++) {
         struct kp_buf b = { 0 };
         int n;
-        kp_buf_printf(&b, "%s", PAGE_COLUMNS);
-        where(&b, shape, true, &n);
-        kp_buf_printf(&b, " ORDER BY a.id DESC LIMIT $%d::bigint", n);
+        if (shape & (1u << F_Q))
+            page_search(&b, shape, &n);
+        else
+            page_plain(&b, shape, &n);
         page_stmts[shape].sql = take(&b);
         page_stmts[shape].nparams = n;
         kp_buf_printf(&b, "applications_page_%u", shape);
         page_stmts[shape].name = take(&b);
 
-        kp_buf_printf(&b, "%s", EXPORT_IDS_FROM);
-        where(&b, shape, false, &n);
-        kp_buf_printf(&b, " ORDER BY u.region_code, u.name, a.id");
+        kp_buf_printf(&b, "SELECT a.id FROM applications a WHERE ");
+        conditions(&b, shape, false, &n);
+        if (shape & (1u << F_Q)) {
+            kp_buf_printf(&b, " AND " NAMES_HAVE("$%d::text"), n, n, n);
+            n++;
+        }
+        kp_buf_printf(&b, " ORDER BY a.region_code, a.unit_name, a.id");
         export_stmts[shape].sql = take(&b);
         export_stmts[shape].nparams = n - 1;
         kp_buf_printf(&b, "applications_export_ids_%u", shape);

@@ -16,6 +16,7 @@ struct kp_principal {
     long long org_id;               /* 0: none */
     bool must_change_password;
     bool via_cookie;                /* cookie sessions need the CSRF token */
+    bool idle_clock_stale;          /* the session's last_seen_at is due (kp_session_touch) */
     char username[64];
     char display_name[256];
     char csrf_token[KP_TOKEN_TEXT];

@@ -32,10 +32,13 @@ enum kp_err kp_session_resolve(struct kp_req *r, struct kp_principal *who);
  * SQL itself, since nothing is known about the caller before it runs. */
 
 /* The live session of token hash `tok` with idle limit `idle` (seconds),
- * as the one-row CTE `s`, and the CTE `touch` that winds its idle clock
- * when it was last wound more than min(15 s, idle / 4) ago: the clock is
- * written every few seconds at most, not on every request.  An expired,
- * ended or idle session, or a disabled user: `s` is empty. */
+ * as the one-row CTE `s` (an expired, ended or idle session, or a disabled
+ * user: `s` is empty).  Its column `stale` says that the session's idle
+ * clock was last wound more than min(15 s, idle / 4) ago: kp_session_touch
+ * then winds it, in a statement of its own.  So the clock is written every
+ * few seconds at most, and the statement that reads it writes nothing (a
+ * data-modifying CTE here cost every request a sixth of its time in
+ * PostgreSQL, to update nothing nearly always). */
 #define KP_SESSION_WITH(tok, idle)                                                          \
     "WITH s AS (SELECT s.id AS sid, s.csrf_token, to_char(s.expires_at AT TIME ZONE 'UTC',"  \
     "                  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS expires, u.id AS uid, u.username,"   \
@@ -45,13 +48,11 @@ enum kp_err kp_session_resolve(struct kp_req *r, struct kp_principal *who);
     "             FROM sessions s JOIN users u ON u.id = s.user_id"                         \
     "            WHERE s.token_hash = " tok " AND s.ended_at IS NULL AND s.expires_at > now()" \
     "              AND s.last_seen_at > now() - make_interval(secs => " idle "::int)"       \
-    "              AND NOT u.disabled),"                                                    \
-    " touch AS (UPDATE sessions SET last_seen_at = now()"                                   \
-    "            WHERE id = (SELECT sid FROM s WHERE stale))"
+    "              AND NOT u.disabled)"
 #define KP_SESSION_COLUMNS \
     "s.sid, s.csrf_token, s.expires, s.uid, s.username, s.role, s.org, s.display_name," \
-    " s.must_change_password"
-#define KP_SESSION_NCOLUMNS 9
+    " s.must_change_password, s.stale"
+#define KP_SESSION_NCOLUMNS 10
 
 /* The session token's hash from the request (Bearer first, then the
  * cookie); false when it carries none (anonymous). */
@@ -63,6 +64,10 @@ void kp_session_idle_param(struct kp_req *r, char idle[16]);
 /* Fills *who from KP_SESSION_COLUMNS starting at `col` of a row (NULL, as
  * from an outer join: anonymous).  via_cookie is the caller's to set. */
 void kp_session_take(PGresult *res, int row, int col, struct kp_principal *who);
+
+/* Winds the session's idle clock when kp_session_take found it stale
+ * (one statement, outside any transaction); nothing otherwise. */
+enum kp_err kp_session_touch(struct kp_db *db, const struct kp_principal *who);
 
 /* The rest of the gate for a KP_ROUTE_OWN_SESSION route, once the handler
  * has read the session into *who (which becomes kp_req_principal): 401,

@@ -14,6 +14,41 @@ void kp_list_take(struct kp_list *l, PGresult *res, json_t *(*row)(PGresult *res
     }
 }
 
+void kp_list_take_text(struct kp_list *l, PGresult *res,
+                       void (*row)(struct kp_buf *b, PGresult *res, int i))
+{
+    l->as_text = true;
+    l->text.len = 0;
+    int rows = PQntuples(res);
+    l->more = rows > l->page.limit;
+    for (int i = 0; i < rows && i < l->page.limit; i++) {
+        l->last_id = atoll(PQgetvalue(res, i, 0));
+        if (i > 0)
+            kp_buf_append(&l->text, ",", 1);
+        row(&l->text, res, i);
+    }
+}
+
+/* {"items":[...],"next_cursor":...} from the items' text. */
+static enum kp_err reply_text(struct kp_req *r, struct kp_list *l)
+{
+    json_t *next = kp_page_next_id(l->more, l->last_id);
+    char *cursor = json_dumps(next, JSON_ENCODE_ANY);
+    json_decref(next);
+    struct kp_buf b = { 0 };
+    kp_buf_printf(&b, "{\"items\":[");
+    if (l->text.len > 0)
+        kp_buf_append(&b, l->text.data, l->text.len);
+    kp_buf_printf(&b, "],\"next_cursor\":%s}", cursor ? cursor : "null");
+    free(cursor);
+    size_t len;
+    char *body = l->text.failed ? NULL : kp_buf_take(&b, &len);
+    kp_buf_free(&b);
+    if (body == NULL)
+        return KP_E_NOMEM;
+    return kp_reply_data(r, 200, "application/json; charset=utf-8", body, len);
+}
+
 struct run {
     struct kp_list *l;
     kp_list_fetch fetch;
@@ -45,8 +80,17 @@ enum kp_err kp_list_reply(struct kp_req *r, json_t *errors, long long first, uns
     snprintf(l.limit, sizeof l.limit, "%d", l.page.limit + 1);
     struct kp_db *db = kp_req_db(r);
     struct run x = { &l, fetch };
-    enum kp_err err = db ? kp_db_tx(db, flags, run_tx, &x) : KP_E_NOMEM;
+    enum kp_err err = db == NULL                   ? KP_E_NOMEM
+                      : (flags & KP_LIST_ONE_READ) ? fetch(db, &l)
+                                                   : kp_db_tx(db, flags, run_tx, &x);
     kp_page_free(&l.page);
+    if (err == KP_OK && l.as_text) {
+        json_decref(l.items);
+        err = reply_text(r, &l);
+        kp_buf_free(&l.text);
+        return err;
+    }
+    kp_buf_free(&l.text);
     if (err) {
         json_decref(l.items);
         return err == KP_E_NOT_FOUND ? kp_reply_problem(r, KP_P_NOT_FOUND, NULL) : err;

@@ -5,6 +5,7 @@
 #ifndef KP_LIST_H
 #define KP_LIST_H
 
+#include "buf.h"
 #include "cursor.h"
 #include "server.h"
 
@@ -14,6 +15,8 @@ struct kp_list {
     char after[24];          /* the id to start after, as text for SQL */
     char limit[16];          /* page.limit + 1: one more row says there is a next page */
     json_t *items;           /* filled by kp_list_take */
+    struct kp_buf text;      /* or by kp_list_take_text: the items' JSON, comma-separated */
+    bool as_text;
     long long last_id;
     bool more;
 };
@@ -27,9 +30,19 @@ typedef enum kp_err (*kp_list_fetch)(struct kp_db *db, struct kp_list *l);
  * earlier attempt of the transaction took. */
 void kp_list_take(struct kp_list *l, PGresult *res, json_t *(*row)(PGresult *res, int i));
 
+/* Takes the page's rows (column 0 is the id) through `row`, which writes
+ * one item's JSON: the answer is then put together as text. */
+void kp_list_take_text(struct kp_list *l, PGresult *res,
+                       void (*row)(struct kp_buf *b, PGresult *res, int i));
+
+/* kp_list_reply's flag for a fetch that runs one statement through
+ * kp_db_read: its own snapshot is consistent, so no transaction (no BEGIN
+ * and COMMIT round trips). */
+#define KP_LIST_ONE_READ 0x100u
+
 /* `errors` holds the handler's filter errors (stolen; may be empty).
  * `first`: the id before the first row (0 for ascending lists, LLONG_MAX for
- * newest first); `flags`: kp_db_tx's. */
+ * newest first); `flags`: kp_db_tx's, or KP_LIST_ONE_READ. */
 enum kp_err kp_list_reply(struct kp_req *r, json_t *errors, long long first, unsigned flags,
                           kp_list_fetch fetch, void *arg);
 

@@ -146,58 +146,7 @@ static const struct kp_stmt SQL_READ = {
 
 /* Columns of SQL_READ after the session's: KP_APPLICATION_COLUMNS, then
  * the attachments. */
-enum { READ_FORM = 9, READ_VERSION = 11, READ_ATTACHMENTS = 21 };
-
-static void put_text(struct kp_buf *b, const char *key, PGresult *res, int col)
-{
-    kp_buf_printf(b, ",\"%s\":", key);
-    if (PQgetisnull(res, 0, col))
-        kp_buf_append(b, "null", 4);
-    else
-        kp_buf_json_string(b, PQgetvalue(res, 0, col));
-}
-
-/* A number or a JSON document PostgreSQL wrote, as it is. */
-static void put_raw(struct kp_buf *b, const char *key, PGresult *res, int col)
-{
-    kp_buf_printf(b, ",\"%s\":", key);
-    kp_buf_append(b, PQgetvalue(res, 0, col), (size_t)PQgetlength(res, 0, col));
-}
-
-/* The application as kp_application_json shows it, with its attachments,
- * written straight from the row: `form` is jsonb's own text (valid JSON by
- * construction; an object, as every write stores one: anything else shows
- * as {}, as before) and the attachments json_agg's. */
-static char *application_text(PGresult *res, int c, size_t *len)
-{
-    struct kp_buf b = { 0 };
-    kp_buf_printf(&b, "{\"id\":%s", PQgetvalue(res, 0, c));
-    put_raw(&b, "batch_id", res, c + 1);
-    put_raw(&b, "recommender_id", res, c + 2);
-    put_text(&b, "recommender_name", res, c + 3);
-    put_raw(&b, "applicant_id", res, c + 4);
-    put_text(&b, "unit_name", res, c + 5);
-    put_text(&b, "region", res, c + 6);
-    put_text(&b, "base_name", res, c + 7);
-    put_text(&b, "category", res, c + 8);
-    if (PQgetvalue(res, 0, c + READ_FORM)[0] == '{')
-        put_raw(&b, "form", res, c + READ_FORM);
-    else
-        kp_buf_printf(&b, ",\"form\":{}");
-    put_text(&b, "status", res, c + 10);
-    put_raw(&b, "version", res, c + READ_VERSION);
-    static const char *const tail[] = { "submitted_at", "recommended_at", "recommend_opinion",
-                                        "return_reason", "decline_reason" };
-    for (int i = 0; i < 5; i++)
-        put_text(&b, tail[i], res, c + 12 + i);
-    put_raw(&b, "attachments", res, c + READ_ATTACHMENTS);
-    put_text(&b, "created_at", res, c + 17);
-    put_text(&b, "updated_at", res, c + 18);
-    put_text(&b, "batch_code", res, c + 19);
-    put_text(&b, "batch_title", res, c + 20);
-    kp_buf_append(&b, "}", 1);
-    return kp_buf_take(&b, len);
-}
+enum { READ_ATTACHMENTS = KP_APP_COLUMNS };
 
 static bool take_id(struct kp_req *r, char id[24])
 {
@@ -209,7 +158,7 @@ static bool take_id(struct kp_req *r, char id[24])
 }
 
 /* The gate's part and the answer, from the one row SQL_READ gave. */
-static enum kp_err reply_read(struct kp_req *r, PGresult *res, bool via_cookie)
+static enum kp_err reply_read(struct kp_req *r, struct kp_db *db, PGresult *res, bool via_cookie)
 {
     struct kp_principal who = { .role = KP_ROLE_ANONYMOUS };
     if (PQntuples(res) == 1)
@@ -217,13 +166,18 @@ static enum kp_err reply_read(struct kp_req *r, PGresult *res, bool via_cookie)
     who.via_cookie = via_cookie;
     if (!kp_auth_admit(r, &who))
         return KP_OK;                                   /* refused: the answer is queued */
+    enum kp_err err = kp_session_touch(db, &who);
+    if (err)
+        return err;
     int c = KP_SESSION_NCOLUMNS;
     if (PQgetisnull(res, 0, c))
         return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
     char etag[32];
-    snprintf(etag, sizeof etag, "\"%s\"", PQgetvalue(res, 0, c + READ_VERSION));
+    snprintf(etag, sizeof etag, "\"%s\"", PQgetvalue(res, 0, c + KP_APP_VERSION));
+    struct kp_buf b = { 0 };
+    kp_application_write(&b, res, 0, c, PQgetvalue(res, 0, c + READ_ATTACHMENTS));
     size_t len;
-    char *text = application_text(res, c, &len);
+    char *text = kp_buf_take(&b, &len);
     if (text == NULL)
         return KP_E_NOMEM;
     kp_req_add_header(r, "ETag", etag);
@@ -250,7 +204,7 @@ enum kp_err kp_api_applications_get(struct kp_req *r)
     enum kp_err err = kp_db_read(db, &SQL_READ, params, &res);
     if (err)
         return err;
-    err = reply_read(r, res, via_cookie);
+    err = reply_read(r, db, res, via_cookie);
     PQclear(res);
     return err;
 }
@@ -594,31 +548,11 @@ struct listing {
     struct kp_applist_filters f;
 };
 
-static json_int_t integer(PGresult *res, int row, int col)
-{
-    return strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
-
 /* A list item: the application without form and attachments (the columns
  * of kp_applist_page_stmt). */
-static json_t *summary_json(PGresult *res, int row)
+static void summary(struct kp_buf *b, PGresult *res, int row)
 {
-    json_t *app = json_pack("{s:I, s:I, s:I, s:s, s:I, s:s, s:s, s:o, s:o, s:s, s:I,"
-                            " s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:s}",
-                            "id", integer(res, row, 0), "batch_id", integer(res, row, 1),
-                            "recommender_id", integer(res, row, 2), "recommender_name", PQgetvalue(res, row, 3),
-                            "applicant_id", integer(res, row, 4), "unit_name", PQgetvalue(res, row, 5),
-                            "region", PQgetvalue(res, row, 6),
-                            "base_name", kp_text_or_null(res, row, 7), "category", kp_text_or_null(res, row, 8),
-                            "status", PQgetvalue(res, row, 9), "version", integer(res, row, 10),
-                            "submitted_at", kp_text_or_null(res, row, 11),
-                            "recommended_at", kp_text_or_null(res, row, 12),
-                            "recommend_opinion", kp_text_or_null(res, row, 13),
-                            "return_reason", kp_text_or_null(res, row, 14),
-                            "decline_reason", kp_text_or_null(res, row, 15),
-                            "created_at", PQgetvalue(res, row, 16), "updated_at", PQgetvalue(res, row, 17),
-                            "batch_code", PQgetvalue(res, row, 18), "batch_title", PQgetvalue(res, row, 19));
-    return app;
+    kp_application_write(b, res, row, 0, NULL);
 }
 
 static enum kp_err fetch(struct kp_db *db, struct kp_list *l)
@@ -628,10 +562,10 @@ static enum kp_err fetch(struct kp_db *db, struct kp_list *l)
     const char *params[KP_APPLIST_MAX_PARAMS];
     kp_applist_params(scope, x->scope.org, &x->f, l->after, l->limit, params);
     PGresult *res;
-    enum kp_err err = kp_db_exec(db, kp_applist_page_stmt(kp_applist_shape(scope, &x->f)), params, &res);
+    enum kp_err err = kp_db_read(db, kp_applist_page_stmt(kp_applist_shape(scope, &x->f)), params, &res);
     if (err)
         return err;
-    kp_list_take(l, res, summary_json);
+    kp_list_take_text(l, res, summary);
     PQclear(res);
     return KP_OK;
 }
@@ -644,7 +578,7 @@ enum kp_err kp_api_applications_list(struct kp_req *r)
     kp_appscope_for(kp_req_principal(r), &x.scope);
     json_t *errors = json_array();
     take_filters(r, &x.f, errors);
-    return kp_list_reply(r, errors, LLONG_MAX, KP_TX_READ_ONLY, fetch, &x);
+    return kp_list_reply(r, errors, LLONG_MAX, KP_LIST_ONE_READ, fetch, &x);
 }
 
 /* A cell as Excel should show it: quoted, and text that would start a
@@ -654,11 +588,14 @@ static void csv_cell(struct kp_buf *b, const char *text, bool last)
     kp_buf_append(b, "\"", 1);
     if (text[0] != '\0' && strchr("=+-@\t\r", text[0]))
         kp_buf_append(b, "'", 1);
-    for (const char *p = text; *p; p++) {
-        if (*p == '"')
+    for (const char *p = text; *p != '\0';) {
+        size_t plain = strcspn(p, "\"");
+        kp_buf_append(b, p, plain);
+        p += plain;
+        if (*p == '"') {
             kp_buf_append(b, "\"\"", 2);
-        else
-            kp_buf_append(b, p, 1);
+            p++;
+        }
     }
     kp_buf_append(b, last ? "\"\r\n" : "\",", last ? 3 : 2);
 }

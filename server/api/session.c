@@ -49,6 +49,7 @@ void kp_session_take(PGresult *res, int row, int col, struct kp_principal *who)
     who->org_id = atoll(PQgetvalue(res, row, col + 6));
     copy(who->display_name, sizeof who->display_name, PQgetvalue(res, row, col + 7));
     who->must_change_password = PQgetvalue(res, row, col + 8)[0] == 't';
+    who->idle_clock_stale = PQgetvalue(res, row, col + 9)[0] == 't';
     if (known)                                /* the schema's CHECK makes it so */
         who->role = role;
 }
@@ -71,8 +72,26 @@ void kp_session_idle_param(struct kp_req *r, char idle[16])
     snprintf(idle, 16, "%u", kp_req_server(r)->cfg->auth.session_idle);
 }
 
+static const struct kp_stmt SQL_TOUCH = {
+    "session_touch", "UPDATE sessions SET last_seen_at = now() WHERE id = $1", 1,
+};
+
+enum kp_err kp_session_touch(struct kp_db *db, const struct kp_principal *who)
+{
+    if (who->role == KP_ROLE_ANONYMOUS || !who->idle_clock_stale)
+        return KP_OK;
+    char id[24];
+    snprintf(id, sizeof id, "%lld", who->session_id);
+    const char *params[] = { id };
+    PGresult *res;
+    enum kp_err err = kp_db_read(db, &SQL_TOUCH, params, &res);
+    PQclear(res);
+    return err;
+}
+
 /* One statement, no transaction: a read-only request costs no BEGIN and
- * COMMIT for its session. */
+ * COMMIT for its session (and a second statement every few seconds to
+ * wind its idle clock). */
 enum kp_err kp_session_resolve(struct kp_req *r, struct kp_principal *who)
 {
     char hash[KP_TOKEN_HASH], idle[16];
@@ -93,7 +112,7 @@ enum kp_err kp_session_resolve(struct kp_req *r, struct kp_principal *who)
         kp_session_take(res, 0, 0, who);
     PQclear(res);
     who->via_cookie = via_cookie;
-    return KP_OK;
+    return kp_session_touch(db, who);
 }
 
 /* ---- the user as the API shows it ---- */

@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "views.h"
 
@@ -40,27 +41,73 @@ const char *kp_json_id(const json_t *obj, char buf[24])
     return buf;
 }
 
+/* ,"key": — appended, not printed: a page of items has a thousand. */
+static void put_key(struct kp_buf *b, const char *key)
+{
+    kp_buf_append(b, ",\"", 2);
+    kp_buf_append(b, key, strlen(key));
+    kp_buf_append(b, "\":", 2);
+}
+
+static void put_text(struct kp_buf *b, const char *key, PGresult *res, int row, int col)
+{
+    put_key(b, key);
+    if (PQgetisnull(res, row, col))
+        kp_buf_append(b, "null", 4);
+    else
+        kp_buf_json_string(b, PQgetvalue(res, row, col));
+}
+
+/* A number or a JSON document PostgreSQL wrote, as it is. */
+static void put_raw(struct kp_buf *b, const char *key, PGresult *res, int row, int col)
+{
+    put_key(b, key);
+    kp_buf_append(b, PQgetvalue(res, row, col), (size_t)PQgetlength(res, row, col));
+}
+
+void kp_application_write(struct kp_buf *b, PGresult *res, int row, int col, const char *attachments)
+{
+    kp_buf_append(b, "{\"id\":", 6);
+    kp_buf_append(b, PQgetvalue(res, row, col + KP_APP_ID), (size_t)PQgetlength(res, row, col + KP_APP_ID));
+    put_raw(b, "batch_id", res, row, col + KP_APP_BATCH_ID);
+    put_raw(b, "recommender_id", res, row, col + KP_APP_RECOMMENDER_ID);
+    put_text(b, "recommender_name", res, row, col + KP_APP_RECOMMENDER_NAME);
+    put_raw(b, "applicant_id", res, row, col + KP_APP_APPLICANT_ID);
+    put_text(b, "unit_name", res, row, col + KP_APP_UNIT_NAME);
+    put_text(b, "region", res, row, col + KP_APP_REGION);
+    put_text(b, "base_name", res, row, col + KP_APP_BASE_NAME);
+    put_text(b, "category", res, row, col + KP_APP_CATEGORY);
+    if (attachments != NULL) {
+        /* Every write stores an object; anything else shows as {}. */
+        if (PQgetvalue(res, row, col + KP_APP_FORM)[0] == '{')
+            put_raw(b, "form", res, row, col + KP_APP_FORM);
+        else
+            kp_buf_append(b, ",\"form\":{}", 10);
+    }
+    put_text(b, "status", res, row, col + KP_APP_STATUS);
+    put_raw(b, "version", res, row, col + KP_APP_VERSION);
+    put_text(b, "submitted_at", res, row, col + KP_APP_SUBMITTED_AT);
+    put_text(b, "recommended_at", res, row, col + KP_APP_RECOMMENDED_AT);
+    put_text(b, "recommend_opinion", res, row, col + KP_APP_RECOMMEND_OPINION);
+    put_text(b, "return_reason", res, row, col + KP_APP_RETURN_REASON);
+    put_text(b, "decline_reason", res, row, col + KP_APP_DECLINE_REASON);
+    if (attachments != NULL) {
+        put_key(b, "attachments");
+        kp_buf_append(b, attachments, strlen(attachments));
+    }
+    put_text(b, "created_at", res, row, col + KP_APP_CREATED_AT);
+    put_text(b, "updated_at", res, row, col + KP_APP_UPDATED_AT);
+    put_text(b, "batch_code", res, row, col + KP_APP_BATCH_CODE);
+    put_text(b, "batch_title", res, row, col + KP_APP_BATCH_TITLE);
+    kp_buf_append(b, "}", 1);
+}
+
 json_t *kp_application_json(PGresult *res, int row)
 {
-    json_t *form = json_loads(PQgetvalue(res, row, 9), 0, NULL);
-    json_t *app = json_pack("{s:I, s:I, s:I, s:s, s:I, s:s, s:s, s:o, s:o, s:o, s:s, s:I,"
-                     " s:o, s:o, s:o, s:o, s:o, s:[], s:s, s:s}",
-                     "id", integer(res, row, 0), "batch_id", integer(res, row, 1),
-                     "recommender_id", integer(res, row, 2), "recommender_name", PQgetvalue(res, row, 3),
-                     "applicant_id", integer(res, row, 4), "unit_name", PQgetvalue(res, row, 5),
-                     "region", PQgetvalue(res, row, 6),
-                     "base_name", kp_text_or_null(res, row, 7), "category", kp_text_or_null(res, row, 8),
-                     "form", form ? form : json_object(), "status", PQgetvalue(res, row, 10),
-                     "version", integer(res, row, 11),
-                     "submitted_at", kp_text_or_null(res, row, 12),
-                     "recommended_at", kp_text_or_null(res, row, 13),
-                     "recommend_opinion", kp_text_or_null(res, row, 14),
-                     "return_reason", kp_text_or_null(res, row, 15),
-                     "decline_reason", kp_text_or_null(res, row, 16),
-                     "attachments", "created_at", PQgetvalue(res, row, 17),
-                     "updated_at", PQgetvalue(res, row, 18));
-    json_object_set_new(app, "batch_code", json_string(PQgetvalue(res, row, 19)));
-    json_object_set_new(app, "batch_title", json_string(PQgetvalue(res, row, 20)));
+    struct kp_buf b = { 0 };
+    kp_application_write(&b, res, row, 0, "[]");
+    json_t *app = b.failed ? NULL : json_loadb(b.data, b.len, 0, NULL);
+    kp_buf_free(&b);
     return app;
 }
 

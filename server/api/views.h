@@ -6,6 +6,8 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "buf.h"
+
 #define KP_TIME(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* Batch: select from `batches b`. */
@@ -21,18 +23,38 @@ json_t *kp_batch_json(PGresult *res, int row);
     "r.id, r.name, r.kind, g.name, u.username, u.disabled, " KP_TIME("r.created_at")
 json_t *kp_recommender_json(PGresult *res, int row);
 
-/* Application: select from applications a with KP_APPLICATION_FROM.  The
- * attachments are added by the caller (an empty array here). */
+/* Application: select KP_APPLICATION_COLUMNS from applications a with
+ * KP_APPLICATION_FROM.  The columns come in the order of enum
+ * kp_app_column; a list item (lib/applist.c) selects the first
+ * KP_APP_SUMMARY of them, the same way. */
 #define KP_APPLICATION_COLUMNS                                                          \
-    "a.id, a.batch_id, a.recommender_id, r.name, a.applicant_id, u.name, g.name,"       \
-    " a.base_name, a.category, a.form::text, a.status, a.version, "                     \
+    "a.id, a.batch_id, a.recommender_id, r.name, a.applicant_id, a.unit_name, g.name,"  \
+    " a.base_name, a.category, a.status, a.version, "                                   \
     KP_TIME("a.submitted_at") ", " KP_TIME("a.recommended_at") ","                      \
     " a.recommend_opinion, a.return_reason, a.decline_reason, "                         \
-    KP_TIME("a.created_at") ", " KP_TIME("a.updated_at") ", bt.code, bt.title"
+    KP_TIME("a.created_at") ", " KP_TIME("a.updated_at") ", bt.code, bt.title, a.form::text"
 #define KP_APPLICATION_FROM                                                             \
     " FROM applications a JOIN recommenders r ON r.id = a.recommender_id"               \
-    " JOIN applicant_units u ON u.id = a.applicant_id JOIN regions g ON g.code = u.region_code" \
+    " JOIN regions g ON g.code = a.region_code"                                         \
     " JOIN batches bt ON bt.id = a.batch_id"
+enum kp_app_column {
+    KP_APP_ID, KP_APP_BATCH_ID, KP_APP_RECOMMENDER_ID, KP_APP_RECOMMENDER_NAME,
+    KP_APP_APPLICANT_ID, KP_APP_UNIT_NAME, KP_APP_REGION, KP_APP_BASE_NAME, KP_APP_CATEGORY,
+    KP_APP_STATUS, KP_APP_VERSION, KP_APP_SUBMITTED_AT, KP_APP_RECOMMENDED_AT,
+    KP_APP_RECOMMEND_OPINION, KP_APP_RETURN_REASON, KP_APP_DECLINE_REASON, KP_APP_CREATED_AT,
+    KP_APP_UPDATED_AT, KP_APP_BATCH_CODE, KP_APP_BATCH_TITLE,
+    KP_APP_SUMMARY,                      /* the columns of a list item */
+    KP_APP_FORM = KP_APP_SUMMARY,        /* jsonb's own text */
+    KP_APP_COLUMNS
+};
+
+/* Writes the application of `row`, its columns from `col`, as the API
+ * shows it: in full with `attachments` (a JSON array's text), or as a list
+ * item (no form, no attachments) when that is NULL.  Numbers and the form
+ * go through as PostgreSQL wrote them: no parse, no print. */
+void kp_application_write(struct kp_buf *b, PGresult *res, int row, int col, const char *attachments);
+
+/* The same as a JSON object, attachments empty (the caller fills them). */
 json_t *kp_application_json(PGresult *res, int row);
 
 /* Applicant unit with its account: select from applicant_units u JOIN users
