@@ -37,7 +37,8 @@ async function json(res, status = 200) {
 
 const auditRows = async () => Number(await db.psql('SELECT count(*) FROM audit_log'));
 const turnHolders = async () => Number(await db.psql(
-  "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = 4242018"));
+  `SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+    WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = 4242018 AND d.datname = current_database()`));
 
 before(async () => {
   db = await createDatabase();

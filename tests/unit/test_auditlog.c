@@ -328,8 +328,9 @@ static void someone_else_appends(void)
 /* Backends holding the audit turn (lib/db.c's session lock 4242018). */
 static long long turn_holders(void)
 {
-    return kp_testdb_sql_ll("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
-                            "   AND classid = 0 AND objid = 4242018 AND granted", NULL);
+    return kp_testdb_sql_ll("SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+                            " WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = 4242018"
+                            "   AND l.granted AND d.datname = current_database()", NULL);
 }
 
 static void turn_is_held(void)
