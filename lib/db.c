@@ -18,7 +18,7 @@ struct kp_db {
     const struct kp_stmt **prepared;  /* prepared on this connection */
     size_t nprepared, cap;
     uint64_t failed_at_us;            /* last failed connect, 0: none */
-    bool holds_turn;                  /* the session lock AUDIT_TURN is held (inside kp_db_tx only) */
+    bool holds_turn;                  /* the audit turn (TX_TURN_LOCK) is held: inside kp_db_tx only */
     char sqlstate[6];
     char constraint[64];
 };
@@ -378,6 +378,7 @@ static enum kp_err begin(struct kp_db *db, unsigned flags)
         drop_connection(db);
     return locked != KP_OK ? locked : begun;
 }
+
 /* COMMIT of a transaction that hit an error answers "ROLLBACK" without
  * failing: that is a tx function that swallowed an error, and not a commit.
  * An audited transaction's turn ends with it, committed or not. */
