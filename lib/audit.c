@@ -1,3 +1,4 @@
+#include <assert.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -40,18 +41,13 @@ void kp_audit_hash(const struct kp_audit_row *row, char out[KP_AUDIT_HASH_LEN])
 
 #define AT_FORMAT "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'"
 
-/* Orders appends: ids are taken under it, so id order is chain order.  An
- * advisory lock, not FOR UPDATE on audit_head, because the serving role may
- * not update the head (only the trigger of 0005_least_privilege.sql does,
- * as the owner).  Any constant not used elsewhere (the migrations use
- * 4242017). */
-static const struct kp_stmt SQL_LOCK = {
-    "audit_lock", "SELECT pg_advisory_xact_lock(4242018)", 0,
-};
-
-/* The head's hash is the new row's prev_hash.  A snapshot older than the
- * lock may see an old head: then the trigger's update of audit_head meets
- * the newer one and the transaction is retried. */
+/* The head's hash is the new row's prev_hash.  Appends take turns
+ * (KP_TX_AUDITED: lib/db.c waits for the turn before BEGIN), so this
+ * transaction's snapshot already holds the previous append and the head it
+ * reads is the newest: ids are taken in turn, so id order is chain order.
+ * Without the turn the chain would still hold (SERIALIZABLE: of two
+ * appends from the same head, the trigger's update of audit_head lets only
+ * one commit), at the price of the other's retry. */
 static const struct kp_stmt SQL_HEAD = {
     "audit_head",
     "SELECT last_hash, nextval('audit_log_id_seq'),"
@@ -72,12 +68,9 @@ static const struct kp_stmt SQL_APPEND = {
 enum kp_err kp_audit_append(struct kp_db *db, const struct kp_actor *actor, const char *action,
                             const char *entity, const char *entity_id, const json_t *data)
 {
+    assert(kp_db_holds_turn(db));      /* the caller's kp_db_tx says KP_TX_AUDITED */
     PGresult *head;
-    enum kp_err err = kp_db_exec(db, &SQL_LOCK, NULL, &head);
-    if (err)
-        return err;
-    PQclear(head);
-    err = kp_db_exec(db, &SQL_HEAD, NULL, &head);
+    enum kp_err err = kp_db_exec(db, &SQL_HEAD, NULL, &head);
     if (err)
         return err;
     char *text = data ? json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");

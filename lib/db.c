@@ -18,6 +18,7 @@ struct kp_db {
     const struct kp_stmt **prepared;  /* prepared on this connection */
     size_t nprepared, cap;
     uint64_t failed_at_us;            /* last failed connect, 0: none */
+    bool holds_turn;                  /* the audit turn (TX_TURN_LOCK) is held: inside kp_db_tx only */
     char sqlstate[6];
     char constraint[64];
 };
@@ -56,6 +57,7 @@ static void drop_connection(struct kp_db *db)
     PQfinish(db->conn);
     db->conn = NULL;
     db->nprepared = 0;
+    db->holds_turn = false;           /* PostgreSQL ends a lost session's locks with it */
     STAT_ADD(db, open, (uint64_t)-1);
 }
 
@@ -223,9 +225,9 @@ enum kp_err kp_db_exec_binary(struct kp_db *db, const struct kp_stmt *stmt,
 }
 
 /* Transaction control goes as prepared statements too, parsed once per
- * connection.  All four are prepared together before the first BEGIN,
- * outside any transaction: inside one that failed, nothing can be
- * prepared, not even the ROLLBACK. */
+ * connection.  All are prepared together before the first BEGIN, outside
+ * any transaction: inside one that failed, nothing can be prepared, not
+ * even the ROLLBACK. */
 static const struct kp_stmt TX_BEGIN = {
     "kp_tx_begin", "BEGIN ISOLATION LEVEL SERIALIZABLE", 0 };
 static const struct kp_stmt TX_BEGIN_READ_ONLY = {
@@ -233,10 +235,25 @@ static const struct kp_stmt TX_BEGIN_READ_ONLY = {
 static const struct kp_stmt TX_COMMIT = { "kp_tx_commit", "COMMIT", 0 };
 static const struct kp_stmt TX_ROLLBACK = { "kp_tx_rollback", "ROLLBACK", 0 };
 
+/* The audit turn (KP_TX_AUDITED): every transaction that appends to the
+ * hash-chained audit log extends the one head in audit_head, so two of them
+ * at once cannot both commit under SERIALIZABLE.  They take turns instead:
+ * a session-level advisory lock, taken before BEGIN so that the snapshot
+ * the transaction works from is taken after the previous turn committed
+ * (a lock taken inside the transaction, after its first statement, leaves
+ * it with an older head and a serialization failure).  Released right
+ * after COMMIT or ROLLBACK, in the same round trip; a connection that is
+ * lost or dropped releases it on the server.  Any constant not used
+ * elsewhere (the migrations use 4242017). */
+static const struct kp_stmt TX_TURN_LOCK = {
+    "kp_tx_turn_lock", "SELECT pg_advisory_lock(4242018)", 0 };
+static const struct kp_stmt TX_TURN_UNLOCK = {
+    "kp_tx_turn_unlock", "SELECT pg_advisory_unlock(4242018)", 0 };
+
 static enum kp_err prepare_tx(struct kp_db *db)
 {
     static const struct kp_stmt *const all[] = { &TX_BEGIN, &TX_BEGIN_READ_ONLY, &TX_COMMIT,
-                                                 &TX_ROLLBACK };
+                                                 &TX_ROLLBACK, &TX_TURN_LOCK, &TX_TURN_UNLOCK };
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
         if (is_prepared(db, all[i]))
             continue;
@@ -247,23 +264,129 @@ static enum kp_err prepare_tx(struct kp_db *db)
     return KP_OK;
 }
 
+/* Runs two prepared statements without parameters in one round trip (a
+ * libpq pipeline), each in its own implicit segment (a Sync after each):
+ * the second runs even when the first fails, and a BEGIN second starts a
+ * transaction of its own.  res[i] gets each statement's result (caller
+ * PQclears), or NULL; KP_E_DB_GONE (connection dropped) when the exchange
+ * itself broke, else KP_OK: the caller reads the results. */
+static enum kp_err pipelined(struct kp_db *db, const struct kp_stmt *first,
+                             const struct kp_stmt *second, PGresult *res[2])
+{
+    const struct kp_stmt *const stmts[2] = { first, second };
+    PGconn *conn = db->conn;
+    res[0] = res[1] = NULL;
+    STAT_ADD(db, round_trips, 1);
+    bool ok = PQenterPipelineMode(conn) == 1;
+    for (int i = 0; i < 2 && ok; i++)
+        ok = PQsendQueryPrepared(conn, stmts[i]->name, 0, NULL, NULL, NULL, 0) == 1 &&
+             PQpipelineSync(conn) == 1;
+    /* Per statement: its result, the NULL that ends it, the sync's. */
+    for (int i = 0; i < 2 && ok; i++) {
+        res[i] = PQgetResult(conn);
+        PGresult *end = res[i] ? PQgetResult(conn) : NULL;
+        PGresult *sync = res[i] && end == NULL ? PQgetResult(conn) : NULL;
+        ok = res[i] != NULL && end == NULL && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+        PQclear(end);
+        PQclear(sync);
+    }
+    ok = ok && PQexitPipelineMode(conn) == 1;
+    if (ok)
+        return KP_OK;
+    kp_warn("database: connection lost (pipeline of %s and %s): %s", first->name, second->name,
+            PQerrorMessage(conn));
+    PQclear(res[0]);
+    PQclear(res[1]);
+    res[0] = res[1] = NULL;
+    drop_connection(db);           /* nothing to trust on it, the turn's lock included */
+    STAT_ADD(db, lost, 1);
+    return KP_E_DB_GONE;
+}
+
+/* The result of a statement run by pipelined(): KP_OK and *r kept, or the
+ * error (result cleared, as failure() does). */
+static enum kp_err outcome(struct kp_db *db, PGresult **r, const char *what)
+{
+    ExecStatusType st = PQresultStatus(*r);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return KP_OK;
+    enum kp_err err = failure(db, *r, what);
+    *r = NULL;
+    return err;
+}
+
+/* Ends the turn with `end` (COMMIT or ROLLBACK), run in the same round
+ * trip; *end_res (caller PQclears) is its result on KP_OK.  An unlock
+ * that does not answer true leaves the lock's state unknown: the
+ * connection is dropped rather than risk holding the turn. */
+static enum kp_err end_turn(struct kp_db *db, const struct kp_stmt *end, PGresult **end_res)
+{
+    assert(db->holds_turn);
+    PGresult *res[2];
+    *end_res = NULL;
+    enum kp_err err = pipelined(db, end, &TX_TURN_UNLOCK, res);
+    if (err)
+        return err;
+    bool unlocked = PQresultStatus(res[1]) == PGRES_TUPLES_OK &&
+                    strcmp(PQgetvalue(res[1], 0, 0), "t") == 0;
+    PQclear(res[1]);
+    err = outcome(db, &res[0], end->name);
+    if (!unlocked && db->conn != NULL) {
+        kp_error("database: the audit turn was not released; dropping the connection");
+        drop_connection(db);
+        PQclear(res[0]);
+        return KP_E_DB_GONE;
+    }
+    db->holds_turn = false;
+    *end_res = res[0];
+    return err;
+}
+
+/* BEGIN; for an audited transaction, the turn first, in the same round
+ * trip.  On failure nothing is held and no transaction is open. */
 static enum kp_err begin(struct kp_db *db, unsigned flags)
 {
     PGresult *r;
     enum kp_err err = prepare_tx(db);
-    if (err == KP_OK)
+    if (err)
+        return err;
+    if (!(flags & KP_TX_AUDITED)) {
         err = kp_db_exec(db, (flags & KP_TX_READ_ONLY) ? &TX_BEGIN_READ_ONLY : &TX_BEGIN, NULL, &r);
-    if (err == KP_OK)
-        PQclear(r);
-    return err;
+        if (err == KP_OK)
+            PQclear(r);
+        return err;
+    }
+    PGresult *res[2];
+    err = pipelined(db, &TX_TURN_LOCK, &TX_BEGIN, res);
+    if (err)
+        return err;
+    enum kp_err locked = outcome(db, &res[0], TX_TURN_LOCK.name);
+    if (db->conn == NULL) {            /* lost while waiting for the turn */
+        PQclear(res[1]);
+        return locked;
+    }
+    db->holds_turn = locked == KP_OK;
+    enum kp_err begun = outcome(db, &res[1], TX_BEGIN.name);
+    PQclear(res[0]);
+    PQclear(res[1]);
+    if (locked == KP_OK && begun == KP_OK)
+        return KP_OK;
+    /* One of the two failed (a statement timeout while waiting for the
+     * turn, say): rather than undo the other, end the session, which ends
+     * both on the server. */
+    if (db->conn != NULL && (db->holds_turn || PQtransactionStatus(db->conn) != PQTRANS_IDLE))
+        drop_connection(db);
+    return locked != KP_OK ? locked : begun;
 }
 
 /* COMMIT of a transaction that hit an error answers "ROLLBACK" without
- * failing: that is a tx function that swallowed an error, and not a commit. */
+ * failing: that is a tx function that swallowed an error, and not a commit.
+ * An audited transaction's turn ends with it, committed or not. */
 static enum kp_err commit(struct kp_db *db)
 {
     PGresult *r;
-    enum kp_err err = kp_db_exec(db, &TX_COMMIT, NULL, &r);
+    enum kp_err err = db->holds_turn ? end_turn(db, &TX_COMMIT, &r)
+                                     : kp_db_exec(db, &TX_COMMIT, NULL, &r);
     if (err)
         return err;
     bool committed = strcmp(PQcmdStatus(r), "COMMIT") == 0;
@@ -277,8 +400,12 @@ static enum kp_err commit(struct kp_db *db)
 
 static void rollback(struct kp_db *db)
 {
-    PGresult *r;
-    if (db->conn != NULL && kp_db_exec(db, &TX_ROLLBACK, NULL, &r) == KP_OK)
+    PGresult *r = NULL;
+    if (db->conn == NULL)
+        return;
+    enum kp_err err = db->holds_turn ? end_turn(db, &TX_ROLLBACK, &r)
+                                     : kp_db_exec(db, &TX_ROLLBACK, NULL, &r);
+    if (err == KP_OK)
         PQclear(r);
 }
 
@@ -317,6 +444,7 @@ enum kp_err kp_db_read(struct kp_db *db, const struct kp_stmt *stmt,
     *res = NULL;
     bool reconnected = false;
     unsigned attempt = 0;
+    assert(!db->holds_turn);           /* not inside an audited transaction */
     for (;;) {
         enum kp_err err = kp_db_ensure(db);
         if (err)
@@ -328,28 +456,49 @@ enum kp_err kp_db_read(struct kp_db *db, const struct kp_stmt *stmt,
     }
 }
 
+/* One attempt: BEGIN (with the turn when audited), fn, COMMIT or ROLLBACK.
+ * Whatever happens, no turn is held on return: every path that ends the
+ * transaction ends the turn, or drops the connection. */
+static enum kp_err attempt_tx(struct kp_db *db, unsigned flags, kp_tx_fn fn, void *arg,
+                              bool *committing)
+{
+    *committing = false;
+    enum kp_err err = begin(db, flags);
+    if (err)
+        return err;
+    err = fn(db, arg);
+    if (err == KP_OK) {
+        *committing = true;
+        return commit(db);
+    }
+    rollback(db);
+    return err;
+}
+
+bool kp_db_holds_turn(const struct kp_db *db)
+{
+    return db->holds_turn;
+}
+
 enum kp_err kp_db_tx(struct kp_db *db, unsigned flags, kp_tx_fn fn, void *arg)
 {
     bool reconnected = false;
     unsigned attempt = 0;
+    assert(!(flags & KP_TX_READ_ONLY) || !(flags & KP_TX_AUDITED));
     for (;;) {
+        assert(!db->holds_turn);       /* no session lock is held between transactions */
         enum kp_err err = kp_db_ensure(db);
         if (err)
             return err;
-        err = begin(db, flags);
-        if (err == KP_OK) {
-            err = fn(db, arg);
-            if (err == KP_OK) {
-                err = commit(db);
-                if (err == KP_OK)
-                    return KP_OK;
-                if (err == KP_E_DB_GONE)     /* the commit may or may not have happened */
-                    return err;
-            } else {
-                rollback(db);
-            }
-        }
-        /* Nothing was committed, so a fresh try is safe. */
+        bool committing;
+        err = attempt_tx(db, flags, fn, arg, &committing);
+        assert(!db->holds_turn);
+        if (err == KP_OK)
+            return KP_OK;
+        /* A commit that broke may or may not have happened; anything else
+         * committed nothing, so a fresh try is safe. */
+        if (err == KP_E_DB_GONE && committing)
+            return err;
         if (!run_again(db, err, &attempt, &reconnected))
             return err;
     }

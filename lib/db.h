@@ -94,10 +94,18 @@ enum kp_err kp_db_read(struct kp_db *db, const struct kp_stmt *stmt,
 typedef enum kp_err (*kp_tx_fn)(struct kp_db *db, void *arg);
 
 #define KP_TX_READ_ONLY 0x1u
+/* fn may append to the audit log (or read its head to sign it): the
+ * transaction waits for its turn before it begins, so that audited
+ * transactions run one after another instead of colliding on the chain's
+ * head.  Keep slow work (password hashing, waiting on a client) out of fn. */
+#define KP_TX_AUDITED   0x2u
 
 /* Runs fn in a SERIALIZABLE transaction: commits when it returns KP_OK,
  * rolls back otherwise.  fn may run more than once, so it must not keep
  * side effects outside the database between attempts. */
 enum kp_err kp_db_tx(struct kp_db *db, unsigned flags, kp_tx_fn fn, void *arg);
+
+/* Whether a KP_TX_AUDITED transaction is running on db (its turn held). */
+bool kp_db_holds_turn(const struct kp_db *db);
 
 #endif

@@ -103,7 +103,7 @@ int kp_cli_create_admin(const struct kp_config *cfg, const char *username)
         kp_db_free(db);
         return 1;
     }
-    err = kp_db_tx(db, 0, insert_tx, &a);
+    err = kp_db_tx(db, KP_TX_AUDITED, insert_tx, &a);
     kp_db_free(db);
     if (err == KP_E_DB_UNIQUE) {
         fprintf(stderr, "kpjdd: create-admin: the username '%s' is taken\n", username);

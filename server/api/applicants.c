@@ -250,7 +250,7 @@ enum kp_err kp_api_applicants_create(struct kp_req *r)
     err = kp_password_hash(g.password, &kp_req_server(r)->pwcost, g.hash);
     struct kp_db *db = kp_req_db(r);
     if (err == KP_OK)
-        err = db ? kp_db_tx(db, 0, register_tx, &g) : KP_E_NOMEM;
+        err = db ? kp_db_tx(db, KP_TX_AUDITED, register_tx, &g) : KP_E_NOMEM;
     if (err == KP_E_DB_UNIQUE) {
         bool username = strcmp(kp_db_last_constraint(db), "users_username_key") == 0;
         kp_problem_field(errors, username ? "username" : "unit.credit_code", "taken",

@@ -416,7 +416,7 @@ static enum kp_err run_change(struct kp_req *r, struct change *c)
 {
     kp_appscope_for(kp_req_principal(r), &c->scope);
     struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, 0, change_tx, c) : KP_E_NOMEM;
+    enum kp_err err = db ? kp_db_tx(db, KP_TX_AUDITED, change_tx, c) : KP_E_NOMEM;
     if (err || !c->found || c->why) {
         json_decref(c->app);
         if (err) {

@@ -452,7 +452,7 @@ enum kp_err kp_api_attachments_upload(struct kp_req *r)
     if (u->failure == STORE_FAILED)
         return u->store_err;
     struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, 0, complete_tx, u) : KP_E_NOMEM;
+    enum kp_err err = db ? kp_db_tx(db, KP_TX_AUDITED, complete_tx, u) : KP_E_NOMEM;
     if (err)
         return err;
     if (u->refusal)
@@ -649,7 +649,7 @@ enum kp_err kp_api_attachments_delete(struct kp_req *r)
     enum kp_err err = find(r, &x.f);
     if (err == KP_OK) {
         struct kp_db *db = kp_req_db(r);
-        err = kp_db_tx(db, 0, delete_tx, &x);
+        err = kp_db_tx(db, KP_TX_AUDITED, delete_tx, &x);
     }
     json_decref(x.f.attachment);
     if (err == KP_E_NOT_FOUND)

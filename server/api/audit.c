@@ -150,7 +150,7 @@ enum kp_err kp_api_audit_checkpoint_create(struct kp_req *r)
                                 "未配置签名密钥（crypto.signing_key），无法生成审计检查点");
     struct make m = { .r = r };
     struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, 0, make_tx, &m) : KP_E_NOMEM;
+    enum kp_err err = db ? kp_db_tx(db, KP_TX_AUDITED, make_tx, &m) : KP_E_NOMEM;
     if (err)
         return err;
     return kp_reply_json(r, 201, checkpoint_json(&m.cp));
@@ -222,7 +222,7 @@ enum kp_err kp_audit_checkpoint_periodic(struct kp_server *srv, struct kp_db *db
     if (!srv->keys.can_sign || srv->cfg->audit.checkpoint_interval == 0)
         return KP_OK;
     struct periodic p = { .key = &srv->keys.signer };
-    enum kp_err err = kp_db_tx(db, 0, periodic_tx, &p);
+    enum kp_err err = kp_db_tx(db, KP_TX_AUDITED, periodic_tx, &p);
     if (err == KP_OK && p.made)
         kp_info("housekeeping: audit checkpoint %lld signed (%lld rows, up to row %lld)", p.cp.id,
                 p.cp.count, p.cp.last_audit_id);

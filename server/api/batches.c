@@ -175,7 +175,7 @@ enum kp_err kp_api_batches_create(struct kp_req *r)
     if (!take_fields(r, &o.f, true))
         return KP_OK;
     struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, 0, create_tx, &o) : KP_E_NOMEM;
+    enum kp_err err = db ? kp_db_tx(db, KP_TX_AUDITED, create_tx, &o) : KP_E_NOMEM;
     if (err) {
         json_decref(o.batch);
         return reply_failure(r, db, err);
@@ -319,7 +319,7 @@ enum kp_err kp_api_batches_update(struct kp_req *r)
     if (!take_fields(r, &o.f, false))
         return KP_OK;
     struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, 0, update_tx, &o) : KP_E_NOMEM;
+    enum kp_err err = db ? kp_db_tx(db, KP_TX_AUDITED, update_tx, &o) : KP_E_NOMEM;
     if (err) {
         json_decref(o.batch);
         return reply_failure(r, db, err);

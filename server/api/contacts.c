@@ -181,7 +181,7 @@ enum kp_err kp_api_contact_put(struct kp_req *r)
         return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
     json_decref(errors);
     struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, 0, file_tx, &c) : KP_E_NOMEM;
+    enum kp_err err = db ? kp_db_tx(db, KP_TX_AUDITED, file_tx, &c) : KP_E_NOMEM;
     if (err || !c.found || c.why) {
         json_decref(c.contact);
         if (err)

@@ -154,7 +154,7 @@ enum kp_err kp_api_invitations_create(struct kp_req *r)
     snprintf(m.batch, sizeof m.batch, "%lld", batch);
     snprintf(m.recommender, sizeof m.recommender, "%lld", kp_req_principal(r)->org_id);
     struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, 0, make_tx, &m) : KP_E_NOMEM;
+    enum kp_err err = db ? kp_db_tx(db, KP_TX_AUDITED, make_tx, &m) : KP_E_NOMEM;
     if (err || !m.found || m.why) {
         json_decref(m.items);
         if (err)
@@ -303,7 +303,7 @@ enum kp_err kp_api_invitations_revoke(struct kp_req *r)
         return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
     snprintf(v.recommender, sizeof v.recommender, "%lld", kp_req_principal(r)->org_id);
     struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, 0, revoke_tx, &v) : KP_E_NOMEM;
+    enum kp_err err = db ? kp_db_tx(db, KP_TX_AUDITED, revoke_tx, &v) : KP_E_NOMEM;
     if (err)
         return err;
     if (!v.found)

@@ -221,7 +221,7 @@ static enum kp_err apply_tx(struct kp_db *db, void *arg)
 static enum kp_err apply(struct kp_req *r, struct table *t)
 {
     struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, 0, apply_tx, t) : KP_E_NOMEM;
+    enum kp_err err = db ? kp_db_tx(db, KP_TX_AUDITED, apply_tx, t) : KP_E_NOMEM;
     if (err || !t->found) {
         json_decref(t->items);
         json_decref(t->errors);

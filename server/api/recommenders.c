@@ -174,7 +174,7 @@ enum kp_err kp_api_recommenders_create(struct kp_req *r)
     enum kp_err err = kp_password_hash(password, &kp_req_server(r)->pwcost, o.hash);
     struct kp_db *db = kp_req_db(r);
     if (err == KP_OK)
-        err = db ? kp_db_tx(db, 0, create_tx, &o) : KP_E_NOMEM;
+        err = db ? kp_db_tx(db, KP_TX_AUDITED, create_tx, &o) : KP_E_NOMEM;
     if (err == KP_E_DB_UNIQUE) {
         bool name = strcmp(kp_db_last_constraint(db), "recommenders_name_key") == 0;
         kp_problem_field(errors, name ? "name" : "username", "taken", name ? "推荐单位名称已存在" : "用户名已被使用");
@@ -290,7 +290,7 @@ static enum kp_err account_action(struct kp_req *r, const char *action)
     }
     struct kp_db *db = kp_req_db(r);
     if (err == KP_OK)
-        err = db ? kp_db_tx(db, 0, account_tx, &o) : KP_E_NOMEM;
+        err = db ? kp_db_tx(db, KP_TX_AUDITED, account_tx, &o) : KP_E_NOMEM;
     if (err || !o.found) {
         json_decref(o.recommender);
         sodium_memzero(password, sizeof password);

@@ -344,14 +344,14 @@ enum kp_err kp_api_session_create(struct kp_req *r)
               l.found && !l.disabled;
     if (ok) {
         new_token(&l);
-        err = kp_db_tx(db, 0, login_ok_tx, &l);
+        err = kp_db_tx(db, KP_TX_AUDITED, login_ok_tx, &l);
         if (err)
             return err;
         ok = l.who.session_id != 0;
     }
     if (!ok) {
         l.reason = !l.found ? "unknown_user" : l.disabled ? "disabled" : "wrong_password";
-        err = kp_db_tx(db, 0, login_failed_tx, &l);
+        err = kp_db_tx(db, KP_TX_AUDITED, login_failed_tx, &l);
         if (err)
             return err;
         return kp_reply_problem(r, KP_P_INVALID_CREDENTIALS, NULL);
@@ -392,7 +392,7 @@ static enum kp_err logout_tx(struct kp_db *db, void *arg)
 enum kp_err kp_api_session_delete(struct kp_req *r)
 {
     struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, 0, logout_tx, r) : KP_E_NOMEM;
+    enum kp_err err = db ? kp_db_tx(db, KP_TX_AUDITED, logout_tx, r) : KP_E_NOMEM;
     if (err)
         return err;
     err = set_session_cookie(r, "", 0);
@@ -525,7 +525,7 @@ enum kp_err kp_api_session_password(struct kp_req *r)
         return too_many(r, "密码验证", c.l.wait);
     }
     if (err == KP_OK && !kp_password_verify(c.l.hash, c.current)) {
-        err = kp_db_tx(db, 0, change_failed_tx, &c);
+        err = kp_db_tx(db, KP_TX_AUDITED, change_failed_tx, &c);
         if (err == KP_OK) {
             kp_problem_field(errors, "current_password", "incorrect", "当前密码不正确");
             return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
@@ -536,7 +536,7 @@ enum kp_err kp_api_session_password(struct kp_req *r)
         err = kp_password_hash(c.fresh, &kp_req_server(r)->pwcost, c.new_hash);
     if (err == KP_OK) {
         new_token(&c.l);
-        err = kp_db_tx(db, 0, change_tx, &c);
+        err = kp_db_tx(db, KP_TX_AUDITED, change_tx, &c);
     }
     if (err)
         return err;

@@ -117,7 +117,7 @@ static enum kp_err append_fn(struct kp_db *d, void *p)
 static enum kp_err append_all(const struct append *list, size_t n)
 {
     struct appends a = { list, n, KP_OK, 0, NULL };
-    return kp_db_tx(db, 0, append_fn, &a);
+    return kp_db_tx(db, KP_TX_AUDITED, append_fn, &a);
 }
 
 static void append_one(long long user, const char *role, const char *action, const char *entity,
@@ -302,7 +302,7 @@ START_TEST(rolled_back_append_leaves_nothing)
 {
     three_rows();
     char *head = kp_testdb_sql("SELECT last_hash FROM audit_head");
-    ck_assert_int_eq(kp_db_tx(db, 0, fail_after_fn, NULL), KP_E_INVAL);
+    ck_assert_int_eq(kp_db_tx(db, KP_TX_AUDITED, fail_after_fn, NULL), KP_E_INVAL);
     ck_assert_int_eq(rows(), 3);
     char *after = kp_testdb_sql("SELECT last_hash FROM audit_head");
     ck_assert_str_eq(after, head);
@@ -322,26 +322,74 @@ static void someone_else_appends(void)
     const struct append x = { { 3, "recommender", "req-other", NULL }, "other.append", "x", NULL,
                               NULL };
     struct appends a = { &x, 1, KP_OK, 0, NULL };
-    ck_assert_int_eq(kp_db_tx(other, 0, append_fn, &a), KP_OK);
+    ck_assert_int_eq(kp_db_tx(other, KP_TX_AUDITED, append_fn, &a), KP_OK);
 }
 
-/* Two transactions that read the same head: the later one fails to
- * serialise and runs again on the new head. */
-START_TEST(concurrent_append_retried)
+/* Backends holding the audit turn (lib/db.c's session lock 4242018). */
+static long long turn_holders(void)
+{
+    return kp_testdb_sql_ll("SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+                            " WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = 4242018"
+                            "   AND l.granted AND d.datname = current_database()", NULL);
+}
+
+static void turn_is_held(void)
+{
+    ck_assert_int_eq(turn_holders(), 1);
+}
+
+/* Appends take turns: the turn is held for the whole transaction and only
+ * then, so a second connection's append that follows runs at once, on the
+ * newest head, without a retry. */
+START_TEST(appends_take_turns)
 {
     other = kp_testdb_new_db();
     append_one(1, "admin", "first", "x", NULL, NULL);
+    ck_assert_int_eq(turn_holders(), 0);
     const struct append x = { { 7, "admin", "req-mine", NULL }, "mine", "x", NULL, NULL };
-    struct appends a = { &x, 1, KP_OK, 0, someone_else_appends };
-    ck_assert_int_eq(kp_db_tx(db, 0, append_fn, &a), KP_OK);
-    ck_assert_int_eq(a.attempts, 2);
+    struct appends a = { &x, 1, KP_OK, 0, turn_is_held };
+    ck_assert_int_eq(kp_db_tx(db, KP_TX_AUDITED, append_fn, &a), KP_OK);
+    ck_assert_int_eq(a.attempts, 1);
+    ck_assert_int_eq(turn_holders(), 0);
+    someone_else_appends();
     kp_db_free(other);
     other = NULL;
     ck_assert_int_eq(rows(), 3);
     char *v = kp_testdb_sql("SELECT string_agg(action, ',' ORDER BY id) FROM audit_log");
-    ck_assert_str_eq(v, "first,other.append,mine");
+    ck_assert_str_eq(v, "first,mine,other.append");
     free(v);
     assert_ok(3);
+}
+END_TEST
+
+/* The turn never outlives its transaction: not after a rollback, nor after
+ * the connection died inside the transaction (the retry on a new
+ * connection takes it again and gives it back). */
+static struct kp_db *victim;
+
+static void kill_my_connection(void)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", PQbackendPID(kp_db_conn(victim)));
+    free(kp_testdb_sql(sql));
+}
+
+START_TEST(turn_released_on_every_path)
+{
+    three_rows();
+    ck_assert_int_eq(kp_db_tx(db, KP_TX_AUDITED, fail_after_fn, NULL), KP_E_INVAL);
+    ck_assert_int_eq(turn_holders(), 0);
+    victim = db;
+    const struct append x = { { 7, "admin", "req-killed", NULL }, "after.kill", "x", NULL, NULL };
+    struct appends a = { &x, 1, KP_OK, 0, kill_my_connection };
+    ck_assert_int_eq(kp_db_tx(db, KP_TX_AUDITED, append_fn, &a), KP_OK);
+    ck_assert_int_eq(a.attempts, 2);
+    ck_assert_int_eq(turn_holders(), 0);
+    other = kp_testdb_new_db();
+    someone_else_appends();              /* would wait for ever on a leaked turn */
+    kp_db_free(other);
+    other = NULL;
+    assert_ok(5);
 }
 END_TEST
 
@@ -517,7 +565,7 @@ static enum kp_err checkpoint_fn(struct kp_db *d, void *p)
 static struct kp_checkpoint checkpoint(void)
 {
     struct kp_checkpoint cp;
-    ck_assert_int_eq(kp_db_tx(db, 0, checkpoint_fn, &cp), KP_OK);
+    ck_assert_int_eq(kp_db_tx(db, KP_TX_AUDITED, checkpoint_fn, &cp), KP_OK);
     return cp;
 }
 
@@ -744,7 +792,8 @@ static Suite *auditlog_suite(void)
     tcase_add_test(tc, append_and_verify);
     tcase_add_test(tc, data_stored_byte_for_byte);
     tcase_add_test(tc, rolled_back_append_leaves_nothing);
-    tcase_add_test(tc, concurrent_append_retried);
+    tcase_add_test(tc, appends_take_turns);
+    tcase_add_test(tc, turn_released_on_every_path);
     tcase_add_test(tc, many_rows);
     tcase_add_test(tc, modified_row_named);
     tcase_add_test(tc, every_column_counts);

@@ -343,6 +343,100 @@ START_TEST(tx_control_prepared)
 }
 END_TEST
 
+/* ---- the audit turn (KP_TX_AUDITED) ------------------------------------ */
+
+/* Sessions of the test database holding the turn. */
+static long long turn_holders(void)
+{
+    return kp_testdb_sql_ll("SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+                            " WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = 4242018"
+                            "   AND l.granted AND d.datname = current_database()", NULL);
+}
+
+/* insert_fn, checking that the turn is held throughout. */
+static enum kp_err turn_fn(struct kp_db *d, void *p)
+{
+    ck_assert(kp_db_holds_turn(d));
+    ck_assert_int_eq(turn_holders(), 1);
+    return insert_fn(d, p);
+}
+
+START_TEST(audited_tx_takes_turn)
+{
+    struct insert_arg a = { "10", "十", KP_OK, 0, 0 };
+    ck_assert_int_eq(kp_db_tx(db, KP_TX_AUDITED, turn_fn, &a), KP_OK);
+    ck_assert(!kp_db_holds_turn(db));
+    ck_assert_int_eq(turn_holders(), 0);
+    ck_assert_int_eq(rows_with("10"), 1);
+    /* the turn rides with BEGIN and with COMMIT: once prepared, one
+     * statement is three round trips, as without it */
+    struct insert_arg b = { "11", "十一", KP_OK, 0, 0 };
+    uint64_t before = stats.round_trips;
+    ck_assert_int_eq(kp_db_tx(db, KP_TX_AUDITED, turn_fn, &b), KP_OK);
+    ck_assert_uint_eq(stats.round_trips - before, 3);
+    struct text_arg t = { &ISOLATION, "" };
+    ck_assert_int_eq(kp_db_tx(db, KP_TX_AUDITED, text_fn, &t), KP_OK);
+    ck_assert_str_eq(t.text, "serializable");
+    ck_assert_uint_eq(stats.connects, 1);
+}
+END_TEST
+
+static enum kp_err swallow_fn(struct kp_db *d, void *p)
+{
+    (void)p;
+    ck_assert_int_eq(run(d, &SYNTAX_ERROR, NULL), KP_E_DB);
+    return KP_OK;                      /* as if nothing had failed: COMMIT answers ROLLBACK */
+}
+
+START_TEST(audited_tx_gives_turn_back_on_every_path)
+{
+    struct insert_arg own_error = { "12", "x", KP_E_INVAL, 0, 0 };
+    ck_assert_int_eq(kp_db_tx(db, KP_TX_AUDITED, turn_fn, &own_error), KP_E_INVAL);
+    ck_assert_int_eq(turn_holders(), 0);
+    ck_assert_int_eq(kp_db_tx(db, KP_TX_AUDITED, swallow_fn, NULL), KP_E_DB);
+    ck_assert_int_eq(turn_holders(), 0);
+    ck_assert_int_eq(PQtransactionStatus(kp_db_conn(db)), PQTRANS_IDLE);
+    /* serialization failures: each try takes its turn and gives it back */
+    struct insert_arg retried = { "13", "x", KP_OK, 0, 2 };
+    ck_assert_int_eq(kp_db_tx(db, KP_TX_AUDITED, turn_fn, &retried), KP_OK);
+    ck_assert_int_eq(retried.attempts, 3);
+    ck_assert_int_eq(rows_with("13"), 1);
+    struct insert_arg used_up = { "14", "x", KP_OK, 0, 1000 };
+    ck_assert_int_eq(kp_db_tx(db, KP_TX_AUDITED, turn_fn, &used_up), KP_E_DB_RETRY);
+    ck_assert_int_eq(turn_holders(), 0);
+    ck_assert(!kp_db_holds_turn(db));
+    ck_assert_uint_eq(stats.connects, 1);
+    /* another connection gets the turn at once (a leaked one would keep
+     * it waiting past its statement timeout) */
+    struct kp_db *other = new_db(kp_testdb_conninfo(), 0, 2000);
+    struct insert_arg next = { "15", "x", KP_OK, 0, 0 };
+    ck_assert_int_eq(kp_db_tx(other, KP_TX_AUDITED, turn_fn, &next), KP_OK);
+    kp_db_free(other);
+}
+END_TEST
+
+/* Waiting for the turn too long (statement_timeout) fails the transaction
+ * without holding anything; the BEGIN that ran after the failed lock is
+ * ended with the connection. */
+START_TEST(audited_tx_turn_timeout)
+{
+    kp_db_free(db);
+    db = new_db(kp_testdb_conninfo(), 3, 200);
+    PGconn *holder = kp_testdb_connect(kp_testdb_user());
+    free(kp_testdb_sql_on(holder, "SELECT pg_advisory_lock(4242018)", NULL));
+    struct insert_arg a = { "16", "x", KP_OK, 0, 0 };
+    ck_assert_int_eq(kp_db_tx(db, KP_TX_AUDITED, turn_fn, &a), KP_E_DB);
+    ck_assert_str_eq(kp_db_last_sqlstate(db), "57014");
+    ck_assert_int_eq(a.attempts, 0);
+    ck_assert(!kp_db_holds_turn(db));
+    ck_assert_int_eq(turn_holders(), 1);                   /* the holder's */
+    PQfinish(holder);
+    ck_assert_int_eq(kp_db_tx(db, KP_TX_AUDITED, turn_fn, &a), KP_OK);
+    ck_assert_int_eq(rows_with("16"), 1);
+    ck_assert_int_eq(turn_holders(), 0);
+}
+END_TEST
+
 START_TEST(read_one_round_trip)
 {
     char level[64];
@@ -645,6 +739,9 @@ static Suite *db_suite(void)
     tcase_add_test(tc, unreachable_server);
     tcase_add_test(tc, ensure_and_free);
     tcase_add_test(tc, tx_control_prepared);
+    tcase_add_test(tc, audited_tx_takes_turn);
+    tcase_add_test(tc, audited_tx_gives_turn_back_on_every_path);
+    tcase_add_test(tc, audited_tx_turn_timeout);
     tcase_add_test(tc, read_one_round_trip);
     tcase_add_test(tc, read_retries_and_reconnects);
     suite_add_tcase(s, tc);
