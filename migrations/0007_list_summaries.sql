@@ -37,6 +37,9 @@ CREATE TRIGGER applicant_units_give_applications AFTER UPDATE OF name, region_co
 CREATE INDEX applications_region_id ON applications (region_code, id);
 CREATE INDEX applications_status_region_id ON applications (status, region_code, id);
 DROP INDEX applicant_units_region;
+-- The CSV export's order (region, unit, id): read in order, not sorted on
+-- disk (100,000 rows spilled 6.6 MB with the default work_mem).
+CREATE INDEX applications_export_order ON applications (region_code, unit_name, id);
 
 -- Search (`q`, a substring of the unit name or the base name) replaces the
 -- unigram-and-bigram index of 0006, whose plpgsql gram function cost ~50 µs
