@@ -641,6 +641,40 @@ describe('GET /applications and GET /applications.csv', () => {
     assert.deepEqual(await list(admin, `&batch_id=999999`), []);
   });
 
+  test('search pages: the newest rows fill a page when q is common there, the index serves the rest', async () => {
+    // limit=1: page 1 is filled from the newest rows (gd matches, so does sh
+    // behind it); page 2 is not (one match left), and comes from the index.
+    const walk = async (query) => {
+      const seen = [];
+      let cursor = null;
+      do {
+        const body = await json(await admin.api('GET', `/applications?limit=1&batch_id=${lb.id}${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`));
+        seen.push(...body.items.map((a) => a.id));
+        cursor = body.next_cursor;
+      } while (cursor && seen.length < 10);
+      return seen;
+    };
+    assert.deepEqual(await walk(`&q=${encodeURIComponent('科技')}`), desc(gd, sh));
+    assert.deepEqual(await walk(`&q=${encodeURIComponent('馆')}`), desc(sh));
+    assert.deepEqual(await walk(`&q=${encodeURIComponent('科')}&status=draft`), desc(gd));
+  });
+
+  test("a unit renamed or moved: its applications follow, in lists, filters, search and GET", async () => {
+    const unit = await db.psql(`SELECT applicant_id FROM applications WHERE id = ${bj.id}`);
+    await db.psql(`UPDATE applicant_units SET name = '北京天文馆', region_code = 120000 WHERE id = ${unit}`);
+    try {
+      assert.deepEqual(await list(admin, `&batch_id=${lb.id}&q=${encodeURIComponent('天文馆')}`), desc(bj, sh));
+      assert.deepEqual(await list(admin, `&batch_id=${lb.id}&region=${encodeURIComponent('天津市')}`), [bj.id]);
+      assert.deepEqual(await list(admin, `&batch_id=${lb.id}&region=${encodeURIComponent('北京市')}`), []);
+      const app = await json(await admin.api('GET', `/applications/${bj.id}`));
+      assert.equal(app.unit_name, '北京天文馆');
+      assert.equal(app.region, '天津市');
+    } finally {
+      await db.psql(`UPDATE applicant_units SET name = '北京动物园', region_code = 110000 WHERE id = ${unit}`);
+    }
+    assert.deepEqual(await list(admin, `&batch_id=${lb.id}&region=${encodeURIComponent('北京市')}`), [bj.id]);
+  });
+
   test('keyset paging walks every application once', async () => {
     const all = await list(admin);
     const seen = [];
@@ -710,7 +744,7 @@ describe('GET /applications and GET /applications.csv', () => {
 
   test('CSV: streamed in chunks, block after block, numbered on without a gap', async () => {
     const big = await makeBatch(admin, { status: 'open' });
-    const rows = 2500;     // three blocks of the export (EXPORT_BLOCK = 1000)
+    const rows = 11000;    // three blocks of the export (EXPORT_BLOCK = 5000)
     await db.psql(`INSERT INTO applicant_units (name, credit_code, region_code, address, legal_representative,
         supervising_body, contact_name, contact_phone, contact_email)
       SELECT '批量单位' || i, '91' || lpad(i::text, 16, '0'), 420000, '地址', '法人', '主管', '联系人', '13800000000', 'x@example.cn'
