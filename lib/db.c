@@ -152,6 +152,10 @@ static enum kp_err failure(struct kp_db *db, PGresult *res, const char *what)
         err = KP_E_DB_GONE;
     } else if (strcmp(db->sqlstate, "40001") == 0 || strcmp(db->sqlstate, "40P01") == 0) {
         err = KP_E_DB_RETRY;
+    } else if (strcmp(db->sqlstate, "57014") == 0 || strcmp(db->sqlstate, "55P03") == 0) {
+        err = KP_E_DB_SLOW;              /* db.statement_timeout, or a lock not had in time */
+        kp_warn("database: %s outran its time limit: %s", what,
+                res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
     } else if (strcmp(db->sqlstate, "23505") == 0) {
         err = KP_E_DB_UNIQUE;
     } else if (strcmp(db->sqlstate, "23514") == 0) {

@@ -11,6 +11,7 @@ const char *kp_err_str(enum kp_err err)
     case KP_E_DB:        return "database error";
     case KP_E_DB_GONE:   return "database unreachable";
     case KP_E_DB_RETRY:  return "serialization failure";
+    case KP_E_DB_SLOW:   return "statement timeout";
     case KP_E_DB_UNIQUE: return "unique violation";
     case KP_E_DB_CHECK:  return "check violation";
     case KP_E_SCHEMA:    return "schema mismatch";

@@ -12,6 +12,7 @@ enum kp_err {
     KP_E_DB,           /* the database refused a statement (a bug or a constraint) */
     KP_E_DB_GONE,      /* the database is unreachable: answer 503 */
     KP_E_DB_RETRY,     /* serialization failure or deadlock: run the transaction again */
+    KP_E_DB_SLOW,      /* a statement or lock wait outran its time limit: answer 503 */
     KP_E_DB_UNIQUE,    /* a unique constraint was violated */
     KP_E_DB_CHECK,     /* a check constraint was violated (kp_db_last_constraint names it) */
     KP_E_SCHEMA,       /* the database schema is not the one this build speaks */

@@ -721,7 +721,7 @@ void kp_reply_error(struct kp_req *r, enum kp_err err)
         kp_reply_problem(r, KP_P_UNAVAILABLE, "数据库暂时无法连接");
         return;
     }
-    if (err == KP_E_DB_RETRY) {          /* still colliding after every retry */
+    if (err == KP_E_DB_RETRY || err == KP_E_DB_SLOW) {  /* colliding after every retry; too slow */
         kp_reply_problem(r, KP_P_UNAVAILABLE, "服务繁忙，请稍后再试");
         return;
     }

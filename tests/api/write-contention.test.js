@@ -148,7 +148,7 @@ test(`${WRITERS} applicants PATCH at once, ${ROUNDS} rounds, with ${RECOMMENDS} 
 });
 
 // Several writes at once from both daemons, each under a time limit: a turn
-// left held would keep them waiting (up to db.statement_timeout, then 500).
+// left held would keep them waiting (up to db.statement_timeout, then 503).
 async function writesGoThrough(label, volunteers) {
   const started = Date.now();
   const answers = await Promise.all(drafts.slice(0, 24).map((d, i) => patch(d, volunteers + i)));
