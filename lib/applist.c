@@ -23,15 +23,15 @@ static const char PAGE_NAMES[] =
     " JOIN recommenders r ON r.id = a.recommender_id JOIN regions g ON g.code = a.region_code"
     " JOIN batches bt ON bt.id = a.batch_id";
 
-/* The characters of both names, as migrations/0007_list_summaries.sql
- * indexes them, contain q's; strpos decides. */
+/* The grams of both names, as migrations/0007_list_summaries.sql indexes
+ * them, contain q's; strpos decides. */
 #define NAMES_HAVE(q)                                                                   \
-    "string_to_array(a.unit_name || E'\\n' || coalesce(a.base_name, ''), NULL)"        \
-    " @> string_to_array(" q ", NULL)"                                                  \
+    "search_grams(a.unit_name || E'\\n' || coalesce(a.base_name, ''))"                 \
+    " @> search_query_grams(" q ")"                                                     \
     " AND (strpos(a.unit_name, " q ") > 0 OR strpos(a.base_name, " q ") > 0)"
 
 /* How many of the newest rows (under the other filters) a search reads in
- * order before it turns to the character index. */
+ * order before it turns to the gram index. */
 #define SEARCH_WINDOW "500"
 
 /* Joins, not a subquery per row: a block of 5,000 rows took twice as long
@@ -101,28 +101,31 @@ int kp_applist_params(enum kp_applist_scope scope, const char *org,
 }
 
 /* The conditions of a shape but q, ANDed, its parameters numbered from 1
- * in kp_applist_params' order; *next is the next free number. */
-static void conditions(struct kp_buf *b, unsigned shape, bool paged, int *next)
+ * in kp_applist_params' order; *next is the next free number.  Not
+ * `indexed`: each column in an expression (a.id + 0), so that no index of
+ * it serves the condition (see page_search). */
+static void conditions(struct kp_buf *b, unsigned shape, bool paged, bool indexed, int *next)
 {
     enum kp_applist_scope scope = shape >> KP_APPLIST_FILTERS;
+    const char *num = indexed ? "" : " + 0", *text = indexed ? "" : " || ''";
     int n = 1;
     kp_buf_printf(b, "true");
     if (scope == KP_APPLIST_APPLICANT)
-        kp_buf_printf(b, " AND a.applicant_id = (SELECT $%d::bigint)", n++);
+        kp_buf_printf(b, " AND a.applicant_id%s = (SELECT $%d::bigint)", num, n++);
     else if (scope == KP_APPLIST_RECOMMENDER)
-        kp_buf_printf(b, " AND a.recommender_id = (SELECT $%d::bigint)", n++);
+        kp_buf_printf(b, " AND a.recommender_id%s = (SELECT $%d::bigint)", num, n++);
     else if (scope == KP_APPLIST_NONE)
         kp_buf_printf(b, " AND false");
     if (paged)
-        kp_buf_printf(b, " AND a.id < (SELECT $%d::bigint)", n++);
+        kp_buf_printf(b, " AND a.id%s < (SELECT $%d::bigint)", num, n++);
     if (shape & (1u << F_BATCH))
-        kp_buf_printf(b, " AND a.batch_id = (SELECT $%d::bigint)", n++);
+        kp_buf_printf(b, " AND a.batch_id%s = (SELECT $%d::bigint)", num, n++);
     if (shape & (1u << F_STATUS))
-        kp_buf_printf(b, " AND a.status = (SELECT $%d::text)", n++);
+        kp_buf_printf(b, " AND a.status%s = (SELECT $%d::text)", text, n++);
     if (shape & (1u << F_CATEGORY))
-        kp_buf_printf(b, " AND a.category = (SELECT $%d::text)", n++);
+        kp_buf_printf(b, " AND a.category%s = (SELECT $%d::text)", text, n++);
     if (shape & (1u << F_REGION))
-        kp_buf_printf(b, " AND a.region_code = (SELECT code FROM regions WHERE name = $%d::text)", n++);
+        kp_buf_printf(b, " AND a.region_code%s = (SELECT code FROM regions WHERE name = $%d::text)", num, n++);
     *next = n;
 }
 
@@ -144,44 +147,58 @@ static void conditions(struct kp_buf *b, unsigned shape, bool paged, int *next)
 static void page_plain(struct kp_buf *b, unsigned shape, int *next)
 {
     kp_buf_printf(b, "%s FROM (SELECT * FROM applications a WHERE ", PAGE_COLUMNS);
-    conditions(b, shape, true, next);
+    conditions(b, shape, true, true, next);
     kp_buf_printf(b, " ORDER BY a.id DESC LIMIT %d) a%s ORDER BY a.id DESC LIMIT (SELECT $%d::bigint)", PAGE_ROWS,
                   PAGE_NAMES, *next);
 }
 
 /* A page with q.  A common q (a sixth of the names) fills the page from
- * the first few hundred rows in order, where the character index would
+ * the first few hundred rows in order, where the gram index would
  * fetch and sort thousands of candidates; a rare q is the other way round.
- * The planner's guess between them rests on per-character frequencies and
+ * The planner's guess between them rests on per-gram frequencies and
  * can be off a hundredfold (every name has 第 and digits, few "第1008"), so
- * the statement does not ask it: `hits` reads the newest SEARCH_WINDOW
- * rows and keeps the matches, and only when they do not fill the page does
- * the second branch (a one-time filter, not run otherwise) take all
- * matches from the index, sorted.  `a.id + 0` keeps the planner from
- * walking the primary key in that branch. */
+ * the statement does not ask it:
+ *  - `hits`: the matches among the newest SEARCH_WINDOW rows under the
+ *    other conditions, read in order, stopping when the page is full;
+ *  - `window_full`: whether there are that many rows at all (else `hits`
+ *    has seen every row and is the answer, however short);
+ *  - only when the page is not full and there were more rows does the
+ *    second branch of `found` run (a one-time filter: not run otherwise):
+ *    every match from the gram index, filtered by the other
+ *    conditions and sorted.  There the conditions name no index (`indexed`
+ *    false): with one, PostgreSQL would intersect the grams' few
+ *    candidates with, say, every id below the cursor (a bitmap of 100,000
+ *    entries, 10 ms). */
 static void page_search(struct kp_buf *b, unsigned shape, int *next)
 {
-    struct kp_buf cond = { 0 };
+    struct kp_buf cond = { 0 }, filter = { 0 };
     int q, limit;
-    conditions(&cond, shape, true, &q);
+    conditions(&cond, shape, true, true, &q);
+    conditions(&filter, shape, true, false, &q);
     limit = q + 1;
-    const char *c = cond.failed ? "false" : cond.data;
-    b->failed |= cond.failed;            /* take() then stops */
+    const char *c = cond.failed ? "false" : cond.data, *f = filter.failed ? "false" : filter.data;
+    b->failed |= cond.failed || filter.failed;      /* take() then stops */
     kp_buf_printf(b,
                   "WITH hits AS MATERIALIZED ("
                   "SELECT w.id FROM (SELECT a.id, a.unit_name, a.base_name FROM applications a"
                   " WHERE %s ORDER BY a.id DESC LIMIT " SEARCH_WINDOW ") w"
                   " WHERE strpos(w.unit_name, (SELECT $%d::text)) > 0 OR strpos(w.base_name, (SELECT $%d::text)) > 0"
                   " LIMIT (SELECT $%d::bigint)),"
+                  " window_full AS MATERIALIZED ("
+                  "SELECT count(*) = " SEARCH_WINDOW " AS yes FROM (SELECT 1 FROM applications a"
+                  " WHERE %s ORDER BY a.id DESC LIMIT " SEARCH_WINDOW ") w),"
                   " found AS ("
                   "SELECT id FROM hits WHERE (SELECT count(*) FROM hits) = (SELECT $%d::bigint)"
+                  " OR NOT (SELECT yes FROM window_full)"
                   " UNION ALL"
-                  " (SELECT a.id FROM applications a WHERE %s AND (SELECT count(*) FROM hits) < (SELECT $%d::bigint)"
+                  " (SELECT a.id FROM applications a WHERE %s"
+                  " AND (SELECT count(*) FROM hits) < (SELECT $%d::bigint) AND (SELECT yes FROM window_full)"
                   " AND " NAMES_HAVE("(SELECT $%d::text)") " ORDER BY a.id + 0 DESC LIMIT %d))"
                   " %s FROM found JOIN applications a ON a.id = found.id%s ORDER BY a.id DESC"
                   " LIMIT (SELECT $%d::bigint)",
-                  c, q, q, limit, limit, c, limit, q, q, q, PAGE_ROWS, PAGE_COLUMNS, PAGE_NAMES, limit);
+                  c, q, q, limit, c, limit, f, limit, q, q, q, PAGE_ROWS, PAGE_COLUMNS, PAGE_NAMES, limit);
     kp_buf_free(&cond);
+    kp_buf_free(&filter);
     *next = limit;
 }
 
@@ -215,7 +232,7 @@ static void build(void)
         page_stmts[shape].name = take(&b);
 
         kp_buf_printf(&b, "SELECT a.id FROM applications a WHERE ");
-        conditions(&b, shape, false, &n);
+        conditions(&b, shape, false, true, &n);
         if (shape & (1u << F_Q)) {
             kp_buf_printf(&b, " AND " NAMES_HAVE("$%d::text"), n, n, n);
             n++;
