@@ -221,6 +221,8 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 curl -sf -o /dev/null "$BASE/healthz" || die "kpjdd did not answer /healthz"
+sleep 0.3   # a kpjdd that could not bind exits at once; then another answered /healthz
+kill -0 "$KPJDD_PID" 2>/dev/null || die "kpjdd exited (is port $KPJDD_PORT taken? see $RESULTS/kpjdd.log)"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ADMIN1" "$BASE$API/applications/1")
 [ "$code" = 200 ] || die "GET $API/applications/1 with a seeded admin token: $code, not 200"
 
