@@ -338,6 +338,15 @@ run_csv() { # round
 # ---------------------------------------------------------------- 4. the rounds
 submitted_before=$("${PSQL_K[@]}" -At -c "SELECT count(*) FROM applications WHERE status = 'submitted'")
 for r in $(seq 1 "$ROUNDS"); do
+  # Each round starts from a vacuumed table, as autovacuum would leave it:
+  # the previous round's writes (tens of thousands of PATCHes) leave dead
+  # rows and pages no longer all-visible, and the reads of the next round
+  # would measure that debris, or the autovacuum that came to clear it.
+  if ((r > 1)); then
+    drain
+    "${PSQL[@]}" -U postgres -d kpjd -c "CHECKPOINT" -c "VACUUM (ANALYZE) applications" -c "VACUUM sessions" >/dev/null
+    log "round $r: vacuumed; all-visible: $("${PSQL_K[@]}" -At -c "SELECT relallvisible || ' of ' || relpages || ' pages' FROM pg_class WHERE relname = 'applications'")"
+  fi
   for s in $SCENARIOS; do
     if [ "$s" = csv ]; then run_csv "$r"; else run_wrk "$s" "$r"; fi
   done
