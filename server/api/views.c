@@ -65,40 +65,68 @@ static void put_raw(struct kp_buf *b, const char *key, PGresult *res, int row, i
     kp_buf_append(b, PQgetvalue(res, row, col), (size_t)PQgetlength(res, row, col));
 }
 
+/* The application's keys in the API's order, and how each is written:
+ * TEXT as a JSON string (or null), RAW as PostgreSQL wrote it (numbers),
+ * FORM and ATTACHMENTS only in full (not in a list item). */
+enum app_field { TEXT, RAW, FORM, ATTACHMENTS };
+static const struct {
+    const char *key;
+    enum kp_app_column col;
+    enum app_field kind;
+} APP_FIELDS[] = {
+    { "batch_id", KP_APP_BATCH_ID, RAW },
+    { "recommender_id", KP_APP_RECOMMENDER_ID, RAW },
+    { "recommender_name", KP_APP_RECOMMENDER_NAME, TEXT },
+    { "applicant_id", KP_APP_APPLICANT_ID, RAW },
+    { "unit_name", KP_APP_UNIT_NAME, TEXT },
+    { "region", KP_APP_REGION, TEXT },
+    { "base_name", KP_APP_BASE_NAME, TEXT },
+    { "category", KP_APP_CATEGORY, TEXT },
+    { "form", KP_APP_FORM, FORM },
+    { "status", KP_APP_STATUS, TEXT },
+    { "version", KP_APP_VERSION, RAW },
+    { "submitted_at", KP_APP_SUBMITTED_AT, TEXT },
+    { "recommended_at", KP_APP_RECOMMENDED_AT, TEXT },
+    { "recommend_opinion", KP_APP_RECOMMEND_OPINION, TEXT },
+    { "return_reason", KP_APP_RETURN_REASON, TEXT },
+    { "decline_reason", KP_APP_DECLINE_REASON, TEXT },
+    { "attachments", 0, ATTACHMENTS },
+    { "created_at", KP_APP_CREATED_AT, TEXT },
+    { "updated_at", KP_APP_UPDATED_AT, TEXT },
+    { "batch_code", KP_APP_BATCH_CODE, TEXT },
+    { "batch_title", KP_APP_BATCH_TITLE, TEXT },
+};
+
 void kp_application_write(struct kp_buf *b, PGresult *res, int row, int col, const char *attachments)
 {
     kp_buf_append(b, "{\"id\":", 6);
     kp_buf_append(b, PQgetvalue(res, row, col + KP_APP_ID), (size_t)PQgetlength(res, row, col + KP_APP_ID));
-    put_raw(b, "batch_id", res, row, col + KP_APP_BATCH_ID);
-    put_raw(b, "recommender_id", res, row, col + KP_APP_RECOMMENDER_ID);
-    put_text(b, "recommender_name", res, row, col + KP_APP_RECOMMENDER_NAME);
-    put_raw(b, "applicant_id", res, row, col + KP_APP_APPLICANT_ID);
-    put_text(b, "unit_name", res, row, col + KP_APP_UNIT_NAME);
-    put_text(b, "region", res, row, col + KP_APP_REGION);
-    put_text(b, "base_name", res, row, col + KP_APP_BASE_NAME);
-    put_text(b, "category", res, row, col + KP_APP_CATEGORY);
-    if (attachments != NULL) {
-        /* Every write stores an object; anything else shows as {}. */
-        if (PQgetvalue(res, row, col + KP_APP_FORM)[0] == '{')
-            put_raw(b, "form", res, row, col + KP_APP_FORM);
-        else
-            kp_buf_append(b, ",\"form\":{}", 10);
+    for (size_t i = 0; i < sizeof APP_FIELDS / sizeof *APP_FIELDS; i++) {
+        const char *key = APP_FIELDS[i].key;
+        int c = col + (int)APP_FIELDS[i].col;
+        switch (APP_FIELDS[i].kind) {
+        case TEXT:
+            put_text(b, key, res, row, c);
+            break;
+        case RAW:
+            put_raw(b, key, res, row, c);
+            break;
+        case FORM:               /* every write stores an object; anything else shows as {} */
+            if (attachments == NULL)
+                break;
+            if (PQgetvalue(res, row, c)[0] == '{')
+                put_raw(b, key, res, row, c);
+            else
+                kp_buf_append(b, ",\"form\":{}", 10);
+            break;
+        case ATTACHMENTS:
+            if (attachments == NULL)
+                break;
+            put_key(b, key);
+            kp_buf_append(b, attachments, strlen(attachments));
+            break;
+        }
     }
-    put_text(b, "status", res, row, col + KP_APP_STATUS);
-    put_raw(b, "version", res, row, col + KP_APP_VERSION);
-    put_text(b, "submitted_at", res, row, col + KP_APP_SUBMITTED_AT);
-    put_text(b, "recommended_at", res, row, col + KP_APP_RECOMMENDED_AT);
-    put_text(b, "recommend_opinion", res, row, col + KP_APP_RECOMMEND_OPINION);
-    put_text(b, "return_reason", res, row, col + KP_APP_RETURN_REASON);
-    put_text(b, "decline_reason", res, row, col + KP_APP_DECLINE_REASON);
-    if (attachments != NULL) {
-        put_key(b, "attachments");
-        kp_buf_append(b, attachments, strlen(attachments));
-    }
-    put_text(b, "created_at", res, row, col + KP_APP_CREATED_AT);
-    put_text(b, "updated_at", res, row, col + KP_APP_UPDATED_AT);
-    put_text(b, "batch_code", res, row, col + KP_APP_BATCH_CODE);
-    put_text(b, "batch_title", res, row, col + KP_APP_BATCH_TITLE);
     kp_buf_append(b, "}", 1);
 }
 
