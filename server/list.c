@@ -3,15 +3,25 @@
 
 #include "list.h"
 
+/* How many of the rows make the page (one more says there is a next);
+ * sets more and last_id. */
+static int page_rows(struct kp_list *l, PGresult *res)
+{
+    int rows = PQntuples(res);
+    l->more = rows > l->page.limit;
+    if (l->more)
+        rows = l->page.limit;
+    if (rows > 0)
+        l->last_id = atoll(PQgetvalue(res, rows - 1, 0));
+    return rows;
+}
+
 void kp_list_take(struct kp_list *l, PGresult *res, json_t *(*row)(PGresult *res, int i))
 {
     json_array_clear(l->items);
-    int rows = PQntuples(res);
-    l->more = rows > l->page.limit;
-    for (int i = 0; i < rows && i < l->page.limit; i++) {
-        l->last_id = atoll(PQgetvalue(res, i, 0));
+    int rows = page_rows(l, res);
+    for (int i = 0; i < rows; i++)
         json_array_append_new(l->items, row(res, i));
-    }
 }
 
 void kp_list_take_text(struct kp_list *l, PGresult *res,
@@ -19,10 +29,8 @@ void kp_list_take_text(struct kp_list *l, PGresult *res,
 {
     l->as_text = true;
     l->text.len = 0;
-    int rows = PQntuples(res);
-    l->more = rows > l->page.limit;
-    for (int i = 0; i < rows && i < l->page.limit; i++) {
-        l->last_id = atoll(PQgetvalue(res, i, 0));
+    int rows = page_rows(l, res);
+    for (int i = 0; i < rows; i++) {
         if (i > 0)
             kp_buf_append(&l->text, ",", 1);
         row(&l->text, res, i);
