@@ -123,10 +123,15 @@ char *kp_metrics_render(const struct kp_metrics *m, const struct kp_metrics_gaug
         "# HELP kpjd_db_tx_retries_total Transactions run again after a serialization failure or deadlock.\n"
         "# TYPE kpjd_db_tx_retries_total counter\nkpjd_db_tx_retries_total %llu\n"
         "# HELP kpjd_db_round_trips_total Messages sent to PostgreSQL and waited for: statements, BEGIN, COMMIT, prepares.\n"
-        "# TYPE kpjd_db_round_trips_total counter\nkpjd_db_round_trips_total %llu\n",
+        "# TYPE kpjd_db_round_trips_total counter\nkpjd_db_round_trips_total %llu\n"
+        "# HELP kpjd_pool_waiting_jobs Slow-work jobs waiting for a pool thread (http.pool_queue bounds them).\n"
+        "# TYPE kpjd_pool_waiting_jobs gauge\nkpjd_pool_waiting_jobs %llu\n"
+        "# HELP kpjd_pool_running_jobs Slow-work jobs running on a pool thread (http.pool_threads bound them).\n"
+        "# TYPE kpjd_pool_running_jobs gauge\nkpjd_pool_running_jobs %llu\n",
         (unsigned long long)g->inflight, (unsigned long long)g->db_open,
         (unsigned long long)g->db_connects, (unsigned long long)g->db_connect_failures,
         (unsigned long long)g->db_lost, (unsigned long long)g->tx_retries,
-        (unsigned long long)g->db_round_trips);
+        (unsigned long long)g->db_round_trips, (unsigned long long)g->pool_waiting,
+        (unsigned long long)g->pool_running);
     return kp_buf_take(&b, len);
 }

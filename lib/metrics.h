@@ -25,6 +25,8 @@ struct kp_metrics_gauges {
     uint64_t db_lost;            /* connections found broken */
     uint64_t tx_retries;         /* transactions run again after 40001/40P01 */
     uint64_t db_round_trips;     /* statements (BEGIN, COMMIT, prepares too) sent and waited for */
+    uint64_t pool_waiting;       /* slow-work jobs placed, not yet started */
+    uint64_t pool_running;       /* slow-work jobs started, not yet done */
 };
 
 /* The whole exposition text.  Caller frees; NULL on allocation failure. */

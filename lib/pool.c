@@ -43,6 +43,7 @@ struct kp_pool {
     struct kp_pool_job *head, *tail;
     unsigned queue;              /* the bound on waiting jobs for bounded places */
     unsigned waiting;            /* places taken and not yet started */
+    unsigned running;            /* jobs started and not yet done */
     unsigned reserved;           /* places taken and not yet filled */
     bool stopping, stopped;
     unsigned nthreads;
@@ -64,11 +65,15 @@ static void *worker(void *arg)
             if (p->head == NULL)
                 p->tail = NULL;
             p->waiting--;
+            p->running++;
         }
         pthread_mutex_unlock(&p->lock);
         if (job == NULL)
             return NULL;                 /* stopping, and nothing left to run */
         job->run(job->arg);
+        pthread_mutex_lock(&p->lock);
+        p->running--;
+        pthread_mutex_unlock(&p->lock);
     }
 }
 
@@ -127,6 +132,14 @@ unsigned kp_pool_waiting(struct kp_pool *p)
 {
     pthread_mutex_lock(&p->lock);
     unsigned n = p->waiting;
+    pthread_mutex_unlock(&p->lock);
+    return n;
+}
+
+unsigned kp_pool_running(struct kp_pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    unsigned n = p->running;
     pthread_mutex_unlock(&p->lock);
     return n;
 }

@@ -35,6 +35,9 @@ void kp_pool_submit(struct kp_pool *p, struct kp_pool_job *job);
 /* Jobs placed but not yet started. */
 unsigned kp_pool_waiting(struct kp_pool *p);
 
+/* Jobs started and not yet done. */
+unsigned kp_pool_running(struct kp_pool *p);
+
 /* Refuses new places, waits until every job placed has run, and joins the
  * threads.  Idempotent. */
 void kp_pool_stop(struct kp_pool *p);

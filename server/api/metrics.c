@@ -4,6 +4,7 @@
 
 #include "addr.h"
 #include "api.h"
+#include "pool.h"
 
 /* GET /metrics */
 enum kp_err kp_api_metrics(struct kp_req *r)
@@ -20,6 +21,8 @@ enum kp_err kp_api_metrics(struct kp_req *r)
         .db_lost             = atomic_load(&srv->db_stats.lost),
         .tx_retries          = atomic_load(&srv->db_stats.tx_retries),
         .db_round_trips      = atomic_load(&srv->db_stats.round_trips),
+        .pool_waiting        = kp_pool_waiting(srv->pool),
+        .pool_running        = kp_pool_running(srv->pool),
     };
     size_t len;
     char *text = kp_metrics_render(srv->metrics, &g, &len);

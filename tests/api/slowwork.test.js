@@ -32,6 +32,18 @@ function costlyAdmin(k) {
   assert.equal(r.status, 0, r.stderr);
 }
 
+// Waits until the pool's gauge (kpjd_pool_running_jobs, kpjd_pool_waiting_jobs)
+// reads `n`, rather than guessing how long getting there takes.
+async function poolGauge(url, name, n) {
+  let seen;
+  for (let i = 0; i < 200; i++, await sleep(25)) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    seen = Number(text.match(new RegExp(`^kpjd_pool_${name}_jobs (\\d+)$`, 'm'))?.[1]);
+    if (seen === n) return;
+  }
+  assert.fail(`kpjd_pool_${name}_jobs stayed ${seen}, not ${n}`);
+}
+
 // Starts `n` logins of the admin at once; each resolves { status, res, at } (at: when it
 // was answered), or { error, at } when the connection broke.
 function logins(url, n) {
@@ -160,8 +172,12 @@ test('an upload that finds the pool full: 503 unavailable, nothing kept; with ro
       },
       body: file,
     });
-    const hashing = logins(k.url, 2);             // one hashes, one waits: the queue is full
-    await sleep(200);
+    // One hashes, one waits: the queue is full.  One after the other, each
+    // seen on the pool, so that they surely overlap.
+    const hashing = logins(k.url, 1);
+    await poolGauge(k.url, 'running', 1);
+    hashing.push(...logins(k.url, 1));
+    await poolGauge(k.url, 'waiting', 1);
     const refused = await post();                 // its first 256 KiB piece finds no room
     assert.equal(refused.headers.get('retry-after'), '5');
     await expectProblem(refused, 503, 'unavailable');

@@ -131,7 +131,8 @@ START_TEST(gauges)
 {
     const struct kp_metrics_gauges g = { .inflight = 1, .db_open = 2, .db_connects = 3,
                                          .db_connect_failures = 4, .db_lost = 5, .tx_retries = 6,
-                                         .db_round_trips = 7 };
+                                         .db_round_trips = 7, .pool_waiting = 8,
+                                         .pool_running = 9 };
     render(&g);
     has_line("# TYPE kpjd_http_inflight_requests gauge");
     has_line("kpjd_http_inflight_requests 1");
@@ -142,6 +143,9 @@ START_TEST(gauges)
     has_line("kpjd_db_connections_lost_total 5");
     has_line("kpjd_db_tx_retries_total 6");
     has_line("kpjd_db_round_trips_total 7");
+    has_line("# TYPE kpjd_pool_waiting_jobs gauge");
+    has_line("kpjd_pool_waiting_jobs 8");
+    has_line("kpjd_pool_running_jobs 9");
     /* with no traffic at all, only headers and gauges */
     lacks("kpjd_http_requests_total{");
     lacks("_bucket{");
