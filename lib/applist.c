@@ -23,7 +23,7 @@ static const char PAGE_NAMES[] =
     " JOIN recommenders r ON r.id = a.recommender_id JOIN regions g ON g.code = a.region_code"
     " JOIN batches bt ON bt.id = a.batch_id";
 
-/* The grams of both names, as migrations/0007_list_summaries.sql indexes
+/* The grams of both names, as migrations/0008_search_trigrams.sql indexes
  * them, contain q's; strpos decides. */
 #define NAMES_HAVE(q)                                                                   \
     "search_grams(a.unit_name || E'\\n' || coalesce(a.base_name, ''))"                 \

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "applist.h"
+#include "buf.h"
 #include "db.h"
 #include "support/testdb.h"
 #include "support/unit.h"
@@ -23,7 +24,7 @@ static const char *const MIGRATIONS[] = {
     "migrations/0001_regions.sql", "migrations/0002_accounts.sql", "migrations/0003_batches.sql",
     "migrations/0004_attachments.sql", "migrations/0005_least_privilege.sql",
     "migrations/0006_list_indexes.sql", "migrations/0007_list_summaries.sql",
-
+    "migrations/0008_search_trigrams.sql",
 };
 
 static void seed(void)
@@ -170,6 +171,74 @@ START_TEST(generic_plans)
 }
 END_TEST
 
+/* The ids of the first `pages` pages (of 200) of a search as the page
+ * statement walks them, written into `out` as "id,id,...". */
+static void walk_search(struct kp_db *db, enum kp_applist_scope scope, const char *org, const char *q,
+                        const char *status, int pages, struct kp_buf *out)
+{
+    const struct kp_applist_filters f = { .q = q, .status = status };
+    char after[24] = "9223372036854775807";
+    struct run x = { .stmt = kp_applist_page_stmt(kp_applist_shape(scope, &f)) };
+    for (int page = 0; page < pages; page++) {
+        kp_applist_params(scope, org, &f, after, "200", x.params);
+        PGresult *res;
+        ck_assert_int_eq(kp_db_read(db, x.stmt, x.params, &res), KP_OK);
+        int n = PQntuples(res);
+        for (int i = 0; i < n; i++)
+            kp_buf_printf(out, "%s%s", out->len ? "," : "", PQgetvalue(res, i, 0));
+        if (n > 0)
+            snprintf(after, sizeof after, "%s", PQgetvalue(res, n - 1, 0));
+        PQclear(res);
+        if (n < 200)
+            break;
+    }
+}
+
+/* What strpos finds, newest first, as "id,id,...". */
+static char *strpos_finds(const char *scope_sql, const char *q, const char *status, int rows)
+{
+    PGconn *c = kp_testdb_owner();
+    char *lit = PQescapeLiteral(c, q, strlen(q));
+    char *st = status ? PQescapeLiteral(c, status, strlen(status)) : NULL;
+    ck_assert_ptr_nonnull(lit);
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT coalesce(string_agg(id::text, ',' ORDER BY id DESC), '') FROM (SELECT id FROM applications"
+             " WHERE (strpos(unit_name, %s) > 0 OR strpos(base_name, %s) > 0) AND %s AND status = coalesce(%s, status)"
+             " ORDER BY id DESC LIMIT %d) s",
+             lit, lit, scope_sql, st ? st : "NULL", rows);
+    PQfreemem(lit);
+    PQfreemem(st);
+    return kp_testdb_sql(sql);
+}
+
+/* The grams: a search of any length, common or rare, through the newest
+ * rows or through the index (or both, page after page), finds exactly the
+ * names that hold it. */
+START_TEST(search_finds_what_strpos_finds)
+{
+    static const char *const qs[] = {
+        "科", "馆", "科技", "第1", "天文", "湖北省", "第1008", "1008科", "天文科普", "第99999科",
+        "自然保护区", "基地4217动物科普教育基地", "湖北省第4", "不存在", "第100000青", "2科技馆\n基地4",
+    };
+    struct kp_db *db = kp_testdb_new_db();
+    for (size_t i = 0; i < sizeof qs / sizeof *qs; i++)
+        for (int variant = 0; variant < 3; variant++) {
+            const char *status = variant == 1 ? "not_recommended" : NULL;
+            enum kp_applist_scope scope = variant == 2 ? KP_APPLIST_RECOMMENDER : KP_APPLIST_ALL;
+            struct kp_buf got = { 0 };
+            walk_search(db, scope, "7", qs[i], status, 3, &got);
+            char *want = strpos_finds(scope == KP_APPLIST_RECOMMENDER ? "recommender_id = 7" : "true", qs[i],
+                                      status, 600);
+            ck_assert_msg(strcmp(got.len ? got.data : "", want) == 0, "q=%s variant %d: got %.80s, want %.80s",
+                          qs[i], variant, got.len ? got.data : "", want);
+            free(want);
+            kp_buf_free(&got);
+        }
+    kp_db_free(db);
+}
+END_TEST
+
 START_TEST(params_follow_the_shape)
 {
     const struct kp_applist_filters f = { .status = "draft", .q = "科技", .region = "" };
@@ -204,6 +273,7 @@ int main(void)
     tcase_set_timeout(tc, 280);
     tcase_add_test(tc, plans_after_many_executions);
     tcase_add_test(tc, generic_plans);
+    tcase_add_test(tc, search_finds_what_strpos_finds);
     suite_add_tcase(s, tc);
     return kp_test_run(s);
 }
