@@ -7,18 +7,15 @@
 #include "buf.h"
 #include "cursor.h"
 
-#define TIME(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-
 /* A list item: the application without form and attachments, from the
- * rows of `a` (a page's, already chosen).  The names come by joins, whose
- * lookups PostgreSQL memoizes (a page has few distinct recommenders,
- * regions and batches); planning them is paid once, as the page
- * statements keep their plans (PAGE_ROWS). */
+ * rows of `a` (a page's, already chosen).  The names come by joins, a
+ * primary-key lookup per row; planning them is paid once, as the page
+ * statements keep their plans (PAGE_ROWS).  Timestamps as PostgreSQL
+ * writes them, converted by the writer (lib/pgtime.h). */
 static const char PAGE_COLUMNS[] =
     "SELECT a.id, a.batch_id, a.recommender_id, r.name, a.applicant_id, a.unit_name, g.name,"
-    " a.base_name, a.category, a.status, a.version, " TIME("a.submitted_at") ", "
-    TIME("a.recommended_at") ", a.recommend_opinion, a.return_reason, a.decline_reason, "
-    TIME("a.created_at") ", " TIME("a.updated_at") ", bt.code, bt.title";
+    " a.base_name, a.category, a.status, a.version, a.submitted_at, a.recommended_at,"
+    " a.recommend_opinion, a.return_reason, a.decline_reason, a.created_at, a.updated_at, bt.code, bt.title";
 static const char PAGE_NAMES[] =
     " JOIN recommenders r ON r.id = a.recommender_id JOIN regions g ON g.code = a.region_code"
     " JOIN batches bt ON bt.id = a.batch_id";

@@ -79,6 +79,22 @@ static void on_notice(void *arg, const char *message)
     kp_debug("database notice: %s", message);
 }
 
+/* Whether the connection writes timestamps as lib/pgtime.h reads them.
+ * Our options ask for it, but an operator's conninfo may carry its own
+ * options instead; the server reports both settings at connect, so asking
+ * costs nothing, and setting them is a round trip only then. */
+static bool clock_as_written(PGconn *conn)
+{
+    const char *zone = PQparameterStatus(conn, "TimeZone");
+    const char *style = PQparameterStatus(conn, "DateStyle");
+    if (zone != NULL && strcmp(zone, "UTC") == 0 && style != NULL && strncmp(style, "ISO,", 4) == 0)
+        return true;
+    PGresult *res = PQexec(conn, "SET TimeZone = 'UTC'; SET DateStyle = 'ISO'");
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    return ok;
+}
+
 enum kp_err kp_db_ensure(struct kp_db *db)
 {
     if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
@@ -89,9 +105,9 @@ enum kp_err kp_db_ensure(struct kp_db *db)
     }
     if (db->failed_at_us != 0 && now_us() - db->failed_at_us < CONNECT_BACKOFF_US)
         return KP_E_DB_GONE;
-    char timeout[16], options[96];
+    char timeout[16], options[128];
     snprintf(timeout, sizeof timeout, "%u", db->connect_timeout);
-    snprintf(options, sizeof options, "-c TimeZone=UTC -c statement_timeout=%u",
+    snprintf(options, sizeof options, "-c TimeZone=UTC -c DateStyle=ISO -c statement_timeout=%u",
              db->statement_timeout);
     /* Ours first: keys in the operator's conninfo (expanded from dbname)
      * override them. */
@@ -109,6 +125,13 @@ enum kp_err kp_db_ensure(struct kp_db *db)
         return KP_E_DB_GONE;
     }
     PQsetNoticeProcessor(conn, on_notice, NULL);
+    if (!clock_as_written(conn)) {
+        kp_warn("database: cannot set TimeZone UTC and DateStyle ISO: %s", PQerrorMessage(conn));
+        PQfinish(conn);
+        db->failed_at_us = now_us();
+        STAT_ADD(db, connect_failures, 1);
+        return KP_E_DB_GONE;
+    }
     if (db->failed_at_us != 0)
         kp_info("database: connected again");
     db->failed_at_us = 0;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pgtime.h"
 #include "views.h"
 
 json_t *kp_text_or_null(PGresult *res, int row, int col)
@@ -65,10 +66,27 @@ static void put_raw(struct kp_buf *b, const char *key, PGresult *res, int row, i
     kp_buf_append(b, PQgetvalue(res, row, col), (size_t)PQgetlength(res, row, col));
 }
 
+/* A timestamptz as RFC 3339 (or null).  kp_db's connections write them as
+ * kp_pgtime_rfc3339 reads them; a value it cannot read (none that
+ * PostgreSQL's now() makes) shows as PostgreSQL wrote it. */
+static void put_time(struct kp_buf *b, const char *key, PGresult *res, int row, int col)
+{
+    char stamp[KP_RFC3339_LEN + 1];
+    if (!PQgetisnull(res, row, col) &&
+        kp_pgtime_rfc3339(PQgetvalue(res, row, col), (size_t)PQgetlength(res, row, col), stamp)) {
+        put_key(b, key);
+        kp_buf_append(b, "\"", 1);
+        kp_buf_append(b, stamp, KP_RFC3339_LEN);
+        kp_buf_append(b, "\"", 1);
+        return;
+    }
+    put_text(b, key, res, row, col);
+}
+
 /* The application's keys in the API's order, and how each is written:
  * TEXT as a JSON string (or null), RAW as PostgreSQL wrote it (numbers),
- * FORM and ATTACHMENTS only in full (not in a list item). */
-enum app_field { TEXT, RAW, FORM, ATTACHMENTS };
+ * TIME as RFC 3339, FORM and ATTACHMENTS only in full (not in a list item). */
+enum app_field { TEXT, RAW, TIME, FORM, ATTACHMENTS };
 static const struct {
     const char *key;
     enum kp_app_column col;
@@ -85,14 +103,14 @@ static const struct {
     { "form", KP_APP_FORM, FORM },
     { "status", KP_APP_STATUS, TEXT },
     { "version", KP_APP_VERSION, RAW },
-    { "submitted_at", KP_APP_SUBMITTED_AT, TEXT },
-    { "recommended_at", KP_APP_RECOMMENDED_AT, TEXT },
+    { "submitted_at", KP_APP_SUBMITTED_AT, TIME },
+    { "recommended_at", KP_APP_RECOMMENDED_AT, TIME },
     { "recommend_opinion", KP_APP_RECOMMEND_OPINION, TEXT },
     { "return_reason", KP_APP_RETURN_REASON, TEXT },
     { "decline_reason", KP_APP_DECLINE_REASON, TEXT },
     { "attachments", 0, ATTACHMENTS },
-    { "created_at", KP_APP_CREATED_AT, TEXT },
-    { "updated_at", KP_APP_UPDATED_AT, TEXT },
+    { "created_at", KP_APP_CREATED_AT, TIME },
+    { "updated_at", KP_APP_UPDATED_AT, TIME },
     { "batch_code", KP_APP_BATCH_CODE, TEXT },
     { "batch_title", KP_APP_BATCH_TITLE, TEXT },
 };
@@ -110,6 +128,9 @@ void kp_application_write(struct kp_buf *b, PGresult *res, int row, int col, con
             break;
         case RAW:
             put_raw(b, key, res, row, c);
+            break;
+        case TIME:
+            put_time(b, key, res, row, c);
             break;
         case FORM:               /* every write stores an object; anything else shows as {} */
             if (attachments == NULL)

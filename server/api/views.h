@@ -26,13 +26,13 @@ json_t *kp_recommender_json(PGresult *res, int row);
 /* Application: select KP_APPLICATION_COLUMNS from applications a with
  * KP_APPLICATION_FROM.  The columns come in the order of enum
  * kp_app_column; a list item (lib/applist.c) selects the first
- * KP_APP_SUMMARY of them, the same way. */
+ * KP_APP_SUMMARY of them, the same way.  Timestamps as PostgreSQL writes
+ * them: kp_application_write converts (lib/pgtime.h). */
 #define KP_APPLICATION_COLUMNS                                                          \
     "a.id, a.batch_id, a.recommender_id, r.name, a.applicant_id, a.unit_name, g.name,"  \
-    " a.base_name, a.category, a.status, a.version, "                                   \
-    KP_TIME("a.submitted_at") ", " KP_TIME("a.recommended_at") ","                      \
+    " a.base_name, a.category, a.status, a.version, a.submitted_at, a.recommended_at,"  \
     " a.recommend_opinion, a.return_reason, a.decline_reason, "                         \
-    KP_TIME("a.created_at") ", " KP_TIME("a.updated_at") ", bt.code, bt.title, a.form::text"
+    "a.created_at, a.updated_at, bt.code, bt.title, a.form::text"
 #define KP_APPLICATION_FROM                                                             \
     " FROM applications a JOIN recommenders r ON r.id = a.recommender_id"               \
     " JOIN regions g ON g.code = a.region_code"                                         \

@@ -463,6 +463,23 @@ describe('review: return, decline, recommend within quota, withdraw', () => {
     await expectProblem(await patch(a2, { base_name: '再来' }), 409, 'invalid_state');
   });
 
+  test('timestamps: the list item, GET and the database say the same second, as RFC 3339 in UTC', async () => {
+    await db.psql(`UPDATE applications SET submitted_at = '2026-03-01 08:09:10.987654+08',
+                   recommended_at = '2026-03-02 23:59:59.5+00' WHERE id = ${a1.id}`);
+    const want = await db.psql(`SELECT concat_ws(' ', ${['submitted_at', 'recommended_at', 'created_at', 'updated_at']
+      .map((c) => `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`).join(', ')}) FROM applications WHERE id = ${a1.id}`);
+    const got = await json(await admin.api('GET', `/applications/${a1.id}`));
+    const item = (await json(await admin.api('GET', `/applications?batch_id=${batch.id}&limit=200`))).items.find((a) => a.id === a1.id);
+    for (const app of [got, item]) {
+      const times = [app.submitted_at, app.recommended_at, app.created_at, app.updated_at];
+      assert.equal(times.join(' '), want);
+      for (const t of times) assert.match(t, RFC3339);
+    }
+    assert.equal(got.submitted_at, '2026-03-01T00:09:10Z');
+    assert.equal(got.recommended_at, '2026-03-02T23:59:59Z');      // dropped, as to_char drops it, not rounded
+    await db.psql(`UPDATE applications SET submitted_at = now(), recommended_at = NULL WHERE id = ${a1.id}`);
+  });
+
   test('recommend → recommended with the opinion; a quota place is used; the applicant is told', async () => {
     assert.equal(await usedOf(batch.id, recA), 0);
     const app = await json(await act(recA, a1.id, 'recommend', { opinion: '同意推荐，条件成熟' }));

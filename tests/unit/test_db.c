@@ -542,6 +542,26 @@ START_TEST(ensure_and_free)
 }
 END_TEST
 
+/* An operator's conninfo with options of its own replaces ours: kp_db
+ * still writes timestamps at UTC in ISO style (lib/pgtime.h reads them). */
+START_TEST(clock_despite_operator_options)
+{
+    kp_db_free(db);
+    char conninfo[1200];
+    snprintf(conninfo, sizeof conninfo, "%s options='-c TimeZone=Asia/Shanghai -c DateStyle=German,DMY'",
+             kp_testdb_conninfo());
+    db = new_db(conninfo, 3, 0);
+    ck_assert_int_eq(kp_db_ensure(db), KP_OK);
+    PGresult *r = PQexec(kp_db_conn(db), "SELECT current_setting('TimeZone'), current_setting('DateStyle'),"
+                                         " '2026-12-07 20:14:28.5+08'::timestamptz::text");
+    ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+    ck_assert_str_eq(PQgetvalue(r, 0, 0), "UTC");
+    ck_assert_str_eq(PQgetvalue(r, 0, 1), "ISO, DMY");
+    ck_assert_str_eq(PQgetvalue(r, 0, 2), "2026-12-07 12:14:28.5+00");
+    PQclear(r);
+}
+END_TEST
+
 /* ---- migrations ------------------------------------------------------- */
 
 #define MIG(v, name, text) { (v), (name), (text), sizeof(text) - 1 }
@@ -738,6 +758,7 @@ static Suite *db_suite(void)
     tcase_add_test(tc, reconnect_after_backend_killed);
     tcase_add_test(tc, unreachable_server);
     tcase_add_test(tc, ensure_and_free);
+    tcase_add_test(tc, clock_despite_operator_options);
     tcase_add_test(tc, tx_control_prepared);
     tcase_add_test(tc, audited_tx_takes_turn);
     tcase_add_test(tc, audited_tx_gives_turn_back_on_every_path);
