@@ -8,17 +8,15 @@
 #include "cursor.h"
 
 /* A list item: the application without form and attachments, from the
- * rows of `a` (a page's, already chosen).  The names come by joins, a
- * primary-key lookup per row; planning them is paid once, as the page
- * statements keep their plans (PAGE_ROWS).  Timestamps as PostgreSQL
- * writes them, converted by the writer (lib/pgtime.h). */
+ * rows of `a` (a page's, already chosen), and nothing else: the names it
+ * shows are on the row (migrations/0009_list_names.sql; looking them up
+ * was half of a page's time).  Timestamps as PostgreSQL writes them,
+ * converted by the writer (lib/pgtime.h). */
 static const char PAGE_COLUMNS[] =
-    "SELECT a.id, a.batch_id, a.recommender_id, r.name, a.applicant_id, a.unit_name, g.name,"
-    " a.base_name, a.category, a.status, a.version, a.submitted_at, a.recommended_at,"
-    " a.recommend_opinion, a.return_reason, a.decline_reason, a.created_at, a.updated_at, bt.code, bt.title";
-static const char PAGE_NAMES[] =
-    " JOIN recommenders r ON r.id = a.recommender_id JOIN regions g ON g.code = a.region_code"
-    " JOIN batches bt ON bt.id = a.batch_id";
+    "SELECT a.id, a.batch_id, a.recommender_id, a.recommender_name, a.applicant_id, a.unit_name,"
+    " a.region_name, a.base_name, a.category, a.status, a.version, a.submitted_at, a.recommended_at,"
+    " a.recommend_opinion, a.return_reason, a.decline_reason, a.created_at, a.updated_at,"
+    " a.batch_code, a.batch_title";
 
 /* The grams of both names, as migrations/0008_search_trigrams.sql indexes
  * them, contain q's; strpos decides. */
@@ -31,13 +29,10 @@ static const char PAGE_NAMES[] =
  * order before it turns to the gram index. */
 #define SEARCH_WINDOW "500"
 
-/* Joins, not a subquery per row: a block of 5,000 rows took twice as long
- * with one. */
 const struct kp_stmt KP_APPLIST_EXPORT_ROWS = {
     "applications_export_rows",
-    "SELECT g.name, a.unit_name, coalesce(a.base_name, ''), r.name, coalesce(a.category, ''), a.status"
-    "  FROM unnest($1::bigint[]) WITH ORDINALITY AS k(id, n) JOIN applications a ON a.id = k.id"
-    "  JOIN regions g ON g.code = a.region_code JOIN recommenders r ON r.id = a.recommender_id"
+    "SELECT a.region_name, a.unit_name, coalesce(a.base_name, ''), a.recommender_name, coalesce(a.category, ''),"
+    " a.status FROM unnest($1::bigint[]) WITH ORDINALITY AS k(id, n) JOIN applications a ON a.id = k.id"
     " ORDER BY k.n",
     1,
 };
@@ -145,8 +140,8 @@ static void page_plain(struct kp_buf *b, unsigned shape, int *next)
 {
     kp_buf_printf(b, "%s FROM (SELECT * FROM applications a WHERE ", PAGE_COLUMNS);
     conditions(b, shape, true, true, next);
-    kp_buf_printf(b, " ORDER BY a.id DESC LIMIT %d) a%s ORDER BY a.id DESC LIMIT (SELECT $%d::bigint)", PAGE_ROWS,
-                  PAGE_NAMES, *next);
+    kp_buf_printf(b, " ORDER BY a.id DESC LIMIT %d) a ORDER BY a.id DESC LIMIT (SELECT $%d::bigint)", PAGE_ROWS,
+                  *next);
 }
 
 /* A page with q.  A common q (a sixth of the names) fills the page from
@@ -191,9 +186,9 @@ static void page_search(struct kp_buf *b, unsigned shape, int *next)
                   " (SELECT a.id FROM applications a WHERE %s"
                   " AND (SELECT count(*) FROM hits) < (SELECT $%d::bigint) AND (SELECT yes FROM window_full)"
                   " AND " NAMES_HAVE("(SELECT $%d::text)") " ORDER BY a.id + 0 DESC LIMIT %d))"
-                  " %s FROM found JOIN applications a ON a.id = found.id%s ORDER BY a.id DESC"
+                  " %s FROM found JOIN applications a ON a.id = found.id ORDER BY a.id DESC"
                   " LIMIT (SELECT $%d::bigint)",
-                  c, q, q, limit, c, limit, f, limit, q, q, q, PAGE_ROWS, PAGE_COLUMNS, PAGE_NAMES, limit);
+                  c, q, q, limit, c, limit, f, limit, q, q, q, PAGE_ROWS, PAGE_COLUMNS, limit);
     kp_buf_free(&cond);
     kp_buf_free(&filter);
     *next = limit;

@@ -23,20 +23,19 @@ json_t *kp_batch_json(PGresult *res, int row);
     "r.id, r.name, r.kind, g.name, u.username, u.disabled, " KP_TIME("r.created_at")
 json_t *kp_recommender_json(PGresult *res, int row);
 
-/* Application: select KP_APPLICATION_COLUMNS from applications a with
- * KP_APPLICATION_FROM.  The columns come in the order of enum
+/* Application: select KP_APPLICATION_COLUMNS KP_APPLICATION_FROM, one
+ * table: the names it shows are kept on the row
+ * (migrations/0009_list_names.sql).  The columns come in the order of enum
  * kp_app_column; a list item (lib/applist.c) selects the first
  * KP_APP_SUMMARY of them, the same way.  Timestamps as PostgreSQL writes
  * them: kp_application_write converts (lib/pgtime.h). */
 #define KP_APPLICATION_COLUMNS                                                          \
-    "a.id, a.batch_id, a.recommender_id, r.name, a.applicant_id, a.unit_name, g.name,"  \
-    " a.base_name, a.category, a.status, a.version, a.submitted_at, a.recommended_at,"  \
-    " a.recommend_opinion, a.return_reason, a.decline_reason, "                         \
-    "a.created_at, a.updated_at, bt.code, bt.title, a.form::text"
-#define KP_APPLICATION_FROM                                                             \
-    " FROM applications a JOIN recommenders r ON r.id = a.recommender_id"               \
-    " JOIN regions g ON g.code = a.region_code"                                         \
-    " JOIN batches bt ON bt.id = a.batch_id"
+    "a.id, a.batch_id, a.recommender_id, a.recommender_name, a.applicant_id,"           \
+    " a.unit_name, a.region_name, a.base_name, a.category, a.status, a.version,"        \
+    " a.submitted_at, a.recommended_at, a.recommend_opinion, a.return_reason,"          \
+    " a.decline_reason, a.created_at, a.updated_at, a.batch_code, a.batch_title,"       \
+    " a.form::text"
+#define KP_APPLICATION_FROM " FROM applications a"
 enum kp_app_column {
     KP_APP_ID, KP_APP_BATCH_ID, KP_APP_RECOMMENDER_ID, KP_APP_RECOMMENDER_NAME,
     KP_APP_APPLICANT_ID, KP_APP_UNIT_NAME, KP_APP_REGION, KP_APP_BASE_NAME, KP_APP_CATEGORY,

@@ -692,6 +692,30 @@ describe('GET /applications and GET /applications.csv', () => {
     assert.deepEqual(await list(admin, `&batch_id=${lb.id}&region=${encodeURIComponent('北京市')}`), [bj.id]);
   });
 
+  test('a recommender, region or batch renamed: its applications show the new name in lists, GET and the CSV', async () => {
+    const names = async () => {
+      const item = (await json(await admin.api('GET', `/applications?batch_id=${lb.id}&limit=200`))).items.find((a) => a.id === bj.id);
+      const app = await json(await admin.api('GET', `/applications/${bj.id}`));
+      assert.deepEqual([item.recommender_name, item.region, item.batch_code, item.batch_title],
+        [app.recommender_name, app.region, app.batch_code, app.batch_title]);
+      return [app.recommender_name, app.region, app.batch_code, app.batch_title];
+    };
+    const before = await names();
+    const rec = await db.psql(`SELECT recommender_id FROM applications WHERE id = ${bj.id}`);
+    const rename = (to) => db.psql(`UPDATE recommenders SET name = '${to[0]}' WHERE id = ${rec};
+      UPDATE regions SET name = '${to[1]}' WHERE code = 110000;
+      UPDATE batches SET code = '${to[2]}', title = '${to[3]}' WHERE id = ${lb.id}`);
+    try {
+      await rename(['改名的推荐单位', '北京', 'renamed-batch', '改名的批次']);
+      assert.deepEqual(await names(), ['改名的推荐单位', '北京', 'renamed-batch', '改名的批次']);
+      const csv = await (await admin.api('GET', `/applications.csv?batch_id=${lb.id}`)).text();
+      assert.match(csv, /"北京","北京动物园",.*"改名的推荐单位"/);
+    } finally {
+      await rename(before);
+    }
+    assert.deepEqual(await names(), before);
+  });
+
   test('keyset paging walks every application once', async () => {
     const all = await list(admin);
     const seen = [];
