@@ -1,7 +1,7 @@
 /* The open connections and their watchdog: closes a connection whose
  * request is not in by its deadline (http.request_timeout, http.min_body_rate)
  * and, when the server nears http.max_connections, the idle and the slowest
- * ones first (lib/connlimit.h has the rules); and refuses a connection from
+ * ones first (lib/http/connlimit.h has the rules); and refuses a connection from
  * an address that has http.max_per_ip open, unless it is one of
  * http.trusted_proxies.  The watchdog is one thread;
  * the connection callbacks run on MHD's worker threads; one mutex covers

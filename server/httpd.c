@@ -9,7 +9,7 @@
  * entry (conns.h) where the request stands, so that a client that is slow to
  * send one is closed at its deadline.
  *
- * Slow work runs on the pool (lib/pool.c tells the design): a slow route's
+ * Slow work runs on the pool (lib/http/pool.c tells the design): a slow route's
  * handler, an upload's flush, a download's next block.  hand_off() suspends
  * the connection and queues the job; the job resumes the connection as its
  * last act, and MHD calls on_request (or the body reader) again, which finds
@@ -269,7 +269,7 @@ static void run_job(void *arg)
 
 /* Runs work(r) on the pool while the connection is suspended.  The first
  * job of a request is its admission and is refused when the queue is full;
- * its later jobs are not (lib/pool.c says why).  False when refused (or the
+ * its later jobs are not (lib/http/pool.c says why).  False when refused (or the
  * pool has stopped).  After true the caller returns to MHD at once without
  * touching r: the job may be done already. */
 static bool hand_off(struct kp_req *r, void (*work)(struct kp_req *r))

@@ -37,7 +37,7 @@ struct kp_server {
     _Atomic uint64_t inflight;           /* requests between URI and completion */
     atomic_bool shutting_down;
     atomic_bool past_grace;              /* shutdown: slow requests still waiting answer 503 */
-    struct kp_pool *pool;                /* slow work (lib/pool.c), started with the HTTP side */
+    struct kp_pool *pool;                /* slow work (lib/http/pool.c), started with the HTTP side */
     struct kp_pwcost pwcost;             /* from auth.pwhash_* */
     /* A hash of no password: verified against when a login names an unknown
      * user, so that it takes as long as a wrong password. */

@@ -1,5 +1,5 @@
 // The 申报表 (application form) as the UI knows it: its fields with their
-// Chinese labels and limits (lib/appform.c), the attachment kinds, the
+// Chinese labels and limits (lib/domain/appform.c), the attachment kinds, the
 // label of any field path the server names in errors[], and the read-only
 // rendering of a whole application that the applicant (after submitting),
 // the recommender and the admin all see.

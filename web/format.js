@@ -106,7 +106,7 @@ export const APPLICATION_STATUS = {
 // The statuses of the application stage, in the order they come.
 export const APPLICATION_STAGE = ['draft', 'submitted', 'returned', 'recommended', 'not_recommended', 'expired'];
 
-// Base categories of the 2021 cycle (lib/appstate.c).
+// Base categories of the 2021 cycle (lib/domain/appstate.c).
 export const CATEGORIES = {
   venue: '科技场馆类',
   education_research: '教育科研与重大工程类',

@@ -2,7 +2,7 @@
  * recommender's review.  Visibility (KP_APPSCOPE_SQL): the admin sees all,
  * an applicant its own, a recommender those bound to it; anything else is
  * 404.  Which action is allowed from which status, by whom, is the table in
- * lib/appstate.c.  Deadlines are judged by the database clock; the quota is
+ * lib/domain/appstate.c.  Deadlines are judged by the database clock; the quota is
  * decided in the database under the quota row's lock, so it holds however
  * many requests arrive at once from however many kpjdd processes. */
 

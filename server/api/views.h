@@ -26,9 +26,9 @@ json_t *kp_recommender_json(PGresult *res, int row);
 /* Application: select KP_APPLICATION_COLUMNS KP_APPLICATION_FROM, one
  * table: the names it shows are kept on the row
  * (migrations/0009_list_names.sql).  The columns come in the order of enum
- * kp_app_column; a list item (lib/applist.c) selects the first
+ * kp_app_column; a list item (lib/store/applist.c) selects the first
  * KP_APP_SUMMARY of them, the same way.  Timestamps as PostgreSQL writes
- * them: kp_application_write converts (lib/pgtime.h). */
+ * them: kp_application_write converts (lib/store/pgtime.h). */
 #define KP_APPLICATION_COLUMNS                                                          \
     "a.id, a.batch_id, a.recommender_id, a.recommender_name, a.applicant_id,"           \
     " a.unit_name, a.region_name, a.base_name, a.category, a.status, a.version,"        \

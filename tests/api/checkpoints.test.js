@@ -146,7 +146,7 @@ describe('with a signing key', () => {
   });
 });
 
-// The chain hash of lib/audit.h, for the superuser who rewrites history.
+// The chain hash of lib/auth/audit.h, for the superuser who rewrites history.
 function rowHash(row, prev) {
   const h = createHash('sha256');
   for (const f of [row.id, row.at, row.actor_id, row.actor_role, row.action, row.entity, row.entity_id,

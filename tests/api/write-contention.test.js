@@ -1,6 +1,6 @@
 // Audited writes under concurrency answer 200, never 503.  Every audited
 // transaction extends the one hash chain of the audit log; they take turns
-// (lib/db.c, KP_TX_AUDITED) instead of colliding on its head and running out
+// (lib/store/db.c, KP_TX_AUDITED) instead of colliding on its head and running out
 // of retries.  Two daemons serve the same database, several workers each:
 // 48 applicants PATCH their own drafts at once, three rounds, while a
 // recommender's recommendations of other applications run among them.

@@ -19,7 +19,7 @@
 -- Session tokens are derived from a name, so that the script can write them
 -- out: a kpjdd token is 32 bytes sent as unpadded base64url (43 characters),
 -- and the database keeps lowercase hex SHA-256 of those 43 characters
--- (lib/token.c, kp_token_hash).  For a name n:
+-- (lib/auth/token.c, kp_token_hash).  For a name n:
 --   Bearer = base64url(sha256(n)) without '='   (pg_temp.bearer(n))
 --   stored = hex(sha256(Bearer))
 -- with n = 'kpjd-bench-session-' || i for admin i (1..1000, the tokens of
@@ -30,7 +30,7 @@
 \set rows 100000
 \endif
 
--- GB 32100-2015 check character (lib/creditcode.c) of 17 characters.
+-- GB 32100-2015 check character (lib/domain/creditcode.c) of 17 characters.
 CREATE FUNCTION pg_temp.cc_check(code17 text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
     SELECT substr('0123456789ABCDEFGHJKLMNPQRTUWXY',
                   (CASE WHEN 31 - s % 31 = 31 THEN 0 ELSE 31 - s % 31 END + 1)::int, 1)

@@ -325,7 +325,7 @@ static void someone_else_appends(void)
     ck_assert_int_eq(kp_db_tx(other, KP_TX_AUDITED, append_fn, &a), KP_OK);
 }
 
-/* Backends holding the audit turn (lib/db.c's session lock 4242018). */
+/* Backends holding the audit turn (lib/store/db.c's session lock 4242018). */
 static long long turn_holders(void)
 {
     return kp_testdb_sql_ll("SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"

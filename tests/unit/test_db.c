@@ -543,7 +543,7 @@ START_TEST(ensure_and_free)
 END_TEST
 
 /* An operator's conninfo with options of its own replaces ours: kp_db
- * still writes timestamps at UTC in ISO style (lib/pgtime.h reads them). */
+ * still writes timestamps at UTC in ISO style (lib/store/pgtime.h reads them). */
 START_TEST(clock_despite_operator_options)
 {
     kp_db_free(db);

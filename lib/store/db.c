@@ -79,7 +79,7 @@ static void on_notice(void *arg, const char *message)
     kp_debug("database notice: %s", message);
 }
 
-/* Whether the connection writes timestamps as lib/pgtime.h reads them.
+/* Whether the connection writes timestamps as lib/store/pgtime.h reads them.
  * Our options ask for it, but an operator's conninfo may carry its own
  * options instead; the server reports both settings at connect, so asking
  * costs nothing, and setting them is a round trip only then. */

@@ -11,7 +11,7 @@
  * rows of `a` (a page's, already chosen), and nothing else: the names it
  * shows are on the row (migrations/0009_list_names.sql; looking them up
  * was half of a page's time).  Timestamps as PostgreSQL writes them,
- * converted by the writer (lib/pgtime.h). */
+ * converted by the writer (lib/store/pgtime.h). */
 static const char PAGE_COLUMNS[] =
     "SELECT a.id, a.batch_id, a.recommender_id, a.recommender_name, a.applicant_id, a.unit_name,"
     " a.region_name, a.base_name, a.category, a.status, a.version, a.submitted_at, a.recommended_at,"

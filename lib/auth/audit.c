@@ -42,7 +42,7 @@ void kp_audit_hash(const struct kp_audit_row *row, char out[KP_AUDIT_HASH_LEN])
 #define AT_FORMAT "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'"
 
 /* The head's hash is the new row's prev_hash.  Appends take turns
- * (KP_TX_AUDITED: lib/db.c waits for the turn before BEGIN), so this
+ * (KP_TX_AUDITED: lib/store/db.c waits for the turn before BEGIN), so this
  * transaction's snapshot already holds the previous append and the head it
  * reads is the newest: ids are taken in turn, so id order is chain order.
  * Without the turn the chain would still hold (SERIALIZABLE: of two
