@@ -137,6 +137,20 @@ static void take_one(const json_t *v, const struct kp_jfield *f, const char *pre
         }
         *(json_t **)f->out = (json_t *)v;
         return;
+    case KP_J_ARRAY: {
+        if (!json_is_array(v)) {
+            field_error(errors, prefix, f->name, "type", "应为数组");
+            return;
+        }
+        long long n = (long long)json_array_size(v);
+        if (n < f->min || n > f->max) {
+            snprintf(msg, sizeof msg, n < f->min ? "至少 %lld 项" : "不能超过 %lld 项", n < f->min ? f->min : f->max);
+            field_error(errors, prefix, f->name, n < f->min ? "too_short" : "too_long", msg);
+            return;
+        }
+        *(json_t **)f->out = (json_t *)v;
+        return;
+    }
     }
 }
 

@@ -23,11 +23,12 @@ size_t kp_utf8_chars(const char *s);
  * max bytes without cutting a character. */
 size_t kp_utf8_prefix(const char *s, size_t max);
 
-enum kp_jtype { KP_J_STRING, KP_J_INT, KP_J_NUMBER, KP_J_BOOL, KP_J_OBJECT };
+enum kp_jtype { KP_J_STRING, KP_J_INT, KP_J_NUMBER, KP_J_BOOL, KP_J_OBJECT, KP_J_ARRAY };
 
 /* One field of a spec.  `out` points to: const char * (STRING, borrowed from
  * the parsed document), long long (INT), double (NUMBER), bool (BOOL),
- * json_t * (OBJECT, borrowed).  Outputs of absent optional fields are left as
+ * json_t * (OBJECT and ARRAY, borrowed; an array's min and max bound its
+ * number of elements, which the caller takes one by one).  Outputs of absent optional fields are left as
  * they were, and `present` (when non-NULL) says whether the field was sent. */
 struct kp_jfield {
     const char   *name;           /* NULL ends the spec */
@@ -43,6 +44,7 @@ struct kp_jfield {
 #define KP_JNUMBER(n, o, lo, hi)  { (n), KP_J_NUMBER, (o), false, (lo), (hi), NULL }
 #define KP_JBOOL(n, o)            { (n), KP_J_BOOL, (o), false, 0, 0, NULL }
 #define KP_JOBJECT(n, o)          { (n), KP_J_OBJECT, (o), false, 0, 0, NULL }
+#define KP_JARRAY(n, o, lo, hi)   { (n), KP_J_ARRAY, (o), false, (lo), (hi), NULL }
 /* An optional field of any type; `seen` (bool *, may be NULL) tells whether it was sent. */
 #define KP_JOPTIONAL(n, type, o, lo, hi, seen) { (n), (type), (o), true, (lo), (hi), (seen) }
 #define KP_JEND                   { NULL, 0, NULL, false, 0, 0, NULL }

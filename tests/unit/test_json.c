@@ -533,6 +533,32 @@ START_TEST(object_fields_nested)
 }
 END_TEST
 
+START_TEST(array_fields_bounded)
+{
+    json_t *items = NULL;
+    const struct kp_jfield spec[] = { KP_JARRAY("items", &items, 1, 3), KP_JEND };
+    json_t *doc = parse("{\"items\": [{\"a\": 1}, 2]}");
+    ck_assert_int_eq(kp_json_take(doc, spec, "", false, errors), KP_OK);
+    ck_assert_ptr_eq(items, json_object_get(doc, "items"));          /* borrowed */
+    json_decref(doc);
+    items = NULL;
+    doc = parse("{\"items\": []}");
+    ck_assert_int_eq(kp_json_take(doc, spec, "", false, errors), KP_E_INVAL);
+    json_decref(doc);
+    doc = parse("{\"items\": [1, 2, 3, 4]}");
+    ck_assert_int_eq(kp_json_take(doc, spec, "", false, errors), KP_E_INVAL);
+    json_decref(doc);
+    doc = parse("{\"items\": {\"0\": 1}}");
+    ck_assert_int_eq(kp_json_take(doc, spec, "", false, errors), KP_E_INVAL);
+    json_decref(doc);
+    ck_assert_ptr_null(items);                                        /* untouched on error */
+    ck_assert_uint_eq(json_array_size(errors), 3);
+    assert_error(0, "items", "too_short", "至少 1 项");
+    assert_error(1, "items", "too_long", "不能超过 3 项");
+    assert_error(2, "items", "type", "应为数组");
+}
+END_TEST
+
 START_TEST(result_counts_only_new_errors)
 {
     kp_problem_field(errors, "earlier", "range", "x");
@@ -552,6 +578,7 @@ static Suite *json_suite(void)
     TCase *tc = tcase_create("json");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, parse_object);
+    tcase_add_test(tc, array_fields_bounded);
     tcase_add_test(tc, parse_uses_len_not_nul);
     tcase_add_test(tc, parse_invalid);
     tcase_add_test(tc, parse_duplicate_keys);
