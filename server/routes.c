@@ -71,6 +71,9 @@ const struct kp_route kp_routes[] = {
     { "POST",   "/api/v1/applications/{id}/decline", kp_api_applications_decline, KP_RECOMMENDER, JSON, NULL, NULL },
     { "POST",   "/api/v1/applications/{id}/recommend", kp_api_applications_recommend, KP_RECOMMENDER, JSON, NULL, NULL },
     { "POST",   "/api/v1/applications/{id}/withdraw-recommendation", kp_api_applications_withdraw, KP_RECOMMENDER, 0, NULL, NULL },
+    /* evaluation: 初评 */
+    { "POST",   "/api/v1/applications/{id}/initial-review", kp_api_initial_review, KP_ADMIN, JSON, NULL, NULL },
+    { "POST",   "/api/v1/batches/{id}/initial-review", kp_api_batches_initial_review, KP_ADMIN, JSON, NULL, NULL },
     { "POST",   "/api/v1/applications/{id}/attachments", kp_api_attachments_upload, KP_APPLICANT, STREAM | SLOW, UPLOAD_MEDIA, &kp_attachment_upload },
     { "GET",    "/api/v1/attachments/{id}",          kp_api_attachments_get,    KP_SIGNED_IN, SLOW,    NULL, NULL },
     { "DELETE", "/api/v1/attachments/{id}",          kp_api_attachments_delete, KP_APPLICANT, SLOW,    NULL, NULL },

@@ -21,6 +21,12 @@ static const struct row {
     { "draft",       KP_APP_EXPIRE,    KP_ROLE_ANONYMOUS,   "expired" },
     { "submitted",   KP_APP_EXPIRE,    KP_ROLE_ANONYMOUS,   "expired" },
     { "returned",    KP_APP_EXPIRE,    KP_ROLE_ANONYMOUS,   "expired" },
+    { "recommended",    KP_APP_INITIAL_PASS, KP_ROLE_ADMIN, "initial_passed" },
+    { "recommended",    KP_APP_INITIAL_FAIL, KP_ROLE_ADMIN, "initial_failed" },
+    { "initial_passed", KP_APP_INITIAL_PASS, KP_ROLE_ADMIN, "initial_passed" },
+    { "initial_passed", KP_APP_INITIAL_FAIL, KP_ROLE_ADMIN, "initial_failed" },
+    { "initial_failed", KP_APP_INITIAL_PASS, KP_ROLE_ADMIN, "initial_passed" },
+    { "initial_failed", KP_APP_INITIAL_FAIL, KP_ROLE_ADMIN, "initial_failed" },
 };
 
 const char *kp_app_transition(const char *from, enum kp_app_action action, enum kp_role role)

@@ -17,6 +17,8 @@ enum kp_app_action {
     KP_APP_RECOMMEND,
     KP_APP_WITHDRAW,    /* withdraw a recommendation */
     KP_APP_EXPIRE,      /* the batch moved to evaluating (逾期未报) */
+    KP_APP_INITIAL_PASS,  /* 初评通过: given, or a fail changed, until the on-site sample */
+    KP_APP_INITIAL_FAIL,  /* 初评未通过 */
 };
 
 /* The status after `action` by `role` from `from`, or NULL when the table

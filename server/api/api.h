@@ -62,10 +62,18 @@ enum kp_err kp_api_invitations_lookup(struct kp_req *r);
 /* Counts a public request naming an invitation code against the caller's
  * address; over the limit, queues 429 and sets *allowed false. */
 enum kp_err kp_invitations_rate_check(struct kp_req *r, bool *allowed);
+/* reviews.c: 初评 */
+enum kp_err kp_api_initial_review(struct kp_req *r);
+enum kp_err kp_api_batches_initial_review(struct kp_req *r);
 /* applicants.c */
 enum kp_err kp_api_applicants_create(struct kp_req *r);
 
 /* applications.c */
+/* The application `id` in `scope`, as the API shows it with its
+ * attachments, into *out (replacing what was there; NULL when not found or
+ * not visible).  Runs in the caller's transaction.  Caller owns *out. */
+enum kp_err kp_application_load(struct kp_db *db, const struct kp_appscope *scope, const char *id,
+                                json_t **out);
 enum kp_err kp_api_applications_list(struct kp_req *r);
 enum kp_err kp_api_applications_csv(struct kp_req *r);
 enum kp_err kp_api_applications_get(struct kp_req *r);

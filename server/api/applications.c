@@ -94,8 +94,8 @@ static const struct kp_stmt SQL_RECOMMENDER_USER = {
 
 /* ---- one application, as the API shows it ---- */
 
-static enum kp_err load(struct kp_db *db, const struct kp_appscope *scope, const char *id,
-                        json_t **out)
+enum kp_err kp_application_load(struct kp_db *db, const struct kp_appscope *scope, const char *id,
+                                json_t **out)
 {
     const char *params[] = { scope->role, scope->org, id };
     PGresult *res;
@@ -350,7 +350,7 @@ static enum kp_err change_tx(struct kp_db *db, void *arg)
             json_decref(data);
         }
         json_decref(form);
-        return err ? err : load(db, &c->scope, c->id, &c->app);
+        return err ? err : kp_application_load(db, &c->scope, c->id, &c->app);
     }
     if (c->action == KP_APP_SUBMIT) {
         c->missing = json_array();
@@ -409,7 +409,7 @@ static enum kp_err change_tx(struct kp_db *db, void *arg)
     default:
         break;
     }
-    return err ? err : load(db, &c->scope, c->id, &c->app);
+    return err ? err : kp_application_load(db, &c->scope, c->id, &c->app);
 }
 
 static enum kp_err run_change(struct kp_req *r, struct change *c)

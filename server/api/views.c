@@ -83,10 +83,27 @@ static void put_time(struct kp_buf *b, const char *key, PGresult *res, int row, 
     put_text(b, key, res, row, col);
 }
 
+/* "initial_review": {"result","comments","by","at"}, or null before it,
+ * from its four columns starting at `col`. */
+static void put_initial_review(struct kp_buf *b, PGresult *res, int row, int col)
+{
+    if (PQgetisnull(res, row, col)) {
+        kp_buf_append(b, ",\"initial_review\":null", 22);
+        return;
+    }
+    kp_buf_append(b, ",\"initial_review\":{\"result\":", 28);
+    kp_buf_json_string(b, PQgetvalue(res, row, col));
+    put_text(b, "comments", res, row, col + 1);
+    put_text(b, "by", res, row, col + 2);
+    put_time(b, "at", res, row, col + 3);
+    kp_buf_append(b, "}", 1);
+}
+
 /* The application's keys in the API's order, and how each is written:
  * TEXT as a JSON string (or null), RAW as PostgreSQL wrote it (numbers),
- * TIME as RFC 3339, FORM and ATTACHMENTS only in full (not in a list item). */
-enum app_field { TEXT, RAW, TIME, FORM, ATTACHMENTS };
+ * TIME as RFC 3339, INITIAL as its object, FORM and ATTACHMENTS only in
+ * full (not in a list item). */
+enum app_field { TEXT, RAW, TIME, INITIAL, FORM, ATTACHMENTS };
 static const struct {
     const char *key;
     enum kp_app_column col;
@@ -108,6 +125,7 @@ static const struct {
     { "recommend_opinion", KP_APP_RECOMMEND_OPINION, TEXT },
     { "return_reason", KP_APP_RETURN_REASON, TEXT },
     { "decline_reason", KP_APP_DECLINE_REASON, TEXT },
+    { "initial_review", KP_APP_INITIAL_RESULT, INITIAL },
     { "attachments", 0, ATTACHMENTS },
     { "created_at", KP_APP_CREATED_AT, TIME },
     { "updated_at", KP_APP_UPDATED_AT, TIME },
@@ -131,6 +149,9 @@ void kp_application_write(struct kp_buf *b, PGresult *res, int row, int col, con
             break;
         case TIME:
             put_time(b, key, res, row, c);
+            break;
+        case INITIAL:
+            put_initial_review(b, res, row, c);
             break;
         case FORM:               /* every write stores an object; anything else shows as {} */
             if (attachments == NULL)

@@ -24,7 +24,7 @@ static const char *const MIGRATIONS[] = {
     "migrations/0001_regions.sql", "migrations/0002_accounts.sql", "migrations/0003_batches.sql",
     "migrations/0004_attachments.sql", "migrations/0005_least_privilege.sql",
     "migrations/0006_list_indexes.sql", "migrations/0007_list_summaries.sql",
-    "migrations/0008_search_trigrams.sql", "migrations/0009_list_names.sql",
+    "migrations/0008_search_trigrams.sql", "migrations/0009_list_names.sql", "migrations/0010_initial_review.sql",
 };
 
 static void seed(void)
