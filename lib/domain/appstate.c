@@ -46,11 +46,15 @@ static const struct label { const char *name, *label; } statuses[] = {
     { "withdrawn_after_objection", "异议成立撤销" },
 };
 
+/* In the API's order, which kp_app_category_index answers. */
 static const struct label categories[] = {
     { "venue", "科技场馆类" }, { "education_research", "教育科研与重大工程类" },
     { "agriculture", "“三农”类" }, { "enterprise", "企业类" },
     { "natural_resources", "自然资源类" }, { "other", "其他类" },
 };
+
+_Static_assert(sizeof categories / sizeof categories[0] == KP_APP_CATEGORIES,
+               "KP_APP_CATEGORIES counts the table");
 
 static const char *find(const struct label *t, size_t n, const char *name)
 {
@@ -68,6 +72,14 @@ bool kp_app_status_valid(const char *status)
 bool kp_app_category_valid(const char *category)
 {
     return find(categories, sizeof categories / sizeof categories[0], category) != NULL;
+}
+
+int kp_app_category_index(const char *category)
+{
+    for (size_t i = 0; i < sizeof categories / sizeof categories[0]; i++)
+        if (strcmp(categories[i].name, category) == 0)
+            return (int)i;
+    return -1;
 }
 
 const char *kp_app_status_label(const char *status)

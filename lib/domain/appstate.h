@@ -37,4 +37,10 @@ const char *kp_app_category_label(const char *category);
 /* Whether `category` is one of the six categories. */
 bool kp_app_category_valid(const char *category);
 
+/* A category's place in the API's order (venue, education_research,
+ * agriculture, enterprise, natural_resources, other): 0 to
+ * KP_APP_CATEGORIES - 1, or -1 when unknown.  Lists by category sort by it. */
+#define KP_APP_CATEGORIES 6
+int kp_app_category_index(const char *category);
+
 #endif
