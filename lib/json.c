@@ -1,5 +1,6 @@
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -41,6 +42,22 @@ size_t kp_utf8_prefix(const char *s, size_t max)
     while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)   /* s[max] continues a character */
         max--;
     return max;
+}
+
+/* The fewest significant digits that read back as x: 17 always do.  The
+ * correctly rounded p-digit text is the nearest to x of all p-digit texts,
+ * so if any of them reads back as x, it does.  (No setlocale in kpjdd: the
+ * decimal point is '.'.) */
+bool kp_json_number_text(double x, char out[KP_JSON_NUMBER_TEXT])
+{
+    if (!isfinite(x))
+        return false;
+    for (int p = 1; p <= 17; p++) {
+        snprintf(out, KP_JSON_NUMBER_TEXT, "%.*g", p, x);
+        if (strtod(out, NULL) == x)
+            break;
+    }
+    return true;
 }
 
 /* Only spaces, tabs, line ends and ideographic spaces (U+3000): as good as

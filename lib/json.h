@@ -23,6 +23,16 @@ size_t kp_utf8_chars(const char *s);
  * max bytes without cutting a character. */
 size_t kp_utf8_prefix(const char *s, size_t max);
 
+/* The shortest decimal text of x that reads back as x (strtod), as JSON
+ * writes a number: 0.3 → "0.3", 1.0 → "1", 1e-9 → "1e-09", 0.1 + 0.2 →
+ * "0.30000000000000004".  A number a client sent with at most 15
+ * significant digits comes back as it was written, give or take trailing
+ * zeros and the spelling of an exponent; this is the text to read when its
+ * decimal value matters (kp_sample_rate_parse).  false for NaN and the
+ * infinities, which JSON cannot hold. */
+#define KP_JSON_NUMBER_TEXT 32
+bool kp_json_number_text(double x, char out[KP_JSON_NUMBER_TEXT]);
+
 enum kp_jtype { KP_J_STRING, KP_J_INT, KP_J_NUMBER, KP_J_BOOL, KP_J_OBJECT, KP_J_ARRAY };
 
 /* One field of a spec.  `out` points to: const char * (STRING, borrowed from

@@ -10,4 +10,9 @@ int kp_cli_create_admin(const struct kp_config *cfg, const char *username);
 /* kpjdd keygen --out FILE: a new signing key.  Exit status. */
 int kp_cli_keygen(const char *path);
 
+/* kpjdd sample --seed HEX --rate R [--stratify-by ...] < candidates: a
+ * kpjd-sample-v1 draw, offline.  argv holds the arguments after "sample".
+ * Exit status: 0, 1 for bad input, 2 for a bad command line. */
+int kp_cli_sample(int argc, char **argv);
+
 #endif

@@ -36,6 +36,10 @@ static void usage(FILE *out)
         "  create-admin USERNAME\n"
         "             create an admin account; the password (12-128 characters)\n"
         "             is read from one line of standard input\n"
+        "  sample --seed HEX --rate R [--stratify-by none|region|category] < FILE\n"
+        "             draw an on-site spot-check sample (kpjd-sample-v1) as the API\n"
+        "             does, from lines 'id<TAB>region<TAB>category'; prints the\n"
+        "             selected ids, ascending; needs no configuration or database\n"
         "  routes     print the route table\n"
         "  version    print the version and schema version\n"
         "\n"
@@ -253,6 +257,8 @@ int main(int argc, char **argv)
             file = argv[++i];
         } else if (argv[i][0] != '-' && command == NULL) {
             command = argv[i];
+            if (strcmp(command, "sample") == 0)       /* the rest are its own (sample.c) */
+                return sodium_init() < 0 ? 1 : kp_cli_sample(argc - i - 1, argv + i + 1);
         } else if (argv[i][0] != '-' && operand == NULL && strcmp(command, "create-admin") == 0) {
             operand = argv[i];
         } else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc && operand == NULL &&

@@ -1,6 +1,8 @@
 // kpjdd's command line and configuration: subcommands, -c FILE, and the
 // KPJD_<SECTION>_<KEY> overrides; every bad setting is one line and exit 2.
+// `kpjdd sample` against python3's draws and a reference written here.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -141,5 +143,165 @@ describe('create-admin', () => {
     } finally {
       await db.drop();
     }
+  });
+});
+
+describe('sample (kpjd-sample-v1)', () => {
+  const SEED = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
+  const REGIONS = ['北京市', '上海市', '广东省', '新疆维吾尔自治区'];
+  const CATEGORIES = ['venue', 'agriculture', 'education_research'];
+  // ids 1..20 as tests/unit/test_sample.c has them
+  const TSV = Array.from({ length: 20 }, (_, k) => {
+    const id = k + 1;
+    return `${id}\t${id === 20 ? '西藏自治区' : REGIONS[(7 * id) % 4]}\t${CATEGORIES[(5 * id) % 3]}\n`;
+  }).join('');
+
+  function sample(args, input) {
+    return runKpjdd(['sample', ...args], { input });
+  }
+  function ids(r) {
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    return r.stdout === '' ? [] : r.stdout.trimEnd().split('\n').map(Number);
+  }
+  // One line on stderr, in Chinese and in English, and the exit status.
+  function fails(args, input, status, zh, en) {
+    const r = sample(args, input);
+    assert.equal(r.status, status, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], /^kpjdd: sample: /);
+    assert.match(lines[0], zh);
+    assert.match(lines[0], en);
+  }
+
+  // kpjd-sample-v1 once more, from API.md, with node's HMAC and exact integers:
+  // rate = num / den.
+  function reference(seed, num, den, rows, col) {
+    const groups = new Map();
+    for (const r of rows) {
+      const k = col === null ? '' : r[col];
+      if (!groups.has(k)) groups.set(k, []);
+      groups.get(k).push(r[0]);
+    }
+    const key = (id) => createHmac('sha256', Buffer.from(seed, 'hex')).update(String(id)).digest('hex');
+    const out = [];
+    for (const g of groups.values()) {
+      const keyed = g.map((id) => [key(id), id]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+      const take = Number((BigInt(num) * BigInt(g.length) + BigInt(den) - 1n) / BigInt(den));
+      out.push(...keyed.slice(0, take).map((x) => x[1]));
+    }
+    return out.sort((a, b) => a - b);
+  }
+
+  test('draws what python3 draws', () => {
+    // python3 (hmac, hashlib, fractions), per group:
+    //   sorted(ids, key=lambda i: (hmac.new(seed, str(i).encode(), hashlib.sha256).hexdigest(), i))
+    //   [:math.ceil(Fraction(rate) * len(ids))], the union sorted
+    const want = {
+      '0.3': { none: [3, 4, 8, 11, 18, 19], region: [3, 4, 8, 10, 11, 13, 17, 18, 20], category: [3, 4, 7, 8, 11, 17, 18, 19] },
+      '0.25': { none: [3, 4, 8, 11, 18], region: [3, 8, 10, 11, 13, 17, 18, 20], category: [3, 4, 8, 11, 18, 19] },
+      '0.05': { none: [8], region: [3, 8, 17, 18, 20], category: [4, 8, 18] },
+    };
+    for (const [rate, by] of Object.entries(want)) {
+      for (const [stratify, expected] of Object.entries(by)) {
+        assert.deepEqual(ids(sample(['--seed', SEED, '--rate', rate, '--stratify-by', stratify], TSV)), expected,
+          `${rate} ${stratify}`);
+      }
+    }
+    assert.deepEqual(ids(sample(['--seed', SEED, '--rate', '0.3'], TSV)), want['0.3'].none, 'none by default');
+    assert.deepEqual(ids(sample(['--rate', '0.30', '--seed', SEED.toUpperCase()], TSV)), want['0.3'].none,
+      'upper-case seed, another spelling of the rate');
+    const all = Array.from({ length: 20 }, (_, k) => k + 1);
+    for (const by of ['none', 'region', 'category']) {
+      assert.deepEqual(ids(sample(['--seed', SEED, '--rate', '1', '--stratify-by', by], TSV)), all);
+    }
+  });
+
+  test('agrees with the reference on many sizes, rates and strata', () => {
+    let x = 12345;                                         // a fixed pseudo-random sequence
+    const next = (n) => { x = (x * 1103515245 + 12345) % 2147483648; return x % n; };
+    const seeds = [SEED, 'ff'.repeat(32), createHmac('sha256', 'kpjd').update('seed').digest('hex')];
+    for (const size of [1, 2, 3, 7, 10, 25, 50, 75, 100, 1000]) {   // 25, 50, 75, 100: where a double rounds up
+      const rows = [];
+      const used = new Set();
+      while (rows.length < size) {
+        const id = 1 + next(1000000) * (next(2) ? 1 : 1000);
+        if (used.has(id)) continue;
+        used.add(id);
+        rows.push([id, REGIONS[next(4)], CATEGORIES[next(3)]]);
+      }
+      const input = rows.map((r) => r.join('\t')).join('\r\n');   // CRLF, no final line end
+      for (const pct of [1, 7, 14, 28, 30, 55, 68, 100]) {
+        const rate = pct === 100 ? '1' : `0.${String(pct).padStart(2, '0')}`;
+        const seed = seeds[next(seeds.length)];
+        for (const [by, col] of [['none', null], ['region', 1], ['category', 2]]) {
+          assert.deepEqual(ids(sample(['--seed', seed, '--rate', rate, '--stratify-by', by], input)),
+            reference(seed, pct, 100, rows, col), `size ${size}, rate ${rate}, ${by}`);
+        }
+      }
+    }
+    // a rate of nine decimal places, and one in exponent form
+    const rows = Array.from({ length: 500 }, (_, k) => [k * 3 + 1, REGIONS[k % 4], CATEGORIES[k % 3]]);
+    const input = rows.map((r) => r.join('\t') + '\n').join('');
+    assert.deepEqual(ids(sample(['--seed', SEED, '--rate', '0.123456789', '--stratify-by', 'region'], input)),
+      reference(SEED, 123456789, 1000000000, rows, 1));
+    assert.deepEqual(ids(sample(['--seed', SEED, '--rate', '7E-2', '--stratify-by', 'category'], input)),
+      reference(SEED, 7, 100, rows, 2));
+  });
+
+  test('no candidates, no sample; the most candidates it takes', () => {
+    assert.deepEqual(ids(sample(['--seed', SEED, '--rate', '0.5'], '')), []);
+    const lines = Array.from({ length: 100000 }, (_, k) => `${k + 1}\n`).join('');
+    assert.equal(ids(sample(['--seed', SEED, '--rate', '0.3'], lines)).length, 30000);
+    fails(['--seed', SEED, '--rate', '0.3'], lines + '100001\n', 1, /候选多于 100000 个（第 100001 行）/,
+      /more than 100000 candidates \(line 100001\)/);
+  });
+
+  test('a bad command line: exit 2', () => {
+    const s = ['--seed', SEED];
+    fails(['--rate', '0.3'], '', 2, /需要 --seed 和 --rate/, /--seed and --rate are required/);
+    fails(['--seed', SEED.slice(1), '--rate', '0.3'], '', 2, /64 个十六进制字符/, /--seed must be 64 hex characters/);
+    fails(['--seed', SEED.slice(1) + 'g', '--rate', '0.3'], '', 2, /十六进制/, /hex/);
+    for (const rate of ['0', '-0.1', '1.01', 'abc', '0.0000000001', '0.30000000000000004', '.3', '']) {
+      fails([...s, '--rate', rate], '', 2, /--rate 应为 \(0, 1\] 中的十进制数，至多 9 位小数/, /--rate must be a decimal/);
+    }
+    fails([...s, '--rate', '0.3', '--stratify-by', 'province'], '', 2, /none、region 或 category/, /must be none, region or category/);
+    fails([...s, '--rate', '0.3', '--bogus'], '', 2, /不认识的参数：'--bogus'/, /unexpected argument: '--bogus'/);
+    fails([...s, '--rate'], '', 2, /缺少取值：'--rate'/, /no value for: '--rate'/);
+    const help = sample(['--help'], '');
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /^usage: kpjdd sample --seed HEX --rate R/);
+    assert.match(runKpjdd(['--help']).stdout, /sample --seed HEX --rate R/);
+  });
+
+  test('bad input: exit 1, naming the line', () => {
+    const s = ['--seed', SEED, '--rate', '0.5'];
+    const badId = [/第 2 行：编号应为不带符号和前导零的正整数/, /line 2: the id must be a positive integer/];
+    for (const id of ['0', '-1', '01', '+1', '1.0', 'x', ' 1', '9223372036854775808', '１']) {
+      fails(s, `1\n${id}\n`, 1, ...badId);
+    }
+    const max = sample(['--seed', SEED, '--rate', '1'], '9223372036854775807\n');   // 2^63 - 1, past a double's integers
+    assert.equal(max.status, 0, max.stderr);
+    assert.equal(max.stdout, '9223372036854775807\n');
+    fails(s, '5\n6\n5\n', 1, /第 3 行：编号 5 重复/, /line 3: id 5 appears twice/);
+    fails(s, '5\t北京市\n6\t上海市\n5\t上海市\n', 1, /第 3 行：编号 5 重复/, /id 5 appears twice/);
+    fails(s, '1\n\n2\n', 1, /第 2 行是空行/, /line 2: empty line/);
+    fails(s, '1\n2\0\n', 1, /第 2 行含 NUL 字节/, /line 2: contains a NUL byte/);
+    fails(s, '1\ta\tb\tc\n', 1, /第 1 行多于 3 列/, /line 1: more than 3 columns/);
+    fails(s, `1\n${'9'.repeat(1025)}\n`, 1, /第 2 行超过 1024 字节/, /line 2: longer than 1024 bytes/);
+    // 1024 bytes and a CRLF are a line; the stratum in it is too long, though
+    fails([...s, '--stratify-by', 'region'], `1\t${'x'.repeat(1022)}\r\n`, 1, /第 1 行：地区不是 UTF-8 或超过 256 字节/,
+      /line 1: the region is not UTF-8 or longer than 256 bytes/);
+    assert.deepEqual(ids(sample([...s, '--stratify-by', 'region'], `1\t${'x'.repeat(256)}\n`)), [1]);
+    fails([...s, '--stratify-by', 'region'], '1\t北京市\n2\n', 1, /第 2 行缺少地区（第 2 列）/, /line 2: no region \(column 2\)/);
+    fails([...s, '--stratify-by', 'category'], '1\t北京市\tvenue\n2\t北京市\t\n', 1, /第 2 行缺少类别（第 3 列）/,
+      /line 2: no category \(column 3\)/);
+    // not UTF-8: a cut character in the column that counts; none reads only ids
+    const cut = Buffer.concat([Buffer.from('1\t'), Buffer.from([0xe4, 0xb8]), Buffer.from('\tvenue\n')]);
+    fails([...s, '--stratify-by', 'region'], cut, 1, /第 1 行：地区不是 UTF-8/, /the region is not UTF-8/);
+    assert.deepEqual(ids(sample([...s, '--stratify-by', 'category'], cut)), [1]);
+    assert.deepEqual(ids(sample(s, cut)), [1]);
   });
 });

@@ -1,7 +1,10 @@
 /* lib/json: strict request bodies and typed field specs whose errors name
  * the field; lengths count characters, and Chinese is the normal case. */
 #include <check.h>
+#include <float.h>
 #include <limits.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -572,6 +575,60 @@ START_TEST(result_counts_only_new_errors)
 }
 END_TEST
 
+/* Shortest round-trip texts.  The digits are python3's repr() (David Gay's
+ * shortest algorithm, an implementation apart from ours); the spelling is
+ * printf's %g ("1", not python's "1.0"). */
+START_TEST(number_text_shortest)
+{
+    const struct { double x; const char *text; } t[] = {
+        { 0.3, "0.3" }, { 0.25, "0.25" }, { 1.0, "1" }, { 0.05, "0.05" }, { 1e-9, "1e-09" },
+        { 2.5e-5, "2.5e-05" }, { 0.1 + 0.2, "0.30000000000000004" }, { 2.0 / 3, "0.6666666666666666" },
+        { 3.141592653589793, "3.141592653589793" }, { 5e-324, "5e-324" },
+        { DBL_MAX, "1.7976931348623157e+308" }, { 1e21, "1e+21" }, { 123.0, "123" }, { -0.0, "-0" },
+        { -0.3, "-0.3" },
+    };
+    char text[KP_JSON_NUMBER_TEXT];
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        ck_assert(kp_json_number_text(t[i].x, text));
+        ck_assert_str_eq(text, t[i].text);
+    }
+    ck_assert(!kp_json_number_text(NAN, text));
+    ck_assert(!kp_json_number_text(INFINITY, text));
+    ck_assert(!kp_json_number_text(-INFINITY, text));
+}
+END_TEST
+
+/* Any finite double: its text reads back as it, jansson takes the text as
+ * JSON, and one digit fewer would not read back. */
+START_TEST(number_text_round_trips)
+{
+    uint64_t state = 0x9E3779B97F4A7C15u;
+    for (int i = 0; i < 20000; i++) {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        double x;
+        memcpy(&x, &state, sizeof x);
+        if (!isfinite(x))
+            continue;
+        char text[KP_JSON_NUMBER_TEXT], fewer[512];            /* %g of any precision fits */
+        ck_assert(kp_json_number_text(x, text));
+        ck_assert_msg(strtod(text, NULL) == x, "%s", text);
+        int digits = 0;                            /* significant: after the leading zeros */
+        for (const char *p = text + strspn(text, "-0."); *p && *p != 'e'; p++)
+            digits += *p >= '0' && *p <= '9';
+        if (i % 20 == 0) {
+            json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);   /* "-8723128687905034" is an integer to it */
+            double back = json_number_value(j);
+            json_decref(j);
+            ck_assert_msg(back == x, "%s", text);
+        }
+        snprintf(fewer, sizeof fewer, "%.*g", digits - 1, x);
+        ck_assert_msg(digits == 1 || strtod(fewer, NULL) != x, "%s: %s would do", text, fewer);
+    }
+}
+END_TEST
+
 static Suite *json_suite(void)
 {
     Suite *s = suite_create("json");
@@ -603,6 +660,8 @@ static Suite *json_suite(void)
     tcase_add_test(tc, errors_collected_at_once);
     tcase_add_test(tc, object_fields_nested);
     tcase_add_test(tc, result_counts_only_new_errors);
+    tcase_add_test(tc, number_text_shortest);
+    tcase_add_test(tc, number_text_round_trips);
     suite_add_tcase(s, tc);
     return s;
 }
