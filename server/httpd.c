@@ -436,7 +436,10 @@ static enum kp_err reply_json_typed(struct kp_req *r, unsigned status, json_t *b
                                     const char *content_type, const char *retry_after,
                                     const char *allow)
 {
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    /* Reals with 15 significant digits, not jansson's 17: a rate of 0.3
+     * prints as 0.3, not 0.29999999999999999, and every number the API
+     * rounds (points to hundredths, rates to 10^-9) prints as written. */
+    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
     json_decref(body);
     if (text == NULL)
         return KP_E_NOMEM;

@@ -68,6 +68,9 @@ enum kp_err kp_api_batches_initial_review(struct kp_req *r);
 /* rubrics.c: 评分标准 */
 enum kp_err kp_api_rubric_put(struct kp_req *r);
 enum kp_err kp_api_rubric_get(struct kp_req *r);
+/* samples.c: 实地抽检 */
+enum kp_err kp_api_onsite_sample_draw(struct kp_req *r);
+enum kp_err kp_api_onsite_sample_get(struct kp_req *r);
 /* applicants.c */
 enum kp_err kp_api_applicants_create(struct kp_req *r);
 

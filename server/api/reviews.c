@@ -1,8 +1,7 @@
 /* Initial review (初评): the programme office passes or fails each
  * recommended application of a batch in evaluation, one by one or in bulk
  * (all or nothing).  A fail says why.  A review may be changed while the
- * batch is in evaluation (until the on-site sample is drawn, once there is
- * one).  Which status moves where is lib/domain/appstate.c's table; each
+ * batch is in evaluation, until its on-site sample is drawn.  Which status moves where is lib/domain/appstate.c's table; each
  * decision is audited and told to the applicant and its recommender. */
 
 #include <assert.h>
@@ -25,7 +24,8 @@ static const struct kp_stmt SQL_LOCK = {
     "reviews_lock",
     "SELECT k.id, x.* FROM unnest($1::bigint[]) WITH ORDINALITY AS k(id, n)"
     "  LEFT JOIN LATERAL (SELECT a.status, a.batch_id, a.applicant_id, a.recommender_id, a.unit_name,"
-    "                            b.status AS batch_status"
+    "                            b.status AS batch_status,"
+    "                            EXISTS (SELECT 1 FROM onsite_samples WHERE batch_id = b.id) AS sampled"
     "                       FROM applications a JOIN batches b ON b.id = a.batch_id"
     "                      WHERE a.id = k.id AND a.batch_id = coalesce($2::bigint, a.batch_id)"
     "                        FOR UPDATE OF a) x ON true"
@@ -158,6 +158,8 @@ static const char *refusal_of(PGresult *rows, int i, const struct item *it, cons
     static char why[160];
     if (strcmp(PQgetvalue(rows, i, 6), "evaluating") != 0)
         return "批次不在评审阶段";
+    if (PQgetvalue(rows, i, 7)[0] == 't')
+        return "本批次已抽取实地抽检样本，初评结果不能再更改";
     *to = kp_app_transition(PQgetvalue(rows, i, 1),
                             strcmp(it->result, "pass") == 0 ? KP_APP_INITIAL_PASS : KP_APP_INITIAL_FAIL,
                             KP_ROLE_ADMIN);
