@@ -80,7 +80,8 @@ const struct kp_route kp_routes[] = {
     /* evaluation: 实地抽检 */
     { "POST",   "/api/v1/batches/{id}/onsite-sample", kp_api_onsite_sample_draw, KP_ADMIN, JSON, NULL, NULL },
     { "GET",    "/api/v1/batches/{id}/onsite-sample", kp_api_onsite_sample_get,  KP_ADMIN, 0,    NULL, NULL },
-    { "POST",   "/api/v1/applications/{id}/attachments", kp_api_attachments_upload, KP_APPLICANT, STREAM | SLOW, UPLOAD_MEDIA, &kp_attachment_upload },
+    { "PUT",    "/api/v1/applications/{id}/onsite-check", kp_api_onsite_check, KP_ADMIN, JSON, NULL, NULL },
+    { "POST",   "/api/v1/applications/{id}/attachments", kp_api_attachments_upload, KP_APPLICANT | KP_ADMIN, STREAM | SLOW, UPLOAD_MEDIA, &kp_attachment_upload },
     { "GET",    "/api/v1/attachments/{id}",          kp_api_attachments_get,    KP_SIGNED_IN, SLOW,    NULL, NULL },
     { "DELETE", "/api/v1/attachments/{id}",          kp_api_attachments_delete, KP_APPLICANT, SLOW,    NULL, NULL },
 };

@@ -27,6 +27,10 @@ static const struct row {
     { "initial_passed", KP_APP_INITIAL_FAIL, KP_ROLE_ADMIN, "initial_failed" },
     { "initial_failed", KP_APP_INITIAL_PASS, KP_ROLE_ADMIN, "initial_passed" },
     { "initial_failed", KP_APP_INITIAL_FAIL, KP_ROLE_ADMIN, "initial_failed" },
+    { "initial_passed", KP_APP_ONSITE_PASS,  KP_ROLE_ADMIN, "initial_passed" },
+    { "initial_passed", KP_APP_ONSITE_FAIL,  KP_ROLE_ADMIN, "onsite_failed" },
+    { "onsite_failed",  KP_APP_ONSITE_PASS,  KP_ROLE_ADMIN, "initial_passed" },
+    { "onsite_failed",  KP_APP_ONSITE_FAIL,  KP_ROLE_ADMIN, "onsite_failed" },
 };
 
 const char *kp_app_transition(const char *from, enum kp_app_action action, enum kp_role role)

@@ -19,6 +19,8 @@ enum kp_app_action {
     KP_APP_EXPIRE,      /* the batch moved to evaluating (逾期未报) */
     KP_APP_INITIAL_PASS,  /* 初评通过: given, or a fail changed, until the on-site sample */
     KP_APP_INITIAL_FAIL,  /* 初评未通过 */
+    KP_APP_ONSITE_PASS,   /* 实地核查通过: a sampled one stays initial_passed, or is restored */
+    KP_APP_ONSITE_FAIL,   /* 实地核查未通过 */
 };
 
 /* The status after `action` by `role` from `from`, or NULL when the table

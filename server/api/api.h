@@ -71,6 +71,8 @@ enum kp_err kp_api_rubric_get(struct kp_req *r);
 /* samples.c: 实地抽检 */
 enum kp_err kp_api_onsite_sample_draw(struct kp_req *r);
 enum kp_err kp_api_onsite_sample_get(struct kp_req *r);
+/* onsite.c: 实地核查 */
+enum kp_err kp_api_onsite_check(struct kp_req *r);
 /* applicants.c */
 enum kp_err kp_api_applicants_create(struct kp_req *r);
 

@@ -33,10 +33,15 @@
 #define ATTACHMENT_COLUMNS \
     "at.id, at.kind, at.filename, at.content_type, at.size, at.sha256, " KP_TIME("at.created_at")
 
+/* The application, locked: its status, the bytes it holds, and whether it
+ * may take on-site evidence now (its batch in evaluation, its sample drew
+ * it). */
 static const struct kp_stmt SQL_EDITABLE = {
     "attachments_editable",
-    "SELECT a.status, (SELECT coalesce(sum(size), 0) FROM attachments WHERE application_id = a.id AND complete)"
-    "  FROM applications a WHERE a.id = $3 AND " KP_APPSCOPE_SQL " FOR UPDATE",
+    "SELECT a.status, (SELECT coalesce(sum(size), 0) FROM attachments WHERE application_id = a.id AND complete),"
+    "       EXISTS (SELECT 1 FROM batches b JOIN onsite_samples s ON s.batch_id = b.id"
+    "                WHERE b.id = a.batch_id AND b.status = 'evaluating' AND a.id = ANY (s.selected))"
+    "  FROM applications a WHERE a.id = $3 AND " KP_APPSCOPE_SQL " FOR UPDATE OF a",
     3,
 };
 
@@ -127,7 +132,29 @@ static const char *type_name(const char *type)
 static bool valid_kind(const char *kind)
 {
     return kind && (!strcmp(kind, "application_form") || !strcmp(kind, "evidence") ||
-                    !strcmp(kind, "video") || !strcmp(kind, "other"));
+                    !strcmp(kind, "video") || !strcmp(kind, "other") || !strcmp(kind, "onsite_evidence"));
+}
+
+/* The applicant uploads its own files; the programme office only the
+ * evidence of its on-site checks.  NULL when `role` may upload `kind`. */
+static const char *kind_refusal(const char *kind, enum kp_role role)
+{
+    bool onsite = strcmp(kind, "onsite_evidence") == 0;
+    if (onsite && role != KP_ROLE_ADMIN)
+        return "实地核查材料由评审办公室上传";
+    if (!onsite && role == KP_ROLE_ADMIN)
+        return "评审办公室只上传实地核查材料（kind=onsite_evidence）";
+    return NULL;
+}
+
+/* Why the locked row (SQL_EDITABLE) may not take the upload now; NULL when
+ * it may. */
+static const char *state_refusal(const char *kind, PGresult *res)
+{
+    if (strcmp(kind, "onsite_evidence") == 0)
+        return PQgetvalue(res, 0, 2)[0] == 't' ? NULL : "只有本批次实地抽检样本中的申报可上传核查材料";
+    return kp_app_transition(PQgetvalue(res, 0, 0), KP_APP_EDIT, KP_ROLE_APPLICANT)
+           ? NULL : "申报已提交，不能再修改附件";
 }
 
 /* The signed form is a PDF scan, the video an MP4; evidence any picture or
@@ -186,8 +213,7 @@ static enum kp_err begin_tx(struct kp_db *db, void *arg)
     u->found = PQntuples(res) == 1;
     u->refusal = NULL;
     if (u->found) {
-        if (!kp_app_transition(PQgetvalue(res, 0, 0), KP_APP_EDIT, KP_ROLE_APPLICANT))
-            u->refusal = "申报已提交，不能再修改附件";
+        u->refusal = state_refusal(u->kind, res);
         const struct kp_config *cfg = kp_req_server(u->r)->cfg;
         uint64_t used = (uint64_t)atoll(PQgetvalue(res, 0, 1));
         uint64_t left = cfg->attachments.max_total > used ? cfg->attachments.max_total - used : 0;
@@ -220,7 +246,7 @@ static enum kp_err upload_begin(struct kp_req *r)
     const char *kind = kp_req_query(r, "kind");
     json_t *errors = json_array();
     if (!valid_kind(kind))
-        kp_problem_field(errors, "kind", "enum", "应为 application_form、evidence、video 或 other");
+        kp_problem_field(errors, "kind", "enum", "应为 application_form、evidence、video、other 或 onsite_evidence");
     else
         snprintf(u->kind, sizeof u->kind, "%s", kind);
     switch (kp_filename_from_disposition(kp_req_header(r, "Content-Disposition"), u->filename,
@@ -239,6 +265,9 @@ static enum kp_err upload_begin(struct kp_req *r)
     if (json_array_size(errors) > 0)
         return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
     json_decref(errors);
+    const char *forbidden = kind_refusal(u->kind, kp_req_principal(r)->role);
+    if (forbidden)
+        return kp_reply_problem(r, KP_P_FORBIDDEN, forbidden);
     const char *ct = kp_req_header(r, "Content-Type");
     size_t tl = strcspn(ct, "; \t");
     snprintf(u->type, sizeof u->type, "%.*s", (int)(tl < sizeof u->type ? tl : 0), ct);
@@ -388,9 +417,7 @@ static enum kp_err complete_tx(struct kp_db *db, void *arg)
     enum kp_err err = kp_db_exec(db, &SQL_EDITABLE, params, &res);
     if (err)
         return err;
-    u->refusal = PQntuples(res) == 1 &&
-                 kp_app_transition(PQgetvalue(res, 0, 0), KP_APP_EDIT, KP_ROLE_APPLICANT)
-                 ? NULL : "申报已提交，不能再修改附件";
+    u->refusal = PQntuples(res) == 1 ? state_refusal(u->kind, res) : "申报已不可见";
     /* Uploads that overlapped each passed the check at their start: the
      * total is decided here, under the application's lock. */
     uint64_t stored = u->refusal ? 0 : (uint64_t)atoll(PQgetvalue(res, 0, 1));

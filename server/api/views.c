@@ -99,11 +99,30 @@ static void put_initial_review(struct kp_buf *b, PGresult *res, int row, int col
     kp_buf_append(b, "}", 1);
 }
 
+/* "onsite_check": {"inspectors","visited_on","findings","result","by","at"},
+ * or null before it, from its six columns starting at `col` (the
+ * inspectors as jsonb's own text, the date as ISO). */
+static void put_onsite_check(struct kp_buf *b, PGresult *res, int row, int col)
+{
+    if (PQgetisnull(res, row, col)) {
+        kp_buf_append(b, ",\"onsite_check\":null", 20);
+        return;
+    }
+    kp_buf_append(b, ",\"onsite_check\":{\"inspectors\":", 30);
+    kp_buf_append(b, PQgetvalue(res, row, col + 1), (size_t)PQgetlength(res, row, col + 1));
+    put_text(b, "visited_on", res, row, col + 2);
+    put_text(b, "findings", res, row, col + 3);
+    put_text(b, "result", res, row, col);
+    put_text(b, "by", res, row, col + 4);
+    put_time(b, "at", res, row, col + 5);
+    kp_buf_append(b, "}", 1);
+}
+
 /* The application's keys in the API's order, and how each is written:
  * TEXT as a JSON string (or null), RAW as PostgreSQL wrote it (numbers),
- * TIME as RFC 3339, INITIAL as its object, FORM and ATTACHMENTS only in
- * full (not in a list item). */
-enum app_field { TEXT, RAW, TIME, INITIAL, FORM, ATTACHMENTS };
+ * TIME as RFC 3339, INITIAL and ONSITE as their objects, FORM and
+ * ATTACHMENTS only in full (not in a list item). */
+enum app_field { TEXT, RAW, TIME, INITIAL, ONSITE, FORM, ATTACHMENTS };
 static const struct {
     const char *key;
     enum kp_app_column col;
@@ -126,6 +145,7 @@ static const struct {
     { "return_reason", KP_APP_RETURN_REASON, TEXT },
     { "decline_reason", KP_APP_DECLINE_REASON, TEXT },
     { "initial_review", KP_APP_INITIAL_RESULT, INITIAL },
+    { "onsite_check", KP_APP_ONSITE_RESULT, ONSITE },
     { "attachments", 0, ATTACHMENTS },
     { "created_at", KP_APP_CREATED_AT, TIME },
     { "updated_at", KP_APP_UPDATED_AT, TIME },
@@ -152,6 +172,9 @@ void kp_application_write(struct kp_buf *b, PGresult *res, int row, int col, con
             break;
         case INITIAL:
             put_initial_review(b, res, row, c);
+            break;
+        case ONSITE:
+            put_onsite_check(b, res, row, c);
             break;
         case FORM:               /* every write stores an object; anything else shows as {} */
             if (attachments == NULL)

@@ -14,7 +14,7 @@ static const char *const STATUSES[] = {
     "withdrawn_after_objection",
 };
 #define NSTATUSES (sizeof STATUSES / sizeof *STATUSES)
-#define NACTIONS (KP_APP_INITIAL_FAIL + 1)
+#define NACTIONS (KP_APP_ONSITE_FAIL + 1)
 #define NROLES (KP_ROLE_EXPERT + 1)
 
 static const struct move {
@@ -43,6 +43,11 @@ static const struct move {
     { "initial_passed", KP_APP_INITIAL_FAIL, KP_ROLE_ADMIN, "initial_failed" },
     { "initial_failed", KP_APP_INITIAL_PASS, KP_ROLE_ADMIN, "initial_passed" },
     { "initial_failed", KP_APP_INITIAL_FAIL, KP_ROLE_ADMIN, "initial_failed" },
+    /* 实地核查 of a sampled one: a fail sets it aside, a pass keeps or restores it */
+    { "initial_passed", KP_APP_ONSITE_PASS, KP_ROLE_ADMIN, "initial_passed" },
+    { "initial_passed", KP_APP_ONSITE_FAIL, KP_ROLE_ADMIN, "onsite_failed" },
+    { "onsite_failed", KP_APP_ONSITE_PASS, KP_ROLE_ADMIN, "initial_passed" },
+    { "onsite_failed", KP_APP_ONSITE_FAIL, KP_ROLE_ADMIN, "onsite_failed" },
 };
 
 static const char *expected(const char *from, enum kp_app_action action, enum kp_role role)
