@@ -49,7 +49,7 @@
  * Bounds: at most KP_ASSIGN_MAX_CANDIDATES candidates, KP_ASSIGN_MAX_EXPERTS
  * experts and KP_ASSIGN_MAX_PAIRS candidate × expert pairs; memory is about
  * 30 bytes a pair (1,274 × 300: 12 MB; at the bound 60 MB), all freed before
- * return except the result.  Time: 15 ms for 1,274 × 300, 0.1–0.2 s at the
+ * return except the result.  Time: 15–25 ms for 1,274 × 300, 0.1–0.3 s at the
  * bounds (tests/bench/assign.sh): run it off the event threads. */
 #ifndef KP_ASSIGN_H
 #define KP_ASSIGN_H
