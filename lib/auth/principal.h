@@ -39,8 +39,9 @@ void kp_rowscope_own_user(const struct kp_principal *p, struct kp_rowscope *s);
 void kp_rowscope_own_org(const struct kp_principal *p, struct kp_rowscope *s);
 
 /* Applications: the admin sees all, an applicant its own, a recommender
- * those bound to it; an expert none until assignments exist.  Bound as $1
- * (role) and $2 (organisation) of a query on `applications a` that uses
+ * those bound to it, an expert those assigned to it (and still its work:
+ * not recused or replaced).  Bound as $1 (role) and $2 (organisation: the
+ * expert's id for an expert) of a query on `applications a` that uses
  * KP_APPSCOPE_SQL. */
 struct kp_appscope {
     char role[16];
@@ -52,7 +53,10 @@ struct kp_appscope {
 #define KP_APPSCOPE_OF(role, org)                                              \
     "((" role " = 'admin')"                                                    \
     " OR (" role " = 'applicant' AND a.applicant_id = " org ")"                \
-    " OR (" role " = 'recommender' AND a.recommender_id = " org "))"
+    " OR (" role " = 'recommender' AND a.recommender_id = " org ")"            \
+    " OR (" role " = 'expert' AND EXISTS (SELECT 1 FROM assignments x"          \
+    "       WHERE x.application_id = a.id AND x.expert_id = " org              \
+    "         AND x.status IN ('pending', 'draft', 'submitted'))))"
 void kp_appscope_for(const struct kp_principal *p, struct kp_appscope *s);
 
 /* Batches: one in draft is the admin's work in progress; to everyone else

@@ -73,6 +73,14 @@ enum kp_err kp_api_onsite_sample_draw(struct kp_req *r);
 enum kp_err kp_api_onsite_sample_get(struct kp_req *r);
 /* onsite.c: 实地核查 */
 enum kp_err kp_api_onsite_check(struct kp_req *r);
+/* assignments.c: 专家分配与评分 */
+enum kp_err kp_api_assignments_make(struct kp_req *r);
+enum kp_err kp_api_assignments_list(struct kp_req *r);
+enum kp_err kp_api_assignments_mine(struct kp_req *r);
+enum kp_err kp_api_assignments_replace(struct kp_req *r);
+enum kp_err kp_api_assignments_score(struct kp_req *r);
+enum kp_err kp_api_assignments_submit(struct kp_req *r);
+enum kp_err kp_api_assignments_recuse(struct kp_req *r);
 /* applicants.c */
 enum kp_err kp_api_applicants_create(struct kp_req *r);
 

@@ -2,8 +2,8 @@
  * the programme office records who visited, when, what they found, and pass
  * or fail.  A fail sets the application aside (onsite_failed); a pass keeps
  * it, or restores one failed before, in the final evaluation
- * (initial_passed).  The record may be corrected while the batch is in
- * evaluation; each version is audited and told to the applicant and its
+ * (initial_passed).  The record may be corrected until the batch's experts
+ * are assigned; each version is audited and told to the applicant and its
  * recommender.  Evidence files are attachments of kind onsite_evidence
  * (attachments.c). */
 
@@ -28,7 +28,8 @@ static const struct kp_stmt SQL_LOCK = {
     "SELECT a.status, b.status, EXISTS (SELECT 1 FROM onsite_samples s"
     "                                    WHERE s.batch_id = a.batch_id AND a.id = ANY (s.selected)),"
     "       a.applicant_id, a.recommender_id, a.unit_name,"
-    "       $2::date <= (now() AT TIME ZONE 'Asia/Shanghai')::date"
+    "       $2::date <= (now() AT TIME ZONE 'Asia/Shanghai')::date,"
+    "       EXISTS (SELECT 1 FROM assignments WHERE batch_id = a.batch_id)"
     "  FROM applications a JOIN batches b ON b.id = a.batch_id WHERE a.id = $1 FOR UPDATE OF a",
     2,
 };
@@ -104,6 +105,8 @@ static enum kp_err check_tx(struct kp_db *db, void *arg)
         c->why = "批次不在评审阶段";
     else if (PQgetvalue(row, 0, 2)[0] != 't')
         c->why = "这份申报不在本批次的实地抽检样本中";
+    else if (PQgetvalue(row, 0, 7)[0] == 't')
+        c->why = "本批次已分配评审专家，实地核查结果不能再更改";
     else if (to == NULL) {
         snprintf(c->why_buf, sizeof c->why_buf, "申报当前状态为“%s”，不能记录实地核查", kp_app_status_label(from));
         c->why = c->why_buf;

@@ -1,7 +1,7 @@
 /* The final evaluation's rubric of a batch (评分标准): weighted criteria,
  * read and checked by lib/domain/rubric.c, set by the programme office at
- * any stage of the batch and read back as it was set.  Once experts score
- * against it, it is fixed (the scoring stage refuses a change then). */
+ * any stage of the batch and read back as it was set, until the first
+ * score is submitted against it: then it is fixed. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +18,13 @@ static const struct kp_stmt SQL_GET = {
     1,
 };
 
+/* The batch, locked, and whether an expert has submitted a score against
+ * its rubric (then the rubric is fixed). */
 static const struct kp_stmt SQL_BATCH = {
-    "rubrics_batch", "SELECT 1 FROM batches WHERE id = $1 FOR UPDATE", 1,
+    "rubrics_batch",
+    "SELECT EXISTS (SELECT 1 FROM assignments WHERE batch_id = b.id AND status = 'submitted')"
+    "  FROM batches b WHERE b.id = $1 FOR UPDATE",
+    1,
 };
 
 static const struct kp_stmt SQL_PUT = {
@@ -33,7 +38,7 @@ struct put {
     struct kp_req *r;
     char batch[24];
     char *criteria;            /* the checked rubric's JSON text */
-    bool found;
+    bool found, fixed;
 };
 
 static enum kp_err put_tx(struct kp_db *db, void *arg)
@@ -45,8 +50,9 @@ static enum kp_err put_tx(struct kp_db *db, void *arg)
     if (err)
         return err;
     p->found = PQntuples(res) == 1;
+    p->fixed = p->found && PQgetvalue(res, 0, 0)[0] == 't';
     PQclear(res);
-    if (!p->found)
+    if (!p->found || p->fixed)
         return KP_OK;
     char by[24];
     snprintf(by, sizeof by, "%lld", kp_req_principal(p->r)->user_id);
@@ -118,7 +124,11 @@ enum kp_err kp_api_rubric_put(struct kp_req *r)
     free(p.criteria);
     if (err)
         return err;
-    return p.found ? reply_rubric(r, db, p.batch) : kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+    if (!p.found)
+        return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+    if (p.fixed)
+        return kp_reply_problem(r, KP_P_INVALID_STATE, "已有专家按此评分标准提交评分，不能再修改");
+    return reply_rubric(r, db, p.batch);
 }
 
 /* GET /api/v1/batches/{id}/rubric */
