@@ -89,6 +89,10 @@ const struct kp_route kp_routes[] = {
     { "PUT",    "/api/v1/assignments/{id}/score",    kp_api_assignments_score,  KP_EXPERT,    JSON, NULL, NULL },
     { "POST",   "/api/v1/assignments/{id}/submit",   kp_api_assignments_submit, KP_EXPERT,    0,    NULL, NULL },
     { "POST",   "/api/v1/assignments/{id}/recuse",   kp_api_assignments_recuse, KP_EXPERT,    JSON, NULL, NULL },
+    /* evaluation: ranking and the proposed list */
+    { "GET",    "/api/v1/batches/{id}/ranking",      kp_api_ranking_get,        KP_ADMIN,     0,    NULL, NULL },
+    { "GET",    "/api/v1/batches/{id}/ranking.csv",  kp_api_ranking_csv,        KP_ADMIN,     0,    NULL, NULL },
+    { "POST",   "/api/v1/batches/{id}/proposed-list", kp_api_proposed_list,     KP_ADMIN,     JSON, NULL, NULL },
     { "POST",   "/api/v1/applications/{id}/attachments", kp_api_attachments_upload, KP_APPLICANT | KP_ADMIN, STREAM | SLOW, UPLOAD_MEDIA, &kp_attachment_upload },
     { "GET",    "/api/v1/attachments/{id}",          kp_api_attachments_get,    KP_SIGNED_IN, SLOW,    NULL, NULL },
     { "DELETE", "/api/v1/attachments/{id}",          kp_api_attachments_delete, KP_APPLICANT, SLOW,    NULL, NULL },

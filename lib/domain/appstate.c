@@ -31,6 +31,8 @@ static const struct row {
     { "initial_passed", KP_APP_ONSITE_FAIL,  KP_ROLE_ADMIN, "onsite_failed" },
     { "onsite_failed",  KP_APP_ONSITE_PASS,  KP_ROLE_ADMIN, "initial_passed" },
     { "onsite_failed",  KP_APP_ONSITE_FAIL,  KP_ROLE_ADMIN, "onsite_failed" },
+    { "initial_passed", KP_APP_PROPOSE,      KP_ROLE_ADMIN, "proposed" },
+    { "initial_passed", KP_APP_FINAL_REJECT, KP_ROLE_ADMIN, "final_rejected" },
 };
 
 const char *kp_app_transition(const char *from, enum kp_app_action action, enum kp_role role)

@@ -21,6 +21,8 @@ enum kp_app_action {
     KP_APP_INITIAL_FAIL,  /* 初评未通过 */
     KP_APP_ONSITE_PASS,   /* 实地核查通过: a sampled one stays initial_passed, or is restored */
     KP_APP_ONSITE_FAIL,   /* 实地核查未通过 */
+    KP_APP_PROPOSE,       /* 终评: on the proposed list (建议名单) */
+    KP_APP_FINAL_REJECT,  /* 终评: not on it */
 };
 
 /* The status after `action` by `role` from `from`, or NULL when the table

@@ -131,3 +131,22 @@ enum kp_err kp_csv_parse(const char *text, size_t len, kp_csv_record cb, void *a
     kp_buf_free(&record);
     return err;
 }
+
+/* A cell as Excel should show it: quoted, and text that would start a
+ * formula (= + - @, or a tab or CR before one) made plain with a '. */
+void kp_csv_cell(struct kp_buf *b, const char *text, bool last)
+{
+    kp_buf_append(b, "\"", 1);
+    if (text[0] != '\0' && strchr("=+-@\t\r", text[0]))
+        kp_buf_append(b, "'", 1);
+    for (const char *p = text; *p != '\0';) {
+        size_t plain = strcspn(p, "\"");
+        kp_buf_append(b, p, plain);
+        p += plain;
+        if (*p == '"') {
+            kp_buf_append(b, "\"\"", 2);
+            p++;
+        }
+    }
+    kp_buf_append(b, last ? "\"\r\n" : "\",", last ? 3 : 2);
+}

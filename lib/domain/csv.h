@@ -6,6 +6,9 @@
 
 #include <stddef.h>
 
+#include <stdbool.h>
+
+#include "buf.h"
 #include "err.h"
 
 #define KP_CSV_MAX_FIELDS 16
@@ -21,5 +24,11 @@ typedef enum kp_err (*kp_csv_record)(void *arg, unsigned line, const char *const
  * invalid UTF-8; whatever the callback returns otherwise. */
 enum kp_err kp_csv_parse(const char *text, size_t len, kp_csv_record cb, void *arg,
                          char *why, size_t why_len);
+
+/* Appends one cell as Excel should show it: quoted (a quote inside
+ * doubled), and text that would start a formula (= + - @, or a tab or CR
+ * before one) made plain with a leading '; then a comma, or CRLF after the
+ * `last` cell of a row. */
+void kp_csv_cell(struct kp_buf *b, const char *text, bool last);
 
 #endif

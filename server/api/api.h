@@ -81,6 +81,10 @@ enum kp_err kp_api_assignments_replace(struct kp_req *r);
 enum kp_err kp_api_assignments_score(struct kp_req *r);
 enum kp_err kp_api_assignments_submit(struct kp_req *r);
 enum kp_err kp_api_assignments_recuse(struct kp_req *r);
+/* ranking.c: 排名与建议名单 */
+enum kp_err kp_api_ranking_get(struct kp_req *r);
+enum kp_err kp_api_ranking_csv(struct kp_req *r);
+enum kp_err kp_api_proposed_list(struct kp_req *r);
 /* applicants.c */
 enum kp_err kp_api_applicants_create(struct kp_req *r);
 

@@ -18,6 +18,7 @@
 #include "appstate.h"
 #include "auth.h"
 #include "buf.h"
+#include "csv.h"
 #include "list.h"
 #include "notify.h"
 #include "views.h"
@@ -581,25 +582,6 @@ enum kp_err kp_api_applications_list(struct kp_req *r)
     return kp_list_reply(r, errors, LLONG_MAX, KP_LIST_ONE_READ, fetch, &x);
 }
 
-/* A cell as Excel should show it: quoted, and text that would start a
- * formula (= + - @, or a tab or CR before one) made plain with a '. */
-static void csv_cell(struct kp_buf *b, const char *text, bool last)
-{
-    kp_buf_append(b, "\"", 1);
-    if (text[0] != '\0' && strchr("=+-@\t\r", text[0]))
-        kp_buf_append(b, "'", 1);
-    for (const char *p = text; *p != '\0';) {
-        size_t plain = strcspn(p, "\"");
-        kp_buf_append(b, p, plain);
-        p += plain;
-        if (*p == '"') {
-            kp_buf_append(b, "\"\"", 2);
-            p++;
-        }
-    }
-    kp_buf_append(b, last ? "\"\r\n" : "\",", last ? 3 : 2);
-}
-
 /* The export streams (kp_req_pooled_body): the handler fetches the ids in
  * the export's order (800 KB for 100,000 rows), then each block of the body
  * reads the next EXPORT_BLOCK rows by id and writes them as CSV, so memory
@@ -677,13 +659,13 @@ static enum kp_err export_block(struct kp_db *db, struct export *x)
     for (int i = 0; i < PQntuples(res); i++) {
         char n[24];
         snprintf(n, sizeof n, "%lld", x->number + i + 1);
-        csv_cell(&x->text, n, false);
-        csv_cell(&x->text, PQgetvalue(res, i, 0), false);
-        csv_cell(&x->text, PQgetvalue(res, i, 1), false);
-        csv_cell(&x->text, PQgetvalue(res, i, 2), false);
-        csv_cell(&x->text, PQgetvalue(res, i, 3), false);
-        csv_cell(&x->text, kp_app_category_label(PQgetvalue(res, i, 4)), false);
-        csv_cell(&x->text, kp_app_status_label(PQgetvalue(res, i, 5)), true);
+        kp_csv_cell(&x->text, n, false);
+        kp_csv_cell(&x->text, PQgetvalue(res, i, 0), false);
+        kp_csv_cell(&x->text, PQgetvalue(res, i, 1), false);
+        kp_csv_cell(&x->text, PQgetvalue(res, i, 2), false);
+        kp_csv_cell(&x->text, PQgetvalue(res, i, 3), false);
+        kp_csv_cell(&x->text, kp_app_category_label(PQgetvalue(res, i, 4)), false);
+        kp_csv_cell(&x->text, kp_app_status_label(PQgetvalue(res, i, 5)), true);
     }
     int rows = PQntuples(res);
     PQclear(res);

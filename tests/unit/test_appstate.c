@@ -14,7 +14,7 @@ static const char *const STATUSES[] = {
     "withdrawn_after_objection",
 };
 #define NSTATUSES (sizeof STATUSES / sizeof *STATUSES)
-#define NACTIONS (KP_APP_ONSITE_FAIL + 1)
+#define NACTIONS (KP_APP_FINAL_REJECT + 1)
 #define NROLES (KP_ROLE_EXPERT + 1)
 
 static const struct move {
@@ -48,6 +48,9 @@ static const struct move {
     { "initial_passed", KP_APP_ONSITE_FAIL, KP_ROLE_ADMIN, "onsite_failed" },
     { "onsite_failed", KP_APP_ONSITE_PASS, KP_ROLE_ADMIN, "initial_passed" },
     { "onsite_failed", KP_APP_ONSITE_FAIL, KP_ROLE_ADMIN, "onsite_failed" },
+    /* 终评: the proposed list, once, from the final candidates */
+    { "initial_passed", KP_APP_PROPOSE, KP_ROLE_ADMIN, "proposed" },
+    { "initial_passed", KP_APP_FINAL_REJECT, KP_ROLE_ADMIN, "final_rejected" },
 };
 
 static const char *expected(const char *from, enum kp_app_action action, enum kp_role role)

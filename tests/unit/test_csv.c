@@ -480,9 +480,46 @@ static Suite *csv_suite(void)
     tcase_add_test(tc, callback_error_stops);
     tcase_add_test(tc, length_is_respected);
     tcase_add_test(tc, many_records);
+    tcase_add_test(tc, cells_for_excel);
     suite_add_tcase(s, tc);
     return s;
 }
+
+/* kp_csv_cell: quoted, quotes doubled, formulas made plain, and what it
+ * writes reads back through kp_csv_parse as the text (with its '). */
+static enum kp_err take_first(void *arg, unsigned line, const char *const *fields, size_t n)
+{
+    (void)line;
+    ck_assert_uint_eq(n, 2);
+    snprintf(arg, 64, "%s|%s", fields[0], fields[1]);
+    return KP_OK;
+}
+
+START_TEST(cells_for_excel)
+{
+    static const char *const cases[][2] = {
+        { "北京动物园", "\"北京动物园\"," },
+        { "say \"hi\"", "\"say \"\"hi\"\"\"," },
+        { "=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\"," },
+        { "+86 10", "\"'+86 10\"," }, { "-1", "\"'-1\"," }, { "@SUM", "\"'@SUM\"," },
+        { "\t=1", "\"'\t=1\"," }, { "", "\"\"," }, { "a=b", "\"a=b\"," },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct kp_buf b = { 0 };
+        kp_csv_cell(&b, cases[i][0], false);
+        ck_assert_msg(b.len == strlen(cases[i][1]) && memcmp(b.data, cases[i][1], b.len) == 0, "%s", cases[i][0]);
+        kp_buf_free(&b);
+    }
+    struct kp_buf b = { 0 };
+    kp_csv_cell(&b, "say \"=hi\"", false);
+    kp_csv_cell(&b, "=2", true);
+    ck_assert_uint_eq(b.len >= 2 && memcmp(b.data + b.len - 2, "\r\n", 2) == 0, 1);
+    char got[64] = "", why[80];
+    ck_assert_int_eq(kp_csv_parse(b.data, b.len, take_first, got, why, sizeof why), KP_OK);
+    ck_assert_str_eq(got, "say \"=hi\"|'=2");
+    kp_buf_free(&b);
+}
+END_TEST
 
 int main(void)
 {
