@@ -69,12 +69,14 @@ enum kp_applist_scope kp_applist_scope_of(const char *role)
         return KP_APPLIST_APPLICANT;
     if (strcmp(role, "recommender") == 0)
         return KP_APPLIST_RECOMMENDER;
+    if (strcmp(role, "expert") == 0)
+        return KP_APPLIST_EXPERT;
     return KP_APPLIST_NONE;
 }
 
 static bool has_org(enum kp_applist_scope scope)
 {
-    return scope == KP_APPLIST_APPLICANT || scope == KP_APPLIST_RECOMMENDER;
+    return scope == KP_APPLIST_APPLICANT || scope == KP_APPLIST_RECOMMENDER || scope == KP_APPLIST_EXPERT;
 }
 
 int kp_applist_params(enum kp_applist_scope scope, const char *org,
@@ -108,6 +110,9 @@ static void conditions(struct kp_buf *b, unsigned shape, bool paged, bool indexe
         kp_buf_printf(b, " AND a.applicant_id%s = (SELECT $%d::bigint)", num, n++);
     else if (scope == KP_APPLIST_RECOMMENDER)
         kp_buf_printf(b, " AND a.recommender_id%s = (SELECT $%d::bigint)", num, n++);
+    else if (scope == KP_APPLIST_EXPERT)
+        kp_buf_printf(b, " AND a.id%s IN (SELECT x.application_id FROM assignments x WHERE x.expert_id = (SELECT $%d::bigint)"
+                         " AND x.status IN ('pending', 'draft', 'submitted'))", num, n++);
     else if (scope == KP_APPLIST_NONE)
         kp_buf_printf(b, " AND false");
     if (paged)

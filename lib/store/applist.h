@@ -20,6 +20,7 @@ enum kp_applist_scope {
     KP_APPLIST_ALL,              /* the admin */
     KP_APPLIST_APPLICANT,        /* a.applicant_id = the organisation */
     KP_APPLIST_RECOMMENDER,      /* a.recommender_id = the organisation */
+    KP_APPLIST_EXPERT,           /* assigned to the expert (the organisation), and still its work */
     KP_APPLIST_NONE,             /* everyone else: no rows */
     KP_APPLIST_SCOPES
 };

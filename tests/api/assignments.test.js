@@ -122,6 +122,9 @@ describe('the expert at work', () => {
     assert.ok(mine[0].unit_name);
     const app = await json(await experts[0].session.api('GET', `/applications/${mine[0].application_id}`));
     assert.equal(app.id, mine[0].application_id);
+    const listed = await json(await experts[0].session.api('GET', '/applications?limit=200'));
+    assert.deepEqual(listed.items.map((a) => a.id).sort((a, b) => a - b),
+      [...new Set(mine.map((x) => x.application_id))].sort((a, b) => a - b));
     const notMine = apps.find((a) => !mine.some((x) => x.application_id === a.id));
     if (notMine) await expectProblem(await experts[0].session.api('GET', `/applications/${notMine.id}`), 404, 'not_found');
   });
