@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "account.h"
@@ -96,18 +97,31 @@ enum kp_err kp_account_create(struct kp_db *db, const char *role, const char *us
     return KP_OK;
 }
 
+enum kp_err kp_account_end_sessions(struct kp_db *db, const char *user_id, int *ended)
+{
+    const char *params[] = { user_id };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_END_SESSIONS, params, &res);
+    if (err)
+        return err;
+    if (ended)
+        *ended = atoi(PQcmdTuples(res));
+    PQclear(res);
+    return KP_OK;
+}
+
 enum kp_err kp_account_set_disabled(struct kp_db *db, const char *user_id, bool disabled)
 {
     const char *params[] = { user_id, disabled ? "true" : "false" };
     enum kp_err err = run(db, &SQL_SET_DISABLED, params);
     if (err || !disabled)
         return err;
-    return run(db, &SQL_END_SESSIONS, params);          /* logged out now, not at the next request */
+    return kp_account_end_sessions(db, user_id, NULL);   /* logged out now, not at the next request */
 }
 
 enum kp_err kp_account_reset_password(struct kp_db *db, const char *user_id, const char *hash)
 {
     const char *params[] = { user_id, hash };
     enum kp_err err = run(db, &SQL_RESET_PASSWORD, params);
-    return err ? err : run(db, &SQL_END_SESSIONS, params);
+    return err ? err : kp_account_end_sessions(db, user_id, NULL);
 }

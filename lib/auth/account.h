@@ -46,6 +46,10 @@ struct kp_db;
 enum kp_err kp_account_create(struct kp_db *db, const char *role, const char *username,
                               const char *display_name, const char *hash, char user_id[24]);
 
+/* Ends every live session of the account; how many into *ended (may be
+ * NULL). */
+enum kp_err kp_account_end_sessions(struct kp_db *db, const char *user_id, int *ended);
+
 /* Disables or enables the account; disabling ends its sessions. */
 enum kp_err kp_account_set_disabled(struct kp_db *db, const char *user_id, bool disabled);
 
