@@ -194,13 +194,7 @@ static enum kp_err fetch_page(struct kp_db *db, struct kp_list *l)
 {
     const struct filters *f = l->arg;
     const char *params[] = { f->scope.all, f->scope.owner, l->after, f->kind, f->region, f->q, l->limit };
-    PGresult *res;
-    enum kp_err err = kp_db_exec(db, &SQL_LIST, params, &res);
-    if (err)
-        return err;
-    kp_list_take(l, res, kp_recommender_json);
-    PQclear(res);
-    return KP_OK;
+    return kp_list_exec(db, l, &SQL_LIST, params, kp_recommender_json);
 }
 
 /* GET /api/v1/recommenders?kind&region&q&limit&cursor */
