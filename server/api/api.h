@@ -73,6 +73,16 @@ enum kp_err kp_api_onsite_sample_draw(struct kp_req *r);
 enum kp_err kp_api_onsite_sample_get(struct kp_req *r);
 /* onsite.c: 实地核查 */
 enum kp_err kp_api_onsite_check(struct kp_req *r);
+/* experts.c: 认定专家 */
+enum kp_err kp_api_experts_create(struct kp_req *r);
+enum kp_err kp_api_experts_list(struct kp_req *r);
+enum kp_err kp_api_experts_get(struct kp_req *r);
+enum kp_err kp_api_experts_update(struct kp_req *r);
+enum kp_err kp_api_experts_disable(struct kp_req *r);
+enum kp_err kp_api_experts_enable(struct kp_req *r);
+/* conflicts.c: 回避 */
+enum kp_err kp_api_conflicts_declare(struct kp_req *r);
+enum kp_err kp_api_conflicts_list(struct kp_req *r);
 /* applicants.c */
 enum kp_err kp_api_applicants_create(struct kp_req *r);
 
