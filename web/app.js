@@ -13,6 +13,7 @@ import * as batchNew from './views/batch-new.js';
 import * as batch from './views/batch.js';
 import * as batchQuotas from './views/batch-quotas.js';
 import * as batchContacts from './views/batch-contacts.js';
+import * as batchReview from './views/batch-review.js';
 import * as recommenders from './views/recommenders.js';
 import * as recommenderNew from './views/recommender-new.js';
 import * as myBatches from './views/my-batches.js';
@@ -56,6 +57,7 @@ const routes = [
   { pattern: /^\/batches\/(?<id>\d{1,18})$/, view: batch, access: 'user', roles: ['admin'] },
   { pattern: /^\/batches\/(?<id>\d{1,18})\/quotas$/, view: batchQuotas, access: 'user', roles: ['admin'] },
   { pattern: /^\/batches\/(?<id>\d{1,18})\/contacts$/, view: batchContacts, access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/review$/, view: batchReview, access: 'user', roles: ['admin'] },
   { pattern: /^\/recommenders$/, view: recommenders, access: 'user', roles: ['admin'] },
   { pattern: /^\/recommenders\/new$/, view: recommenderNew, access: 'user', roles: ['admin'] },
   { pattern: /^\/my\/batches$/, view: myBatches, access: 'user', roles: ['recommender'] },
