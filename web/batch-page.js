@@ -1,7 +1,7 @@
 // The head of every page about one batch: the way back, the title with its
 // status, the key dates, and the links between the batch's sections.
 // Admin: 基本信息 · 名额 · 联系人 under /batches/{id}, and from 评审中 on
-// 初评 · 实地抽检; recommender:
+// 初评 · 实地抽检 · 评分标准; recommender:
 // 名额与联系人 · 申报邀请码 under /my/batches/{id}.
 import { h } from './dom.js';
 import { api, ApiError } from './api.js';
@@ -31,6 +31,7 @@ export function adminSections(batch) {
     ...(EVALUATED.has(batch.status) ? [
       { href: `/batches/${id}/review`, label: '初评' },
       { href: `/batches/${id}/sample`, label: '实地抽检' },
+      { href: `/batches/${id}/rubric`, label: '评分标准' },
     ] : []),
   ];
 }
