@@ -184,7 +184,8 @@ enum kp_err kp_json_take(const json_t *obj, const struct kp_jfield *spec,
                 field_error(errors, prefix, f->name, "required", "必填");
             continue;
         }
-        take_one(v, f, prefix, errors);
+        if (!(f->nullable && json_is_null(v)))
+            take_one(v, f, prefix, errors);
     }
     if (!allow_unknown) {
         const char *key;

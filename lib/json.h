@@ -39,7 +39,8 @@ enum kp_jtype { KP_J_STRING, KP_J_INT, KP_J_NUMBER, KP_J_BOOL, KP_J_OBJECT, KP_J
  * the parsed document), long long (INT), double (NUMBER), bool (BOOL),
  * json_t * (OBJECT and ARRAY, borrowed; an array's min and max bound its
  * number of elements, which the caller takes one by one).  Outputs of absent optional fields are left as
- * they were, and `present` (when non-NULL) says whether the field was sent. */
+ * they were, and `present` (when non-NULL) says whether the field was sent.
+ * A null is a type error unless the field is `nullable`. */
 struct kp_jfield {
     const char   *name;           /* NULL ends the spec */
     enum kp_jtype type;
@@ -47,17 +48,23 @@ struct kp_jfield {
     bool          optional;
     long long     min, max;       /* INT and NUMBER: range; STRING: length in characters */
     bool         *present;
+    bool          nullable;       /* null is taken: `out` is left as it was, `present` set */
 };
 
-#define KP_JSTRING(n, o, lo, hi)  { (n), KP_J_STRING, (o), false, (lo), (hi), NULL }
-#define KP_JINT(n, o, lo, hi)     { (n), KP_J_INT, (o), false, (lo), (hi), NULL }
-#define KP_JNUMBER(n, o, lo, hi)  { (n), KP_J_NUMBER, (o), false, (lo), (hi), NULL }
-#define KP_JBOOL(n, o)            { (n), KP_J_BOOL, (o), false, 0, 0, NULL }
-#define KP_JOBJECT(n, o)          { (n), KP_J_OBJECT, (o), false, 0, 0, NULL }
-#define KP_JARRAY(n, o, lo, hi)   { (n), KP_J_ARRAY, (o), false, (lo), (hi), NULL }
+#define KP_JSTRING(n, o, lo, hi)  { (n), KP_J_STRING, (o), false, (lo), (hi), NULL, false }
+#define KP_JINT(n, o, lo, hi)     { (n), KP_J_INT, (o), false, (lo), (hi), NULL, false }
+#define KP_JNUMBER(n, o, lo, hi)  { (n), KP_J_NUMBER, (o), false, (lo), (hi), NULL, false }
+#define KP_JBOOL(n, o)            { (n), KP_J_BOOL, (o), false, 0, 0, NULL, false }
+#define KP_JOBJECT(n, o)          { (n), KP_J_OBJECT, (o), false, 0, 0, NULL, false }
+#define KP_JARRAY(n, o, lo, hi)   { (n), KP_J_ARRAY, (o), false, (lo), (hi), NULL, false }
 /* An optional field of any type; `seen` (bool *, may be NULL) tells whether it was sent. */
-#define KP_JOPTIONAL(n, type, o, lo, hi, seen) { (n), (type), (o), true, (lo), (hi), (seen) }
-#define KP_JEND                   { NULL, 0, NULL, false, 0, 0, NULL }
+#define KP_JOPTIONAL(n, type, o, lo, hi, seen) { (n), (type), (o), true, (lo), (hi), (seen), false }
+/* An optional field that may be null, as a change that clears a value
+ * sends it: start `o` at what no valid value is (NULL for a string, 0 for
+ * an INT whose lo is 1), and after the take `seen` with `o` unchanged
+ * means null. */
+#define KP_JNULLABLE(n, type, o, lo, hi, seen) { (n), (type), (o), true, (lo), (hi), (seen), true }
+#define KP_JEND                   { NULL, 0, NULL, false, 0, 0, NULL, false }
 
 /* Takes the fields of `spec` from `obj`.  Every problem is appended to
  * `errors` (an array) as {"field","code","message"}, the field path being

@@ -1,7 +1,8 @@
 /* Lists keyed by one integer id: the handler checks its own filters, the
  * fetch function runs one page's SQL, and kp_list_reply does the rest —
  * limit and cursor (422), the read-only transaction, the next cursor, and
- * {"items","next_cursor"}. */
+ * {"items","next_cursor"}.  Lists keyed by several values the same way
+ * with kp_list_reply_keyed. */
 #ifndef KP_LIST_H
 #define KP_LIST_H
 
@@ -18,6 +19,7 @@ struct kp_list {
     struct kp_buf text;      /* or by kp_list_take_text: the items' JSON, comma-separated */
     bool as_text;
     long long last_id;
+    json_t *last_key;        /* kp_list_reply_keyed: the last row's key (kp_list_key) */
     bool more;
 };
 
@@ -29,6 +31,11 @@ typedef enum kp_err (*kp_list_fetch)(struct kp_db *db, struct kp_list *l);
 /* Takes the page's rows (column 0 is the id) through `row`; clears what an
  * earlier attempt of the transaction took. */
 void kp_list_take(struct kp_list *l, PGresult *res, json_t *(*row)(PGresult *res, int i));
+
+/* What most fetch functions do: runs `stmt` with `params` and takes its
+ * rows through `row` (kp_list_take). */
+enum kp_err kp_list_exec(struct kp_db *db, struct kp_list *l, const struct kp_stmt *stmt,
+                         const char *const *params, json_t *(*row)(PGresult *res, int i));
 
 /* Takes the page's rows (column 0 is the id) through `row`, which writes
  * one item's JSON: the answer is then put together as text. */
@@ -45,5 +52,19 @@ void kp_list_take_text(struct kp_list *l, PGresult *res,
  * newest first); `flags`: kp_db_tx's, or KP_LIST_ONE_READ. */
 enum kp_err kp_list_reply(struct kp_req *r, json_t *errors, long long first, unsigned flags,
                           kp_list_fetch fetch, void *arg);
+
+/* Lists whose order is a key of several values (a conflict: application,
+ * expert, kind): the cursor is the last item's key, a JSON array, and
+ * `key_ok` says whether a decoded one is a key of this list (else 422
+ * cursor).  The fetch binds l->page.after's values (NULL on the first
+ * page) and, after kp_list_take, names the key of the page's last row with
+ * kp_list_key when l->more. */
+typedef bool (*kp_list_key_ok)(const json_t *key);
+enum kp_err kp_list_reply_keyed(struct kp_req *r, json_t *errors, kp_list_key_ok key_ok, unsigned flags,
+                                kp_list_fetch fetch, void *arg);
+
+/* The key of the page's last row (stolen; replaces one an earlier attempt
+ * of the transaction named). */
+void kp_list_key(struct kp_list *l, json_t *key);
 
 #endif

@@ -94,6 +94,15 @@ const struct kp_route kp_routes[] = {
     { "GET",    "/api/v1/batches/{id}/ranking.csv",  kp_api_ranking_csv,        KP_ADMIN,     0,    NULL, NULL },
     { "POST",   "/api/v1/batches/{id}/proposed-list", kp_api_proposed_list,     KP_ADMIN,     JSON, NULL, NULL },
     { "POST",   "/api/v1/applications/{id}/attachments", kp_api_attachments_upload, KP_APPLICANT | KP_ADMIN, STREAM | SLOW, UPLOAD_MEDIA, &kp_attachment_upload },
+    /* evaluation: 认定专家, 回避 */
+    { "POST",   "/api/v1/experts",                   kp_api_experts_create,     KP_ADMIN,     JSON | SLOW, NULL, NULL },
+    { "GET",    "/api/v1/experts",                   kp_api_experts_list,       KP_ADMIN,     0,    NULL, NULL },
+    { "GET",    "/api/v1/experts/{id}",              kp_api_experts_get,        KP_ADMIN,     0,    NULL, NULL },
+    { "PATCH",  "/api/v1/experts/{id}",              kp_api_experts_update,     KP_ADMIN,     JSON, NULL, NULL },
+    { "POST",   "/api/v1/experts/{id}/disable",      kp_api_experts_disable,    KP_ADMIN,     0,    NULL, NULL },
+    { "POST",   "/api/v1/experts/{id}/enable",       kp_api_experts_enable,     KP_ADMIN,     0,    NULL, NULL },
+    { "POST",   "/api/v1/experts/{id}/conflicts",    kp_api_conflicts_declare,  KP_ADMIN,     JSON, NULL, NULL },
+    { "GET",    "/api/v1/batches/{id}/conflicts",    kp_api_conflicts_list,     KP_ADMIN,     0,    NULL, NULL },
     { "GET",    "/api/v1/attachments/{id}",          kp_api_attachments_get,    KP_SIGNED_IN, SLOW,    NULL, NULL },
     { "DELETE", "/api/v1/attachments/{id}",          kp_api_attachments_delete, KP_APPLICANT, SLOW,    NULL, NULL },
 };

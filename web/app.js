@@ -13,6 +13,11 @@ import * as batchNew from './views/batch-new.js';
 import * as batch from './views/batch.js';
 import * as batchQuotas from './views/batch-quotas.js';
 import * as batchContacts from './views/batch-contacts.js';
+import * as batchReview from './views/batch-review.js';
+import * as batchSample from './views/batch-sample.js';
+import * as batchSamplePrint from './views/batch-sample-print.js';
+import * as batchRubric from './views/batch-rubric.js';
+import * as onsiteCheck from './views/onsite-check.js';
 import * as recommenders from './views/recommenders.js';
 import * as recommenderNew from './views/recommender-new.js';
 import * as myBatches from './views/my-batches.js';
@@ -56,6 +61,11 @@ const routes = [
   { pattern: /^\/batches\/(?<id>\d{1,18})$/, view: batch, access: 'user', roles: ['admin'] },
   { pattern: /^\/batches\/(?<id>\d{1,18})\/quotas$/, view: batchQuotas, access: 'user', roles: ['admin'] },
   { pattern: /^\/batches\/(?<id>\d{1,18})\/contacts$/, view: batchContacts, access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/review$/, view: batchReview, access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/sample$/, view: batchSample, access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/sample\/print$/, view: batchSamplePrint, access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/onsite\/(?<app>\d{1,18})$/, view: onsiteCheck, access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/rubric$/, view: batchRubric, access: 'user', roles: ['admin'] },
   { pattern: /^\/recommenders$/, view: recommenders, access: 'user', roles: ['admin'] },
   { pattern: /^\/recommenders\/new$/, view: recommenderNew, access: 'user', roles: ['admin'] },
   { pattern: /^\/my\/batches$/, view: myBatches, access: 'user', roles: ['recommender'] },

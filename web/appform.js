@@ -51,8 +51,15 @@ export const ATTACHMENT_KINDS = [
     hint: '其他需要说明的材料，PDF、PNG、JPEG 或 MP4 格式。' },
 ];
 
+// The programme office's own kind: the evidence of an on-site check.
+export const ONSITE_EVIDENCE = {
+  kind: 'onsite_evidence', label: '实地核查材料',
+  types: ['application/pdf', 'image/png', 'image/jpeg', 'video/mp4'], accept: '.pdf,.png,.jpg,.jpeg,.mp4,application/pdf,image/png,image/jpeg,video/mp4', typeText: 'PDF、PNG、JPEG 或 MP4',
+  hint: '核查记录表、现场照片或视频等，PDF、PNG、JPEG 或 MP4 格式，可上传多个；上传后不能删除。',
+};
+
 export function attachmentKind(kind) {
-  return ATTACHMENT_KINDS.find((k) => k.kind === kind) ?? { kind, label: kind, types: [] };
+  return [...ATTACHMENT_KINDS, ONSITE_EVIDENCE].find((k) => k.kind === kind) ?? { kind, label: kind, types: [] };
 }
 
 const EXTENSION_TYPES = {

@@ -1,11 +1,13 @@
 // The head of every page about one batch: the way back, the title with its
 // status, the key dates, and the links between the batch's sections.
-// Admin: 基本信息 · 名额 · 联系人 under /batches/{id}; recommender:
+// Admin: 基本信息 · 名额 · 联系人 under /batches/{id}, and from 评审中 on
+// 初评 · 实地抽检 · 评分标准; recommender:
 // 名额与联系人 · 申报邀请码 under /my/batches/{id}.
 import { h } from './dom.js';
 import { api, ApiError } from './api.js';
 import { loading, failure } from './states.js';
 import { subnav, batchBadge, deadline, facts } from './widgets.js';
+import { EVALUATED } from './evaluation.js';
 
 // The page's title in the tab: "<text> - <site name>".
 export function setPageTitle(text) {
@@ -19,11 +21,18 @@ export function loadBatch(id, signal) {
   return api('GET', `/batches/${encodeURIComponent(id)}`, undefined, { signal });
 }
 
-export function adminSections(id) {
+// From 评审中 on, the evaluation's sections follow.
+export function adminSections(batch) {
+  const id = batch.id;
   return [
     { href: `/batches/${id}`, label: '基本信息' },
     { href: `/batches/${id}/quotas`, label: '名额' },
     { href: `/batches/${id}/contacts`, label: '联系人' },
+    ...(EVALUATED.has(batch.status) ? [
+      { href: `/batches/${id}/review`, label: '初评' },
+      { href: `/batches/${id}/sample`, label: '实地抽检' },
+      { href: `/batches/${id}/rubric`, label: '评分标准' },
+    ] : []),
   ];
 }
 
@@ -38,7 +47,7 @@ export function recommenderSections(id) {
 // role: 'admin' | 'recommender'; current: the href of this section.
 export function batchHead(batch, { role, current }) {
   const admin = role === 'admin';
-  const sections = admin ? adminSections(batch.id) : recommenderSections(batch.id);
+  const sections = admin ? adminSections(batch) : recommenderSections(batch.id);
   return h('div', { class: 'page-head batch-head' },
     h('p', { class: 'breadcrumb' },
       h('a', { href: admin ? '/batches' : '/my/batches', dataset: { link: '' } }, admin ? '批次管理' : '推荐工作'),

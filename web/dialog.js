@@ -3,6 +3,7 @@
 // it was when the dialog closes. Every dialog is removed from the page when
 // it closes; closeDialogs() closes whatever is open (on navigation).
 import { h } from './dom.js';
+import { radioField } from './forms.js';
 
 let serial = 0;
 
@@ -54,13 +55,16 @@ export async function confirmDialog({ title, body, confirmText = '确定', cance
 }
 
 // Asks for a text (a reason, an opinion) and acts on it while the dialog
-// stays open: `onSubmit(text)` runs when 确定 is pressed with a valid text;
-// when it throws, its message shows in the dialog (a field error of
-// `field` beside the box) and the user may correct it or cancel. Escape
-// and 取消 do nothing while it runs. → the text when done, or null.
+// stays open: `onSubmit(text, choice)` runs when 确定 is pressed with a
+// valid text; when it throws, its message shows in the dialog (a field
+// error of `field` beside the box) and the user may correct it or cancel.
+// Escape and 取消 do nothing while it runs. → the text when done, or null.
+// With `choice` ({ legend, choices: { value: label }, value }) a group
+// of radio buttons comes first, one of which must be chosen; `value`
+// fills the box to begin with.
 export async function textDialog({
   title, intro, label, hint, required = true, maxLength = 1000, field = 'reason',
-  confirmText = '确定', cancelText = '取消', danger = false, onSubmit, id = 'text-dialog',
+  confirmText = '确定', cancelText = '取消', danger = false, onSubmit, id = 'text-dialog', choice, value = '',
 }) {
   const inputId = `${id}-input`;
   const errorEl = h('p', { class: 'field-error', id: `${inputId}-error`, 'aria-live': 'polite' });
@@ -75,6 +79,8 @@ export async function textDialog({
     h('div', { class: 'field-foot' }, errorEl, counter),
     hint && h('p', { class: 'field-hint', id: `${inputId}-hint` }, hint));
   const message = h('div', { class: 'form-message', role: 'alert' });
+  const group = choice && radioField({ id: `${id}-choice`, legend: choice.legend, choices: choice.choices, selected: choice.value });
+  const chosen = () => group?.value() || null;
   const setError = (text) => {
     errorEl.textContent = text ?? '';
     wrap.classList.toggle('field-invalid', Boolean(text));
@@ -86,6 +92,7 @@ export async function textDialog({
     counter.textContent = `${n} / ${maxLength} 字`;
     counter.classList.toggle('counter-over', n > maxLength);
   };
+  input.value = value;
   count();
   input.addEventListener('input', () => { setError(null); count(); });
 
@@ -93,10 +100,10 @@ export async function textDialog({
   const cancel = h('button', { type: 'button', class: 'button button-secondary', value: 'cancel' }, cancelText);
   const { dialog, closed } = open({
     title,
-    body: h('div', null, intro && (typeof intro === 'string' ? h('p', null, intro) : intro), wrap, message),
+    body: h('div', null, intro && (typeof intro === 'string' ? h('p', null, intro) : intro), group?.wrap, wrap, message),
     buttons: [ok, cancel],
     className: 'dialog-text',
-    focus: input,
+    focus: group ? group.focusTarget() : input,
   });
   let busy = false;
   let result = null;
@@ -107,6 +114,7 @@ export async function textDialog({
     message.textContent = '';
     const text = input.value.trim();
     const n = [...text].length;
+    if (group && !chosen()) { group.setError(`请选择${choice.legend}`); group.input.focus(); return; }
     if (required && !text) { setError(`请填写${label}`); input.focus(); return; }
     if (n > maxLength) { setError(`${label}不能超过 ${maxLength} 字（现有 ${n} 字）`); input.focus(); return; }
     busy = true;
@@ -116,7 +124,7 @@ export async function textDialog({
     const label0 = ok.textContent;
     ok.textContent = '正在提交…';
     try {
-      await onSubmit(text);
+      await onSubmit(text, chosen());
       result = text;
       busy = false;
       dialog.close('ok');

@@ -165,6 +165,11 @@ export function fromChinaInput(value) {
   return `${m[1]}T${m[2]}:${m[3]}:${m[4] ?? '00'}+08:00`;
 }
 
+// Today's date in China ("2026-10-08"), by this browser's clock.
+export function chinaToday(now = Date.now()) {
+  return chinaFields(now).date;
+}
+
 // Whether the instant `value` (RFC 3339) has passed by this browser's clock.
 // The server's clock decides; this only chooses what to show.
 export function isPast(value) {

@@ -34,6 +34,31 @@ export function field({ id, label, hint, attrs = {}, options, multiline = false 
   return { wrap, input, setError, value: () => input.value };
 }
 
+// A group of radio buttons, used like a field(): → { wrap, input (the
+// first button, for focus), setError(text|null), value() }.
+// choices: { value: label }; `selected` is checked to begin with.
+export function radioField({ id, legend, choices, selected, hint }) {
+  const errorEl = h('p', { class: 'field-error', id: `${id}-error`, 'aria-live': 'polite' });
+  const hintEl = hint && h('p', { class: 'field-hint', id: `${id}-hint` }, hint);
+  const inputs = Object.keys(choices).map((value, i) => h('input', {
+    type: 'radio', name: id, id: `${id}-${i}`, value, checked: value === selected,
+  }));
+  const wrap = h('fieldset', {
+    class: 'fieldset-plain radio-group', 'aria-describedby': [hint && `${id}-hint`, `${id}-error`].filter(Boolean).join(' '),
+  },
+  h('legend', { class: 'field-label' }, legend),
+  Object.values(choices).map((text, i) => h('label', { class: 'radio', for: `${id}-${i}` }, inputs[i], text)),
+  hintEl, errorEl);
+  const setError = (text) => {
+    replace(errorEl, text ?? '');
+    wrap.classList.toggle('field-invalid', Boolean(text));
+  };
+  for (const input of inputs) input.addEventListener('change', () => setError(null));
+  const checked = () => inputs.find((r) => r.checked);
+  // focusTarget(): where the keyboard enters the group (the checked button).
+  return { wrap, input: inputs[0], setError, value: () => checked()?.value ?? '', focusTarget: () => checked() ?? inputs[0] };
+}
+
 // Shows an API failure on a form: each errors[] entry beside its field
 // (`fields` maps the server's field path — 'unit.credit_code' — to a
 // field()), the rest, or the error's own text, in `message`. Focuses the

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "creditcode.h"
+#include "problem.h"
 
 static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";   /* 31 characters */
 static const int weights[17] = { 1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28 };
@@ -48,4 +49,26 @@ bool kp_creditcode_normalize(const char *in, char *out, size_t n)
     }
     out[j] = '\0';
     return true;
+}
+
+bool kp_creditcode_take(const char *typed, char out[KP_CREDITCODE_LEN + 1], const char *field,
+                        json_t *errors)
+{
+    /* a code that does not fit is too long, as one that fits but is not 18 */
+    enum kp_creditcode_verdict v = kp_creditcode_normalize(typed, out, KP_CREDITCODE_LEN + 1)
+                                       ? kp_creditcode_check(out) : KP_CREDITCODE_LENGTH;
+    switch (v) {
+    case KP_CREDITCODE_OK:
+        return true;
+    case KP_CREDITCODE_LENGTH:
+        kp_problem_field(errors, field, "length", "统一社会信用代码应为 18 位");
+        break;
+    case KP_CREDITCODE_CHARSET:
+        kp_problem_field(errors, field, "charset", "统一社会信用代码只含数字和大写字母（不含 I、O、S、V、Z）");
+        break;
+    case KP_CREDITCODE_CHECK:
+        kp_problem_field(errors, field, "check", "统一社会信用代码校验位不符，请核对");
+        break;
+    }
+    return false;
 }

@@ -4,6 +4,7 @@
 #ifndef KP_CREDITCODE_H
 #define KP_CREDITCODE_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -27,5 +28,11 @@ char kp_creditcode_check_char(const char *code17);
 /* Upper-cases ASCII letters and drops spaces, into out (n bytes).  false
  * when the result does not fit. */
 bool kp_creditcode_normalize(const char *in, char *out, size_t n);
+
+/* A code as someone typed it into form field `field`: normalised into out
+ * and checked.  On false `errors` (an array) has the field's error: code
+ * length, charset or check, with a Chinese message. */
+bool kp_creditcode_take(const char *typed, char out[KP_CREDITCODE_LEN + 1], const char *field,
+                        json_t *errors);
 
 #endif

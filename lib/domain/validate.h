@@ -23,6 +23,10 @@ bool kp_valid_rfc3339(const char *s);
 bool kp_valid_recommender_kind(const char *s);
 #define KP_RECOMMENDER_KIND_MESSAGE "应为 outline_office、national_society 或 provincial_cast"
 
+/* What a region field that names no region is told (regions are looked up
+ * by name in the database, table regions). */
+#define KP_REGION_MESSAGE "应为 32 个省级行政区之一的全称，如 北京市"
+
 /* A calendar date "YYYY-MM-DD" (API.md: dates), a real one. */
 bool kp_valid_date(const char *s);
 

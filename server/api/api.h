@@ -85,6 +85,16 @@ enum kp_err kp_api_assignments_recuse(struct kp_req *r);
 enum kp_err kp_api_ranking_get(struct kp_req *r);
 enum kp_err kp_api_ranking_csv(struct kp_req *r);
 enum kp_err kp_api_proposed_list(struct kp_req *r);
+/* experts.c: 认定专家 */
+enum kp_err kp_api_experts_create(struct kp_req *r);
+enum kp_err kp_api_experts_list(struct kp_req *r);
+enum kp_err kp_api_experts_get(struct kp_req *r);
+enum kp_err kp_api_experts_update(struct kp_req *r);
+enum kp_err kp_api_experts_disable(struct kp_req *r);
+enum kp_err kp_api_experts_enable(struct kp_req *r);
+/* conflicts.c: 回避 */
+enum kp_err kp_api_conflicts_declare(struct kp_req *r);
+enum kp_err kp_api_conflicts_list(struct kp_req *r);
 /* applicants.c */
 enum kp_err kp_api_applicants_create(struct kp_req *r);
 

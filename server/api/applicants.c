@@ -80,7 +80,7 @@ struct registration {
     const char *unit[NFIELDS];
     const char *credit_typed;
     char code[KP_INVITECODE_LEN + 1];
-    char credit[KP_CREDITCODE_LEN + 8];
+    char credit[KP_CREDITCODE_LEN + 1];
     char hash[KP_PWHASH_LEN];
     bool found;
     const char *refusal;       /* 409 invalid_state */
@@ -188,21 +188,7 @@ static void check_fields(struct registration *g, json_t *errors)
         kp_problem_field(errors, "username", "invalid", why);
     if (!kp_password_acceptable(g->password, why, sizeof why))
         kp_problem_field(errors, "password", "invalid", why);
-    if (!kp_creditcode_normalize(g->credit_typed, g->credit, sizeof g->credit))
-        kp_problem_field(errors, "unit.credit_code", "length", "统一社会信用代码应为 18 位");
-    else switch (kp_creditcode_check(g->credit)) {
-    case KP_CREDITCODE_OK:
-        break;
-    case KP_CREDITCODE_LENGTH:
-        kp_problem_field(errors, "unit.credit_code", "length", "统一社会信用代码应为 18 位");
-        break;
-    case KP_CREDITCODE_CHARSET:
-        kp_problem_field(errors, "unit.credit_code", "charset", "统一社会信用代码只含数字和大写字母（不含 I、O、S、V、Z）");
-        break;
-    case KP_CREDITCODE_CHECK:
-        kp_problem_field(errors, "unit.credit_code", "check", "统一社会信用代码校验位不符，请核对");
-        break;
-    }
+    kp_creditcode_take(g->credit_typed, g->credit, "unit.credit_code", errors);
     if (!kp_valid_phone(g->unit[PHONE]))
         kp_problem_field(errors, "unit.contact_phone", "format", "请填写有效的联系电话");
     if (!kp_valid_email(g->unit[EMAIL]))
@@ -267,7 +253,7 @@ enum kp_err kp_api_applicants_create(struct kp_req *r)
             return err;
         }
         if (g.unknown_region) {
-            kp_problem_field(errors, "unit.region", "enum", "应为 32 个省级行政区之一的全称，如 北京市");
+            kp_problem_field(errors, "unit.region", "enum", KP_REGION_MESSAGE);
             return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
         }
         json_decref(errors);

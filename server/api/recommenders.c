@@ -12,7 +12,6 @@
 #include "api.h"
 #include "auth.h"
 #include "list.h"
-#include "password.h"
 #include "validate.h"
 #include "views.h"
 
@@ -22,13 +21,6 @@
 
 static const struct kp_stmt SQL_REGION = {
     "recommenders_region", "SELECT code FROM regions WHERE name = $1", 1,
-};
-
-static const struct kp_stmt SQL_INSERT_USER = {
-    "recommenders_insert_user",
-    "INSERT INTO users (username, role, display_name, password_hash, must_change_password)"
-    " VALUES ($1, 'recommender', $2, $3, true) RETURNING id",
-    3,
 };
 
 static const struct kp_stmt SQL_INSERT = {
@@ -56,30 +48,13 @@ static const struct kp_stmt SQL_LIST = {
     7,
 };
 
-static const struct kp_stmt SQL_SET_PASSWORD = {
-    "recommenders_set_password",
-    "UPDATE users SET password_hash = $2, must_change_password = true, password_changed_at = now()"
-    " WHERE id = $1",
-    2,
-};
-
-static const struct kp_stmt SQL_SET_DISABLED = {
-    "recommenders_set_disabled", "UPDATE users SET disabled = $2 WHERE id = $1", 2,
-};
-
-static const struct kp_stmt SQL_END_SESSIONS = {
-    "recommenders_end_sessions",
-    "UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL",
-    1,
-};
-
 
 struct one {
     struct kp_req *r;
     long long id;
     const char *name, *kind, *region, *username;
     bool has_region;
-    char hash[KP_PWHASH_LEN];
+    struct kp_initial_password pw;
     json_t *recommender;
     bool found, unknown_region;
     char user_id[24];
@@ -122,12 +97,9 @@ static enum kp_err create_tx(struct kp_db *db, void *arg)
         if (o->unknown_region)
             return KP_OK;
     }
-    const char *user[] = { o->username, o->name, o->hash };
-    if ((err = kp_db_exec(db, &SQL_INSERT_USER, user, &res)))
-        return err;
     char uid[24];
-    snprintf(uid, sizeof uid, "%s", PQgetvalue(res, 0, 0));
-    PQclear(res);
+    if ((err = kp_account_create(db, "recommender", o->username, o->name, o->pw.hash, uid)))
+        return err;
     const char *rec[] = { o->name, o->kind, o->region ? region_code : NULL, uid };
     if ((err = kp_db_exec(db, &SQL_INSERT, rec, &res)))
         return err;
@@ -169,29 +141,27 @@ enum kp_err kp_api_recommenders_create(struct kp_req *r)
     if (json_array_size(errors) > 0)
         return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
 
-    char password[17];
-    kp_password_random(password);
-    enum kp_err err = kp_password_hash(password, &kp_req_server(r)->pwcost, o.hash);
+    enum kp_err err = kp_account_initial_password(&o.pw, &kp_req_server(r)->pwcost);
     struct kp_db *db = kp_req_db(r);
     if (err == KP_OK)
         err = db ? kp_db_tx(db, KP_TX_AUDITED, create_tx, &o) : KP_E_NOMEM;
     if (err == KP_E_DB_UNIQUE) {
+        kp_account_forget(&o.pw);
         bool name = strcmp(kp_db_last_constraint(db), "recommenders_name_key") == 0;
         kp_problem_field(errors, name ? "name" : "username", "taken", name ? "推荐单位名称已存在" : "用户名已被使用");
         return kp_reply_problem_errors(r, KP_P_CONFLICT, name ? "推荐单位名称已存在" : "用户名已被使用", errors);
     }
-    if (err) {
-        json_decref(errors);
-        return err;
-    }
-    if (o.unknown_region) {
-        kp_problem_field(errors, "region", "enum", "应为 32 个省级行政区之一的全称，如 北京市");
+    if (err || o.unknown_region) {
+        kp_account_forget(&o.pw);
+        if (err) {
+            json_decref(errors);
+            return err;
+        }
+        kp_problem_field(errors, "region", "enum", KP_REGION_MESSAGE);
         return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
     }
     json_decref(errors);
-    json_t *body = json_pack("{s:o, s:s}", "recommender", o.recommender, "initial_password", password);
-    sodium_memzero(password, sizeof password);
-    return kp_reply_json(r, 201, body);
+    return kp_reply_json(r, 201, kp_with_initial_password("recommender", o.recommender, &o.pw));
 }
 
 static enum kp_err get_tx(struct kp_db *db, void *arg)
@@ -224,13 +194,7 @@ static enum kp_err fetch_page(struct kp_db *db, struct kp_list *l)
 {
     const struct filters *f = l->arg;
     const char *params[] = { f->scope.all, f->scope.owner, l->after, f->kind, f->region, f->q, l->limit };
-    PGresult *res;
-    enum kp_err err = kp_db_exec(db, &SQL_LIST, params, &res);
-    if (err)
-        return err;
-    kp_list_take(l, res, kp_recommender_json);
-    PQclear(res);
-    return KP_OK;
+    return kp_list_exec(db, l, &SQL_LIST, params, kp_recommender_json);
 }
 
 /* GET /api/v1/recommenders?kind&region&q&limit&cursor */
@@ -254,24 +218,11 @@ static enum kp_err account_tx(struct kp_db *db, void *arg)
     enum kp_err err = fetch(o, db, &all);
     if (err || !o->found)
         return err;
-    PGresult *res;
-    if (strcmp(o->action, "recommender.password_reset") == 0) {
-        const char *p[] = { o->user_id, o->hash };
-        err = kp_db_exec(db, &SQL_SET_PASSWORD, p, &res);
-    } else {
-        const char *p[] = { o->user_id, strcmp(o->action, "recommender.disabled") == 0 ? "true" : "false" };
-        err = kp_db_exec(db, &SQL_SET_DISABLED, p, &res);
-    }
-    if (err)
-        return err;
-    PQclear(res);
-    if (strcmp(o->action, "recommender.enabled") != 0) {   /* a reset or a disable logs it out */
-        const char *p[] = { o->user_id };
-        if ((err = kp_db_exec(db, &SQL_END_SESSIONS, p, &res)))
-            return err;
-        PQclear(res);
-    }
-    if ((err = fetch(o, db, &all)))
+    if (strcmp(o->action, "recommender.password_reset") == 0)
+        err = kp_account_reset_password(db, o->user_id, o->pw.hash);
+    else
+        err = kp_account_set_disabled(db, o->user_id, strcmp(o->action, "recommender.disabled") == 0);
+    if (err || (err = fetch(o, db, &all)))
         return err;
     char id[24];
     return kp_req_audit(o->r, db, o->action, "recommender", kp_json_id(o->recommender, id), NULL);
@@ -282,25 +233,19 @@ static enum kp_err account_action(struct kp_req *r, const char *action)
     struct one o = { .r = r, .action = action };
     if (!kp_req_param_id(r, "id", &o.id))
         return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
-    char password[17] = "";
-    enum kp_err err = KP_OK;
-    if (strcmp(action, "recommender.password_reset") == 0) {
-        kp_password_random(password);
-        err = kp_password_hash(password, &kp_req_server(r)->pwcost, o.hash);
-    }
+    bool reset = strcmp(action, "recommender.password_reset") == 0;
+    enum kp_err err = reset ? kp_account_initial_password(&o.pw, &kp_req_server(r)->pwcost) : KP_OK;
     struct kp_db *db = kp_req_db(r);
     if (err == KP_OK)
         err = db ? kp_db_tx(db, KP_TX_AUDITED, account_tx, &o) : KP_E_NOMEM;
     if (err || !o.found) {
         json_decref(o.recommender);
-        sodium_memzero(password, sizeof password);
+        kp_account_forget(&o.pw);
         return err ? err : kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
     }
-    json_t *body = password[0]
-        ? json_pack("{s:o, s:s}", "recommender", o.recommender, "initial_password", password)
-        : o.recommender;
-    sodium_memzero(password, sizeof password);
-    return kp_reply_json(r, 200, body);
+    if (reset)
+        return kp_reply_json(r, 200, kp_with_initial_password("recommender", o.recommender, &o.pw));
+    return kp_reply_json(r, 200, o.recommender);
 }
 
 /* POST /api/v1/recommenders/{id}/password-reset */

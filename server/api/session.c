@@ -414,13 +414,6 @@ static const struct kp_stmt SQL_SET_PASSWORD = {
     3,
 };
 
-/* Every session of the user, the caller's too: the caller gets a new one. */
-static const struct kp_stmt SQL_END_ALL = {
-    "session_end_all",
-    "UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL",
-    1,
-};
-
 /* The login fields hold the caller: its keys, its current hash (the
  * change's guard) and, once the change is made, its new session. */
 struct change {
@@ -473,12 +466,9 @@ static enum kp_err change_tx(struct kp_db *db, void *arg)
     PQclear(res);
     if (!c->changed)
         return KP_OK;
-    const char *user[] = { c->uid };
-    err = kp_db_exec(db, &SQL_END_ALL, user, &res);
-    if (err)
+    int ended;                 /* every session, the caller's too: the caller gets a new one */
+    if ((err = kp_account_end_sessions(db, c->uid, &ended)))
         return err;
-    int ended = atoi(PQcmdTuples(res));
-    PQclear(res);
     err = session_open(db, &c->l, c->new_hash);
     if (err == KP_OK && c->l.who.session_id == 0)
         err = KP_E_DB;                        /* the row updated above: cannot be */

@@ -36,6 +36,13 @@ json_t *kp_recommender_json(PGresult *res, int row)
                      "created_at", PQgetvalue(res, row, 6));
 }
 
+json_t *kp_with_initial_password(const char *key, json_t *obj, struct kp_initial_password *pw)
+{
+    json_t *body = json_pack("{s:o, s:s}", key, obj, "initial_password", pw->password);
+    kp_account_forget(pw);
+    return body;
+}
+
 const char *kp_json_id(const json_t *obj, char buf[24])
 {
     snprintf(buf, 24, "%lld", (long long)json_integer_value(json_object_get(obj, "id")));

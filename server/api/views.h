@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "account.h"
 #include "buf.h"
 
 #define KP_TIME(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -83,6 +84,10 @@ json_t *kp_attachment_json(PGresult *res, int row, int col);
     "     WHEN i.revoked_at IS NOT NULL THEN 'revoked'"                         \
     "     WHEN now() >= b.recommend_deadline OR b.status <> 'open' THEN 'expired'" \
     "     ELSE 'unused' END"
+
+/* {"<key>": obj, "initial_password"}: an account the admin made or reset,
+ * its password shown this once.  Steals obj; wipes *pw. */
+json_t *kp_with_initial_password(const char *key, json_t *obj, struct kp_initial_password *pw);
 
 /* The "id" of an object as text, for audit rows.  Returns buf. */
 const char *kp_json_id(const json_t *obj, char buf[24]);

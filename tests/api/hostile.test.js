@@ -47,12 +47,14 @@ before(async () => {
     email: 'z@example.cn', address: '北京市海淀区复兴路3号',
   });
   assert.equal(contact.status, 200, await contact.clone().text());
+  const expert = await admin.api('POST', '/experts', { name: '专家', username: 'hostile.expert', organization: '某所', field: '天文' });
+  assert.equal(expert.status, 201, await expert.clone().text());
   const notification = (await (await admin.api('GET', '/notifications')).json()).items[0];
   assert.ok(notification, 'filing the contact form notified the admin');
   real = {                       // an id that exists, for each kind of route
     batches: batch.id, recommenders: rec.id, applications: reg.application.id,
     attachments: (await up.json()).id, notifications: notification.id,
-    invitations: await makeInvitation(rec.session, batch.id),
+    invitations: await makeInvitation(rec.session, batch.id), experts: (await expert.json()).expert.id,
   };
 });
 after(async () => { await k?.stop(); });

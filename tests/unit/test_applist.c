@@ -25,6 +25,8 @@ static const char *const MIGRATIONS[] = {
     "migrations/0004_attachments.sql", "migrations/0005_least_privilege.sql",
     "migrations/0006_list_indexes.sql", "migrations/0007_list_summaries.sql",
     "migrations/0008_search_trigrams.sql", "migrations/0009_list_names.sql", "migrations/0010_initial_review.sql",
+    "migrations/0011_rubric.sql", "migrations/0012_onsite_sample.sql", "migrations/0013_onsite_check.sql",
+    "migrations/0014_experts.sql", "migrations/0015_assignments.sql",
 };
 
 static void seed(void)
@@ -62,7 +64,8 @@ static void values_for(int k, enum kp_applist_scope scope, unsigned bits, bool d
     };
 }
 
-static const enum kp_applist_scope SCOPES[] = { KP_APPLIST_ALL, KP_APPLIST_APPLICANT, KP_APPLIST_RECOMMENDER };
+static const enum kp_applist_scope SCOPES[] = { KP_APPLIST_ALL, KP_APPLIST_APPLICANT, KP_APPLIST_RECOMMENDER,
+                                                 KP_APPLIST_EXPERT };
 
 struct run {
     const struct kp_stmt *stmt;

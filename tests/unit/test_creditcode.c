@@ -2,7 +2,7 @@
  * against an independent implementation of the standard's check character:
  * real codes pass, every single mistyped character is caught, lengths and
  * characters outside the alphabet are told apart, and normalisation fits
- * its buffer or says no. */
+ * its buffer or says no; a form's field is told which of these it is. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,6 +256,41 @@ START_TEST(normalize_buffer_too_small)
 }
 END_TEST
 
+/* The one error take appends for `typed`, as "field code"; "" for none. */
+static const char *taken(const char *typed, char out[KP_CREDITCODE_LEN + 1])
+{
+    static char got[64];
+    json_t *errors = json_array();
+    bool ok = kp_creditcode_take(typed, out, "unit.credit_code", errors);
+    ck_assert_int_eq(ok, json_array_size(errors) == 0);
+    ck_assert_uint_le(json_array_size(errors), 1);
+    json_t *e = json_array_get(errors, 0);
+    snprintf(got, sizeof got, "%s", e ? "" : "ok");
+    if (e) {
+        ck_assert_str_ne(json_string_value(json_object_get(e, "message")), "");
+        snprintf(got, sizeof got, "%s %s", json_string_value(json_object_get(e, "field")),
+                 json_string_value(json_object_get(e, "code")));
+    }
+    json_decref(errors);
+    return got;
+}
+
+START_TEST(take_names_the_field)
+{
+    char out[KP_CREDITCODE_LEN + 1];
+    ck_assert_str_eq(taken(" 9135 0100m000100y43 ", out), "ok");
+    ck_assert_str_eq(out, "91350100M000100Y43");                   /* normalised */
+    ck_assert_str_eq(taken("91350100M000100Y44", out), "unit.credit_code check");
+    ck_assert_str_eq(taken("91350100M000100YI3", out), "unit.credit_code charset");
+    ck_assert_str_eq(taken("91350100M000100\xE4\xB8\x80", out), "unit.credit_code charset");
+    ck_assert_str_eq(taken("91350100M000100Y4", out), "unit.credit_code length");
+    ck_assert_str_eq(taken("91350100M000100Y433", out), "unit.credit_code length");     /* does not fit */
+    ck_assert_str_eq(taken("91350100M000100Y43913501", out), "unit.credit_code length");
+    ck_assert_str_eq(taken("", out), "unit.credit_code length");
+    ck_assert_str_eq(taken("   ", out), "unit.credit_code length");
+}
+END_TEST
+
 static Suite *creditcode_suite(void)
 {
     Suite *s = suite_create("creditcode");
@@ -268,6 +303,7 @@ static Suite *creditcode_suite(void)
     tcase_add_test(tc, charset);
     tcase_add_test(tc, normalize);
     tcase_add_test(tc, normalize_buffer_too_small);
+    tcase_add_test(tc, take_names_the_field);
     suite_add_tcase(s, tc);
     return s;
 }

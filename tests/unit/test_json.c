@@ -448,6 +448,44 @@ START_TEST(unknown_fields)
 }
 END_TEST
 
+START_TEST(nullable_fields)
+{
+    const char *note = NULL;
+    long long n = 0;
+    bool note_seen = false, n_seen = false;
+    const struct kp_jfield spec[] = {
+        KP_JNULLABLE("note", KP_J_STRING, &note, 1, 10, &note_seen),
+        KP_JNULLABLE("n", KP_J_INT, &n, 1, 10, &n_seen),
+        KP_JEND,
+    };
+    /* null: seen, the output untouched, no error */
+    json_t *doc = parse("{\"note\": null, \"n\": null}");
+    ck_assert_int_eq(kp_json_take(doc, spec, "", false, errors), KP_OK);
+    ck_assert(note_seen && n_seen);
+    ck_assert_ptr_null(note);
+    ck_assert_int_eq(n, 0);
+    json_decref(doc);
+
+    /* absent: not seen */
+    doc = parse("{}");
+    ck_assert_int_eq(kp_json_take(doc, spec, "", false, errors), KP_OK);
+    ck_assert(!note_seen && !n_seen);
+    json_decref(doc);
+
+    /* a value is checked as any other */
+    doc = parse("{\"note\": \"ok\", \"n\": 10}");
+    ck_assert_int_eq(kp_json_take(doc, spec, "", false, errors), KP_OK);
+    ck_assert_str_eq(note, "ok");
+    ck_assert_int_eq(n, 10);
+    json_decref(doc);
+    doc = parse("{\"note\": \"\", \"n\": false}");
+    ck_assert_int_eq(kp_json_take(doc, spec, "", false, errors), KP_E_INVAL);
+    assert_error(0, "note", "too_short", NULL);
+    assert_error(1, "n", "type", NULL);
+    json_decref(doc);
+}
+END_TEST
+
 START_TEST(optional_fields)
 {
     const char *note = "default";
@@ -657,6 +695,7 @@ static Suite *json_suite(void)
     tcase_add_test(tc, number_range);
     tcase_add_test(tc, unknown_fields);
     tcase_add_test(tc, optional_fields);
+    tcase_add_test(tc, nullable_fields);
     tcase_add_test(tc, errors_collected_at_once);
     tcase_add_test(tc, object_fields_nested);
     tcase_add_test(tc, result_counts_only_new_errors);

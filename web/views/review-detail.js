@@ -4,12 +4,17 @@
 // 推荐意见, within the quota shown beside it), 退回修改 and 不予推荐 (with a
 // reason), 撤回推荐 — each asked in a dialog; the server's refusal (推荐名额
 // 已用完…, 推荐已截止) shows there, and after an action the page reloads.
+// The admin gets, from 评审中 on, the 评审 panel: the initial review (初评,
+// changeable in a dialog until the on-site sample is drawn) and whether
+// the sample drew it, with its on-site check.
 import { h, replace } from '../dom.js';
 import { api, ApiError } from '../api.js';
-import { formatDeadline, isPast } from '../format.js';
+import { formatDeadline, formatDateTime, isPast } from '../format.js';
 import { loading, failure, errorText } from '../states.js';
 import { confirmDialog, textDialog } from '../dialog.js';
 import { setPageTitle } from '../batch-page.js';
+import { badge, facts } from '../widgets.js';
+import { EVALUATED, REVIEWABLE, RESULT, loadSample, resultBadge, byline } from '../evaluation.js';
 import {
   applicationFacts, applicationSections, applicationTitle, outcomeNotice, applicationName,
 } from '../appform.js';
@@ -45,13 +50,15 @@ export function render(root, { params, signal, user }) {
         ? api('GET', `/batches/${app.batch_id}/quotas`, undefined, { signal }).then((a) => a?.items?.[0] ?? null).catch(() => null)
         : null,
     ]);
+    const sample = !reviewer && batch && EVALUATED.has(batch.status)
+      ? await loadSample(app.batch_id, signal).catch(() => undefined) : undefined;
     if (signal.aborted) return;
     setPageTitle(`${applicationName(app)} · 申报详情`);
-    show(app, batch, quota, notice);
+    show(app, batch, quota, notice, sample);
     if (focus) (root.querySelector('#review-notice') ?? root.querySelector('h1'))?.focus();
   }
 
-  function show(app, batch, quota, notice) {
+  function show(app, batch, quota, notice, sample) {
     const h1 = applicationTitle(app);
     h1.setAttribute('tabindex', '-1');
     replace(root,
@@ -69,6 +76,7 @@ export function render(root, { params, signal, user }) {
         }, notice.text),
         outcomeNotice(app),
         reviewer && actions(app, batch, quota),
+        !reviewer && batch && EVALUATED.has(batch.status) && evaluation(app, batch, sample),
         applicationSections(app)));
   }
 
@@ -189,6 +197,50 @@ export function render(root, { params, signal, user }) {
       note && h('p', { class: 'review-note' }, note),
       buttons.length > 0 && h('div', { class: 'form-actions' }, buttons),
       message);
+  }
+
+  // The admin's 评审 panel. sample: the batch's, null before it is drawn,
+  // undefined when it could not be read (then nothing is offered).
+  function evaluation(app, batch, sample) {
+    const review = app.initial_review;
+    const open = batch.status === 'evaluating' && sample === null && REVIEWABLE.has(app.status);
+    const button = open && h('button', { type: 'button', class: 'button', id: 'eval-review' }, review ? '修改初评' : '初评');
+    button?.addEventListener('click', async () => {
+      const done = await textDialog({
+        id: 'initial-review-dialog', title: `初评“${applicationName(app)}”`,
+        intro: review ? `当前初评结论：${RESULT[review.result]}。抽取实地抽检样本之前可以修改。` : null,
+        choice: { legend: '初评结论', choices: RESULT, value: review?.result },
+        label: '初评意见', required: false, maxLength: 2000, field: 'comments', value: review?.comments ?? '',
+        hint: '不通过时必须写明意见。申报单位和推荐单位会收到通知。',
+        confirmText: '提交初评',
+        onSubmit: (comments, result) => api('POST', `/applications/${app.id}/initial-review`, { result, comments }, { signal }),
+      });
+      if (done != null && !signal.aborted) load({ notice: { text: '已提交初评，申报单位和推荐单位会收到通知。' }, focus: true });
+    });
+
+    const drawn = sample?.selected?.includes(app.id);
+    const check = app.onsite_check;
+    const onsitePath = `/batches/${batch.id}/onsite/${app.id}`;
+    return h('section', { class: 'panel review-panel', 'aria-labelledby': 'eval-title' },
+      h('div', { class: 'panel-head' },
+        h('h2', { id: 'eval-title' }, '评审'),
+        h('a', { href: `/batches/${batch.id}/review`, dataset: { link: '' } }, '返回本批次初评')),
+      facts([
+        ['初评', review
+          ? h('div', { id: 'eval-initial' }, resultBadge(review.result),
+            review.comments && h('p', { class: 'review-comments' }, review.comments),
+            h('p', { class: 'small muted' }, byline(review)))
+          : h('span', { id: 'eval-initial', class: 'muted' }, '尚未初评')],
+        ['实地抽检', sample === undefined ? null : sample === null
+          ? h('span', { class: 'muted' }, '尚未抽取样本')
+          : drawn
+            ? h('span', { id: 'eval-onsite' }, badge('已抽中', 'info'),
+              check ? [resultBadge(check.result, '核查'), `${check.visited_on} `] : h('span', { class: 'muted' }, '尚未核查 '),
+              h('a', { href: onsitePath, dataset: { link: '' } }, check ? '查看核查记录' : '填写核查记录'))
+            : h('span', { id: 'eval-onsite', class: 'muted' }, `未抽中（${formatDateTime(sample.created_at)} 抽取）`)],
+      ], 'facts-compact eval-facts'),
+      !open && sample && REVIEWABLE.has(app.status) && h('p', { class: 'muted small' }, '已抽取实地抽检样本，初评结果不能再更改。'),
+      button && h('div', { class: 'form-actions' }, button));
   }
 
   load();
