@@ -28,7 +28,7 @@ CREATE TABLE assignments (
     created_at     timestamptz NOT NULL DEFAULT now(),
     updated_at     timestamptz NOT NULL DEFAULT now(),
     CHECK ((status = 'submitted') = (total IS NOT NULL AND submitted_at IS NOT NULL)),
-    CHECK ((status = 'recused') = (recuse_reason IS NOT NULL))
+    CHECK (status <> 'recused' OR recuse_reason IS NOT NULL)     -- a replaced one keeps its reason
 );
 -- An expert works on an application once: a replaced or recused pair is
 -- never drawn again (both are conflicts or spent), so the pair is unique.

@@ -33,6 +33,17 @@ static const struct kp_stmt SQL_BATCH = {
     "conflicts_batch", "SELECT 1 FROM batches WHERE id = $1", 1,
 };
 
+/* An expert now in conflict with an application it is working on is taken
+ * off it (recused, for the programme office to replace), so that no expert
+ * ever works on an application it conflicts with.  A submitted score is
+ * sealed and stays. */
+static const struct kp_stmt SQL_OFF = {
+    "conflicts_off",
+    "UPDATE assignments SET status = 'recused', recuse_reason = $3, updated_at = now()"
+    " WHERE expert_id = $1 AND application_id = $2 AND status IN ('pending', 'draft') RETURNING id",
+    3,
+};
+
 /* A page of the batch's conflicts in the order of their key
  * (application, expert, kind); the row comparison is pushed into each
  * branch of the view with the batch. */
@@ -89,6 +100,15 @@ static enum kp_err declare_tx(struct kp_db *db, void *arg)
                              "reason", d->reason);
     err = data ? kp_req_audit(d->r, db, "expert.conflict_declared", "expert", d->expert, data) : KP_E_NOMEM;
     json_decref(data);
+    const char *off[] = { d->expert, d->application, d->reason };
+    if (err || (err = kp_db_exec(db, &SQL_OFF, off, &res)))
+        return err;
+    for (int i = 0; i < PQntuples(res) && err == KP_OK; i++) {
+        json_t *why = json_pack("{s:s}", "reason", d->reason);
+        err = why ? kp_req_audit(d->r, db, "assignment.recused", "assignment", PQgetvalue(res, i, 0), why) : KP_E_NOMEM;
+        json_decref(why);
+    }
+    PQclear(res);
     return err;
 }
 

@@ -193,3 +193,31 @@ describe('the expert at work', () => {
     await expectProblem(await admin.api('POST', '/assignments/999999999/replace'), 404, 'not_found');
   });
 });
+
+describe('a conflict declared while experts are assigned', () => {
+  test('never a conflicted pair at work: the assignment either did not choose it or took it off', async () => {
+    const b = await makeBatch(admin, { status: 'open' });
+    const mine = [];
+    for (let i = 0; i < 3; i++) mine.push((await makeApplication(k.url, recB.session, b.id)).application.id);
+    await db.psql(`UPDATE applications SET status = 'recommended', recommended_at = now() WHERE id IN (${mine.join(',')})`);
+    await json(await admin.api('PATCH', `/batches/${b.id}`, { status: 'evaluating' }));
+    await json(await admin.api('POST', `/batches/${b.id}/initial-review`, { items: mine.map((id) => ({ application_id: id, result: 'pass' })) }));
+    await json(await admin.api('PUT', `/batches/${b.id}/rubric`, { criteria: RUBRIC }));
+    for (let round = 0; round < 3; round++) {
+      const [made, declared] = await Promise.all([
+        admin.api('POST', `/batches/${b.id}/assignments`, { per_application: 2 }),
+        admin.api('POST', `/experts/${experts[round].id}/conflicts`, { application_id: mine[round], reason: `第${round}轮声明` }),
+      ]);
+      assert.equal(made.status, 201, await made.text());
+      assert.equal(declared.status, 201, await declared.text());
+      const working = await db.psql(`SELECT count(*) FROM assignments x JOIN declared_conflicts d
+                                      ON d.expert_id = x.expert_id AND d.application_id = x.application_id
+                                      WHERE x.status IN ('pending', 'draft')`);
+      assert.equal(working, '0', `round ${round}`);
+    }
+    // the one taken off is no longer the expert's to read
+    const off = await db.psql(`SELECT application_id FROM assignments WHERE expert_id = ${experts[0].id} AND status = 'recused' AND batch_id = ${b.id}`);
+    if (off) await expectProblem(await experts[0].session.api('GET', `/applications/${off.split('\n')[0]}`), 404, 'not_found');
+  });
+});
+

@@ -258,7 +258,8 @@ START_TEST(params_follow_the_shape)
     ck_assert_int_eq(kp_applist_params(KP_APPLIST_NONE, "0", &f, NULL, NULL, p), 2);
     ck_assert_ptr_nonnull(strstr(kp_applist_page_stmt(kp_applist_shape(KP_APPLIST_NONE, &f))->sql, "AND false"));
     ck_assert_str_ne(kp_applist_page_stmt(shape)->name, kp_applist_page_stmt(shape ^ 1)->name);
-    ck_assert_int_eq(kp_applist_scope_of("expert"), KP_APPLIST_NONE);
+    ck_assert_int_eq(kp_applist_scope_of("expert"), KP_APPLIST_EXPERT);
+    ck_assert_int_eq(kp_applist_scope_of("anonymous"), KP_APPLIST_NONE);
     ck_assert_int_eq(kp_applist_scope_of("admin"), KP_APPLIST_ALL);
 }
 END_TEST
