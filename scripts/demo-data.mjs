@@ -5,7 +5,10 @@
 // quotas, a contact form, a few unused invitation codes, and applications of
 // registered units in every status: draft, submitted, returned, recommended,
 // not recommended, and (in a supplementary round already in evaluation)
-// expired.  Prints the demo logins.  Run again, it adds nothing and prints them again from
+// expired; and a batch 2016-2020年度第二批 in evaluation: two dozen recommended
+// applications, their initial reviews, the on-site sample with two visits,
+// eight experts with conflicts, a rubric, the assignment and some scores.
+// Prints the demo logins.  Run again, it adds nothing and prints them again from
 // var/demo-logins.txt.
 //
 // Environment: KPJD_URL (http://127.0.0.1:8080), KPJD_BIN (build/kpjdd),
@@ -180,9 +183,166 @@ await call('POST', '/applicants', {
 applicantLines.push(`  申报单位 ${'北京自然博物馆'.padEnd(10, '\u3000')} unit6 / ${latePw}  (补充认定批次，已逾期)`);
 await call('PATCH', `/batches/${late.id}`, { status: 'evaluating' }, admin);
 
+// ---- a second batch in evaluation: 初评, 实地抽检, experts, rubric, scores ----
+// 北京市科协 and 广东省科协 recommended two dozen units; the office has
+// reviewed them (three failed), drawn the on-site sample and visited two,
+// set the rubric and assigned three experts to each candidate; some experts
+// have scored, some have not begun.  Seeds are fixed, so every run draws the same.
+
+const gd = recommenders[1];
+const gdPassword = password();
+const gdToken = (await call('PUT', '/session/password', { current_password: gd.password, new_password: gdPassword },
+  await signIn(gd.username, gd.password))).token;
+gd.password = gdPassword;
+
+const evalBatch = await call('POST', '/batches', {
+  code: '2016-2020-2', title: '2016-2020年度第二批', term_start_year: 2016, term_end_year: 2020,
+  contact_deadline: rfc3339(now + 1 * DAY), recommend_deadline: rfc3339(now + 2 * DAY),
+}, admin);
+await call('PATCH', `/batches/${evalBatch.id}`, { status: 'open' }, admin);
+await call('PUT', `/batches/${evalBatch.id}/quotas`,
+  { quotas: [{ recommender_id: bj.id, quota: 15 }, { recommender_id: gd.id, quota: 10 }] }, admin);
+
+const evalUnits = [
+  ...[
+    ['中国古动物馆', '中国古动物馆', 'venue'], ['北京麋鹿生态实验中心', '北京南海子麋鹿苑', 'natural_resources'],
+    ['北京科学中心', '北京科学中心', 'venue'], ['中国农业博物馆', '中国农业博物馆', 'agriculture'],
+    ['北京航空航天大学', '北京航空航天博物馆', 'education_research'], ['北京市气象局', '北京气象科普馆', 'other'],
+    ['北京城市排水集团有限责任公司', '北京排水科普馆', 'enterprise'], ['国家动物博物馆', '国家动物博物馆', 'venue'],
+    ['中国铁道博物馆', '中国铁道博物馆', 'venue'], ['北京野生动物园', '北京野生动物园', 'natural_resources'],
+    ['中国电影博物馆', '中国电影博物馆', 'other'], ['北京市农业技术推广站', '北京现代农业科技示范基地', 'agriculture'],
+    ['清华大学', '清华大学科学博物馆', 'education_research'], ['北京市地震局', '北京地震科普馆', 'other'],
+  ].map(([name, base, category]) => ({ name, base, category, region: '北京市', by: bj, token: bjToken })),
+  ...[
+    ['广东科学中心', '广东科学中心', 'venue'], ['广东省博物馆', '广东省博物馆', 'venue'],
+    ['中国科学院华南植物园', '华南国家植物园', 'natural_resources'], ['广州动物园', '广州动物园', 'natural_resources'],
+    ['深圳市气象局', '深圳气象科普馆', 'other'], ['广东省农业科学院', '广东农业科技示范园', 'agriculture'],
+    ['深圳某智能科技有限公司', '智能机器人科普体验馆', 'enterprise'], ['中山大学', '中山大学生物博物馆', 'education_research'],
+    ['广东海洋大学', '广东海洋大学水产博物馆', 'education_research'], ['佛山市科学技术馆', '佛山市科学技术馆', 'venue'],
+  ].map(([name, base, category]) => ({ name, base, category, region: '广东省', by: gd, token: gdToken })),
+];
+const supervising = { '北京市': '北京市科学技术协会', '广东省': '广东省科学技术协会' };
+
+// Registration shares a per-address limit with code lookups (30 a minute by
+// default): two dozen fit; should they not, wait as told and go on.
+async function register(body) {
+  for (;;) {
+    const res = await fetch(`${url}/api/v1/applicants`,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const text = await res.text();
+    if (res.status === 429) {
+      await new Promise((done) => setTimeout(done, 1000 * Number(res.headers.get('retry-after') || 5)));
+      continue;
+    }
+    if (!res.ok) throw new Error(`POST /applicants: ${res.status} ${text}`);
+    return JSON.parse(text);
+  }
+}
+
+for (const [by, count] of [[bj, 14], [gd, 10]]) {
+  const items = (await call('POST', `/batches/${evalBatch.id}/invitations`, { count }, by === bj ? bjToken : gdToken)).items;
+  for (const u of evalUnits.filter((u) => u.by === by))
+    u.code = items.pop().code;
+}
+// Registered one by one, so that the ids (and so the seeded draws) come out
+// the same on every machine; the rest, mostly password hashing, side by side.
+const filed = [];
+for (const [i, u] of evalUnits.entries()) {
+  const username = `unit${101 + i}`, pw = password();
+  const made = await register({
+    invitation_code: u.code, username, password: pw,
+    unit: { name: u.name, credit_code: credit(3000 + i), region: u.region, address: `${u.region}科普路${i + 1}号`,
+            legal_representative: '陈刚', supervising_body: supervising[u.region],
+            contact_name: '周雯', contact_phone: '020-8888' + String(1000 + i), contact_email: `unit${101 + i}@example.cn` },
+  });
+  u.id = made.application.id;
+  filed.push((async () => {
+    const token = await signIn(username, pw);
+    await call('PATCH', `/applications/${u.id}`, { base_name: u.base, category: u.category, form: form(u) }, token);
+    await upload(token, u.id, `${u.name}申报表（盖章）.pdf`);
+    await call('POST', `/applications/${u.id}/submit`, null, token);
+    await call('POST', `/applications/${u.id}/recommend`,
+      { opinion: `${u.name}科普工作扎实，社会影响良好，同意推荐。` }, u.token);
+  })());
+}
+await Promise.all(filed);
+await call('PATCH', `/batches/${evalBatch.id}`, { status: 'evaluating' }, admin);
+
+// 初评: all pass but three.
+const failed = new Map([
+  [evalUnits[6].id, '申报表未加盖单位公章，科普场地面积与证明材料不符。'],
+  [evalUnits[11].id, '近三年科普活动记录不完整，年接待人次缺少佐证。'],
+  [evalUnits[20].id, '科普场所不具备常年对公众开放的条件。'],
+]);
+await call('POST', `/batches/${evalBatch.id}/initial-review`, {
+  items: evalUnits.map((u) => failed.has(u.id)
+    ? { application_id: u.id, result: 'fail', comments: failed.get(u.id) }
+    : { application_id: u.id, result: 'pass' }),
+}, admin);
+
+// 实地抽检: a fifth of those passed, two of them visited (one failed).
+const sample = await call('POST', `/batches/${evalBatch.id}/onsite-sample`,
+  { rate: 0.2, seed: '6b706a642d64656d6f2d32303136323032302d322d6f6e736974652d73616d70', stratify_by: 'none' }, admin);
+const china = (ms) => new Date(ms + 8 * 3600e3).toISOString().slice(0, 10);   // a date in Asia/Shanghai
+await call('PUT', `/applications/${sample.selected[0]}/onsite-check`, {
+  inspectors: ['张卫东', '李晓燕'], visited_on: china(now - 6 * DAY), result: 'pass',
+  findings: '展教设施运行正常，科普活动记录与申报材料一致。',
+}, admin);
+await call('PUT', `/applications/${sample.selected[1]}/onsite-check`, {
+  inspectors: ['张卫东', '王磊'], visited_on: china(now - 3 * DAY), result: 'fail',
+  findings: '现场展厅已停用改造，申报的常设展览无法核实。',
+}, admin);
+
+// 认定专家: the first works for 北京市科协 (the Beijing units' supervising
+// body) and the second was put forward by 广东省科协, so both conflict
+// automatically; one conflict is declared.  Each has changed its password.
+const experts = [
+  ['陈立新', '北京市科学技术协会', '科普场馆', '北京市'], ['刘芳', '中山大学', '生物学', '广东省', gd.id],
+  ['周建国', '中国科学技术馆', '科学教育', '北京市'], ['孙丽', '中国农业大学', '农业科技推广', '北京市'],
+  ['吴海', '中国科学院自然科学史研究所', '科学史', '北京市'], ['郑敏', '华东师范大学', '科学传播', '上海市'],
+  ['黄志强', '上海科技馆', '展览设计', '上海市'], ['林雪', '浙江大学', '环境科学', '浙江省'],
+];
+const firstLogins = [];
+for (const [i, [name, organization, field, region, recommender_id]] of experts.entries()) {
+  const username = `expert${i + 1}`;
+  const made = await call('POST', '/experts', { name, username, organization, field, region, recommender_id }, admin);
+  const e = experts[i] = { id: made.expert.id, name, username, password: password() };
+  firstLogins.push((async () => {
+    e.token = (await call('PUT', '/session/password', { current_password: made.initial_password, new_password: e.password },
+      await signIn(username, made.initial_password))).token;
+  })());
+}
+await Promise.all(firstLogins);
+await call('POST', `/experts/${experts[2].id}/conflicts`,
+  { application_id: evalUnits[2].id, reason: '近三年曾为该单位常设展览提供策划咨询。' }, admin);
+
+const rubric = [
+  { key: 'conditions', name: '基础条件', weight: 25 }, { key: 'activities', name: '科普活动', weight: 35 },
+  { key: 'team', name: '队伍与经费', weight: 20 }, { key: 'impact', name: '社会效益', weight: 20 },
+];
+await call('PUT', `/batches/${evalBatch.id}/rubric`, { criteria: rubric }, admin);
+const assigned = await call('POST', `/batches/${evalBatch.id}/assignments`,
+  { per_application: 3, seed: '6b706a642d64656d6f2d32303136323032302d322d61737369676e6d656e7473' }, admin);
+
+// Scores: experts 1-3 have submitted all theirs, expert 4 half (and left a
+// draft), expert 5 one draft; the rest have not begun.
+const score = (a, k) => 60 + ((a.application_id * 7 + a.expert_id * 13 + k * 5) % 36);
+for (const [i, e] of experts.entries()) {
+  const mine = assigned.items.filter((a) => a.expert_id === e.id);
+  const submit = i < 3 ? mine.length : i === 3 ? Math.floor(mine.length / 2) : 0;
+  const drafts = i === 3 || i === 4 ? 1 : 0;
+  for (const [j, a] of mine.slice(0, submit + drafts).entries()) {
+    const scores = Object.fromEntries(rubric.map((c, k) => [c.key, score(a, k)]));
+    await call('PUT', `/assignments/${a.id}/score`, { scores, comment: '材料齐全，特色鲜明。' }, e.token);
+    if (j < submit)
+      await call('POST', `/assignments/${a.id}/submit`, null, e.token);
+  }
+}
+
 for (const r of recommenders)
-  lines.push(`  推荐单位 ${r.name.padEnd(10, '\u3000')} ${r.username} / ${r.password}${r === bj ? '' : '  (首次登录需修改密码)'}`);
+  lines.push(`  推荐单位 ${r.name.padEnd(10, '\u3000')} ${r.username} / ${r.password}${r === bj || r === gd ? '' : '  (首次登录需修改密码)'}`);
 lines.push(...applicantLines);
+lines.push(`  认定专家 ${experts[3].name.padEnd(10, '\u3000')} ${experts[3].username} / ${experts[3].password}  (评审中的 2016-2020年度第二批，已评一半)`);
 lines.push(`  北京市科协的申报邀请码: ${codes.map((c) => c.display).join('  ')}  (注册: ${url}/register)`);
 mkdirSync(dirname(loginsFile), { recursive: true });
 writeFileSync(loginsFile, lines.join('\n') + '\n', { mode: 0o600 });
