@@ -16,7 +16,7 @@ import { startKpjdd, createDatabase } from '../lib/kpjdd.js';
 import { createAdmin, signIn as apiSignIn, ADMIN_PASSWORD } from '../lib/accounts.js';
 import { makeBatch, makeRecommender, makeApplication } from '../lib/fixtures.js';
 import { launch, screenshot } from './lib/browser.js';
-import { signIn, waitForPage, texts } from './lib/session.js';
+import { signIn, waitForPage, errorsExcept, texts } from './lib/session.js';
 import { pageOverflow, labelProblems } from './lib/ui.js';
 
 // name, category: three venues ranked against each other, one on its own.
@@ -153,6 +153,7 @@ test('专家库: an expert added on the page, its initial password shown once; t
   await page.getByRole('dialog', { name: '启用专家“专家5”？' }).getByRole('button', { name: '启用' }).click();
   await row.locator('.badge', { hasText: '正常' }).waitFor();
   assert.deepEqual(await labelProblems(page), []);
+  assert.deepEqual(errorsExcept(browser.errors(page), [422]), []);
   await page.close();
 });
 
@@ -180,6 +181,7 @@ test('专家与回避: the automatic conflict listed, one declared through the f
   await declared.filter({ hasText: '申报回避' }).filter({ hasText: '近三年曾在该馆兼职。' }).waitFor();
   assert.deepEqual(await labelProblems(page), []);
   await screenshot(page, 'evaluation2-conflicts');
+  assert.deepEqual(errorsExcept(browser.errors(page), [422]), []);
   await page.close();
 });
 
@@ -233,6 +235,7 @@ test('专家分配: too few experts named by application, then the assignment an
   await page.locator(`.assignments-table tr[data-id="${mine.id}"] .badge`, { hasText: '已改派' }).waitFor();
   assert.deepEqual(await labelProblems(page), []);
   assert.ok(await pageOverflow(page) <= 0);
+  assert.deepEqual(errorsExcept(browser.errors(page), [422]), []);
   await page.close();
 });
 
@@ -322,5 +325,6 @@ test('评分进度 and 排名: the late expert named, an outlier marked, the pro
   await page.setViewportSize({ width: 390, height: 844 });
   assert.ok(await pageOverflow(page) <= 0, 'the ranking fits a phone');
   await screenshot(page, 'evaluation2-ranking-phone');
+  assert.deepEqual(errorsExcept(browser.errors(page), [422]), []);
   await page.close();
 });

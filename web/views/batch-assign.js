@@ -150,7 +150,7 @@ export function render(root, { params, signal }) {
         h('tbody', null, sorted.map((a) => {
           const e = experts.get(a.expert_id);
           const movable = batch.status === 'evaluating' && (a.status === 'recused' || (e?.disabled && (a.status === 'pending' || a.status === 'draft')));
-          const button = movable && h('button', { type: 'button', class: 'button button-secondary button-small', 'aria-label': `改派“${apps.get(a.application_id)?.unit_name ?? a.application_id}”中${expertName(experts, a.expert_id)}的评审` }, '改派');
+          const button = movable ? h('button', { type: 'button', class: 'button button-secondary button-small', 'aria-label': `改派“${apps.get(a.application_id)?.unit_name ?? a.application_id}”中${expertName(experts, a.expert_id)}的评审` }, '改派') : null;
           button?.addEventListener('click', async () => {
             notice.show(null);
             button.disabled = true;
