@@ -64,7 +64,7 @@ export function render(root, { params, signal }) {
     const sorted = [...loads].sort((a, b) => b.count - a.count || expertName(experts, a.expert_id).localeCompare(expertName(experts, b.expert_id), 'zh'));
     return h('div', null,
       h('h3', { id: 'loads-title' }, '各专家评审份数'),
-      h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': '各专家评审份数（可横向滚动）' },
+      h('div', { class: 'table-wrap loads-wrap', tabindex: '0', role: 'region', 'aria-label': '各专家评审份数（可横向滚动）' },
         h('table', { class: 'table loads-table', 'aria-labelledby': 'loads-title' },
           h('thead', null, h('tr', null, h('th', { scope: 'col' }, '专家'), h('th', { scope: 'col', class: 'num' }, '评审份数'))),
           h('tbody', null, sorted.map((l) => h('tr', { dataset: { expert: String(l.expert_id) } },

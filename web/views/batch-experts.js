@@ -43,6 +43,7 @@ export function render(root, { params, signal }) {
       }
       if (signal.aborted) return;
       replace(area, declareForm(experts, apps),
+        h('h3', { class: 'section-title-gap' }, '本批次的回避关系'),
         conflicts.length
           ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': '回避关系（可横向滚动）' },
             h('table', { class: 'table table-cards conflicts-table' },
