@@ -17,6 +17,11 @@ import * as batchReview from './views/batch-review.js';
 import * as batchSample from './views/batch-sample.js';
 import * as batchSamplePrint from './views/batch-sample-print.js';
 import * as batchRubric from './views/batch-rubric.js';
+import * as batchExperts from './views/batch-experts.js';
+import * as batchAssign from './views/batch-assign.js';
+import * as batchProgress from './views/batch-progress.js';
+import * as batchRanking from './views/batch-ranking.js';
+import * as experts from './views/experts.js';
 import * as onsiteCheck from './views/onsite-check.js';
 import * as recommenders from './views/recommenders.js';
 import * as recommenderNew from './views/recommender-new.js';
@@ -66,6 +71,11 @@ const routes = [
   { pattern: /^\/batches\/(?<id>\d{1,18})\/sample\/print$/, view: batchSamplePrint, access: 'user', roles: ['admin'] },
   { pattern: /^\/batches\/(?<id>\d{1,18})\/onsite\/(?<app>\d{1,18})$/, view: onsiteCheck, access: 'user', roles: ['admin'] },
   { pattern: /^\/batches\/(?<id>\d{1,18})\/rubric$/, view: batchRubric, access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/experts$/, view: batchExperts, access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/assignments$/, view: batchAssign, access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/progress$/, view: batchProgress, access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/ranking$/, view: batchRanking, access: 'user', roles: ['admin'] },
+  { pattern: /^\/experts$/, view: experts, access: 'user', roles: ['admin'] },
   { pattern: /^\/recommenders$/, view: recommenders, access: 'user', roles: ['admin'] },
   { pattern: /^\/recommenders\/new$/, view: recommenderNew, access: 'user', roles: ['admin'] },
   { pattern: /^\/my\/batches$/, view: myBatches, access: 'user', roles: ['recommender'] },

@@ -1,7 +1,8 @@
 // The head of every page about one batch: the way back, the title with its
 // status, the key dates, and the links between the batch's sections.
 // Admin: 基本信息 · 名额 · 联系人 under /batches/{id}, and from 评审中 on
-// 初评 · 实地抽检 · 评分标准; recommender:
+// 初评 · 实地抽检 · 评分标准 · 专家与回避 · 专家分配 · 评分进度 ·
+// 排名与建议名单; recommender:
 // 名额与联系人 · 申报邀请码 under /my/batches/{id}.
 import { h } from './dom.js';
 import { api, ApiError } from './api.js';
@@ -32,6 +33,10 @@ export function adminSections(batch) {
       { href: `/batches/${id}/review`, label: '初评' },
       { href: `/batches/${id}/sample`, label: '实地抽检' },
       { href: `/batches/${id}/rubric`, label: '评分标准' },
+      { href: `/batches/${id}/experts`, label: '专家与回避' },
+      { href: `/batches/${id}/assignments`, label: '专家分配' },
+      { href: `/batches/${id}/progress`, label: '评分进度' },
+      { href: `/batches/${id}/ranking`, label: '排名与建议名单' },
     ] : []),
   ];
 }

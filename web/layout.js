@@ -10,6 +10,7 @@ const NAV = [
   { path: '/home', label: '工作台' },
   { path: '/batches', label: '批次管理', roles: ['admin'] },
   { path: '/recommenders', label: '推荐单位', roles: ['admin'] },
+  { path: '/experts', label: '认定专家', roles: ['admin'] },
   { path: '/admin/applications', label: '申报管理', roles: ['admin'] },
   { path: '/my/batches', label: '推荐工作', roles: ['recommender'] },
   { path: '/review', label: '申报审核', roles: ['recommender'] },
