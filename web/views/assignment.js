@@ -70,7 +70,7 @@ export function render(root, { params, signal, navigate }) {
           h('p', { class: 'outcome-foot' }, '这份申报将由中国科协另行安排专家评审，您不能再查看其申报材料。'))));
       return;
     }
-    const aside = WORKING.has(x.status) ? scoreForm(x) : sealed(x);
+    const aside = WORKING.has(x.status) ? scoreForm(x, heading) : sealed(x);
     replace(root, h('section', { class: 'page page-assignment' }, head, note,
       h('div', { class: 'score-layout' },
         h('div', { class: 'score-main' }, applicationSections(app)),
@@ -97,7 +97,8 @@ export function render(root, { params, signal, navigate }) {
   }
 
   // ---- pending or draft: the rubric form ----
-  function scoreForm(x) {
+  // heading: the h1, whose badge follows the status.
+  function scoreForm(x, heading) {
     const inputs = x.rubric.map((c) => {
       const f = field({
         id: `score-${c.key}`,
