@@ -34,6 +34,8 @@ import * as applications from './views/applications.js';
 import * as application from './views/application.js';
 import * as review from './views/review.js';
 import * as reviewDetail from './views/review-detail.js';
+import * as assignments from './views/assignments.js';
+import * as assignment from './views/assignment.js';
 import * as adminApplications from './views/admin-applications.js';
 import * as forbidden from './views/forbidden.js';
 import * as notFound from './views/not-found.js';
@@ -88,6 +90,8 @@ const routes = [
   { pattern: /^\/review\/(?<id>\d{1,18})$/, view: reviewDetail, access: 'user', roles: ['recommender'] },
   { pattern: /^\/admin\/applications$/, view: adminApplications, access: 'user', roles: ['admin'] },
   { pattern: /^\/admin\/applications\/(?<id>\d{1,18})$/, view: reviewDetail, access: 'user', roles: ['admin'] },
+  { pattern: /^\/assignments$/, view: assignments, access: 'user', roles: ['expert'] },
+  { pattern: /^\/assignments\/(?<id>\d{1,18})$/, view: assignment, access: 'user', roles: ['expert'] },
   { pattern: /^\/register$/, view: register, access: 'public' },
 ];
 

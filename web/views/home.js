@@ -6,6 +6,7 @@ import { roleName } from '../format.js';
 import { loadingBlock, errorBlock } from '../states.js';
 import { applicationCard } from '../appform.js';
 import { loadMyApplications } from './applications.js';
+import { assignmentsSection } from './assignments.js';
 
 export const title = '工作台';
 
@@ -13,7 +14,7 @@ const ROLE_INTRO = {
   admin: '您可以管理认定批次和推荐单位，下达推荐名额，查看联系人报送情况和全部申报，导出申报列表，查看审计日志。',
   recommender: '您可以报送联系人、查看推荐名额、生成申报邀请码，审核本单位收到的申报并在名额内推荐。',
   applicant: '您可以填写和提交本单位的申报表，上传附件，查看推荐单位的审核结果和相关通知。',
-  expert: '您可以在这里查看评审相关的通知。',
+  expert: '您可以查看分配给您的申报，按评分标准打分、保存草稿并提交评分；与申报单位有利益关系的，请申请回避。',
 };
 
 // 我的申报 on an applicant's workbench: its applications from the API.
@@ -82,6 +83,10 @@ export function render(root, { signal, user }) {
       card({ href: '/review', name: '申报审核', id: 'card-review',
         text: '审核申报单位提交的申报：退回修改、不予推荐，或在名额内推荐。' }));
   }
+  if (user.role === 'expert') {
+    cards.unshift(card({ href: '/assignments', name: '评审任务', id: 'card-assignments',
+      text: '分配给您的申报：查看申报材料，逐项打分，提交评分或申请回避。' }));
+  }
   if (user.role === 'applicant') {
     cards.unshift(card({ href: '/applications', name: '我的申报', id: 'card-applications',
       text: '填写申报表、上传附件、提交给推荐单位，查看审核结果。' }));
@@ -98,6 +103,7 @@ export function render(root, { signal, user }) {
           h('span', { class: 'role-badge' }, roleName(user.role))),
         h('p', { class: 'muted' }, ROLE_INTRO[user.role] ?? '')),
       user.role === 'applicant' && myApplications(signal),
+      user.role === 'expert' && assignmentsSection(signal),
       h('ul', { class: 'cards cards-home', 'aria-label': '功能' }, cards)));
 
   const loadUnread = async () => {
