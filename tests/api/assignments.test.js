@@ -144,6 +144,23 @@ describe('the expert at work', () => {
       const p = await expectProblem(await experts[0].session.api('PUT', `/assignments/${x.id}/score`, { scores }), 422, 'validation');
       assert.deepEqual(fields(p), want, JSON.stringify(scores));
     }
+    // what JSON can carry that is not a score: never a 5xx, never stored
+    const raw = (body) => fetch(`${k.url}/api/v1/assignments/${x.id}/score`, {
+      method: 'PUT', headers: { authorization: `Bearer ${experts[0].session.token}`, 'content-type': 'application/json' }, body });
+    for (const body of ['{"scores":{"conditions":1e400}}', '{"scores":{"conditions":99999999999999999999999}}',
+      '{"scores":{"conditions":80,"conditions":90}}', '{"scores":{"conditions":NaN}}', '{"scores":{"conditions":Infinity}}'])
+      await expectProblem(await raw(body), 400, 'bad_json');
+    assert.deepEqual(fields(await expectProblem(await raw('{"scores":{"conditions":1e20}}'), 422, 'validation')),
+      [['scores.conditions', 'type']]);
+    for (const [scores, want] of [
+      [{ conditions: 9007199254740993 }, [['scores.conditions', 'range']]],
+      [{ conditions: null }, [['scores.conditions', 'type']]],
+      [{ conditions: [80] }, [['scores.conditions', 'type']]],
+    ]) {
+      const q = await expectProblem(await experts[0].session.api('PUT', `/assignments/${x.id}/score`, { scores }), 422, 'validation');
+      assert.deepEqual(fields(q), want, JSON.stringify(scores));
+    }
+    assert.equal(await db.psql(`SELECT scores::text FROM assignments WHERE id = ${x.id}`), '{"conditions": 80}');
     const p = await expectProblem(await experts[0].session.api('POST', `/assignments/${x.id}/submit`), 422, 'validation');
     assert.deepEqual(fields(p), [['scores.activities', 'required'], ['scores.management', 'required']]);
   });
