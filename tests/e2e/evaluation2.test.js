@@ -122,8 +122,11 @@ test('专家库: an expert added on the page, its initial password shown once; t
   await page.getByLabel('登录用户名').fill('expert6');
   await page.getByLabel('所在单位', { exact: true }).fill('北京天文馆');
   await page.getByLabel('专业领域').fill('天文学');
+  // the recommenders to link an expert to are offered; left empty, none is sent
+  await page.waitForFunction(() => document.querySelectorAll('#expert-new-recommender option').length > 1);
   const created = await clickFor(page, page.locator('#expert-new-submit'), 'POST', /\/experts$/);
   assert.equal(created.status(), 201);
+  assert.equal(created.request().postDataJSON().recommender_id, undefined);
   const answer = await created.json();
   const dialog = page.getByRole('dialog', { name: '初始密码（仅显示一次）' });
   await dialog.waitFor();

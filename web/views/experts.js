@@ -3,7 +3,7 @@
 // each asked first. Conflicts of interest are declared per batch, on the
 // batch's 专家与回避 page.
 import { h, replace } from '../dom.js';
-import { api, query } from '../api.js';
+import { api, listAll, query } from '../api.js';
 import { field, submitButton, formMessage, onSubmit } from '../forms.js';
 import { emptyBlock, errorText } from '../states.js';
 import { dataTable, pagedList, filterForm } from '../paged-list.js';
@@ -68,12 +68,22 @@ export function render(root, { signal }) {
     const expertise = field({ id: 'expert-new-field', label: '专业领域', attrs: { type: 'text', required: true, maxlength: 100 } });
     const region = field({ id: 'expert-new-region', label: '所在地区（可不填）', options: [{ value: '', label: '不填' }] });
     fillRegionSelect(region.input, { empty: '不填' }).catch(() => region.setError('地区列表加载失败，请刷新页面重试'));
-    const fields = { name, username, organization, organization_credit_code: credit, field: expertise, region };
+    const recommender = field({
+      id: 'expert-new-recommender', label: '推荐该专家的推荐单位（可不填）', hint: '填写后，与该推荐单位推荐的申报自动回避。',
+      options: [{ value: '', label: '不填' }],
+    });
+    listAll('/recommenders', {}, { signal })
+      .then((all) => replace(recommender.input, h('option', { value: '' }, '不填'),
+        all.map((r) => h('option', { value: String(r.id) }, r.name))))
+      .catch(() => { if (!signal.aborted) recommender.setError('推荐单位列表加载失败，请刷新页面重试'); });
+    const fields = { name, username, organization, organization_credit_code: credit, field: expertise, region,
+      recommender_id: recommender };
     const message = formMessage('expert-new-message');
     const submit = submitButton('添加专家', '正在添加…');
     submit.id = 'expert-new-submit';
     const form = h('form', { class: 'form form-wide', novalidate: true, 'aria-labelledby': 'expert-new-title' },
-      h('div', { class: 'form-grid' }, name.wrap, username.wrap, organization.wrap, credit.wrap, expertise.wrap, region.wrap),
+      h('div', { class: 'form-grid' }, name.wrap, username.wrap, organization.wrap, credit.wrap, expertise.wrap, region.wrap,
+        recommender.wrap),
       message, h('div', { class: 'form-actions' }, submit));
 
     onSubmit(form, {
@@ -88,6 +98,7 @@ export function render(root, { signal }) {
         const code = credit.value().replace(/\s+/g, '').toUpperCase();
         if (code) body.organization_credit_code = code;
         if (region.value()) body.region = region.value();
+        if (recommender.value()) body.recommender_id = Number(recommender.value());
         if (!body.name) fail(name, '请填写姓名');
         if (!body.username) fail(username, '请填写登录用户名');
         else if (!USERNAME.test(body.username)) fail(username, '用户名为 3–32 个字符，以字母或数字开头，只能包含字母、数字和 _ . @ -');
