@@ -14,7 +14,7 @@ import { migrate, createAdmin, signIn, submitLogin, waitForPage, errorsExcept, t
 const ADMIN = { username: 'admin', password: 'correct horse battery' };
 const SECOND = { username: 'second', password: 'second horse battery' };
 const SECOND_NEW = '一二三四五六七八九十 new';
-const ADMIN_NAV = ['工作台', '批次管理', '推荐单位', '申报管理', '通知', '审计日志'];
+const ADMIN_NAV = ['工作台', '批次管理', '推荐单位', '认定专家', '申报管理', '通知', '审计日志'];
 
 let db;
 let server;
@@ -502,6 +502,9 @@ test('(j) a session ended elsewhere, or a password change required, redirects', 
   await waitForPage(page, '/notifications', '通知');
 
   // 403 password_change_required from any call leads to the password page.
+  // The notifications page's own requests finish first: one still on its
+  // way when the flag flips would take the page there before the click.
+  await page.waitForLoadState('networkidle');
   await db.psql("UPDATE users SET must_change_password = true WHERE username = 'admin'");
   await mainNav(page).filter({ hasText: '工作台' }).click();
   await waitForPage(page, '/password', '修改密码');
