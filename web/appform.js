@@ -172,7 +172,7 @@ export function applicationFacts(app, batchTitle) {
   return facts([
     ['申报单位', app.unit_name],
     ['所在地区', app.region],
-    ['批次', batchTitle ?? `#${app.batch_id}`],
+    ['批次', batchTitle ?? app.batch_title ?? `#${app.batch_id}`],
     ['推荐单位', app.recommender_name],
     ['申报编号', String(app.id)],
     ['提交时间', app.submitted_at ? h('time', { datetime: app.submitted_at }, formatDateTime(app.submitted_at)) : null],
@@ -233,7 +233,7 @@ export function applicationCard(app, batchTitle, { tag = 'h2' } = {}) {
     facts([
       ['申报单位', app.unit_name],
       ['基地名称', app.base_name || '（尚未填写）'],
-      ['批次', batchTitle ?? `#${app.batch_id}`],
+      ['批次', batchTitle ?? app.batch_title ?? `#${app.batch_id}`],
       ['推荐单位', app.recommender_name],
       ['所在地区', app.region],
       ['最近修改', h('time', { datetime: app.updated_at }, formatDateTime(app.updated_at))],
