@@ -17,4 +17,10 @@ enum kp_err kp_notify(struct kp_db *db, long long user_id, const char *kind, con
 enum kp_err kp_notify_role(struct kp_db *db, const char *role, const char *kind,
                            const char *title, const char *body, const json_t *data);
 
+/* The same message to the parties of an application, in one statement:
+ * the enabled users of its applicant unit (`applicant`, the unit's id) and
+ * of its recommender (`recommender`, the recommender's id). */
+enum kp_err kp_notify_parties(struct kp_db *db, const char *applicant, const char *recommender,
+                              const char *kind, const char *title, const char *body, const json_t *data);
+
 #endif

@@ -44,13 +44,6 @@ static const struct kp_stmt SQL_WRITE = {
     7,
 };
 
-static const struct kp_stmt SQL_TOLD = {
-    "onsite_told",
-    "SELECT id FROM users WHERE NOT disabled AND ((role = 'applicant' AND org_id = $1)"
-    "    OR id = (SELECT user_id FROM recommenders WHERE id = $2))",
-    2,
-};
-
 struct check {
     struct kp_req *r;
     char id[24];
@@ -66,20 +59,15 @@ struct check {
 
 static enum kp_err tell(struct kp_db *db, PGresult *row, const struct check *c)
 {
-    const char *params[] = { PQgetvalue(row, 0, 3), PQgetvalue(row, 0, 4) };
-    PGresult *res;
-    enum kp_err err = kp_db_exec(db, &SQL_TOLD, params, &res);
-    if (err)
-        return err;
     bool pass = strcmp(c->result, "pass") == 0;
     char title[600];
     snprintf(title, sizeof title, "实地核查%s：%s", pass ? "通过" : "未通过", PQgetvalue(row, 0, 5));
     json_t *data = json_pack("{s:I, s:s}", "application_id", (json_int_t)atoll(c->id), "result", c->result);
-    for (int i = 0; i < PQntuples(res) && err == KP_OK; i++)
-        err = kp_notify(db, atoll(PQgetvalue(res, i, 0)), "application.onsite_checked", title,
-                        c->findings[0] ? c->findings : NULL, data);
+    enum kp_err err = data ? kp_notify_parties(db, PQgetvalue(row, 0, 3), PQgetvalue(row, 0, 4),
+                                               "application.onsite_checked", title,
+                                               c->findings[0] ? c->findings : NULL, data)
+                           : KP_E_NOMEM;
     json_decref(data);
-    PQclear(res);
     return err;
 }
 

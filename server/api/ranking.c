@@ -51,13 +51,6 @@ static const struct kp_stmt SQL_DECIDE = {
     2,
 };
 
-static const struct kp_stmt SQL_TOLD = {
-    "ranking_told",
-    "SELECT id FROM users WHERE NOT disabled AND ((role = 'applicant' AND org_id = $1)"
-    "    OR id = (SELECT user_id FROM recommenders WHERE id = $2))",
-    2,
-};
-
 #define MAX_TOTALS KP_RANKING_MAX_N
 
 /* One candidate as read, with its computed statistics. */
@@ -311,18 +304,14 @@ static enum kp_err decide(struct kp_db *db, struct proposing *p, PGresult *res, 
     json_decref(data);
     if (err)
         return err;
-    const char *who[] = { PQgetvalue(res, i, C_APPLICANT), PQgetvalue(res, i, C_RECOMMENDER_ID) };
-    PGresult *users;
-    if ((err = kp_db_exec(db, &SQL_TOLD, who, &users)))
-        return err;
     char title[600];
     snprintf(title, sizeof title, "%s：%s", proposed ? "列入建议名单" : "终评未通过", PQgetvalue(res, i, C_UNIT));
     json_t *about = json_pack("{s:I, s:s}", "application_id", (json_int_t)atoll(id), "status", to);
-    for (int u = 0; u < PQntuples(users) && err == KP_OK; u++)
-        err = kp_notify(db, atoll(PQgetvalue(users, u, 0)), proposed ? "application.proposed" : "application.final_rejected",
-                        title, proposed ? "将进入公示" : NULL, about);
+    err = about ? kp_notify_parties(db, PQgetvalue(res, i, C_APPLICANT), PQgetvalue(res, i, C_RECOMMENDER_ID),
+                                    proposed ? "application.proposed" : "application.final_rejected", title,
+                                    proposed ? "将进入公示" : NULL, about)
+                : KP_E_NOMEM;
     json_decref(about);
-    PQclear(users);
     return err;
 }
 

@@ -46,13 +46,6 @@ static const struct kp_stmt SQL_REVIEW = {
     5,
 };
 
-static const struct kp_stmt SQL_TOLD = {
-    "reviews_told",
-    "SELECT id FROM users WHERE NOT disabled AND ((role = 'applicant' AND org_id = $1)"
-    "    OR id = (SELECT user_id FROM recommenders WHERE id = $2))",
-    2,
-};
-
 struct item {
     char id[24];
     const char *result, *comments;    /* borrowed from the request's body */
@@ -113,20 +106,14 @@ static void take_item(const json_t *obj, const char *prefix, struct item *it, bo
 static enum kp_err tell(struct kp_db *db, const char *applicant, const char *recommender, const char *id,
                         const char *unit, const struct item *it)
 {
-    const char *params[] = { applicant, recommender };
-    PGresult *res;
-    enum kp_err err = kp_db_exec(db, &SQL_TOLD, params, &res);
-    if (err)
-        return err;
     bool pass = strcmp(it->result, "pass") == 0;
     char title[600];
     snprintf(title, sizeof title, "初评%s：%s", pass ? "通过" : "未通过", unit);
     json_t *data = json_pack("{s:I, s:s}", "application_id", (json_int_t)atoll(id), "result", it->result);
-    for (int i = 0; i < PQntuples(res) && err == KP_OK; i++)
-        err = kp_notify(db, atoll(PQgetvalue(res, i, 0)), "application.initial_reviewed", title,
-                        it->comments[0] ? it->comments : (pass ? "进入后续评审" : NULL), data);
+    enum kp_err err = data ? kp_notify_parties(db, applicant, recommender, "application.initial_reviewed", title,
+                                               it->comments[0] ? it->comments : (pass ? "进入后续评审" : NULL), data)
+                           : KP_E_NOMEM;
     json_decref(data);
-    PQclear(res);
     return err;
 }
 

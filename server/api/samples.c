@@ -52,13 +52,10 @@ static const struct kp_stmt SQL_INSERT = {
     7,
 };
 
-/* Who is told of a drawn application: its applicant's users and its recommender's. */
-static const struct kp_stmt SQL_TOLD = {
-    "samples_told",
-    "SELECT u.id, a.id, a.unit_name FROM applications a JOIN users u ON NOT u.disabled"
-    "   AND ((u.role = 'applicant' AND u.org_id = a.applicant_id)"
-    "        OR u.id = (SELECT user_id FROM recommenders WHERE id = a.recommender_id))"
-    " WHERE a.id = ANY ($1::bigint[]) ORDER BY a.id, u.id",
+/* The drawn applications, to tell their applicants and recommenders. */
+static const struct kp_stmt SQL_DRAWN = {
+    "samples_drawn",
+    "SELECT id, applicant_id, recommender_id, unit_name FROM applications WHERE id = ANY ($1::bigint[]) ORDER BY id",
     1,
 };
 
@@ -92,15 +89,15 @@ static enum kp_err tell(struct kp_db *db, const char *ids)
 {
     const char *params[] = { ids };
     PGresult *res;
-    enum kp_err err = kp_db_exec(db, &SQL_TOLD, params, &res);
+    enum kp_err err = kp_db_exec(db, &SQL_DRAWN, params, &res);
     if (err)
         return err;
     for (int i = 0; i < PQntuples(res) && err == KP_OK; i++) {
         char title[600];
-        snprintf(title, sizeof title, "入选实地抽检：%s", PQgetvalue(res, i, 2));
-        json_t *data = json_pack("{s:I}", "application_id", (json_int_t)atoll(PQgetvalue(res, i, 1)));
-        err = data ? kp_notify(db, atoll(PQgetvalue(res, i, 0)), "application.onsite_sampled", title,
-                               "评审办公室将安排实地核查，请保持联系畅通", data)
+        snprintf(title, sizeof title, "入选实地抽检：%s", PQgetvalue(res, i, 3));
+        json_t *data = json_pack("{s:I}", "application_id", (json_int_t)atoll(PQgetvalue(res, i, 0)));
+        err = data ? kp_notify_parties(db, PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), "application.onsite_sampled",
+                                       title, "评审办公室将安排实地核查，请保持联系畅通", data)
                    : KP_E_NOMEM;
         json_decref(data);
     }

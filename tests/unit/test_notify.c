@@ -191,6 +191,39 @@ START_TEST(notify_role_reaches_enabled_users_of_the_role)
 }
 END_TEST
 
+struct parties_note {
+    const char *applicant, *recommender;
+};
+
+static enum kp_err notify_parties_fn(struct kp_db *d, void *p)
+{
+    struct parties_note *n = p;
+    return kp_notify_parties(d, n->applicant, n->recommender, "application.proposed", "列入建议名单", NULL, NULL);
+}
+
+/* One statement: the unit's enabled applicant users and its recommender's
+ * user, nobody else (not another unit's, not a disabled one, not an expert
+ * whose org_id happens to match). */
+START_TEST(notify_parties_reaches_the_unit_and_its_recommender)
+{
+    kp_testdb_run_file(kp_testdb_owner(), "migrations/0001_regions.sql");
+    kp_testdb_run_file(kp_testdb_owner(), "migrations/0003_batches.sql");
+    free(kp_testdb_sql("INSERT INTO users (username, role, org_id, display_name, password_hash) VALUES "
+                       "('u7a', 'applicant', 7, '甲', 'x'), ('u7b', 'applicant', 7, '乙', 'x'), "
+                       "('u7off', 'applicant', 7, '停', 'x'), ('u8x', 'applicant', 8, '丙', 'x'), "
+                       "('e7x', 'expert', 7, '专家', 'x'), ('rec', 'recommender', 3, '推荐', 'x')"));
+    free(kp_testdb_sql("UPDATE users SET disabled = true WHERE username = 'u7off'"));
+    free(kp_testdb_sql("INSERT INTO recommenders (id, name, kind, user_id)"
+                       " SELECT 3, '推荐单位', 'national_society', id FROM users WHERE username = 'rec'"));
+    struct parties_note n = { "7", "3" };
+    ck_assert_int_eq(kp_db_tx(db, 0, notify_parties_fn, &n), KP_OK);
+    char *v = kp_testdb_sql("SELECT string_agg(u.username || ':' || n.title || ':' || n.data::text, ','"
+                            " ORDER BY u.username) FROM notifications n JOIN users u ON u.id = n.user_id");
+    ck_assert_str_eq(v, "rec:列入建议名单:{},u7a:列入建议名单:{},u7b:列入建议名单:{}");
+    free(v);
+}
+END_TEST
+
 static Suite *notify_suite(void)
 {
     Suite *s = suite_create("notify");
@@ -204,6 +237,7 @@ static Suite *notify_suite(void)
     tcase_add_test(tc, unknown_user_refused);
     tcase_add_test(tc, in_callers_transaction);
     tcase_add_test(tc, notify_role_reaches_enabled_users_of_the_role);
+    tcase_add_test(tc, notify_parties_reaches_the_unit_and_its_recommender);
     suite_add_tcase(s, tc);
     return s;
 }
