@@ -104,6 +104,8 @@ enum kp_err kp_api_applicants_create(struct kp_req *r);
  * not visible).  Runs in the caller's transaction.  Caller owns *out. */
 enum kp_err kp_application_load(struct kp_db *db, const struct kp_appscope *scope, const char *id,
                                 json_t **out);
+/* 200 with the application (stolen) and its ETag "<version>". */
+enum kp_err kp_reply_application(struct kp_req *r, json_t *app);
 enum kp_err kp_api_applications_list(struct kp_req *r);
 enum kp_err kp_api_applications_csv(struct kp_req *r);
 enum kp_err kp_api_applications_get(struct kp_req *r);

@@ -118,7 +118,7 @@ enum kp_err kp_application_load(struct kp_db *db, const struct kp_appscope *scop
     return KP_OK;
 }
 
-static enum kp_err reply_application(struct kp_req *r, json_t *app)
+enum kp_err kp_reply_application(struct kp_req *r, json_t *app)
 {
     char etag[32];
     snprintf(etag, sizeof etag, "\"%lld\"", (long long)json_integer_value(json_object_get(app, "version")));
@@ -432,7 +432,7 @@ static enum kp_err run_change(struct kp_req *r, struct change *c)
         return kp_reply_problem(r, c->refusal, c->why);
     }
     json_decref(c->missing);
-    return reply_application(r, c->app);
+    return kp_reply_application(r, c->app);
 }
 
 /* "\"7\"" → 7; -1 when absent or "*" (any version); false when malformed. */

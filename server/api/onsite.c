@@ -221,10 +221,7 @@ enum kp_err kp_api_onsite_check(struct kp_req *r)
     else if (err == KP_OK) {
         json_t *app = c.app;
         c.app = NULL;
-        char etag[32];
-        snprintf(etag, sizeof etag, "\"%lld\"", (long long)json_integer_value(json_object_get(app, "version")));
-        kp_req_add_header(r, "ETag", etag);
-        err = kp_reply_json(r, 200, app);
+        err = kp_reply_application(r, app);
     }
     json_decref(c.app);
     return err;

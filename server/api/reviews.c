@@ -261,10 +261,7 @@ static enum kp_err run(struct kp_req *r, struct review *v)
     v->app = NULL;
     if (app == NULL)
         return KP_E_NOMEM;
-    char etag[32];
-    snprintf(etag, sizeof etag, "\"%lld\"", (long long)json_integer_value(json_object_get(app, "version")));
-    kp_req_add_header(r, "ETag", etag);
-    return kp_reply_json(r, 200, app);
+    return kp_reply_application(r, app);
 }
 
 /* POST /api/v1/applications/{id}/initial-review  {"result","comments"} */
