@@ -154,12 +154,12 @@ END_TEST
 
 START_TEST(a_batch_is_one_page_each)
 {
-    char nos[12][20], urls[12][80];
+    char nos[12][24], urls[12][96];
     struct kp_certificate c[12];
     for (int i = 0; i < 12; i++) {
         c[i] = FIRST;
-        snprintf(nos[i], sizeof nos[i], "KPJD-2021-%06d", i + 1);
-        snprintf(urls[i], sizeof urls[i], "http://127.0.0.1:8080/verify/%s", nos[i]);
+        snprintf(nos[i], sizeof nos[i], "KPJD-2021-%06d", (i + 1) % 1000000);
+        snprintf(urls[i], sizeof urls[i], "http://127.0.0.1:8080/verify/KPJD-2021-%06d", (i + 1) % 1000000);
         c[i].certificate_no = nos[i];
         c[i].verify_url = urls[i];
     }
