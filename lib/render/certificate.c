@@ -108,6 +108,30 @@ static void border(struct kp_pdf *d, double w, double h)
         }
 }
 
+/* What every certificate shows: the border, the title with a gold rule
+ * under it, the sentence under the base's name.  A stamp: drawn once a
+ * document, every page refers to it. */
+static void constant_parts(struct kp_pdf *d, double w, double h)
+{
+    border(d, w, h);
+    double inner = KP_PDF_MM(24), text_w = w - 2 * inner;
+    static const struct kp_pdf_style title = { .face = KP_PDF_SERIF, .size = 44, .bold = true,
+                                               .align = KP_PDF_CENTER, .letter_spacing = 10,
+                                               .color = RED };
+    double y = KP_PDF_MM(30);
+    y += kp_pdf_text(d, &title, inner, y, text_w, "全国科普教育基地");
+    /* a gold rule under the title, with a diamond at its middle */
+    double rule_y = y + KP_PDF_MM(3), half = KP_PDF_MM(45);
+    kp_pdf_line(d, w / 2 - half, rule_y, w / 2 - KP_PDF_MM(3), rule_y, 1.0, GOLD);
+    kp_pdf_line(d, w / 2 + KP_PDF_MM(3), rule_y, w / 2 + half, rule_y, 1.0, GOLD);
+    kp_pdf_fill(d, w / 2 - KP_PDF_MM(1.2), rule_y - KP_PDF_MM(1.2), KP_PDF_MM(2.4), KP_PDF_MM(2.4), GOLD);
+
+    static const struct kp_pdf_style praise = { .face = KP_PDF_SERIF, .size = 18,
+                                                .align = KP_PDF_CENTER, .color = INK };
+    kp_pdf_text(d, &praise, inner, KP_PDF_MM(88), text_w,
+                "经评审，被认定为全国科普教育基地。特发此证。");
+}
+
 /* The base's name, as large as fits in two lines. */
 static void base_name(struct kp_pdf *d, double x, double y, double width, const char *name)
 {
@@ -142,26 +166,10 @@ enum kp_err kp_certificate_page(struct kp_pdf *d, const struct kp_certificate *c
 
     double w, h;
     kp_pdf_begin_page(d, KP_PDF_A4_LANDSCAPE, &w, &h);
-    border(d, w, h);
+    kp_pdf_stamp(d, constant_parts, 0, 0, w, h);
 
     double inner = KP_PDF_MM(24), text_w = w - 2 * inner;
-    static const struct kp_pdf_style title = { .face = KP_PDF_SERIF, .size = 44, .bold = true,
-                                               .align = KP_PDF_CENTER, .letter_spacing = 10,
-                                               .color = RED };
-    double y = KP_PDF_MM(30);
-    y += kp_pdf_text(d, &title, inner, y, text_w, "全国科普教育基地");
-    /* a gold rule under the title, with a diamond at its middle */
-    double rule_y = y + KP_PDF_MM(3), half = KP_PDF_MM(45);
-    kp_pdf_line(d, w / 2 - half, rule_y, w / 2 - KP_PDF_MM(3), rule_y, 1.0, GOLD);
-    kp_pdf_line(d, w / 2 + KP_PDF_MM(3), rule_y, w / 2 + half, rule_y, 1.0, GOLD);
-    kp_pdf_fill(d, w / 2 - KP_PDF_MM(1.2), rule_y - KP_PDF_MM(1.2), KP_PDF_MM(2.4), KP_PDF_MM(2.4), GOLD);
-
     base_name(d, inner + KP_PDF_MM(10), KP_PDF_MM(58), text_w - KP_PDF_MM(20), c->base_name);
-
-    static const struct kp_pdf_style praise = { .face = KP_PDF_SERIF, .size = 18,
-                                                .align = KP_PDF_CENTER, .color = INK };
-    kp_pdf_text(d, &praise, inner, KP_PDF_MM(88), text_w,
-                "经评审，被认定为全国科普教育基地。特发此证。");
 
     double fx = KP_PDF_MM(62), fy = KP_PDF_MM(108), fw = w - 2 * fx;
     fy += fact(d, fx, fy, fw, "申报单位", c->unit_name);

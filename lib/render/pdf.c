@@ -14,6 +14,11 @@
 #define A4_LONG  KP_PDF_MM(297.0)
 #define QR_QUIET 4                     /* modules of white around the code (ISO/IEC 18004) */
 
+struct stamp {
+    kp_pdf_draw draw;
+    cairo_surface_t *recording;
+};
+
 struct kp_pdf {
     kp_pdf_sink sink;
     void *cls;
@@ -21,6 +26,8 @@ struct kp_pdf {
     cairo_t *cr;
     PangoFontMap *fonts;               /* the document's own: nothing shared between threads */
     PangoContext *pango;
+    struct stamp *stamps;              /* drawn once a document (kp_pdf_stamp) */
+    size_t nstamps;
     enum kp_err err;                   /* the first error; sticks */
     unsigned pages;
     bool in_page, finished, abandoned;
@@ -158,6 +165,9 @@ void kp_pdf_free(struct kp_pdf *d)
         cairo_destroy(d->cr);
     if (d->surface)
         cairo_surface_destroy(d->surface);
+    for (size_t i = 0; i < d->nstamps; i++)
+        cairo_surface_destroy(d->stamps[i].recording);
+    free(d->stamps);
     if (d->pango)
         g_object_unref(d->pango);
     if (d->fonts)
@@ -255,6 +265,51 @@ void kp_pdf_fill(struct kp_pdf *d, double x, double y, double w, double h, struc
         return;
     cairo_rectangle(d->cr, x, y, w, h);
     cairo_set_source_rgb(d->cr, c.r, c.g, c.b);
+    cairo_fill(d->cr);
+}
+
+/* The stamp `draw` draws, recorded the first time. */
+static cairo_surface_t *recording_of(struct kp_pdf *d, kp_pdf_draw draw, double w, double h)
+{
+    for (size_t i = 0; i < d->nstamps; i++)
+        if (d->stamps[i].draw == draw)
+            return d->stamps[i].recording;
+    struct stamp *more = realloc(d->stamps, (d->nstamps + 1) * sizeof *more);
+    if (more == NULL) {
+        d->err = KP_E_NOMEM;
+        return NULL;
+    }
+    d->stamps = more;
+    cairo_rectangle_t extents = { 0, 0, w, h };
+    cairo_surface_t *rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, &extents);
+    cairo_t *page = d->cr;
+    d->cr = cairo_create(rec);         /* the drawing calls record */
+    draw(d, w, h);
+    cairo_status_t s = cairo_status(d->cr);
+    cairo_destroy(d->cr);
+    d->cr = page;
+    if (s == CAIRO_STATUS_SUCCESS)
+        s = cairo_surface_status(rec);
+    if (s != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(rec);
+        if (d->err == KP_OK)
+            d->err = s == CAIRO_STATUS_NO_MEMORY ? KP_E_NOMEM : KP_E_IO;
+        return NULL;
+    }
+    d->stamps[d->nstamps++] = (struct stamp){ draw, rec };
+    return rec;
+}
+
+void kp_pdf_stamp(struct kp_pdf *d, kp_pdf_draw draw, double x, double y, double w, double h)
+{
+    assert(d->in_page);
+    if (d->err)
+        return;
+    cairo_surface_t *rec = recording_of(d, draw, w, h);
+    if (rec == NULL)
+        return;
+    cairo_set_source_surface(d->cr, rec, x, y);
+    cairo_rectangle(d->cr, x, y, w, h);
     cairo_fill(d->cr);
 }
 

@@ -96,6 +96,14 @@ void kp_pdf_rect(struct kp_pdf *d, double x, double y, double w, double h, doubl
 /* A filled rectangle. */
 void kp_pdf_fill(struct kp_pdf *d, double x, double y, double w, double h, struct kp_pdf_color c);
 
+/* A drawing that repeats on many pages (a certificate's border, a form's
+ * letterhead): `draw` draws it on a w × h area from (0, 0) with the calls
+ * above, once a document, the first time the document meets `draw`; the
+ * PDF holds it once and every page that shows it refers to it.  Here it is
+ * placed with its top left corner at (x, y). */
+typedef void (*kp_pdf_draw)(struct kp_pdf *d, double w, double h);
+void kp_pdf_stamp(struct kp_pdf *d, kp_pdf_draw draw, double x, double y, double w, double h);
+
 /* A QR code of `text` (error correction level M, 8-bit mode) as black
  * squares on white in a `size`-point square at (x, y), its four-module
  * quiet zone included. */

@@ -2,12 +2,14 @@
  * (pdfinfo, pdftotext, pdffonts, pdftoppm) and zbar's zbarimg on what the
  * sink received: page count and sizes, Chinese text that is text (not
  * shapes), the Noto CJK faces embedded, a QR code that decodes to exactly
- * its text, wrapping; a sink that refuses stops the document, an abandoned
- * document sends nothing more, a text too long for a QR code is an error. */
+ * its text, wrapping, stamps drawn once and shown on every page; a sink
+ * that refuses stops the document, an abandoned document sends nothing
+ * more, a text too long for a QR code is an error. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pdf.h"
 #include "support/render.h"
@@ -276,6 +278,68 @@ START_TEST(pages_stream_as_they_end)
 }
 END_TEST
 
+/* A stamp heavy enough to weigh: a grid of 400 short lines and a word. */
+static unsigned grid_drawn;
+static void grid(struct kp_pdf *d, double w, double h)
+{
+    grid_drawn++;
+    for (int i = 0; i < 200; i++) {
+        kp_pdf_line(d, 10 + i * 2.5, 10, 10 + i * 2.5 + 1, h - 10, 0.3, BLACK);
+        kp_pdf_line(d, 10, 10 + i * 4, w - 10, 10 + i * 4 + 1, 0.3, BLACK);
+    }
+    struct kp_pdf_style s = { .face = KP_PDF_SERIF, .size = 12, .color = BLACK };
+    kp_pdf_text(d, &s, 20, h - 40, w - 40, "每页都有的抬头");
+}
+
+/* `pages` pages with the grid, stamped or drawn on each; the file's size. */
+static long grid_document(const char *name, int pages, bool stamped, char *path, size_t size)
+{
+    FILE *f;
+    struct kp_pdf *d = open_doc(name, &f, path, size);
+    struct kp_pdf_style s = { .face = KP_PDF_SANS, .size = 12, .color = BLACK };
+    for (int i = 0; i < pages; i++) {
+        double w, h;
+        kp_pdf_begin_page(d, KP_PDF_A4_PORTRAIT, &w, &h);
+        if (stamped)
+            kp_pdf_stamp(d, grid, 0, 0, w, h);
+        else
+            grid(d, w, h);
+        char line[32];
+        snprintf(line, sizeof line, "第%d页", i + 1);
+        kp_pdf_text(d, &s, 300, 300, 200, line);
+        ck_assert_int_eq(kp_pdf_end_page(d), KP_OK);
+    }
+    close_doc(d, f);
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    return (long)st.st_size;
+}
+
+START_TEST(stamps_are_drawn_once)
+{
+    char path[512], plain_path[512];
+    grid_drawn = 0;
+    long stamped20 = grid_document("stamped.pdf", 20, true, path, sizeof path);
+    ck_assert_uint_eq(grid_drawn, 1);          /* once a document */
+    long stamped10 = grid_document("stamped10.pdf", 10, true, path, sizeof path);
+    grid_drawn = 0;
+    long plain20 = grid_document("plain.pdf", 20, false, plain_path, sizeof plain_path);
+    ck_assert_uint_eq(grid_drawn, 20);
+    long plain10 = grid_document("plain10.pdf", 10, false, plain_path, sizeof plain_path);
+    /* ten pages more cost little stamped, ten grids drawn */
+    ck_assert_msg((stamped20 - stamped10) * 3 < plain20 - plain10, "ten pages more: stamped %ld bytes, drawn %ld",
+                  stamped20 - stamped10, plain20 - plain10);
+    grid_document("stamped.pdf", 20, true, path, sizeof path);
+    for (int page = 1; page <= 20; page += 19) {
+        char *text = kp_test_tool("pdftotext -enc UTF-8 -f %d -l %d '%s' -", page, page, path);
+        char want[32];
+        snprintf(want, sizeof want, "第%d页", page);
+        ck_assert_msg(strstr(text, "每页都有的抬头") && strstr(text, want), "page %d: %s", page, text);
+        free(text);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("pdf");
@@ -284,6 +348,7 @@ static Suite *suite(void)
     tcase_add_test(tc, pages_sizes_and_text);
     tcase_add_test(tc, faces_embedded);
     tcase_add_test(tc, wrapping_and_alignment);
+    tcase_add_test(tc, stamps_are_drawn_once);
     tcase_add_test(tc, qr_decodes_to_its_text);
     tcase_add_test(tc, qr_text_too_long);
     tcase_add_test(tc, refusing_sink_stops_the_document);
