@@ -128,20 +128,21 @@ static void constant_parts(struct kp_pdf *d, double w, double h)
 
     static const struct kp_pdf_style praise = { .face = KP_PDF_SERIF, .size = 18,
                                                 .align = KP_PDF_CENTER, .color = INK };
-    kp_pdf_text(d, &praise, inner, KP_PDF_MM(88), text_w,
+    kp_pdf_text(d, &praise, inner, KP_PDF_MM(89), text_w,
                 "经评审，被认定为全国科普教育基地。特发此证。");
 }
 
-/* The base's name, as large as fits in two lines. */
-static void base_name(struct kp_pdf *d, double x, double y, double width, const char *name)
+/* The base's name, as large as fits (30 points down to 14) in a box of
+ * `height` points from y, centred in it. */
+static void base_name(struct kp_pdf *d, double x, double y, double width, double height,
+                      const char *name)
 {
     struct kp_pdf_style s = { .face = KP_PDF_SERIF, .size = 30, .bold = true,
                               .align = KP_PDF_CENTER, .letter_spacing = 2, .color = INK };
-    int lines;
-    while (kp_pdf_text_height(d, &s, width, name, &lines) > 0 && lines > 2 && s.size > 14)
+    double h;
+    while ((h = kp_pdf_text_height(d, &s, width, name, NULL)) > height && s.size > 14)
         s.size -= 2;
-    double h = kp_pdf_text_height(d, &s, width, name, &lines);
-    kp_pdf_text(d, &s, x, y + (lines == 1 ? h / 2 : 0), width, name);
+    kp_pdf_text(d, &s, x, y + (height - h) / 2, width, name);
 }
 
 /* One line of the facts: the label at x, the value beside it. */
@@ -169,7 +170,7 @@ enum kp_err kp_certificate_page(struct kp_pdf *d, const struct kp_certificate *c
     kp_pdf_stamp(d, constant_parts, 0, 0, w, h);
 
     double inner = KP_PDF_MM(24), text_w = w - 2 * inner;
-    base_name(d, inner + KP_PDF_MM(10), KP_PDF_MM(58), text_w - KP_PDF_MM(20), c->base_name);
+    base_name(d, inner + KP_PDF_MM(10), KP_PDF_MM(59), text_w - KP_PDF_MM(20), KP_PDF_MM(27), c->base_name);
 
     double fx = KP_PDF_MM(62), fy = KP_PDF_MM(108), fw = w - 2 * fx;
     fy += fact(d, fx, fy, fw, "申报单位", c->unit_name);
