@@ -12,7 +12,7 @@
  * and the suppressions can only name the libraries.  That would also hide
  * a cairo or fontconfig object kpjdd forgot to free, so the one file that
  * calls them, lib/render/pdf.c, is checked on its own by test_pdf and
- * test_certificate with full unwinding and suppressions that name the
+ * test_certpage with full unwinding and suppressions that name the
  * leaking functions (tests/unit/support/render.h). */
 #if defined(__SANITIZE_ADDRESS__)
 const char *__lsan_default_suppressions(void);

@@ -1,4 +1,4 @@
-/* What the render suites (test_pdf, test_certificate) share: documents
+/* What the render suites (test_pdf, test_certpage) share: documents
  * written to files, poppler's and zbar's command-line tools run on them.
  *
  * render.c also holds the sanitizer settings of exactly these suites (a

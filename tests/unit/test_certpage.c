@@ -1,4 +1,4 @@
-/* lib/render/certificate: dates in Chinese numerals against vectors made
+/* lib/render/certpage: dates in Chinese numerals against vectors made
  * apart from this code, and certificate pages read back with poppler and
  * zbar: every fact is real Chinese text, the page is A4 landscape, the QR
  * code decodes to exactly the verification URL; long names still fit; a
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "certificate.h"
+#include "certpage.h"
 #include "support/render.h"
 #include "support/unit.h"
 
@@ -30,12 +30,12 @@ START_TEST(dates_in_chinese)
 {
     for (size_t i = 0; i < sizeof DATES / sizeof DATES[0]; i++) {
         char out[80];
-        ck_assert_msg(kp_certificate_date(DATES[i].iso, out, sizeof out), "%s", DATES[i].iso);
+        ck_assert_msg(kp_certpage_date(DATES[i].iso, out, sizeof out), "%s", DATES[i].iso);
         ck_assert_str_eq(out, DATES[i].zh);
         /* exactly large enough, and one byte short */
         size_t need = strlen(DATES[i].zh) + 1;
-        ck_assert(kp_certificate_date(DATES[i].iso, out, need));
-        ck_assert(!kp_certificate_date(DATES[i].iso, out, need - 1));
+        ck_assert(kp_certpage_date(DATES[i].iso, out, need));
+        ck_assert(!kp_certpage_date(DATES[i].iso, out, need - 1));
     }
 }
 END_TEST
@@ -49,12 +49,12 @@ START_TEST(not_dates)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char out[80];
-        ck_assert_msg(!kp_certificate_date(bad[i], out, sizeof out), "'%s' taken", bad[i]);
+        ck_assert_msg(!kp_certpage_date(bad[i], out, sizeof out), "'%s' taken", bad[i]);
     }
 }
 END_TEST
 
-static const struct kp_certificate FIRST = {
+static const struct kp_certpage FIRST = {
     .certificate_no = "KPJD-2021-000001",
     .base_name = "中国科学技术馆",
     .unit_name = "中国科学技术馆（中国科学技术协会直属事业单位）",
@@ -64,7 +64,7 @@ static const struct kp_certificate FIRST = {
 };
 
 /* Renders the certificates into <tmpdir>/<name>; path into path[512]. */
-static void render(const char *name, const struct kp_certificate *c, size_t n, char path[512])
+static void render(const char *name, const struct kp_certpage *c, size_t n, char path[512])
 {
     snprintf(path, 512, "%s/%s", kp_test_tmpdir(), name);
     FILE *f = fopen(path, "wb");
@@ -73,7 +73,7 @@ static void render(const char *name, const struct kp_certificate *c, size_t n, c
     const char *why;
     ck_assert_int_eq(kp_pdf_new(kp_test_file_sink, f, "全国科普教育基地证书", &d, &why), KP_OK);
     for (size_t i = 0; i < n; i++)
-        ck_assert_int_eq(kp_certificate_page(d, &c[i]), KP_OK);
+        ck_assert_int_eq(kp_certpage_draw(d, &c[i]), KP_OK);
     ck_assert_int_eq(kp_pdf_finish(d), KP_OK);
     kp_pdf_free(d);
     ck_assert_int_eq(fclose(f), 0);
@@ -112,7 +112,7 @@ END_TEST
 
 START_TEST(long_names_fit)
 {
-    struct kp_certificate c = FIRST;
+    struct kp_certpage c = FIRST;
     c.base_name = "某某省某某市某某区青少年科技创新实践教育中心暨自然科学博物馆与天文馆联合科普教育基地（含野外观测站）";
     c.unit_name = "某某省某某市某某区科学技术协会下属青少年科技教育服务中心有限责任公司（事业单位法人）";
     char path[512];
@@ -155,7 +155,7 @@ END_TEST
 START_TEST(a_batch_is_one_page_each)
 {
     char nos[12][24], urls[12][96];
-    struct kp_certificate c[12];
+    struct kp_certpage c[12];
     for (int i = 0; i < 12; i++) {
         c[i] = FIRST;
         snprintf(nos[i], sizeof nos[i], "KPJD-2021-%06d", (i + 1) % 1000000);
@@ -178,16 +178,16 @@ END_TEST
 
 START_TEST(a_bad_date_is_refused)
 {
-    struct kp_certificate c = FIRST;
+    struct kp_certpage c = FIRST;
     c.named_on = "2021-02-30";
     struct kp_pdf *d;
     const char *why;
     FILE *f = fopen("/dev/null", "wb");
     ck_assert_ptr_nonnull(f);
     ck_assert_int_eq(kp_pdf_new(kp_test_file_sink, f, "t", &d, &why), KP_OK);
-    ck_assert_int_eq(kp_certificate_page(d, &c), KP_E_INVAL);
+    ck_assert_int_eq(kp_certpage_draw(d, &c), KP_E_INVAL);
     ck_assert_uint_eq(kp_pdf_pages(d), 0);
-    ck_assert_int_eq(kp_certificate_page(d, &FIRST), KP_OK);   /* no page was left open */
+    ck_assert_int_eq(kp_certpage_draw(d, &FIRST), KP_OK);   /* no page was left open */
     ck_assert_int_eq(kp_pdf_finish(d), KP_OK);
     kp_pdf_free(d);
     fclose(f);
@@ -196,8 +196,8 @@ END_TEST
 
 static Suite *suite(void)
 {
-    Suite *s = suite_create("certificate");
-    TCase *tc = tcase_create("certificate");
+    Suite *s = suite_create("certpage");
+    TCase *tc = tcase_create("certpage");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, dates_in_chinese);
     tcase_add_test(tc, not_dates);

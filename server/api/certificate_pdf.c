@@ -13,7 +13,7 @@
 
 #include "api.h"
 #include "buf.h"
-#include "certificate.h"
+#include "certpage.h"
 #include "log.h"
 #include "pdf.h"
 
@@ -79,7 +79,7 @@ static enum kp_err render_row(struct print *p)
     int i = p->row++;
     char url[sizeof ((struct kp_config *)0)->web.public_url + 64];
     snprintf(url, sizeof url, "%s/verify/%s", p->public_url, PQgetvalue(res, i, 0));
-    struct kp_certificate c = {
+    struct kp_certpage c = {
         .certificate_no = PQgetvalue(res, i, 0),
         .base_name = PQgetvalue(res, i, 1),
         .unit_name = PQgetvalue(res, i, 2),
@@ -88,7 +88,7 @@ static enum kp_err render_row(struct print *p)
         .named_on = PQgetvalue(res, i, 5),
         .verify_url = url,
     };
-    return kp_certificate_page(p->doc, &c);
+    return kp_certpage_draw(p->doc, &c);
 }
 
 /* The next page into p->out, or the document's end once there is none. */

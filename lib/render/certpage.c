@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "certificate.h"
+#include "certpage.h"
 
 static const char *const DIGITS[] = { "〇", "一", "二", "三", "四", "五", "六", "七", "八", "九" };
 
@@ -26,7 +26,7 @@ static int days_in(int year, int month)
     return month == 2 && leap ? 29 : days[month - 1];
 }
 
-bool kp_certificate_date(const char *iso, char *out, size_t n)
+bool kp_certpage_date(const char *iso, char *out, size_t n)
 {
     static const char shape[] = "dddd-dd-dd";
     if (strlen(iso) != sizeof shape - 1)
@@ -158,10 +158,10 @@ static double fact(struct kp_pdf *d, double x, double y, double width, const cha
     return h + KP_PDF_MM(3);
 }
 
-enum kp_err kp_certificate_page(struct kp_pdf *d, const struct kp_certificate *c)
+enum kp_err kp_certpage_draw(struct kp_pdf *d, const struct kp_certpage *c)
 {
     char date[80], term[64];
-    if (!kp_certificate_date(c->named_on, date, sizeof date))
+    if (!kp_certpage_date(c->named_on, date, sizeof date))
         return KP_E_INVAL;
     snprintf(term, sizeof term, "%d—%d年", c->term_start_year, c->term_end_year);
 
@@ -192,7 +192,7 @@ enum kp_err kp_certificate_page(struct kp_pdf *d, const struct kp_certificate *c
     static const struct kp_pdf_style when = { .face = KP_PDF_SERIF, .size = 16,
                                               .align = KP_PDF_CENTER, .color = INK };
     double ix = w - KP_PDF_MM(118), iw = KP_PDF_MM(88), iy = h - KP_PDF_MM(58);
-    iy += kp_pdf_text(d, &issuer, ix, iy, iw, KP_CERTIFICATE_ISSUER) + KP_PDF_MM(2);
+    iy += kp_pdf_text(d, &issuer, ix, iy, iw, KP_CERTPAGE_ISSUER) + KP_PDF_MM(2);
     kp_pdf_text(d, &when, ix, iy, iw, date);
     return kp_pdf_end_page(d);
 }
