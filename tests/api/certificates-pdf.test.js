@@ -186,6 +186,38 @@ describe('GET /batches/{id}/certificates.pdf', () => {
   });
 });
 
+describe('several at once, and a reader that leaves', () => {
+  test('certificates and print files rendered side by side are each whole', async () => {
+    const answers = await Promise.all([
+      ...small.bases.map((b) => admin.api('GET', `/bases/${b.id}/certificate.pdf`)),
+      admin.api('GET', `/batches/${small.batch.id}/certificates.pdf`),
+      admin.api('GET', `/batches/${big.batch.id}/certificates.pdf`),
+    ]);
+    const paths = [];
+    for (const res of answers) {
+      assert.equal(res.status, 200);
+      paths.push(await save(res));
+    }
+    assert.deepEqual(paths.map(pages), [1, 1, 1, 3, 200]);
+    small.bases.forEach((b, i) => assert.ok(text(paths[i]).includes(b.no)));
+  });
+
+  test('a client that hangs up halfway leaves kpjdd serving (and nothing leaked: stop() checks)', async () => {
+    const ctl = new AbortController();
+    const res = await fetch(`${k.url}/api/v1/batches/${big.batch.id}/certificates.pdf`,
+      { headers: { authorization: `Bearer ${admin.token}` }, signal: ctl.signal });
+    assert.equal(res.status, 200);
+    const reader = res.body.getReader();
+    const first = await reader.read();
+    assert.ok(Buffer.from(first.value).subarray(0, 5).toString() === '%PDF-');
+    ctl.abort();
+    await reader.read().catch(() => {});
+    const again = await admin.api('GET', `/bases/${small.bases[0].id}/certificate.pdf`);
+    assert.equal(again.status, 200);
+    assert.equal(pages(await save(again)), 1);
+  });
+});
+
 test('without the Noto CJK fonts kpjdd answers 500 and says which font is missing', async () => {
   const conf = join(dir, 'no-fonts.conf');
   writeFileSync(conf, `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig><dir>${dir}/none</dir><cachedir>${dir}/cache</cachedir></fontconfig>\n`);
