@@ -7,6 +7,7 @@ import { loadingBlock, errorBlock } from '../states.js';
 import { applicationCard } from '../appform.js';
 import { loadMyApplications } from './applications.js';
 import { assignmentsSection } from './assignments.js';
+import { myBasesSection } from '../my-bases.js';
 
 export const title = '工作台';
 
@@ -102,6 +103,7 @@ export function render(root, { signal, user }) {
           `${greeting()}，`, h('strong', { class: 'welcome-name' }, user.display_name || user.username),
           h('span', { class: 'role-badge' }, roleName(user.role))),
         h('p', { class: 'muted' }, ROLE_INTRO[user.role] ?? '')),
+      user.role === 'applicant' && myBasesSection(signal),
       user.role === 'applicant' && myApplications(signal),
       user.role === 'expert' && assignmentsSection(signal),
       h('ul', { class: 'cards cards-home', 'aria-label': '功能' }, cards)));
