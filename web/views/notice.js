@@ -271,7 +271,7 @@ export function render(root, { params, signal, navigate }) {
       id: 'receipt-lookup', label: '回执编号', hint: '16 位，提交异议时显示；连字符可省略，不区分大小写。',
       attrs: { type: 'text', maxlength: 24, autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', class: 'input input-code' },
     });
-    const form = h('form', { class: 'form', novalidate: true, 'aria-labelledby': 'receipt-lookup-title' },
+    const form = h('form', { class: 'form inline-search', novalidate: true, 'aria-labelledby': 'receipt-lookup-title' },
       code.wrap, h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'button button-secondary' }, '查询')));
     form.addEventListener('submit', (event) => {
       event.preventDefault();

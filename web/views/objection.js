@@ -52,9 +52,8 @@ export function render(root, { params, signal }) {
       h('section', { class: 'page' },
         head(),
         h('section', { class: 'panel', 'aria-labelledby': 'objection-status-title' },
-          h('h2', { id: 'objection-status-title', class: 'title-with-badge' },
-            h('span', null, '回执编号 ', h('code', { class: 'receipt-code receipt-code-small' }, showReceipt(receipt))),
-            objectionBadge(o.status)),
+          h('h2', { id: 'objection-status-title' },
+            '回执编号 ', h('code', { class: 'receipt-code receipt-code-small' }, showReceipt(receipt))),
           h('p', { id: 'objection-meaning' }, MEANING[o.status] ?? ''),
           facts([
             ['状态', objectionBadge(o.status)],

@@ -117,14 +117,19 @@ export function render(root, { params, signal, navigate }) {
           ? '本页面不是通过 HTTPS 打开的，浏览器不提供数字签名验证功能。下列内容和状态由平台服务器提供；如需独立核验，请通过 HTTPS 打开本页，或用下方的技术信息离线验证签名。'
           : '您的浏览器不支持 Ed25519 数字签名验证。下列内容和状态由平台服务器提供；如需独立核验，可用下方的技术信息离线验证签名，或换用新版浏览器打开本页。'));
 
+    const forged = check.method === 'browser' && !check.ok;
     replace(result,
-      h('div', { class: `verdict ${good ? 'verdict-ok' : 'verdict-bad'}`, id: 'verify-status', dataset: { status } },
-        h('p', { class: 'verdict-title' }, '证书状态：', baseBadge(status)),
-        h('p', null, STATUS_TEXT[status] ?? BASE_STATUS[status] ?? status),
-        cert.status_reason && status !== 'valid' && h('p', { id: 'verify-reason' }, h('strong', null, '原因：'), cert.status_reason)),
+      forged
+        ? h('div', { class: 'verdict verdict-bad', id: 'verify-status', dataset: { status: 'untrusted' } },
+          h('p', { class: 'verdict-title' }, h('span', { 'aria-hidden': 'true' }, '✕ '), '无法确认证书真伪'),
+          h('p', null, '数字签名校验未通过（见下），本页显示的内容不能证明证书真实。平台记录的状态：', baseBadge(status)))
+        : h('div', { class: `verdict ${good ? 'verdict-ok' : 'verdict-bad'}`, id: 'verify-status', dataset: { status } },
+          h('p', { class: 'verdict-title' }, '证书状态：', baseBadge(status)),
+          h('p', null, STATUS_TEXT[status] ?? BASE_STATUS[status] ?? status),
+          cert.status_reason && status !== 'valid' && h('p', { id: 'verify-reason' }, h('strong', null, '原因：'), cert.status_reason)),
       signature,
       h('section', { class: 'panel', 'aria-labelledby': 'verify-facts-title' },
-        h('h2', { id: 'verify-facts-title' }, '证书内容'),
+        h('h2', { id: 'verify-facts-title' }, forged ? '证书内容（未通过签名校验，不可信）' : '证书内容'),
         facts([
           ['基地名称', p.base],
           ['单位', p.unit],
