@@ -107,6 +107,108 @@ enum kp_err kp_audit_append(struct kp_db *db, const struct kp_actor *actor, cons
     return err;
 }
 
+/* n new ids in chain order, the head's hash and the time. */
+static const struct kp_stmt SQL_HEAD_MANY = {
+    "audit_head_many",
+    "SELECT h.last_hash, i.id, to_char(now() AT TIME ZONE 'UTC', " AT_FORMAT ")"
+    "  FROM audit_head h,"
+    "       (SELECT nextval('audit_log_id_seq') AS id FROM generate_series(1, $1::int)) i"
+    " ORDER BY i.id",
+    1,
+};
+
+/* The rows in id order, so that the trigger moves the head along the chain. */
+static const struct kp_stmt SQL_APPEND_MANY = {
+    "audit_append_many",
+    "INSERT INTO audit_log (id, at, actor_id, actor_role, action, entity, entity_id, data,"
+    "                       request_id, ip, prev_hash, hash)"
+    " SELECT x.id, $1::timestamptz, $2, $3, $4, $5, x.entity_id, x.data::json, $6, $7,"
+    "        x.prev_hash, x.hash"
+    "   FROM json_to_recordset($8::json)"
+    "        AS x(id bigint, entity_id text, data text, prev_hash text, hash text)"
+    "  ORDER BY x.id",
+    8,
+};
+
+/* Each row's hash links it to the one before: [{"id","entity_id","data","prev_hash","hash"}]. */
+static json_t *chain_rows(PGresult *head, const struct kp_actor *actor, const char *actor_id,
+                          const char *action, const char *entity, const char *const *entity_ids,
+                          const json_t *const *data, size_t n)
+{
+    json_t *rows = json_array();
+    char prev[KP_AUDIT_HASH_LEN];
+    snprintf(prev, sizeof prev, "%s", PQgetvalue(head, 0, 0));
+    for (size_t i = 0; i < n && rows != NULL; i++) {
+        char *text = data[i] ? json_dumps(data[i], JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
+        if (text == NULL) {
+            json_decref(rows);
+            return NULL;
+        }
+        struct kp_audit_row row = {
+            .id = PQgetvalue(head, (int)i, 1),
+            .at = PQgetvalue(head, 0, 2),
+            .actor_id = actor_id,
+            .actor_role = actor->role,
+            .action = action,
+            .entity = entity,
+            .entity_id = entity_ids[i],
+            .data = text,
+            .request_id = actor->request_id,
+            .ip = actor->ip,
+            .prev_hash = prev,
+        };
+        char hash[KP_AUDIT_HASH_LEN];
+        kp_audit_hash(&row, hash);
+        if (json_array_append_new(rows, json_pack("{s:I, s:s?, s:s, s:s, s:s}", "id",
+                                                  (json_int_t)atoll(row.id), "entity_id",
+                                                  row.entity_id, "data", text, "prev_hash", prev,
+                                                  "hash", hash)) != 0) {
+            json_decref(rows);
+            rows = NULL;
+        }
+        free(text);
+        memcpy(prev, hash, sizeof prev);
+    }
+    return rows;
+}
+
+enum kp_err kp_audit_append_many(struct kp_db *db, const struct kp_actor *actor, const char *action,
+                                 const char *entity, const char *const *entity_ids,
+                                 const json_t *const *data, size_t n)
+{
+    assert(kp_db_holds_turn(db));
+    assert(n <= INT_MAX);
+    if (n == 0)
+        return KP_OK;
+    char count[24];
+    snprintf(count, sizeof count, "%zu", n);
+    const char *head_params[] = { count };
+    PGresult *head;
+    enum kp_err err = kp_db_exec(db, &SQL_HEAD_MANY, head_params, &head);
+    if (err)
+        return err;
+    assert((size_t)PQntuples(head) == n);
+    char actor_id[24];
+    snprintf(actor_id, sizeof actor_id, "%lld", actor->user_id);
+    json_t *rows = chain_rows(head, actor, actor->user_id ? actor_id : NULL, action, entity,
+                              entity_ids, data, n);
+    char *text = rows ? json_dumps(rows, JSON_COMPACT) : NULL;
+    json_decref(rows);
+    if (text == NULL) {
+        PQclear(head);
+        return KP_E_NOMEM;
+    }
+    const char *params[] = { PQgetvalue(head, 0, 2), actor->user_id ? actor_id : NULL, actor->role,
+                             action, entity, actor->request_id, actor->ip, text };
+    PGresult *res;
+    err = kp_db_exec(db, &SQL_APPEND_MANY, params, &res);
+    if (err == KP_OK)
+        PQclear(res);
+    free(text);
+    PQclear(head);
+    return err;
+}
+
 /* ---- signed checkpoints ------------------------------------------------ */
 
 char *kp_checkpoint_canonical(const char *at, long long count, const char *head_hash,

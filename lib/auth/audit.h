@@ -6,6 +6,7 @@
 #define KP_AUDIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "err.h"
 #include "signing.h"
@@ -49,6 +50,13 @@ struct kp_db;
 struct json_t;
 enum kp_err kp_audit_append(struct kp_db *db, const struct kp_actor *actor, const char *action,
                             const char *entity, const char *entity_id, const struct json_t *data);
+
+/* The same for n rows of one actor and action, in two round trips however
+ * many rows (their ids and the head, then one INSERT): row i records
+ * entity_ids[i] with data[i] (borrowed; NULL for {}), in that order. */
+enum kp_err kp_audit_append_many(struct kp_db *db, const struct kp_actor *actor, const char *action,
+                                 const char *entity, const char *const *entity_ids,
+                                 const struct json_t *const *data, size_t n);
 
 /* ---- signed checkpoints ----
  * A checkpoint states, signed with the server's Ed25519 key, how far the

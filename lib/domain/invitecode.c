@@ -17,14 +17,14 @@ static int value_of(char c)
  * N = 31 is odd (v and v + 15 would both give 2v), so the doubled value is
  * taken mod N instead, a permutation as 31 is prime.  Catches every single
  * substitution and every swap of distinct neighbours (weights 2 and 1). */
-char kp_invitecode_check_char(const char *code11)
+static char check_over(const char *s, int len)
 {
-    for (int i = 0; i < KP_INVITECODE_LEN - 1; i++)   /* from the left: stop at a NUL */
-        if (value_of(code11[i]) < 0)
+    for (int i = 0; i < len - 1; i++)   /* from the left: stop at a NUL */
+        if (value_of(s[i]) < 0)
             return '\0';
     int sum = 0, factor = 2;
-    for (int i = KP_INVITECODE_LEN - 2; i >= 0; i--) {
-        int v = value_of(code11[i]);
+    for (int i = len - 2; i >= 0; i--) {
+        int v = value_of(s[i]);
         int addend = factor * v;
         sum += addend % N;
         factor = factor == 2 ? 1 : 2;
@@ -32,27 +32,55 @@ char kp_invitecode_check_char(const char *code11)
     return alphabet[(N - sum % N) % N];
 }
 
-void kp_invitecode_new(char out[KP_INVITECODE_LEN + 1])
+char kp_invitecode_check_char(const char *code11)
 {
-    for (int i = 0; i < KP_INVITECODE_LEN - 1; i++)
-        out[i] = alphabet[randombytes_uniform(N)];
-    out[KP_INVITECODE_LEN - 1] = kp_invitecode_check_char(out);
-    out[KP_INVITECODE_LEN] = '\0';
+    return check_over(code11, KP_INVITECODE_LEN);
 }
 
-bool kp_invitecode_parse(const char *typed, char out[KP_INVITECODE_LEN + 1])
+/* len - 1 random characters and the check character. */
+static void fresh(char *out, int len)
+{
+    for (int i = 0; i < len - 1; i++)
+        out[i] = alphabet[randombytes_uniform(N)];
+    out[len - 1] = check_over(out, len);
+    out[len] = '\0';
+}
+
+/* What a user typed, upper-cased without hyphens and spaces, into `len`
+ * characters (and a NUL) with a right check character. */
+static bool parse_n(const char *typed, char *out, int len)
 {
     int n = 0;
     for (const char *p = typed; *p; p++) {
         if (*p == '-' || *p == ' ')
             continue;
         char c = (*p >= 'a' && *p <= 'z') ? (char)(*p - 32) : *p;
-        if (n == KP_INVITECODE_LEN || value_of(c) < 0)
+        if (n == len || value_of(c) < 0)
             return false;
         out[n++] = c;
     }
     out[n] = '\0';
-    return n == KP_INVITECODE_LEN && kp_invitecode_check_char(out) == out[KP_INVITECODE_LEN - 1];
+    return n == len && check_over(out, len) == out[len - 1];
+}
+
+void kp_invitecode_new(char out[KP_INVITECODE_LEN + 1])
+{
+    fresh(out, KP_INVITECODE_LEN);
+}
+
+bool kp_invitecode_parse(const char *typed, char out[KP_INVITECODE_LEN + 1])
+{
+    return parse_n(typed, out, KP_INVITECODE_LEN);
+}
+
+void kp_invitecode_receipt_new(char out[KP_RECEIPT_LEN + 1])
+{
+    fresh(out, KP_RECEIPT_LEN);
+}
+
+bool kp_invitecode_receipt_parse(const char *typed, char out[KP_RECEIPT_LEN + 1])
+{
+    return parse_n(typed, out, KP_RECEIPT_LEN);
 }
 
 void kp_invitecode_show(const char *code, char out[KP_INVITECODE_SHOWN + 1])

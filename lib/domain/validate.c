@@ -1,4 +1,5 @@
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "validate.h"
@@ -25,6 +26,53 @@ bool kp_valid_phone(const char *s)
             return false;
     }
     return digits >= 7;
+}
+
+bool kp_valid_mainland_phone(const char *s)
+{
+    char d[33];                      /* the digits, separators dropped */
+    size_t n = 0;
+    bool plus = false;
+    if (strlen(s) > 32)
+        return false;
+    for (const char *p = s; *p; p++) {
+        if (isdigit((unsigned char)*p))
+            d[n++] = *p;
+        else if (*p == '+' && p == s)
+            plus = true;
+        else if (!strchr(" -()", *p) || (n == 0 && *p != '('))
+            return false;            /* a separator only after a digit, or a bracket first */
+    }
+    if (n == 0 || !isdigit((unsigned char)s[strlen(s) - 1]))
+        return false;                /* a separator last */
+    d[n] = '\0';
+    const char *x = d;
+    bool country = false;
+    if (plus || strncmp(x, "0086", 4) == 0) {
+        x += plus ? 0 : 2;
+        if (strncmp(x, "86", 2) != 0)
+            return false;
+        x += 2;
+        country = true;
+    }
+    size_t len = strlen(x);
+    if (len == 11 && x[0] == '1' && x[1] >= '3')
+        return true;                 /* a mobile */
+    char land[34];                   /* the landline with its leading 0 */
+    if (country && (len < 9 || x[0] == '0'))
+        return false;
+    snprintf(land, sizeof land, "%s%s", country ? "0" : "", x);
+    len = strlen(land);
+    if (land[0] != '0' || len < 11 || len > 12)
+        return false;
+    /* 010, 020–029: three-digit area codes; every other is four digits */
+    size_t area = land[1] == '1' || land[1] == '2' ? 3 : 4;
+    if (land[1] == '1' && land[2] != '0')
+        return false;
+    size_t local = len - area;
+    if (land[area] == '0' || land[area] == '1')
+        return false;
+    return area == 3 ? local == 8 : local == 7 || local == 8;
 }
 
 bool kp_valid_email(const char *s)

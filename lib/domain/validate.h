@@ -12,6 +12,14 @@ bool kp_valid_mobile(const char *s);
  * with at least 7 digits ("010-68571234", "+86 10 6857 1234"). */
 bool kp_valid_phone(const char *s);
 
+/* A mainland China telephone an objector can be called back on: a mobile
+ * (11 digits, 1[3-9]…) or a landline with its area code — 010 or 02X and 8
+ * digits, or 0XXX and 7 or 8 digits, the local number not starting with 0
+ * or 1.  Spaces, hyphens and brackets between digits are ignored; +86 or
+ * 0086 in front stands for the country (a landline then drops its 0:
+ * "+86 10 6857 1234").  At most 32 characters; no extension. */
+bool kp_valid_mainland_phone(const char *s);
+
 /* An e-mail address: something@domain.tld, at most 254 bytes, no spaces. */
 bool kp_valid_email(const char *s);
 

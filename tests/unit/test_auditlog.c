@@ -413,6 +413,72 @@ START_TEST(many_rows)
 }
 END_TEST
 
+/* kp_audit_append_many: the rows of one bulk act (naming a batch), in two
+ * round trips, chained in order after what came before and before what
+ * comes after; their data as text, byte for byte. */
+struct many {
+    const char *const *ids;
+    const json_t *const *data;
+    size_t n;
+};
+
+static enum kp_err many_fn(struct kp_db *d, void *p)
+{
+    const struct many *m = p;
+    const struct kp_actor actor = { 7, "admin", "req-many", "10.0.0.8" };
+    return kp_audit_append_many(d, &actor, "application.named", "application", m->ids, m->data, m->n);
+}
+
+START_TEST(append_many_chains)
+{
+    append_one(0, "anonymous", "login.fail", "user", NULL, NULL);
+    static char idtext[1500][12];
+    static const char *ids[1500];
+    static const json_t *data[1500];
+    json_t *d = json_pack("{s:s, s:s}", "certificate_no", "KPJD-2021-000001", "名称", "养老院\"x\"");
+    for (size_t i = 0; i < 1500; i++) {
+        snprintf(idtext[i], sizeof idtext[i], "%zu", i + 100);
+        ids[i] = idtext[i];
+        data[i] = i == 1 ? d : NULL;
+    }
+    ids[2] = NULL;                                   /* an entity without an id */
+    /* round trips counted: one row costs what 1,500 do */
+    struct kp_db_stats stats = { 0 };
+    const struct kp_db_options opt = { .conninfo = kp_testdb_conninfo(), .connect_timeout = 2,
+                                       .tx_retries = 3, .stats = &stats };
+    struct kp_db *counted = kp_db_new(&opt);
+    struct many m = { ids, data, 1 };
+    ck_assert_int_eq(kp_db_tx(counted, KP_TX_AUDITED, many_fn, &m), KP_OK);   /* row 2: connects, prepares */
+    uint64_t t0 = atomic_load(&stats.round_trips);
+    ck_assert_int_eq(kp_db_tx(counted, KP_TX_AUDITED, many_fn, &m), KP_OK);   /* row 3 */
+    uint64_t t1 = atomic_load(&stats.round_trips);
+    m.n = 1500;
+    ck_assert_int_eq(kp_db_tx(counted, KP_TX_AUDITED, many_fn, &m), KP_OK);   /* rows 4..1503 */
+    uint64_t t2 = atomic_load(&stats.round_trips);
+    ck_assert_uint_eq(t2 - t1, t1 - t0);
+    kp_db_free(counted);
+    append_one(9, "expert", "review.submit", "review", "12", NULL);           /* row 1504 */
+    assert_ok(1504);
+    char *v = column("entity_id || '|' || actor_id || '|' || request_id || '|' || ip || '|' || data::text", 5);
+    ck_assert_str_eq(v, "101|7|req-many|10.0.0.8|{\"certificate_no\":\"KPJD-2021-000001\",\"名称\":\"养老院\\\"x\\\"\"}");
+    free(v);
+    v = column("coalesce(entity_id, '-') || '|' || data::text", 6);
+    ck_assert_str_eq(v, "-|{}");
+    free(v);
+    char *order = kp_testdb_sql("SELECT bool_and(entity_id::int = id + 96) FROM audit_log"
+                                " WHERE id >= 4 AND action = 'application.named' AND entity_id IS NOT NULL");
+    ck_assert_str_eq(order, "t");
+    free(order);
+    /* none at all: nothing written */
+    m.n = 0;
+    ck_assert_int_eq(kp_db_tx(db, KP_TX_AUDITED, many_fn, &m), KP_OK);
+    assert_ok(1504);
+    tamper("UPDATE audit_log SET entity_id = '999' WHERE id = 800");
+    assert_bad(1504, 800);
+    json_decref(d);
+}
+END_TEST
+
 /* ---- tampering -------------------------------------------------------- */
 
 START_TEST(modified_row_named)
@@ -795,6 +861,7 @@ static Suite *auditlog_suite(void)
     tcase_add_test(tc, appends_take_turns);
     tcase_add_test(tc, turn_released_on_every_path);
     tcase_add_test(tc, many_rows);
+    tcase_add_test(tc, append_many_chains);
     tcase_add_test(tc, modified_row_named);
     tcase_add_test(tc, every_column_counts);
     tcase_add_test(tc, rehashed_row_breaks_next);

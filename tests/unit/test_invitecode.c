@@ -254,6 +254,47 @@ START_TEST(show)
 }
 END_TEST
 
+/* Objection receipts: 16 characters, the last the check over 15.  The
+ * vectors' check characters were computed with python3 from the rule as
+ * the header states it (Luhn mod 31, from the right every second value
+ * doubled mod 31):
+ *   A = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+ *   t, f = 0, 2
+ *   for c in reversed(s): t += f * A.index(c) % 31; f = 3 - f
+ *   A[(31 - t % 31) % 31]
+ */
+START_TEST(receipts)
+{
+    char out[KP_RECEIPT_LEN + 1];
+    ck_assert(kp_invitecode_receipt_parse("23456789ABCDEFGU", out));
+    ck_assert_str_eq(out, "23456789ABCDEFGU");
+    ck_assert(kp_invitecode_receipt_parse("zzzz-zzzz-zzzz-zzzs", out));
+    ck_assert_str_eq(out, "ZZZZZZZZZZZZZZZS");
+    ck_assert(kp_invitecode_receipt_parse("2222 2222 2222 2222", out));
+    ck_assert(!kp_invitecode_receipt_parse("23456789ABCDEFGV", out));   /* wrong check */
+    ck_assert(!kp_invitecode_receipt_parse("23456789ABCDEFG", out));    /* 15 */
+    ck_assert(!kp_invitecode_receipt_parse("23456789ABCDEFGU2", out));  /* 17 */
+    ck_assert(!kp_invitecode_receipt_parse("O3456789ABCDEFGU", out));   /* look-alike */
+    ck_assert(!kp_invitecode_receipt_parse("", out));
+    char code[KP_INVITECODE_LEN + 1];
+    kp_invitecode_new(code);
+    ck_assert(!kp_invitecode_receipt_parse(code, out));                /* a code is no receipt */
+    char prev[KP_RECEIPT_LEN + 1] = "";
+    for (int n = 0; n < 1000; n++) {
+        char r[KP_RECEIPT_LEN + 1], again[KP_RECEIPT_LEN + 1];
+        kp_invitecode_receipt_new(r);
+        ck_assert_int_eq(strlen(r), KP_RECEIPT_LEN);
+        for (int i = 0; i < KP_RECEIPT_LEN; i++)
+            ck_assert_msg(in_alphabet(r[i]), "%s", r);
+        ck_assert_msg(kp_invitecode_receipt_parse(r, again), "%s does not parse", r);
+        ck_assert_str_eq(again, r);
+        ck_assert(!kp_invitecode_parse(r, code));                      /* nor a receipt a code */
+        ck_assert_str_ne(r, prev);
+        memcpy(prev, r, sizeof prev);
+    }
+}
+END_TEST
+
 static Suite *invitecode_suite(void)
 {
     Suite *s = suite_create("invitecode");
@@ -265,6 +306,7 @@ static Suite *invitecode_suite(void)
     tcase_add_test(tc, every_substitution_refused);
     tcase_add_test(tc, adjacent_transpositions);
     tcase_add_test(tc, show);
+    tcase_add_test(tc, receipts);
     suite_add_tcase(s, tc);
     return s;
 }

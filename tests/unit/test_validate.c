@@ -23,6 +23,38 @@
             ck_assert_msg(!fn(list_[i_]), #fn "(\"%s\") accepted", list_[i_]);           \
     } while (0)
 
+/* ---- mainland mobile or landline (an objector's) ---------------------- */
+
+START_TEST(mainland_phone)
+{
+    ALL_OK(kp_valid_mainland_phone,
+           "13800138000", "19912345678", "138 0013 8000", "138-0013-8000",
+           "+8613800138000", "+86 138 0013 8000", "008613800138000",
+           "010-68571234", "01068571234", "(010)68571234", "(010) 6857-1234",
+           "020-22334455", "029-88886666",                 /* 02X: three-digit area, 8 digits */
+           "0755-88886666", "0571-8888666",                /* four-digit area, 8 or 7 digits */
+           "+86 10 6857 1234", "+86-755-8888-6666", "0086 571 8888666",
+           "0991-2345678");
+    ALL_BAD(kp_valid_mainland_phone,
+            "", "1", "123",
+            "12800138000",                                  /* mobiles start 13–19 */
+            "1380013800", "138001380001",                   /* 10 and 12 digits */
+            "68571234",                                     /* no area code */
+            "010-6857123",                                  /* 010 takes 8 digits */
+            "010-685712345", "020-2233445",
+            "011-68571234",                                 /* no 01X but 010 */
+            "0755-888866666", "0755-888866",                /* 9 and 6 local digits */
+            "0755-08886666", "010-18571234",                /* local numbers start 2–9 */
+            "+86 010 6857 1234",                            /* the 0 dropped after +86 */
+            "+1 650 253 0000", "+8513800138000", "0085213800138000",
+            "010-68571234 ext 12", "010-68571234-12", "010-68571234x12",
+            "13800138000 ", " 13800138000", "-13800138000", "138--0013--8000a",
+            "+", "++8613800138000", "86+13800138000", "1380013800０",
+            "\xEF\xBC\x91" "3800138000",                        /* a full-width 1 */
+            "138 0013 8000                                          ");   /* over 32 characters */
+}
+END_TEST
+
 /* ---- mobile ----------------------------------------------------------- */
 
 START_TEST(mobile)
@@ -187,6 +219,7 @@ static Suite *validate_suite(void)
 {
     Suite *s = suite_create("validate");
     TCase *tc = tcase_create("validate");
+    tcase_add_test(tc, mainland_phone);
     tcase_add_test(tc, mobile);
     tcase_add_test(tc, phone);
     tcase_add_test(tc, email);
