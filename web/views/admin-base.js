@@ -18,7 +18,8 @@ export const title = '基地';
 const REASON_MAX = 2000;
 const RECIPIENT_MAX = 100;
 
-// The status changes, by the status they start from.
+// The status changes, by the status they start from (once the term is
+// over only revocation is left).
 const ACTIONS = {
   suspend: {
     from: ['valid'], label: '暂停', title: '暂停基地资格？', confirm: '暂停',
@@ -29,7 +30,7 @@ const ACTIONS = {
     intro: '恢复后证书重新有效，基地重新列入公开名录。',
   },
   revoke: {
-    from: ['valid', 'suspended'], label: '撤销', title: '撤销基地资格？', confirm: '撤销资格', danger: true,
+    from: ['valid', 'suspended', 'expired'], label: '撤销', title: '撤销基地资格？', confirm: '撤销资格', danger: true,
     intro: '撤销后证书作废，核验页面显示“撤销”及原因。撤销是最终决定，不能恢复。',
   },
 };
@@ -126,7 +127,7 @@ export function render(root, { params, signal }) {
           base.status_reason && h('p', { id: 'base-reason' }, h('strong', null, '原因：'), base.status_reason),
           buttons.length
             ? h('div', { class: 'row-actions' }, buttons)
-            : h('p', { class: 'muted', id: 'base-final' }, base.status === 'revoked' ? '基地资格已撤销，不能再变更。' : '届期已结束，证书已过期。')),
+            : h('p', { class: 'muted', id: 'base-final' }, '基地资格已撤销，不能再变更。')),
         h('section', { class: 'panel', 'aria-labelledby': 'plaque-title' },
           h('h2', { id: 'plaque-title' }, '牌匾交接'),
           h('p', { class: 'muted' }, '牌匾交给基地时登记交接日期和接收人。'),

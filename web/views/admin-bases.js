@@ -85,11 +85,14 @@ export function render(root, { signal }) {
 
   fillRegionSelect(region.input, { empty: '全部', selected: initial.region }).catch(() => {});
   (async () => {
-    let batches = [];
+    let batches;
     try {
       batches = await listAll('/batches', {}, { signal, limit: 100 });
     } catch {
       if (signal.aborted) return;
+      // The filter still names the batch of the URL, by its id.
+      batches = initial.batch_id ? [{ id: initial.batch_id, title: `批次 ${initial.batch_id}` }] : [];
+      batch.setError('批次列表加载失败，请刷新页面重试');
     }
     if (signal.aborted) return;
     replace(batch.input, h('option', { value: '' }, '全部批次'),
