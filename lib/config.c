@@ -59,6 +59,8 @@ static const struct key keys[] = {
     { "attachments", "upload_grace", K_UINT, F(attachments.upload_grace), 2, 86400, "600" },
     { "invitations", "lookup_limit",  K_UINT, F(invitations.lookup_limit),  1, 100000, "30" },
     { "invitations", "lookup_window", K_UINT, F(invitations.lookup_window), 1, 86400, "60" },
+    { "objections", "limit",     K_UINT,     F(objections.limit),     1, 100000, "10" },
+    { "objections", "window",    K_UINT,     F(objections.window),    1, 604800, "3600" },
     { "csp",  "report_limit",    K_UINT,     F(csp.report_limit),     1, 100000, "20" },
     { "csp",  "report_window",   K_UINT,     F(csp.report_window),    1, 86400, "60" },
     { "crypto", "signing_key",   K_STRING,   F(crypto.signing_key),   0, 0, "" },

@@ -64,6 +64,10 @@ struct kp_config {
         unsigned lookup_window;     /* seconds */
     } invitations;
     struct {
+        unsigned limit;             /* objections filed per client address and window */
+        unsigned window;            /* seconds */
+    } objections;
+    struct {
         unsigned report_limit;      /* CSP reports logged per client address and window */
         unsigned report_window;     /* seconds */
     } csp;

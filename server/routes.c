@@ -93,6 +93,16 @@ const struct kp_route kp_routes[] = {
     { "GET",    "/api/v1/batches/{id}/ranking",      kp_api_ranking_get,        KP_ADMIN,     0,    NULL, NULL },
     { "GET",    "/api/v1/batches/{id}/ranking.csv",  kp_api_ranking_csv,        KP_ADMIN,     0,    NULL, NULL },
     { "POST",   "/api/v1/batches/{id}/proposed-list", kp_api_proposed_list,     KP_ADMIN,     JSON, NULL, NULL },
+    /* public notice (公示) and objections (异议) */
+    { "POST",   "/api/v1/batches/{id}/publicity",    kp_api_notices_publish,    KP_ADMIN,     JSON, NULL, NULL },
+    { "GET",    "/api/v1/batches/{id}/publicity",    kp_api_notices_of_batch,   KP_ADMIN,     0,    NULL, NULL },
+    { "PATCH",  "/api/v1/notices/{id}",              kp_api_notices_update,     KP_ADMIN,     JSON, NULL, NULL },
+    { "GET",    "/api/v1/public/notices",            kp_api_public_notices_list, KP_PUBLIC,   0,    NULL, NULL },
+    { "GET",    "/api/v1/public/notices/{id}",       kp_api_public_notices_get, KP_PUBLIC,    0,    NULL, NULL },
+    { "POST",   "/api/v1/public/notices/{id}/objections", kp_api_objections_file, KP_PUBLIC, JSON, NULL, NULL },
+    { "GET",    "/api/v1/public/objections/{receipt}", kp_api_objections_receipt, KP_PUBLIC, 0,   NULL, NULL },
+    { "GET",    "/api/v1/batches/{id}/objections",   kp_api_objections_list,    KP_ADMIN,     0,    NULL, NULL },
+    { "POST",   "/api/v1/objections/{id}/finding",   kp_api_objections_finding, KP_ADMIN,     JSON, NULL, NULL },
     { "POST",   "/api/v1/applications/{id}/attachments", kp_api_attachments_upload, KP_APPLICANT | KP_ADMIN, STREAM | SLOW, UPLOAD_MEDIA, &kp_attachment_upload },
     /* evaluation: 认定专家, 回避 */
     { "POST",   "/api/v1/experts",                   kp_api_experts_create,     KP_ADMIN,     JSON | SLOW, NULL, NULL },

@@ -34,6 +34,7 @@ static const struct row {
     { "initial_passed", KP_APP_PROPOSE,      KP_ROLE_ADMIN, "proposed" },
     { "initial_passed", KP_APP_FINAL_REJECT, KP_ROLE_ADMIN, "final_rejected" },
     { "proposed",       KP_APP_NAME,         KP_ROLE_ADMIN, "named" },
+    { "proposed",       KP_APP_OBJECTION_UPHELD, KP_ROLE_ADMIN, "withdrawn_after_objection" },
 };
 
 const char *kp_app_transition(const char *from, enum kp_app_action action, enum kp_role role)

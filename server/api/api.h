@@ -85,6 +85,17 @@ enum kp_err kp_api_assignments_recuse(struct kp_req *r);
 enum kp_err kp_api_ranking_get(struct kp_req *r);
 enum kp_err kp_api_ranking_csv(struct kp_req *r);
 enum kp_err kp_api_proposed_list(struct kp_req *r);
+/* notices.c: 公示 */
+enum kp_err kp_api_notices_publish(struct kp_req *r);
+enum kp_err kp_api_notices_of_batch(struct kp_req *r);
+enum kp_err kp_api_notices_update(struct kp_req *r);
+enum kp_err kp_api_public_notices_list(struct kp_req *r);
+enum kp_err kp_api_public_notices_get(struct kp_req *r);
+/* objections.c: 异议 */
+enum kp_err kp_api_objections_file(struct kp_req *r);
+enum kp_err kp_api_objections_receipt(struct kp_req *r);
+enum kp_err kp_api_objections_list(struct kp_req *r);
+enum kp_err kp_api_objections_finding(struct kp_req *r);
 /* experts.c: 认定专家 */
 enum kp_err kp_api_experts_create(struct kp_req *r);
 enum kp_err kp_api_experts_list(struct kp_req *r);

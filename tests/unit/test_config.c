@@ -85,6 +85,8 @@ static void assert_defaults(const struct kp_config *c)
     ck_assert_uint_eq(c->attachments.upload_grace, 600);
     ck_assert_uint_eq(c->invitations.lookup_limit, 30);
     ck_assert_uint_eq(c->invitations.lookup_window, 60);
+    ck_assert_uint_eq(c->objections.limit, 10);
+    ck_assert_uint_eq(c->objections.window, 3600);
     ck_assert_uint_eq(c->csp.report_limit, 20);
     ck_assert_uint_eq(c->csp.report_window, 60);
     ck_assert_int_eq(c->log.level, KP_LOG_INFO);
@@ -117,6 +119,7 @@ START_TEST(example_conf_shows_defaults)
             "throttle_window = 3\nlockout_max = 4\n"
             "[attachments]\nupload_grace = 5\n"
             "[invitations]\nlookup_limit = 1\nlookup_window = 2\n"
+            "[objections]\nlimit = 1\nwindow = 2\n"
             "[csp]\nreport_limit = 1\nreport_window = 2\n"
             "[log]\nlevel = error\n[metrics]\nallow = 10.0.0.0/8\n");
     char path[4096];
