@@ -226,7 +226,7 @@ export function render(root, { params, signal }) {
     });
 
     function card(o) {
-      const row = rowsById.get(o.application_id);
+      const row = o.unit_name ? o : rowsById.get(o.application_id);
       const what = row ? `${row.no}. ${row.unit_name} · ${row.base_name}` : `申报 #${o.application_id}`;
       const decide = (result) => async () => {
         const upheld = result === 'upheld';
