@@ -243,7 +243,7 @@ test('公示 (anyone, 390 px phone): the rows as cards, an objection with its op
   receipts.push({ receipt: answer.receipt, application_id: app('北京天文馆').id });
 
   // The lookup form takes the receipt grouped and in lower case.
-  await page.getByLabel('回执编号').fill(answer.receipt.toLowerCase().replace(/(.{4})(?=.)/g, '$1-'));
+  await page.getByLabel('回执编号', { exact: true }).fill(answer.receipt.toLowerCase().replace(/(.{4})(?=.)/g, '$1-'));
   await page.getByRole('button', { name: '查询' }).click();
   await waitForPage(page, `/objections/${answer.receipt}`, '异议处理结果');
   await page.locator('#objection-meaning', { hasText: '异议已受理' }).waitFor();
