@@ -4,7 +4,8 @@
 // as an image), the public directory (valid bases only, search and
 // filters), the public certificate check for a valid and a revoked
 // certificate — the signature checked in the browser with WebCrypto
-// Ed25519 and said so —, a tampered answer and an unknown number, each on
+// Ed25519 and said so —, a tampered answer, a browser without Ed25519 (the
+// server's word, said so) and an unknown number, each on
 // a desktop and a 390 px phone, and the applicant's own base.
 //
 // The batch is named through the API: three proposed applications (the
@@ -262,6 +263,23 @@ test('证书核验: the revoked certificate says so with the reason; a tampered 
   assert.equal(await page.locator('#verify-status').getAttribute('data-status'), 'untrusted');
   await screenshot(page, 'verify-tampered');
   await page.unroute('**/api/v1/public/certificates/**');
+
+  // A browser without Ed25519 in WebCrypto: the page says the facts are
+  // as the server states them, not checked here.
+  const old = await browser.newPage(PHONE);
+  await old.addInitScript(() => {
+    const importKey = crypto.subtle.importKey.bind(crypto.subtle);
+    crypto.subtle.importKey = (format, key, alg, ...rest) => ((alg?.name ?? alg) === 'Ed25519'
+      ? Promise.reject(new DOMException('Algorithm: Unrecognized name', 'NotSupportedError'))
+      : importKey(format, key, alg, ...rest));
+  });
+  await old.goto(`${server.url}/verify/${good.certificate_no}`);
+  await old.locator('#verify-signature[data-method="server"]').waitFor();
+  assert.match(await old.locator('#verify-signature').textContent(), /签名未在本地验证（服务器声明）.*不支持 Ed25519/);
+  assert.equal(await old.locator('#verify-status').getAttribute('data-status'), 'valid');
+  await screenshot(old, 'verify-server-stated-phone');
+  assert.deepEqual(errorsExcept(browser.errors(old), [401]), []);
+  await old.close();
 
   // Typed in the form, lower case: an unknown number.
   await page.getByLabel('证书编号').fill('kpjd-2021-999999');
