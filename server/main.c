@@ -14,6 +14,7 @@
 #include "config.h"
 #include "housekeeping.h"
 #include "httpd.h"
+#include "keys.h"
 #include "log.h"
 #include "migrate.h"
 #include "server.h"
@@ -175,10 +176,30 @@ static bool load_keys(const struct kp_config *cfg, struct kp_keyring *keys)
         return false;
     }
     if (!keys->can_sign)
-        kp_warn("crypto.signing_key is not set: audit checkpoints answer 503 and none are made");
+        kp_warn("crypto.signing_key is not set: audit checkpoints and naming answer 503, and no "
+                "checkpoints are made");
     else
         kp_info("signing with key %s", keys->signer.pub.id);
     return true;
+}
+
+static enum kp_err record_keys_tx(struct kp_db *db, void *ring)
+{
+    return kp_keys_record(db, ring);
+}
+
+/* The ring's public keys in signing_keys, so that GET /public/keys lists
+ * them from the start.  With the database away now, naming records the key
+ * it signs with itself. */
+static void record_keys(struct kp_server *srv)
+{
+    if (srv->keys.n == 0)
+        return;
+    struct kp_db *db = kp_db_new(&srv->db_options);
+    enum kp_err err = db ? kp_db_tx(db, 0, record_keys_tx, &srv->keys) : KP_E_NOMEM;
+    if (err)
+        kp_warn("crypto: the public keys are not recorded yet (%s)", kp_err_str(err));
+    kp_db_free(db);
 }
 
 static int cmd_serve(const struct kp_config *cfg)
@@ -227,8 +248,10 @@ static int cmd_serve(const struct kp_config *cfg)
 
     struct kp_httpd *httpd = NULL;
     struct kp_housekeeping *hk = NULL;
-    if (srv.metrics != NULL && prepare_schema(cfg) && (hk = kp_housekeeping_start(&srv)) != NULL &&
-        (httpd = kp_httpd_start(&srv)) != NULL) {
+    bool ready = srv.metrics != NULL && prepare_schema(cfg);
+    if (ready)
+        record_keys(&srv);
+    if (ready && (hk = kp_housekeeping_start(&srv)) != NULL && (httpd = kp_httpd_start(&srv)) != NULL) {
         int sig;
         sigwait(&stop, &sig);
         kp_info("%s: stopping (in-flight requests get %us)", sig == SIGTERM ? "SIGTERM" : "SIGINT",

@@ -103,6 +103,17 @@ const struct kp_route kp_routes[] = {
     { "GET",    "/api/v1/public/objections/{receipt}", kp_api_objections_receipt, KP_PUBLIC, 0,   NULL, NULL },
     { "GET",    "/api/v1/batches/{id}/objections",   kp_api_objections_list,    KP_ADMIN,     0,    NULL, NULL },
     { "POST",   "/api/v1/objections/{id}/finding",   kp_api_objections_finding, KP_ADMIN,     JSON, NULL, NULL },
+    /* naming, bases and certificates */
+    { "POST",   "/api/v1/batches/{id}/naming",       kp_api_naming,             KP_ADMIN,     JSON | SLOW, NULL, NULL },
+    { "GET",    "/api/v1/bases",                     kp_api_bases_list,         KP_ADMIN | KP_APPLICANT, 0, NULL, NULL },
+    { "GET",    "/api/v1/bases/{id}",                kp_api_bases_get,          KP_ADMIN | KP_APPLICANT, 0, NULL, NULL },
+    { "POST",   "/api/v1/bases/{id}/suspend",        kp_api_bases_suspend,      KP_ADMIN,     JSON, NULL, NULL },
+    { "POST",   "/api/v1/bases/{id}/reinstate",      kp_api_bases_reinstate,    KP_ADMIN,     JSON, NULL, NULL },
+    { "POST",   "/api/v1/bases/{id}/revoke",         kp_api_bases_revoke,       KP_ADMIN,     JSON, NULL, NULL },
+    { "POST",   "/api/v1/bases/{id}/plaque",         kp_api_bases_plaque,       KP_ADMIN,     JSON, NULL, NULL },
+    { "GET",    "/api/v1/public/bases",              kp_api_public_bases_list,  KP_PUBLIC,    0,    NULL, NULL },
+    { "GET",    "/api/v1/public/certificates/{certificate_no}", kp_api_public_certificate, KP_PUBLIC, 0, NULL, NULL },
+    { "GET",    "/api/v1/public/keys",               kp_api_public_keys,        KP_PUBLIC,    0,    NULL, NULL },
     { "POST",   "/api/v1/applications/{id}/attachments", kp_api_attachments_upload, KP_APPLICANT | KP_ADMIN, STREAM | SLOW, UPLOAD_MEDIA, &kp_attachment_upload },
     /* evaluation: 认定专家, 回避 */
     { "POST",   "/api/v1/experts",                   kp_api_experts_create,     KP_ADMIN,     JSON | SLOW, NULL, NULL },

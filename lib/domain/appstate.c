@@ -33,8 +33,8 @@ static const struct row {
     { "onsite_failed",  KP_APP_ONSITE_FAIL,  KP_ROLE_ADMIN, "onsite_failed" },
     { "initial_passed", KP_APP_PROPOSE,      KP_ROLE_ADMIN, "proposed" },
     { "initial_passed", KP_APP_FINAL_REJECT, KP_ROLE_ADMIN, "final_rejected" },
-    { "proposed",       KP_APP_NAME,         KP_ROLE_ADMIN, "named" },
     { "proposed",       KP_APP_OBJECTION_UPHELD, KP_ROLE_ADMIN, "withdrawn_after_objection" },
+    { "proposed",       KP_APP_NAME,         KP_ROLE_ADMIN, "named" },
 };
 
 const char *kp_app_transition(const char *from, enum kp_app_action action, enum kp_role role)

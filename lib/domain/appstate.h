@@ -23,8 +23,8 @@ enum kp_app_action {
     KP_APP_ONSITE_FAIL,   /* 实地核查未通过 */
     KP_APP_PROPOSE,       /* 终评: on the proposed list (建议名单) */
     KP_APP_FINAL_REJECT,  /* 终评: not on it */
-    KP_APP_NAME,          /* 认定命名: a proposed one becomes a base */
     KP_APP_OBJECTION_UPHELD,  /* 公示: an objection against it upheld (异议成立) */
+    KP_APP_NAME,          /* 认定命名: a proposed one becomes a base */
 };
 
 /* The status after `action` by `role` from `from`, or NULL when the table

@@ -106,6 +106,23 @@ enum kp_err kp_api_experts_enable(struct kp_req *r);
 /* conflicts.c: 回避 */
 enum kp_err kp_api_conflicts_declare(struct kp_req *r);
 enum kp_err kp_api_conflicts_list(struct kp_req *r);
+/* naming.c: 认定命名 */
+enum kp_err kp_api_naming(struct kp_req *r);
+/* bases.c: 基地 */
+enum kp_err kp_api_bases_list(struct kp_req *r);
+enum kp_err kp_api_bases_get(struct kp_req *r);
+enum kp_err kp_api_bases_suspend(struct kp_req *r);
+enum kp_err kp_api_bases_reinstate(struct kp_req *r);
+enum kp_err kp_api_bases_revoke(struct kp_req *r);
+enum kp_err kp_api_bases_plaque(struct kp_req *r);
+enum kp_err kp_api_public_bases_list(struct kp_req *r);
+/* The bases of a batch as the API shows them, in certificate order, into
+ * *items (replacing what was there), in the caller's transaction.  Caller
+ * owns *items. */
+enum kp_err kp_bases_of_batch(struct kp_db *db, const char *batch, json_t **items);
+/* certificates.c: 证书核验 */
+enum kp_err kp_api_public_certificate(struct kp_req *r);
+enum kp_err kp_api_public_keys(struct kp_req *r);
 /* applicants.c */
 enum kp_err kp_api_applicants_create(struct kp_req *r);
 

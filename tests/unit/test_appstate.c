@@ -14,7 +14,7 @@ static const char *const STATUSES[] = {
     "withdrawn_after_objection",
 };
 #define NSTATUSES (sizeof STATUSES / sizeof *STATUSES)
-#define NACTIONS (KP_APP_OBJECTION_UPHELD + 1)
+#define NACTIONS (KP_APP_NAME + 1)
 #define NROLES (KP_ROLE_EXPERT + 1)
 
 static const struct move {
@@ -51,10 +51,10 @@ static const struct move {
     /* 终评: the proposed list, once, from the final candidates */
     { "initial_passed", KP_APP_PROPOSE, KP_ROLE_ADMIN, "proposed" },
     { "initial_passed", KP_APP_FINAL_REJECT, KP_ROLE_ADMIN, "final_rejected" },
-    /* 认定命名: every proposed one of the batch, after the public notice */
-    { "proposed", KP_APP_NAME, KP_ROLE_ADMIN, "named" },
     /* 公示: an upheld objection withdraws a proposed one */
     { "proposed", KP_APP_OBJECTION_UPHELD, KP_ROLE_ADMIN, "withdrawn_after_objection" },
+    /* 认定命名: every proposed one of the batch, after the public notice */
+    { "proposed", KP_APP_NAME, KP_ROLE_ADMIN, "named" },
 };
 
 static const char *expected(const char *from, enum kp_app_action action, enum kp_role role)
