@@ -137,6 +137,7 @@ test('基地管理: filters in the URL; 暂停 and 恢复 with a reason; the pla
   assert.equal(res.status(), 201, await res.text());
   assert.equal(res.request().postDataJSON().recipient, '上海科技馆 王馆长');
   await page.locator('#base-notice', { hasText: '已登记牌匾交接' }).waitFor();
+  await page.locator('#plaque-list li', { hasText: '接收人：上海科技馆 王馆长' }).waitFor();
 
   // 撤销: the dialog says it is final; afterwards no action is offered.
   await page.locator('#base-revoke').click();
@@ -275,7 +276,7 @@ test('证书核验: the revoked certificate says so with the reason; a tampered 
   });
   await old.goto(`${server.url}/verify/${good.certificate_no}`);
   await old.locator('#verify-signature[data-method="server"]').waitFor();
-  assert.match(await old.locator('#verify-signature').textContent(), /签名未在本地验证（服务器声明）.*不支持 Ed25519/);
+  assert.match(await old.locator('#verify-signature').textContent(), /签名有效（服务器声明，未在本地验证）.*不支持 Ed25519/);
   assert.equal(await old.locator('#verify-status').getAttribute('data-status'), 'valid');
   await screenshot(old, 'verify-server-stated-phone');
   assert.deepEqual(errorsExcept(browser.errors(old), [401]), []);

@@ -53,6 +53,7 @@ export function render(root, { params, signal }) {
   };
 
   function show(base, flash) {
+    const plaques = base.plaques ?? [];
     const actions = Object.entries(ACTIONS).filter(([, a]) => a.from.includes(base.status));
     const buttons = actions.map(([key, a]) => {
       const button = h('button', {
@@ -120,6 +121,7 @@ export function render(root, { params, signal }) {
             ['所在地区', base.region],
             ['届期', termText(base)],
             ['命名日期', base.named_on],
+            ['命名文号', base.decision_no],
             ['申报', h('a', { href: `/admin/applications/${base.application_id}`, dataset: { link: '' } }, `查看申报表`)],
           ], 'facts-compact')),
         h('section', { class: 'panel', 'aria-labelledby': 'base-status-title' },
@@ -130,8 +132,13 @@ export function render(root, { params, signal }) {
             : h('p', { class: 'muted', id: 'base-final' }, '基地资格已撤销，不能再变更。')),
         h('section', { class: 'panel', 'aria-labelledby': 'plaque-title' },
           h('h2', { id: 'plaque-title' }, '牌匾交接'),
-          h('p', { class: 'muted' }, '牌匾交给基地时登记交接日期和接收人。'),
-          plaqueForm)));
+          plaques.length
+            ? h('ul', { class: 'plaque-list', id: 'plaque-list' }, plaques.map((p) => h('li', null,
+              h('time', { datetime: p.issued_on }, p.issued_on), ' 交接，接收人：', p.recipient)))
+            : h('p', { class: 'muted', id: 'plaque-none' }, '尚未登记牌匾交接。'),
+          base.status === 'revoked'
+            ? h('p', { class: 'muted' }, '基地资格已撤销，不再交接牌匾。')
+            : [h('p', { class: 'muted' }, '牌匾交给基地时登记交接日期和接收人。'), plaqueForm])));
     if (flash) root.querySelector('#base-notice')?.focus();
   }
 

@@ -98,7 +98,7 @@ export function render(root, { params, signal, navigate }) {
     try { signed = JSON.parse(cert.payload_canonical); } catch { signed = null; }
     const p = (check.method === 'browser' && check.ok && signed) ? signed : cert.payload ?? {};
     const status = cert.status;
-    const good = status === 'valid' && (check.method === 'server' || check.ok);
+    const good = status === 'valid' && (check.method === 'server' ? cert.signature_valid !== false : check.ok);
 
     const signature = check.method === 'browser'
       ? h('div', { class: `verify-signature ${check.ok ? 'verify-signature-ok' : 'verify-signature-bad'}`, id: 'verify-signature', dataset: { method: 'browser', ok: String(check.ok) } },
@@ -109,10 +109,11 @@ export function render(root, { params, signal, navigate }) {
         h('p', null, check.ok
           ? `您的浏览器已用平台公布的公钥（编号 ${cert.key_id}）验证了证书的 Ed25519 数字签名：下列证书内容由平台签发，未被篡改。`
           : `${check.problem}。请勿相信本证书。`))
-      : h('div', { class: 'verify-signature verify-signature-server', id: 'verify-signature', dataset: { method: 'server' } },
+      : h('div', { class: 'verify-signature verify-signature-server', id: 'verify-signature', dataset: { method: 'server', ok: String(cert.signature_valid) } },
         h('p', { class: 'verify-signature-title' },
-          h('span', { 'aria-hidden': 'true' }, 'ⓘ '), '签名未在本地验证',
-          h('span', { class: 'verify-method' }, '（服务器声明）')),
+          h('span', { 'aria-hidden': 'true' }, 'ⓘ '),
+          cert.signature_valid === true ? '签名有效' : cert.signature_valid === false ? '签名无效' : '签名未在本地验证',
+          h('span', { class: 'verify-method' }, '（服务器声明，未在本地验证）')),
         h('p', null, check.why === 'insecure'
           ? '本页面不是通过 HTTPS 打开的，浏览器不提供数字签名验证功能。下列内容和状态由平台服务器提供；如需独立核验，请通过 HTTPS 打开本页，或用下方的技术信息离线验证签名。'
           : '您的浏览器不支持 Ed25519 数字签名验证。下列内容和状态由平台服务器提供；如需独立核验，可用下方的技术信息离线验证签名，或换用新版浏览器打开本页。'));
