@@ -27,6 +27,8 @@ import { pageOverflow, labelProblems } from './lib/ui.js';
 // 北京 (11), 上海 (31), 广东 (44): the certificates are numbered in this order.
 const UNITS = ['广东科学中心', '北京天文馆', '上海科技馆'];
 const PHONE = { width: 390, height: 844 };
+// A term running now (by the database clock), so the bases are not 过期.
+const TERM = new Date().getUTCFullYear();
 const REVOKE_REASON = '经查，该馆申报材料存在虚假内容。';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kpjd-e2e-bases-'));
@@ -46,7 +48,7 @@ before(async () => {
   server = await startKpjdd({ db, migrate: true, env: { KPJD_INVITATIONS_LOOKUP_LIMIT: '10000', KPJD_CRYPTO_SIGNING_KEY: key } });
   createAdmin(db, 'admin', ADMIN_PASSWORD);
   admin = await apiSignIn(server.url, 'admin', ADMIN_PASSWORD);
-  ({ batch, apps } = await proposedBatch(server.url, db, admin, { count: 3, units: UNITS }));
+  ({ batch, apps } = await proposedBatch(server.url, db, admin, { count: 3, units: UNITS, term_start_year: TERM }));
   await publishNotice(admin, batch.id, { starts_at: await dbTime(db, -7200), ends_at: await dbTime(db, -60) });
   const res = await admin.api('POST', `/batches/${batch.id}/naming`, { named_on: '2026-12-01', decision_no: '科协发普字〔2026〕12号' });
   const text = await res.text();
@@ -102,8 +104,8 @@ test('基地管理: filters in the URL; 暂停 and 恢复 with a reason; the pla
   await waitForPage(page, '/admin/bases', '基地管理');
   await page.waitForFunction(() => document.querySelectorAll('.bases-table tbody tr').length === 3);
   assert.deepEqual((await texts(page.locator('.bases-table tbody td:nth-child(2)'))).sort(),
-    ['KPJD-2021-000001', 'KPJD-2021-000002', 'KPJD-2021-000003']);
-  assert.equal(bases['北京天文馆'].certificate_no, 'KPJD-2021-000001', 'numbered in the notice order');
+    [1, 2, 3].map((n) => `KPJD-${TERM}-00000${n}`));
+  assert.equal(bases['北京天文馆'].certificate_no, `KPJD-${TERM}-000001`, 'numbered in the notice order');
   await page.getByLabel('所在地区').selectOption('上海市');
   await page.waitForFunction(() => document.querySelectorAll('.bases-table tbody tr').length === 1);
   assert.equal(new URL(page.url()).searchParams.get('region'), '上海市');
@@ -182,7 +184,7 @@ test('基地名录 (anyone): valid bases only, searched and filtered, on a deskt
     assert.equal(await page.locator('.bases-table tbody tr', { hasText: '上海科技馆' }).count(), 0, 'the revoked base is not listed');
     const beijing = page.locator('.bases-table tbody tr', { hasText: '北京天文馆' });
     assert.match(await beijing.textContent(), /科技场馆类|教育科研|三农|企业类|自然资源类|其他类/);
-    assert.match(await beijing.textContent(), /2021–2025 年/);
+    assert.match(await beijing.textContent(), new RegExp(`${TERM}–${TERM + 4} 年`));
     assert.equal(await beijing.getByRole('link').getAttribute('href'), `/verify/${bases['北京天文馆'].certificate_no}`);
     assert.ok(await pageOverflow(page) <= 0);
     await screenshot(page, name);
@@ -199,7 +201,7 @@ test('基地名录 (anyone): valid bases only, searched and filtered, on a deskt
     await page.getByLabel('届期起始年').fill('20x1');
     await page.getByRole('button', { name: '查找' }).click();
     await page.locator('#bases-year-error', { hasText: '4 位年份' }).waitFor();
-    await page.getByLabel('届期起始年').fill('2026');
+    await page.getByLabel('届期起始年').fill(String(TERM - 5));
     await page.getByRole('button', { name: '查找' }).click();
     await page.locator('.empty-title', { hasText: '没有符合条件的基地' }).waitFor();
     assert.deepEqual(await labelProblems(page), []);
@@ -222,7 +224,7 @@ test('证书核验: a valid certificate, its signature checked in the browser, o
     assert.equal(await page.locator('#verify-status').getAttribute('data-status'), 'valid');
     assert.match(await page.locator('#verify-status').textContent(), /证书状态：✓ 有效/);
     const facts = await page.locator('.verify-facts').textContent();
-    for (const text of ['北京天文馆科普教育基地', '北京天文馆', '北京市', '2021-2025 年', b.certificate_no, '2026-12-01', '中国科学技术协会']) {
+    for (const text of ['北京天文馆科普教育基地', '北京天文馆', '北京市', `${TERM}-${TERM + 4} 年`, b.certificate_no, '2026-12-01', '中国科学技术协会']) {
       assert.ok(facts.includes(text), `the facts name ${text}`);
     }
     assert.ok(await pageOverflow(page) <= 0);

@@ -31,6 +31,7 @@ import { pageOverflow, labelProblems, chinaInput } from './lib/ui.js';
 const UNITS = ['广东科学中心', '北京天文馆', '上海科技馆'];
 const RECEIPT_SHOWN = /^[2-9A-HJKMNP-Z]{4}(-[2-9A-HJKMNP-Z]{4}){3}$/;
 const PHONE = { width: 390, height: 844 };
+const TERM = new Date().getUTCFullYear(); // a term running now: its bases are 有效
 
 const keyDir = mkdtempSync(join(tmpdir(), 'kpjd-e2e-publicity-'));
 let db;
@@ -54,7 +55,7 @@ before(async () => {
   });
   createAdmin(db, 'admin', ADMIN_PASSWORD);
   admin = await apiSignIn(server.url, 'admin', ADMIN_PASSWORD);
-  const made = await proposedBatch(server.url, db, admin, { count: 3, units: UNITS });
+  const made = await proposedBatch(server.url, db, admin, { count: 3, units: UNITS, term_start_year: TERM });
   ({ batch, apps } = made);
   recommender = made.recommender.recommender.name;
   browser = await launch();
@@ -384,17 +385,18 @@ test('延长公示期 and 认定命名: refused while objections wait, then name
   await page.locator('#naming-submit').click();
   const dialog = page.getByRole('dialog', { name: '认定命名 2 个基地？' });
   await dialog.locator('#naming-confirm-text', { hasText: '2 个拟认定申报将被命名为全国科普教育基地' }).waitFor();
-  assert.match(await dialog.textContent(), /KPJD-2021-/);
+  assert.match(await dialog.textContent(), new RegExp(`KPJD-${TERM}-`));
   await screenshot(page, 'publicity-naming-confirm', { fullPage: false });
   const named = await clickFor(page, dialog.getByRole('button', { name: '命名 2 个基地' }), 'POST', /\/naming$/);
   assert.equal(named.status(), 200, await named.text());
   assert.equal(named.request().postDataJSON().decision_no, '科协发普字〔2026〕12号');
-  await page.locator('#naming-notice', { hasText: '已认定命名 2 个基地，证书编号 KPJD-2021-000001 至 KPJD-2021-000002。' }).waitFor();
+  await page.locator('#naming-notice', { hasText: `已认定命名 2 个基地，证书编号 KPJD-${TERM}-000001 至 KPJD-${TERM}-000002。` }).waitFor();
   await page.locator('h1 .badge', { hasText: '已结束' }).waitFor();
   const rows = page.locator('.bases-table tbody tr');
   await rows.first().waitFor();
   // In the notice's order: 北京 before 上海.
-  assert.deepEqual((await texts(rows.locator('td:nth-child(2)'))), ['KPJD-2021-000001', 'KPJD-2021-000002']);
+  assert.deepEqual((await texts(rows.locator('td:nth-child(2)'))), [`KPJD-${TERM}-000001`, `KPJD-${TERM}-000002`]);
+  await rows.first().locator('.badge', { hasText: '有效' }).waitFor();
   assert.match(await rows.first().textContent(), /北京天文馆/);
   assert.equal(await page.locator('#naming-print').getAttribute('href'), `/api/v1/batches/${batch.id}/certificates.pdf`);
   assert.deepEqual(await labelProblems(page), []);
