@@ -79,7 +79,7 @@ export function showReceipt(code) {
 export const BASE_STATUS = { valid: '有效', suspended: '暂停', revoked: '撤销', expired: '过期' };
 const BASE_TONE = { valid: 'ok', suspended: 'warn', revoked: 'warn', expired: 'muted' };
 // A sign beside the word, so the status never rests on colour alone.
-const BASE_SIGN = { valid: '✓', suspended: '⏸', revoked: '✕', expired: '⌛' };
+const BASE_SIGN = { valid: '✓', suspended: '‖', revoked: '✕', expired: '○' };
 
 export function baseBadge(status) {
   return badge([BASE_SIGN[status] ? `${BASE_SIGN[status]} ` : '', BASE_STATUS[status] ?? status].join(''),
