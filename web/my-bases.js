@@ -10,8 +10,8 @@ import { categoryName } from './appform.js';
 import { baseBadge, termText, certificatePdf, verifyPath } from './publicity.js';
 
 function baseCard(b, tag) {
-  return h('article', { class: 'app-card base-card', dataset: { id: String(b.id) }, 'aria-labelledby': `base-${b.id}-title` },
-    h(tag, { class: 'title-with-badge', id: `base-${b.id}-title` }, h('span', null, b.name), baseBadge(b.status)),
+  return h('article', { class: 'card app-card base-card', dataset: { id: String(b.id) }, 'aria-labelledby': `base-${b.id}-title` },
+    h(tag, { class: 'card-title title-with-badge', id: `base-${b.id}-title` }, h('span', null, b.name), baseBadge(b.status)),
     facts([
       ['证书编号', b.certificate_no],
       ['单位', b.unit_name],
