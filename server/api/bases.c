@@ -195,14 +195,18 @@ static const struct kp_stmt SQL_GET = {
     3,
 };
 
-/* *out: the base `id` as the caller may see it, NULL when it may not. */
-static enum kp_err load(struct kp_db *db, const struct kp_principal *who, const char *id, json_t **out)
+typedef enum kp_err (*run_fn)(struct kp_db *db, const struct kp_stmt *stmt, const char *const *params,
+                              PGresult **res);
+
+/* *out: the base `id` as the caller may see it, NULL when it may not; with
+ * `run` kp_db_exec (in a transaction) or kp_db_read (a read alone). */
+static enum kp_err load(struct kp_db *db, run_fn run, const struct kp_principal *who, const char *id, json_t **out)
 {
     struct kp_rowscope scope;
     kp_rowscope_own_org(who, &scope);
     const char *params[] = { id, scope.all, scope.owner };
     PGresult *res;
-    enum kp_err err = kp_db_exec(db, &SQL_GET, params, &res);
+    enum kp_err err = run(db, &SQL_GET, params, &res);
     if (err)
         return err;
     json_decref(*out);
@@ -226,29 +230,20 @@ static bool take_id(struct kp_req *r, char id[24])
     return true;
 }
 
-struct reading {
-    const struct kp_principal *who;
-    char id[24];
-    json_t *base;
-};
-
-static enum kp_err read_tx(struct kp_db *db, void *arg)
-{
-    struct reading *x = arg;
-    return load(db, x->who, x->id, &x->base);
-}
-
-/* GET /api/v1/bases/{id}: the base and its plaques */
+/* GET /api/v1/bases/{id}: the base and its plaques, in one statement */
 enum kp_err kp_api_bases_get(struct kp_req *r)
 {
-    struct reading x = { .who = kp_req_principal(r) };
-    if (!take_id(r, x.id))
+    char id[24];
+    if (!take_id(r, id))
         return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+    json_t *base = NULL;
     struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, KP_TX_READ_ONLY, read_tx, &x) : KP_E_NOMEM;
-    if (err)
+    enum kp_err err = db ? load(db, kp_db_read, kp_req_principal(r), id, &base) : KP_E_NOMEM;
+    if (err) {
+        json_decref(base);
         return err;
-    return x.base ? kp_reply_json(r, 200, x.base) : kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+    }
+    return base ? kp_reply_json(r, 200, base) : kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
 }
 
 /* ---- status: suspend, reinstate, revoke ---- */
@@ -343,7 +338,7 @@ static enum kp_err change_tx(struct kp_db *db, void *arg)
         json_decref(about);
     }
     PQclear(row);
-    return err ? err : load(db, kp_req_principal(c->r), c->id, &c->base);
+    return err ? err : load(db, kp_db_exec, kp_req_principal(c->r), c->id, &c->base);
 }
 
 static enum kp_err change(struct kp_req *r, enum kp_base_action action)

@@ -67,17 +67,18 @@ describe('preconditions', () => {
     await expectProblem(await name(p.batch.id), 409, 'invalid_state');
   });
 
-  test('an objection without a finding: 409 invalid_state; with one, named', async () => {
+  test('an objection without a finding: 409 invalid_state; once it has one, named', async () => {
+    // filed while the window is open, undecided when it ends
+    await db.psql(`UPDATE notices SET ends_at = now() + interval '1 hour' WHERE id = ${p.notice}`);
+    await json(await anonymous(k.url)('POST', `/public/notices/${p.notice}/objections`, {
+      application_id: p.apps[0].id, name: '王五', phone: '13800138000', content: '这家单位的场馆早已停止对外开放。',
+    }), 201);
     await endWindow(db, p.notice);
-    const objection = await db.psql(
-      `INSERT INTO objections (notice_id, application_id, receipt, name, phone, content)
-       VALUES (${p.notice}, ${p.apps[0].id}, 'ABCDEFGHJKMNPQRS', '王五', '13800138000', '这家单位的场馆早已停止开放。') RETURNING id`);
     const problem = await expectProblem(await name(p.batch.id), 409, 'invalid_state');
     assert.match(problem.detail, /1 件异议/);
-    // upheld: the application leaves the list (what the objection desk does)
-    await db.psql(`UPDATE objections SET status = 'upheld', reply = '经核实，异议成立。', decided_at = now(),
-                   decided_by = (SELECT id FROM users WHERE username = 'admin') WHERE id = ${objection.split('\n')[0]}`);
-    await db.psql(`UPDATE applications SET status = 'withdrawn_after_objection' WHERE id = ${p.apps[0].id}`);
+    // upheld at the objection desk: the application leaves the list
+    const [objection] = (await json(await admin.api('GET', `/batches/${p.batch.id}/objections`))).items;
+    await json(await admin.api('POST', `/objections/${objection.id}/finding`, { result: 'upheld', reply: '经核实，异议成立。' }));
     const done = await json(await name(p.batch.id));
     assert.equal(done.named, 1);
     assert.deepEqual(done.bases.map((b) => b.application_id), [p.apps[1].id]);

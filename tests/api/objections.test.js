@@ -77,6 +77,20 @@ describe('filing', () => {
     assert.equal(row, 'NULL|NULL');
   });
 
+  test('every role files and follows as anyone does: no session is looked at, none recorded', async () => {
+    for (const s of [admin, rec, applicants[0], expert]) {
+      const body = await json(await s.api('POST', `/public/notices/${notice.id}/objections`, objection()), 201);
+      assert.match(body.receipt, RECEIPT);
+      assert.equal((await json(await s.api('GET', `/public/objections/${body.receipt}`))).status, 'received');
+      const id = await db.psql(`SELECT id FROM objections WHERE receipt = '${body.receipt}'`);
+      assert.equal(await db.psql(`SELECT coalesce(actor_id::text, 'none') || ' ' || actor_role FROM audit_log
+                                   WHERE action = 'objection.filed' AND entity_id = '${id}'`), 'none anonymous');
+    }
+    // a cross-site form post is refused before anything is looked at
+    await expectProblem(await anon('POST', `/public/notices/${notice.id}/objections`, objection(),
+      { 'sec-fetch-site': 'cross-site' }), 403, 'csrf');
+  });
+
   test('receipts that are not: 404', async () => {
     const { receipt } = await file(notice.id, objection());
     // one character changed: the check character catches it before any lookup

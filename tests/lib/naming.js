@@ -7,15 +7,12 @@
 //   endWindow(db, noticeId)                   the notice's window is over
 //   checkCertificate(cert, keys)              → whether the signature holds
 //
-// The batch gets to publicity the way the notice's tables record it
-// (migrations/0016_publicity.sql), written in SQL as the owner: what this
-// fixture needs is a notice with rows, whatever made it.
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { join } from 'node:path';
 
 import { runKpjdd } from './kpjdd.js';
-import { makeApplication, makeBatch } from './fixtures.js';
+import { dbTime, proposedBatch, publishNotice } from './publicity.js';
 import { signIn } from './accounts.js';
 
 export function keygen(dir, name) {
@@ -25,41 +22,29 @@ export function keygen(dir, name) {
   return { path, pub: `${path}.pub` };
 }
 
-const CATEGORIES = ['venue', 'agriculture', 'education_research', 'enterprise', 'natural_resources', 'other'];
-const REGIONS = ['北京市', '新疆生产建设兵团', '广东省'];
-
-// A batch of term `term`–`term`+4 in publicity with `count` proposed
-// applications of `rec` (registered through the API, so each unit has its
-// login), their categories and regions in turn, on a notice whose rows go
-// in the reverse order of the applications (so that notice order and id
-// order differ).  The window is open until `endsInS` seconds from now
-// (negative: over already).
+// A batch of term `term`–`term`+4 in publicity (tests/lib/publicity.js:
+// proposedBatch, publishNotice) with `count` proposed applications of
+// `rec`, in regions out of GB/T 2260 order (so that the notice's order and
+// the applications' ids differ), base names with quotes and a backslash
+// (the payload escapes them), and a window that started a week ago and ends
+// `endsInS` seconds from now by the database clock (negative: over).
 //   → { batch, notice (id), apps: [{ id, unitName, baseName, category, region, username, password }] in notice order }
 export async function publicityBatch(k, admin, rec, { count = 3, term = 2031, endsInS = -1 } = {}) {
-  const db = k.db;
-  const batch = await makeBatch(admin, { status: 'open', term_start_year: term, term_end_year: term + 4 });
-  const apps = [];
-  for (let i = 0; i < count; i++) {
-    const region = REGIONS[i % REGIONS.length];
-    const reg = await makeApplication(k.url, rec.session, batch.id, { unit: { region } });
-    apps.push({ id: reg.application.id, unitName: '',
-      baseName: `科普基地“${i}号”馆\\${reg.application.id}`, category: CATEGORIES[i % CATEGORIES.length], region,
-      username: reg.username, password: reg.password });
-  }
+  const { batch, apps } = await proposedBatch(k.url, k.db, admin,
+    { count, term_start_year: term, recommender: rec, regions: ['新疆生产建设兵团', '北京市', '广东省'] });
   for (const a of apps) {
-    await db.psql(`UPDATE applications SET status = 'proposed', category = '${a.category}',
-                   base_name = '${a.baseName.replace(/'/g, "''")}' WHERE id = ${a.id}`);
-    a.unitName = await db.psql(`SELECT unit_name FROM applications WHERE id = ${a.id}`);
+    a.base_name = `“${a.unit_name}”科普\\基地`;
+    await k.db.psql(`UPDATE applications SET base_name = '${a.base_name}' WHERE id = ${a.id}`);
   }
-  await db.psql(`UPDATE batches SET status = 'publicity' WHERE id = ${batch.id}`);
-  apps.reverse();
-  const notice = Number((await db.psql(
-    `INSERT INTO notices (batch_id, title, body, starts_at, ends_at, created_by)
-     SELECT ${batch.id}, '公示', '公示正文', now() - interval '7 days', now() + make_interval(secs => ${endsInS}), id
-       FROM users WHERE username = 'admin' RETURNING id`)).split('\n')[0]);
-  await db.psql(`INSERT INTO notice_rows (notice_id, no, application_id) VALUES
-                 ${apps.map((a, i) => `(${notice}, ${i + 1}, ${a.id})`).join(', ')}`);
-  return { batch, notice, apps };
+  const notice = await publishNotice(admin, batch.id, { starts_at: await dbTime(k.db, -7 * 86400), ends_at: await dbTime(k.db, endsInS) });
+  const byId = new Map(apps.map((a) => [a.id, a]));
+  const ordered = notice.rows.map((row) => {
+    const a = byId.get(row.application_id);
+    return { id: a.id, unitName: a.unit_name, baseName: a.base_name, category: a.category, region: a.region,
+      username: a.username, password: a.password };
+  });
+  assert.equal(ordered.length, count);
+  return { batch, notice: notice.id, apps: ordered };
 }
 
 export async function endWindow(db, noticeId) {
