@@ -8,7 +8,7 @@
 
 #include "config.h"
 
-enum kind { K_STRING, K_UINT, K_SIZE, K_BOOL, K_LISTEN, K_LOGLEVEL, K_ADDRS };
+enum kind { K_STRING, K_UINT, K_SIZE, K_BOOL, K_LISTEN, K_LOGLEVEL, K_ADDRS, K_URL };
 
 struct key {
     const char   *section;
@@ -44,6 +44,7 @@ static const struct key keys[] = {
     { "db",   "statement_timeout", K_UINT,   F(db.statement_timeout), 0, 3600000, "15000" },
     { "db",   "tx_retries",      K_UINT,     F(db.tx_retries),        0, 100, "10" },
     { "web",  "root",            K_STRING,   F(web.root),             0, 0, "web" },
+    { "web",  "public_url",      K_URL,      F(web.public_url),       0, 0, "http://127.0.0.1:8080" },
     { "auth", "session_idle",    K_UINT,     F(auth.session_idle),    1, 86400, "1800" },
     { "auth", "session_lifetime", K_UINT,    F(auth.session_lifetime), 1, 2592000, "43200" },
     { "auth", "cookie_secure",   K_BOOL,     F(auth.cookie_secure),   0, 0, "false" },
@@ -88,6 +89,45 @@ static bool parse_ulong(const char *s, unsigned long *out)
     if (*end != '\0' || v > (unsigned long)-1 / mult)
         return false;
     *out = v * mult;
+    return true;
+}
+
+/* Whether v is an http(s) URL the public can be sent to (in certificates'
+ * QR codes): a scheme, a host of letters, digits, '.', '-' (or an IPv6
+ * literal in brackets), an optional port, an optional path of printable
+ * ASCII; no user, query or fragment.  Trailing slashes are not counted:
+ * `len` is the length without them. */
+static bool public_url(const char *v, size_t *len)
+{
+    const char *host = strncmp(v, "https://", 8) == 0 ? v + 8
+                     : strncmp(v, "http://", 7) == 0  ? v + 7 : NULL;
+    if (host == NULL)
+        return false;
+    const char *p = host;
+    if (*p == '[') {
+        p += 1 + strspn(p + 1, "0123456789abcdefABCDEF:.");
+        if (*p++ != ']' || p - host < 4)
+            return false;
+    } else {
+        p += strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+        if (p == host || *host == '.' || *host == '-')
+            return false;
+    }
+    if (*p == ':') {
+        size_t digits = strspn(p + 1, "0123456789");
+        if (digits == 0 || digits > 5 || strtoul(p + 1, NULL, 10) > 65535)
+            return false;
+        p += 1 + digits;
+    }
+    if (*p != '\0' && *p != '/')
+        return false;
+    for (const char *q = p; *q; q++)
+        if (*q <= ' ' || *q > '~' || *q == '?' || *q == '#' || *q == '"' || *q == '\\')
+            return false;
+    size_t n = strlen(v);
+    while (n > (size_t)(p - v) && v[n - 1] == '/')
+        n--;
+    *len = n;
     return true;
 }
 
@@ -143,6 +183,17 @@ static enum kp_err set_value(struct kp_config *cfg, const struct key *k, const c
             return KP_E_INVAL;
         }
         return KP_OK;
+    case K_URL: {
+        size_t len;
+        if (!public_url(v, &len) || len >= k->size) {
+            snprintf(why, n, "expected an http:// or https:// URL (a host, a port, a path; "
+                     "no query), got '%s'", v);
+            return KP_E_INVAL;
+        }
+        memcpy(field, v, len);
+        field[len] = '\0';
+        return KP_OK;
+    }
     case K_ADDRS:
         if (kp_addr_list_parse(v, (struct kp_addr_list *)(void *)field) != KP_OK) {
             snprintf(why, n, "expected IP addresses or networks (10.0.0.0/8), got '%s'", v);

@@ -42,6 +42,7 @@ struct kp_config {
     } db;
     struct {
         char root[1024];
+        char public_url[512];      /* where the public reaches kpjd: http(s)://host[:port][/path], no trailing slash */
     } web;
     struct {
         unsigned session_idle;      /* seconds without a request before a session ends */

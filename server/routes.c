@@ -126,6 +126,9 @@ const struct kp_route kp_routes[] = {
     { "GET",    "/api/v1/batches/{id}/conflicts",    kp_api_conflicts_list,     KP_ADMIN,     0,    NULL, NULL },
     { "GET",    "/api/v1/attachments/{id}",          kp_api_attachments_get,    KP_SIGNED_IN, SLOW,    NULL, NULL },
     { "DELETE", "/api/v1/attachments/{id}",          kp_api_attachments_delete, KP_APPLICANT, SLOW,    NULL, NULL },
+    /* certificates (PDF, rendered on the pool as they stream) */
+    { "GET",    "/api/v1/bases/{id}/certificate.pdf", kp_api_bases_certificate, KP_ADMIN | KP_APPLICANT, SLOW, NULL, NULL },
+    { "GET",    "/api/v1/batches/{id}/certificates.pdf", kp_api_batches_certificates, KP_ADMIN, SLOW, NULL, NULL },
 };
 
 const size_t kp_routes_count = sizeof kp_routes / sizeof kp_routes[0];

@@ -143,6 +143,9 @@ enum kp_err kp_api_applications_return(struct kp_req *r);
 enum kp_err kp_api_applications_decline(struct kp_req *r);
 enum kp_err kp_api_applications_recommend(struct kp_req *r);
 enum kp_err kp_api_applications_withdraw(struct kp_req *r);
+/* certificate_pdf.c */
+enum kp_err kp_api_bases_certificate(struct kp_req *r);
+enum kp_err kp_api_batches_certificates(struct kp_req *r);
 /* attachments.c */
 extern const struct kp_stream kp_attachment_upload;
 enum kp_err kp_api_attachments_upload(struct kp_req *r);

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, statSync, rmSync, existsSync, chmodSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, realpathSync, statSync, rmSync, existsSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -168,4 +168,55 @@ test("the Dockerfile's build command compiles Release warning-free (-Werror)", (
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+// The packages each stage of the Dockerfile installs (its apt-get lines).
+function dockerStages() {
+  const text = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
+  return text.split(/^FROM /m).slice(1).map((stage) => {
+    const m = /apt-get install -y --no-install-recommends ([^&]+)&&/.exec(stage);
+    assert.ok(m, `a stage without apt-get install:\n${stage.slice(0, 200)}`);
+    return new Set(m[1].trim().split(/\s+/));
+  });
+}
+
+// The Debian package that owns `path` (a library or a .pc file), usr-merge aware.
+function owner(path) {
+  for (const p of [path, path.replace(/^\/usr\/lib\//, '/lib/')]) {
+    const r = run('dpkg-query', ['-S', p]);
+    if (r.status === 0) return r.stdout.split(':')[0].trim();
+  }
+  assert.fail(`no package owns ${path}`);
+}
+
+const depends = (pkg) => run('dpkg-query', ['-W', '-f=${Depends}', pkg]).stdout
+  .split(',').flatMap((alt) => alt.split('|')).map((d) => d.trim().split(/[\s:]/)[0]).filter(Boolean);
+
+test("the Dockerfile's stages: the build stage has every -dev package CMake asks for, the runtime every library kpjdd links and the CJK fonts", () => {
+  const [build, runtime] = dockerStages();
+  // build: the package holding each pkg-config module of CMakeLists.txt
+  const cmake = readFileSync(join(REPO_ROOT, 'CMakeLists.txt'), 'utf8');
+  const modules = [...cmake.matchAll(/pkg_check_modules\(\w+\s+REQUIRED IMPORTED_TARGET ([^)]+)\)/g)]
+    .flatMap((m) => m[1].trim().split(/\s+/));
+  assert.ok(modules.includes('pangocairo') && modules.includes('libqrencode'), modules.join(' '));
+  for (const mod of modules) {
+    const dir = run('pkg-config', ['--variable=pcfiledir', mod]).stdout.trim();
+    const pkg = owner(`${dir}/${mod}.pc`);
+    assert.ok(build.has(pkg), `the build stage installs ${pkg} (for ${mod}.pc)`);
+  }
+  // runtime: the package of each library the binary needs (NEEDED), installed
+  // by name or as a dependency of one that is; the sanitizer runtimes of the
+  // test build and libc (the base image's) aside
+  const needed = run('objdump', ['-p', config.bin]).stdout.match(/NEEDED\s+\S+/g).map((l) => l.split(/\s+/)[1]);
+  const ldd = run('ldd', [config.bin]).stdout;
+  const reachable = new Set([...runtime, ...[...runtime].flatMap(depends)]);
+  for (const lib of needed) {
+    if (/^lib(a|ub)san\.so/.test(lib) || lib === 'libc.so.6') continue;
+    const path = new RegExp(`^\\s*${lib.replace(/[.+]/g, '\\$&')} => (\\S+)`, 'm').exec(ldd)?.[1];
+    assert.ok(path, `ldd resolves ${lib}`);
+    const pkg = owner(realpathSync(path));
+    assert.ok(reachable.has(pkg), `the runtime stage installs ${pkg} (for ${lib}), or a package that depends on it`);
+  }
+  for (const pkg of ['libcairo2', 'libpangocairo-1.0-0', 'libqrencode4', 'fonts-noto-cjk', 'fontconfig'])
+    assert.ok(runtime.has(pkg), `the runtime stage installs ${pkg}`);
 });

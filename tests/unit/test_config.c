@@ -73,6 +73,7 @@ static void assert_defaults(const struct kp_config *c)
     ck_assert_uint_eq(c->db.statement_timeout, 15000);
     ck_assert_uint_eq(c->db.tx_retries, 10);
     ck_assert_str_eq(c->web.root, "web");
+    ck_assert_str_eq(c->web.public_url, "http://127.0.0.1:8080");
     ck_assert_uint_eq(c->auth.session_idle, 1800);
     ck_assert_uint_eq(c->auth.session_lifetime, 43200);
     ck_assert(!c->auth.cookie_secure);
@@ -113,7 +114,7 @@ START_TEST(example_conf_shows_defaults)
             "pool_threads = 3\npool_queue = 2\n"
             "[db]\nconninfo = x\nauto_migrate = false\nconnect_timeout = 9\n"
             "statement_timeout = 0\ntx_retries = 0\n"
-            "[web]\nroot = /elsewhere\n"
+            "[web]\nroot = /elsewhere\npublic_url = https://kpjd.example.cn\n"
             "[auth]\nsession_idle = 1\nsession_lifetime = 2\ncookie_secure = true\n"
             "pwhash_ops = 3\npwhash_mem = 128M\nthrottle_account = 1\nthrottle_address = 2\n"
             "throttle_window = 3\nlockout_max = 4\n"
@@ -290,6 +291,48 @@ START_TEST(error_out_of_range)
     load_ok("[http]\nworkers = 1024\ntimeout = 1\n");
     ck_assert_uint_eq(cfg.http.workers, 1024);
     ck_assert_uint_eq(cfg.http.timeout, 1);
+}
+END_TEST
+
+/* web.public_url: what certificates' QR codes point at, so only URLs a
+ * phone can open; trailing slashes dropped, so <url>/verify/... has one. */
+START_TEST(public_url)
+{
+    static const struct { const char *in, *out; } good[] = {
+        { "http://127.0.0.1:8080", "http://127.0.0.1:8080" },
+        { "https://kpjd.example.cn", "https://kpjd.example.cn" },
+        { "https://kpjd.example.cn/", "https://kpjd.example.cn" },
+        { "https://kpjd.example.cn//", "https://kpjd.example.cn" },
+        { "https://www.cast.org.cn/kpjd/", "https://www.cast.org.cn/kpjd" },
+        { "http://[::1]:8080", "http://[::1]:8080" },
+        { "https://KPJD-1.example.cn:443/a/b", "https://KPJD-1.example.cn:443/a/b" },
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "[web]\npublic_url = %s\n", good[i].in);
+        load_ok(text);
+        ck_assert_str_eq(cfg.web.public_url, good[i].out);
+    }
+    static const char *const bad[] = {
+        "", "kpjd.example.cn", "ftp://kpjd.example.cn", "https://", "https:///verify",
+        "https://kpjd.example.cn?x=1", "https://kpjd.example.cn/#top", "https://user@kpjd.example.cn",
+        "https://kpjd.example.cn:", "https://kpjd.example.cn:99999", "https://kpjd.example.cn:8080x",
+        "https://科普.example.cn", "https://kpjd.example.cn/科普", "https://kpjd example.cn",
+        "https://.example.cn", "http://[::1", "javascript:alert(1)", "HTTPS://kpjd.example.cn",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[256], message[512];
+        snprintf(text, sizeof text, "[web]\npublic_url = %s\n", bad[i]);
+        snprintf(message, sizeof message, "t.conf:2: web.public_url: expected an http:// or https:// URL "
+                 "(a host, a port, a path; no query), got '%s'", bad[i]);
+        expect_error(text, message);
+    }
+    char *env[] = { "KPJD_WEB_PUBLIC_URL=https://kepu.example.cn/", NULL };
+    ck_assert_int_eq(kp_config_apply_env(&cfg, env, why, sizeof why), KP_OK);
+    ck_assert_str_eq(cfg.web.public_url, "https://kepu.example.cn");
+    char *bad_env[] = { "KPJD_WEB_PUBLIC_URL=kepu.example.cn", NULL };
+    ck_assert_int_eq(kp_config_apply_env(&cfg, bad_env, why, sizeof why), KP_E_INVAL);
+    ck_assert_str_eq(cfg.web.public_url, "https://kepu.example.cn");
 }
 END_TEST
 
@@ -669,6 +712,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, upload_grace);
     tcase_add_test(tc, check_upload_grace_against_timeout);
     tcase_add_test(tc, load_happy_path);
+    tcase_add_test(tc, public_url);
     tcase_add_test(tc, empty_text_is_fine);
     tcase_add_test(tc, size_suffixes_and_limits);
     tcase_add_test(tc, bools);
