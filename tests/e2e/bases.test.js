@@ -1,7 +1,7 @@
 // Bases (基地) in a real browser against a real kpjdd and PostgreSQL: the
 // admin's 基地管理 (filters in the URL, 暂停 and 恢复 with a reason, the
 // plaque's handover, 撤销 after its warning, the certificate PDF, looked at
-// as an image), the public directory (valid bases only, search and
+// as an image, its QR code leading to the check), the public directory (valid bases only, search and
 // filters), the public certificate check for a valid and a revoked
 // certificate — the signature checked in the browser with WebCrypto
 // Ed25519 and said so —, a tampered answer, a browser without Ed25519 (the
@@ -30,6 +30,7 @@ const PHONE = { width: 390, height: 844 };
 // A term running now (by the database clock), so the bases are not 过期.
 const TERM = new Date().getUTCFullYear();
 const REVOKE_REASON = '经查，该馆申报材料存在虚假内容。';
+const PUBLIC_URL = 'https://kpjd.example.org';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kpjd-e2e-bases-'));
 let db;
@@ -45,7 +46,9 @@ before(async () => {
   const r = runKpjdd(['keygen', '--out', key]);
   assert.equal(r.status, 0, r.stderr);
   db = await createDatabase();
-  server = await startKpjdd({ db, migrate: true, env: { KPJD_INVITATIONS_LOOKUP_LIMIT: '10000', KPJD_CRYPTO_SIGNING_KEY: key } });
+  server = await startKpjdd({ db, migrate: true, env: {
+    KPJD_INVITATIONS_LOOKUP_LIMIT: '10000', KPJD_CRYPTO_SIGNING_KEY: key, KPJD_WEB_PUBLIC_URL: PUBLIC_URL,
+  } });
   createAdmin(db, 'admin', ADMIN_PASSWORD);
   admin = await apiSignIn(server.url, 'admin', ADMIN_PASSWORD);
   ({ batch, apps } = await proposedBatch(server.url, db, admin, { count: 3, units: UNITS, term_start_year: TERM }));
@@ -170,6 +173,12 @@ test('基地管理: filters in the URL; 暂停 and 恢复 with a reason; the pla
   assert.equal(Buffer.from(pdf.bytes).subarray(0, 5).toString('latin1'), '%PDF-');
   execFileSync('pdftoppm', ['-png', '-r', '60', '-singlefile', file, join(screenshotDir(), 'bases-certificate')]);
   assert.ok(existsSync(join(screenshotDir(), 'bases-certificate.png')));
+  // Its QR code leads to this UI's check of that certificate.
+  execFileSync('pdftoppm', ['-png', '-r', '150', '-singlefile', file, join(tmp, 'certificate')]);
+  const qr = execFileSync('zbarimg', ['--quiet', '--raw', join(tmp, 'certificate.png')], { encoding: 'utf8' }).trim();
+  assert.equal(qr, `${PUBLIC_URL}/verify/${bases['北京天文馆'].certificate_no}`);
+  await page.goto(`${server.url}${new URL(qr).pathname}`);
+  await page.locator('#verify-signature[data-ok="true"]').waitFor();
   assert.deepEqual(errorsExcept(browser.errors(page), []), []);
   await page.close();
 });
