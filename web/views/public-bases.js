@@ -26,8 +26,9 @@ export function render(root, { signal }) {
   const category = field({ id: 'bases-category', label: '类别',
     options: [{ value: '', label: '全部' },
       ...Object.entries(CATEGORIES).map(([value, text]) => ({ value, label: text, selected: value === initial.category }))] });
-  const year = field({ id: 'bases-year', label: '届期起始年', hint: '如 2021（2021–2025 年届）',
-    attrs: { type: 'text', inputmode: 'numeric', maxlength: 4, autocomplete: 'off', value: initial.term_start_year, class: 'input input-short' } });
+  // No hint below it: the row of filters stays one height.
+  const year = field({ id: 'bases-year', label: '届期起始年',
+    attrs: { type: 'text', inputmode: 'numeric', maxlength: 4, autocomplete: 'off', placeholder: '如 2021', value: initial.term_start_year } });
   const clear = h('button', { type: 'button', class: 'button button-secondary' }, '清除');
   const form = h('form', { class: 'filters', novalidate: true, role: 'search', 'aria-label': '查找基地' },
     h('div', { class: 'filter-fields' }, q.wrap, region.wrap, category.wrap, year.wrap),
