@@ -34,7 +34,7 @@ export function render(root, { params, signal, navigate }) {
   try { no = normalizeNumber(decodeURIComponent(params.no ?? '')); } catch { no = ''; }
 
   const number = field({
-    id: 'verify-no', label: '证书编号', hint: '如 KPJD-2021-000001，见证书右下方；扫描证书上的二维码也会打开本页。',
+    id: 'verify-no', label: '证书编号', hint: '如 KPJD-2021-000001，见证书上的“证书编号”；扫描证书上的二维码也会打开本页。',
     attrs: { type: 'text', maxlength: 20, autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', value: no, class: 'input input-code' },
   });
   const form = h('form', { class: 'form inline-search', novalidate: true, role: 'search', 'aria-label': '核验证书' },
