@@ -339,9 +339,104 @@ for (const [i, e] of experts.entries()) {
   }
 }
 
+// ---- 2026-2030: a batch named, with bases and certificates, and one in its public notice ----
+// Both go the whole way through the API: submitted, recommended, passed at
+// 初评, scored by three experts each, the proposed list fixed and published.
+// The first batch's notice ran last month and the batch was named; the
+// second's notice is open now, with one objection answered and one waiting.
+
+async function toProposedList(code, title, list, seed) {
+  const b = await call('POST', '/batches', {
+    code, title, term_start_year: 2026, term_end_year: 2030,
+    contact_deadline: rfc3339(now + 1 * DAY), recommend_deadline: rfc3339(now + 2 * DAY),
+  }, admin);
+  await call('PATCH', `/batches/${b.id}`, { status: 'open' }, admin);
+  await call('PUT', `/batches/${b.id}/quotas`,
+    { quotas: [{ recommender_id: bj.id, quota: 10 }, { recommender_id: gd.id, quota: 10 }] }, admin);
+  const made = list.map(([name, base, category, region], i) =>
+    ({ name, base, category, region, by: region === '北京市' ? bj : gd, token: region === '北京市' ? bjToken : gdToken, n: i }));
+  for (const by of [bj, gd]) {
+    const mine = made.filter((u) => u.by === by);
+    if (mine.length === 0) continue;
+    const items = (await call('POST', `/batches/${b.id}/invitations`, { count: mine.length }, mine[0].token)).items;
+    for (const u of mine) u.code = items.pop().code;
+  }
+  const filing = [];
+  for (const u of made) {
+    const username = `unit${seed.users + u.n}`, pw = password();
+    const got = await register({
+      invitation_code: u.code, username, password: pw,
+      unit: { name: u.name, credit_code: credit(seed.credit + u.n), region: u.region, address: `${u.region}科普大道${u.n + 8}号`,
+              legal_representative: '黄伟', supervising_body: supervising[u.region],
+              contact_name: '郭静', contact_phone: '021-6666' + String(2000 + u.n), contact_email: `${username}@example.cn` },
+    });
+    u.id = got.application.id;
+    u.username = username;
+    u.password = pw;
+    filing.push((async () => {
+      const token = await signIn(username, pw);
+      await call('PATCH', `/applications/${u.id}`, { base_name: u.base, category: u.category, form: form(u) }, token);
+      await upload(token, u.id, `${u.name}申报表（盖章）.pdf`);
+      await call('POST', `/applications/${u.id}/submit`, null, token);
+      await call('POST', `/applications/${u.id}/recommend`, { opinion: `${u.name}科普特色鲜明，同意推荐。` }, u.token);
+    })());
+  }
+  await Promise.all(filing);
+  await call('PATCH', `/batches/${b.id}`, { status: 'evaluating' }, admin);
+  await call('POST', `/batches/${b.id}/initial-review`,
+    { items: made.map((u) => ({ application_id: u.id, result: 'pass' })) }, admin);
+  await call('PUT', `/batches/${b.id}/rubric`, { criteria: rubric }, admin);
+  const round = await call('POST', `/batches/${b.id}/assignments`, { per_application: 3, seed: seed.assign }, admin);
+  for (const a of round.items) {
+    const e = experts.find((x) => x.id === a.expert_id);
+    const scores = Object.fromEntries(rubric.map((c, k) => [c.key, score(a, k) + 4]));
+    await call('PUT', `/assignments/${a.id}/score`, { scores, comment: '条件完备，科普成效显著。' }, e.token);
+    await call('POST', `/assignments/${a.id}/submit`, null, e.token);
+  }
+  await call('POST', `/batches/${b.id}/proposed-list`, { application_ids: made.map((u) => u.id) }, admin);
+  return { batch: b, units: made };
+}
+
+const named = await toProposedList('2026-2030-1', '2026-2030年度第一批', [
+  ['中国科学技术馆', '中国科学技术馆', 'venue', '北京市'], ['北京动物园', '北京动物园', 'natural_resources', '北京市'],
+  ['中国地质博物馆', '中国地质博物馆', 'venue', '北京市'], ['北京市植物园', '国家植物园（南园）', 'natural_resources', '北京市'],
+  ['中国人民解放军军事医学科学院', '军事医学科普馆', 'education_research', '北京市'],
+  ['广州市气象台', '广州气象科普馆', 'other', '广东省'], ['深圳市农业科技促进中心', '深圳现代农业科普园', 'agriculture', '广东省'],
+  ['广东某新能源有限公司', '新能源汽车科普体验馆', 'enterprise', '广东省'],
+], { credit: 4000, users: 201, assign: '6b706a642d64656d6f2d32303236323033302d312d61737369676e6d656e7473' });
+await call('POST', `/batches/${named.batch.id}/publicity`, {
+  title: '2026-2030年度第一批全国科普教育基地拟认定名单公示',
+  body: '根据《全国科普教育基地认定和管理办法》，经推荐、初评、实地抽检和专家终评，现将拟认定名单予以公示。' +
+        '公示期内，任何单位和个人均可以实名方式提出异议。',
+  starts_at: rfc3339(now - 30 * DAY), ends_at: rfc3339(now - 23 * DAY),
+}, admin);
+await call('POST', `/batches/${named.batch.id}/naming`, { named_on: china(now - 20 * DAY), decision_no: '科协函普字〔2026〕18号' }, admin);
+
+const noticed = await toProposedList('2026-2030-2', '2026-2030年度第二批', [
+  ['北京大学', '北京大学地质博物馆', 'education_research', '北京市'], ['北京市园林科学研究院', '北京园林科普园', 'natural_resources', '北京市'],
+  ['北京某航天科技有限公司', '商业航天科普展示中心', 'enterprise', '北京市'],
+  ['广东省科学院', '广东省科学院科普中心', 'education_research', '广东省'], ['珠海市博物馆', '珠海市博物馆', 'venue', '广东省'],
+], { credit: 5000, users: 301, assign: '6b706a642d64656d6f2d32303236323033302d322d61737369676e6d656e7473' });
+const notice = await call('POST', `/batches/${noticed.batch.id}/publicity`, {
+  title: '2026-2030年度第二批全国科普教育基地拟认定名单公示',
+  body: '现将拟认定名单予以公示，公示期为五个工作日。对公示名单有异议的，请在公示期内实名提出，并提供必要的证明材料。',
+  starts_at: rfc3339(now - 1 * DAY), ends_at: rfc3339(now + 6 * DAY),
+}, admin);
+const objection = (application_id, content) => call('POST', `/public/notices/${notice.id}/objections`,
+  { application_id, name: '张建国', phone: '13912345678', organization: '某科普爱好者协会', content });
+const answered = await objection(noticed.units[2].id, '该单位展示中心目前仅对合作客户开放，未常年面向公众开放，与申报材料不符。');
+await objection(noticed.units[4].id, '该馆近两年因改造闭馆较长时间，年接待人次可能与申报数字不符，请核实。');
+const desk = await call('GET', `/batches/${noticed.batch.id}/objections`, null, admin);
+const first = desk.items.find((o) => o.receipt === answered.receipt);
+await call('POST', `/objections/${first.id}/finding`, {
+  result: 'dismissed', reply: '经核查，该展示中心自2024年起每周二至周日免费向公众开放，有预约记录和接待台账为证，异议不成立。',
+}, admin);
+
 for (const r of recommenders)
   lines.push(`  推荐单位 ${r.name.padEnd(10, '\u3000')} ${r.username} / ${r.password}${r === bj || r === gd ? '' : '  (首次登录需修改密码)'}`);
 lines.push(...applicantLines);
+lines.push(`  已命名基地 ${named.units[0].name.padEnd(9, '\u3000')} ${named.units[0].username} / ${named.units[0].password}  (2026-2030年度第一批，可下载证书)`);
+lines.push(`  公示: ${url}/notices/${notice.id}   基地名录: ${url}/bases   证书查验: ${url}/verify/KPJD-2026-000001`);
 lines.push(`  认定专家 ${experts[3].name.padEnd(10, '\u3000')} ${experts[3].username} / ${experts[3].password}  (评审中的 2016-2020年度第二批，已评一半)`);
 lines.push(`  北京市科协的申报邀请码: ${codes.map((c) => c.display).join('  ')}  (注册: ${url}/register)`);
 mkdirSync(dirname(loginsFile), { recursive: true });

@@ -24,3 +24,8 @@ bool kp_batch_may_move(enum kp_batch_status from, enum kp_batch_status to)
 {
     return (unsigned)from < NSTATUS - 1 && (unsigned)to == (unsigned)from + 1;
 }
+
+bool kp_batch_edit_may_enter(enum kp_batch_status to)
+{
+    return to == KP_BATCH_OPEN || to == KP_BATCH_EVALUATING;
+}

@@ -287,6 +287,10 @@ static enum kp_err update_tx(struct kp_db *db, void *arg)
         o->refusal = "已结束的批次不能修改";
     else if (moving && !kp_batch_may_move(from, to))
         o->refusal = "批次状态只能依次向前推进：draft → open → evaluating → publicity → closed";
+    else if (moving && !kp_batch_edit_may_enter(to))
+        o->refusal = to == KP_BATCH_PUBLICITY
+                         ? "发布公示（POST /batches/{id}/publicity）后，批次即进入公示阶段"
+                         : "认定命名（POST /batches/{id}/naming）后，批次即结束";
     if (o->refusal)
         return KP_OK;
     const char *params[] = { id, f->has_code ? f->code : NULL, f->has_title ? f->title : NULL,

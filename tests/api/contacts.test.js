@@ -184,7 +184,7 @@ describe('PUT and GET /batches/{id}/contact', () => {
     const draft = await makeBatch(admin);
     await expectProblem(await bj.session.api('PUT', `/batches/${draft.id}/contact`, form()), 404, 'not_found');
     for (const status of ['evaluating', 'publicity', 'closed']) {
-      const b = await makeBatch(admin, { status });
+      const b = await makeBatch(admin, { status }, { db });
       await expectProblem(await bj.session.api('PUT', `/batches/${b.id}/contact`, form()), 409, 'invalid_state');
       await expectProblem(await bj.session.api('GET', `/batches/${b.id}/contact`), 404, 'not_found');
     }

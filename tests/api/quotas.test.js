@@ -240,8 +240,10 @@ describe('used and the batch state', () => {
       const b = await makeBatch(admin);
       await put(b.id, [{ recommender_id: prov.id, quota: 2 }]);
       for (const s of ['open', 'evaluating', 'publicity', 'closed']) {
-        const r = await admin.api('PATCH', `/batches/${b.id}`, { status: s });
-        assert.equal(r.status, 200);
+        if (s === 'publicity' || s === 'closed')   // a notice and a naming move it there
+          await db.psql(`UPDATE batches SET status = '${s}' WHERE id = ${b.id}`);
+        else
+          assert.equal((await admin.api('PATCH', `/batches/${b.id}`, { status: s })).status, 200);
         if (s === status) break;
       }
       await expectProblem(await put(b.id, [{ recommender_id: prov.id, quota: 3 }]), 409, 'invalid_state');

@@ -74,6 +74,18 @@ START_TEST(moves)
 }
 END_TEST
 
+START_TEST(edit_moves)
+{
+    /* an edit opens a batch and starts its evaluation; its notice and its
+     * naming move it on */
+    ck_assert(!kp_batch_edit_may_enter(KP_BATCH_DRAFT));
+    ck_assert(kp_batch_edit_may_enter(KP_BATCH_OPEN));
+    ck_assert(kp_batch_edit_may_enter(KP_BATCH_EVALUATING));
+    ck_assert(!kp_batch_edit_may_enter(KP_BATCH_PUBLICITY));
+    ck_assert(!kp_batch_edit_may_enter(KP_BATCH_CLOSED));
+}
+END_TEST
+
 static Suite *batch_suite(void)
 {
     Suite *s = suite_create("batch");
@@ -81,6 +93,7 @@ static Suite *batch_suite(void)
     tcase_add_test(tc, names_round_trip);
     tcase_add_test(tc, unknown_names_refused);
     tcase_add_test(tc, moves);
+    tcase_add_test(tc, edit_moves);
     suite_add_tcase(s, tc);
     return s;
 }
