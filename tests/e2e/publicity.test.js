@@ -99,6 +99,9 @@ test('发布公示: the admin publishes the notice from the proposed list; namin
   const page = await adminPage();
   await page.goto(`${server.url}/batches/${batch.id}`);
   await waitForPage(page, `/batches/${batch.id}`, batch.title);
+  // No 推进 to 公示中 (the notice makes that move): the way to it instead.
+  await page.locator('#batch-next-act a', { hasText: '公示与异议' }).waitFor();
+  assert.equal(await page.locator('#batch-advance').count(), 0);
   await page.locator('nav[aria-label="批次页面"] a', { hasText: '公示与异议' }).click();
   await waitForPage(page, `/batches/${batch.id}/publicity`, batch.title);
   await page.locator('h2', { hasText: '发布公示' }).waitFor();
@@ -131,7 +134,8 @@ test('发布公示: the admin publishes the notice from the proposed list; namin
   assert.deepEqual(await labelProblems(page), []);
   await screenshot(page, 'publicity-admin-published');
 
-  await page.locator('nav[aria-label="批次页面"] a', { hasText: '认定命名' }).click();
+  await page.locator('nav[aria-label="批次页面"] a', { hasText: '基本信息' }).click();
+  await page.locator('#batch-next-act a', { hasText: '认定命名' }).click();
   await waitForPage(page, `/batches/${batch.id}/naming`, batch.title);
   await page.locator('#naming-blocked li', { hasText: '公示期尚未结束' }).waitFor();
   assert.equal(await page.locator('#naming-submit').isDisabled(), true);
