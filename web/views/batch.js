@@ -48,8 +48,9 @@ export function render(root, { params, signal, navigate }) {
     const next = nextBatchStatus(batch.status);
     const act = next && BY_ACT[next];
     const stageMessage = formMessage('batch-stage-message');
-    const advance = next && !act && h('button', { type: 'button', class: 'button', id: 'batch-advance' },
-      `推进到下一阶段：${BATCH_STATUS[next]}`);
+    const advance = next && !act
+      ? h('button', { type: 'button', class: 'button', id: 'batch-advance' }, `推进到下一阶段：${BATCH_STATUS[next]}`)
+      : null;
 
     const closed = batch.status === 'closed';
     const { fields, nodes, read } = batchFields(batch, 'batch-edit');
