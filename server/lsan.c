@@ -11,7 +11,7 @@
  * speed), which these libraries do not keep, so their leaks show no caller
  * and the suppressions can only name the libraries.  That would also hide
  * a cairo or fontconfig object kpjdd forgot to free, so the one file that
- * calls them, lib/render/pdf.c, is checked on its own by test_pdf and
+ * calls them, lib/pdf/pdf.c, is checked on its own by test_pdf and
  * test_certpage with full unwinding and suppressions that name the
  * leaking functions (tests/unit/support/render.h). */
 #if defined(__SANITIZE_ADDRESS__)

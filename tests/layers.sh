@@ -3,7 +3,7 @@
 # #include in lib/ names a header of its own room or of one it may use.
 #   root:   root              store:  root store
 #   auth:   root store auth   domain: root store auth domain
-#   http:   root store http        render: root render
+#   http:   root store http        pdf:    root pdf
 # Prints each include that breaks the rule; fails if there is one.
 set -euo pipefail
 LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)
@@ -11,13 +11,13 @@ LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)
 declare -A MAY=(
   [root]="root" [store]="root store" [auth]="root store auth"
   [domain]="root store auth domain" [http]="root store http"
-  [render]="root render"
+  [pdf]="root pdf"
 )
 
 room_of() {                    # a header's room, from where it lives
   local h=$1 r
   [ -f "$LIB/$h" ] && { echo root; return; }
-  for r in store auth domain http render; do
+  for r in store auth domain http pdf; do
     [ -f "$LIB/$r/$h" ] && { echo "$r"; return; }
   done
   echo unknown

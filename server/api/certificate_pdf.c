@@ -4,7 +4,7 @@
  * slow work: both routes run on the pool, and the document streams
  * (kp_req_pooled_body): each block of the answer renders the next pages,
  * reading the bases BLOCK at a time by keyset, so memory holds one block of
- * rows and one page however large the batch (lib/render/pdf.h). */
+ * rows and one page however large the batch (lib/pdf/pdf.h). */
 #include <libpq-fe.h>
 #include <microhttpd.h>
 #include <stdio.h>

@@ -3,10 +3,10 @@
 // GET /batches/{id}/certificates.pdf (the admin: one page per base, in
 // certificate-number order, across the handler's blocks of 100).  The
 // answers are read back with poppler (pdfinfo, pdftotext, pdftoppm) and
-// zbarimg, as a person or a print shop would.  The bases are written here
-// in SQL (naming writes them in its own module), with certificate numbers
-// given against the order of their ids, so that the order of the pages is
-// the numbers' and not the rows'.
+// zbarimg, as a person or a print shop would.  Most bases are written here
+// in SQL, with certificate numbers given against the order of their ids, so
+// that the order of the pages is the numbers' and not the rows'; one batch
+// is named through POST /batches/{id}/naming, as in production.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { config, createDatabase, startKpjdd } from '../lib/kpjdd.js';
 import { expectProblem } from '../lib/http.js';
 import { createAdmin, createUser, signIn } from '../lib/accounts.js';
 import { makeApplication, makeBatch, makeRecommender } from '../lib/fixtures.js';
+import { endWindow, keygen, publicityBatch } from '../lib/naming.js';
 
 const PUBLIC_URL = 'https://kpjd.example.cn/';     // the trailing slash is dropped
 const KEY_ID = '0123456789abcdef';
@@ -38,6 +39,14 @@ async function save(res) {
   writeFileSync(path, Buffer.from(await res.arrayBuffer()));
   return path;
 }
+
+// 2021-11-10 → 二〇二一年十一月十日, as certificates write dates.
+const DIGITS = '〇一二三四五六七八九';
+const spoken = (n) => (n < 10 ? DIGITS[n] : `${n >= 20 ? DIGITS[Math.floor(n / 10)] : ''}十${n % 10 ? DIGITS[n % 10] : ''}`);
+const chineseDate = (iso) => {
+  const [y, m, d] = iso.split('-');
+  return `${[...y].map((c) => DIGITS[c]).join('')}年${spoken(Number(m))}月${spoken(Number(d))}日`;
+};
 
 const pages = (path) => Number(/^Pages:\s+(\d+)$/m.exec(tool('pdfinfo', [path]))[1]);
 const text = (path, page) => tool('pdftotext', ['-enc', 'UTF-8',
@@ -184,6 +193,65 @@ describe('GET /batches/{id}/certificates.pdf', () => {
     await expectProblem(await applicant.api('GET', `/batches/${small.batch.id}/certificates.pdf`), 403, 'forbidden');
     await expectProblem(await fetch(`${k.url}/api/v1/batches/${small.batch.id}/certificates.pdf`), 401, 'unauthenticated');
   });
+});
+
+describe('several at once, and a reader that leaves', () => {
+  test('certificates and print files rendered side by side are each whole', async () => {
+    const answers = await Promise.all([
+      ...small.bases.map((b) => admin.api('GET', `/bases/${b.id}/certificate.pdf`)),
+      admin.api('GET', `/batches/${small.batch.id}/certificates.pdf`),
+      admin.api('GET', `/batches/${big.batch.id}/certificates.pdf`),
+    ]);
+    const paths = [];
+    for (const res of answers) {
+      assert.equal(res.status, 200);
+      paths.push(await save(res));
+    }
+    assert.deepEqual(paths.map(pages), [1, 1, 1, 3, 200]);
+    small.bases.forEach((b, i) => assert.ok(text(paths[i]).includes(b.no)));
+  });
+
+  test('a client that hangs up halfway leaves kpjdd serving (and nothing leaked: stop() checks)', async () => {
+    const ctl = new AbortController();
+    const res = await fetch(`${k.url}/api/v1/batches/${big.batch.id}/certificates.pdf`,
+      { headers: { authorization: `Bearer ${admin.token}` }, signal: ctl.signal });
+    assert.equal(res.status, 200);
+    const reader = res.body.getReader();
+    const first = await reader.read();
+    assert.ok(Buffer.from(first.value).subarray(0, 5).toString() === '%PDF-');
+    ctl.abort();
+    await reader.read().catch(() => {});
+    const again = await admin.api('GET', `/bases/${small.bases[0].id}/certificate.pdf`);
+    assert.equal(again.status, 200);
+    assert.equal(pages(await save(again)), 1);
+  });
+});
+
+test('a batch named through POST /batches/{id}/naming prints in the notice\'s order, the names as named', async () => {
+  const key = keygen(dir, 'signing.key');
+  const k3 = await startKpjdd({ db, env: { KPJD_CRYPTO_SIGNING_KEY: key.path, KPJD_WEB_PUBLIC_URL: PUBLIC_URL } });
+  try {
+    const a = await signIn(k3.url, 'admin');
+    const { batch, notice, apps } = await publicityBatch(k3, a, rec, { count: 3, term: 2031 });
+    await endWindow(db, notice);
+    const today = await db.psql(`SELECT to_char((now() AT TIME ZONE 'Asia/Shanghai')::date, 'YYYY-MM-DD')`);
+    const named = await a.api('POST', `/batches/${batch.id}/naming`, { named_on: today });
+    const body = await named.json();
+    assert.equal(named.status, 200, JSON.stringify(body));
+    const res = await a.api('GET', `/batches/${batch.id}/certificates.pdf`);
+    assert.equal(res.status, 200);
+    const path = await save(res);
+    assert.equal(pages(path), 3);
+    for (let i = 0; i < 3; i++) {
+      const t = text(path, i + 1).replace(/\s+/g, '');
+      const no = `KPJD-2031-${String(i + 1).padStart(6, '0')}`;     // the notice's order
+      for (const fact of [no, apps[i].baseName, apps[i].unitName, '2031—2035年'])
+        assert.ok(t.includes(fact), `page ${i + 1}: ${fact} in ${t}`);
+      assert.ok(t.includes(chineseDate(today)), `page ${i + 1}: ${chineseDate(today)} in ${t}`);
+    }
+  } finally {
+    await k3.stop();
+  }
 });
 
 test('without the Noto CJK fonts kpjdd answers 500 and says which font is missing', async () => {

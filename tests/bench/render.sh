@@ -5,7 +5,8 @@
 # Needs ./dev db start.  Builds kpjdd in build-types/Release (as ./dev build
 # Release; BUILD=dir for another), seeds a throwaway database with a batch
 # of 100 bases and one of [bases], then for each starts a fresh kpjdd,
-# downloads the print file once and prints the time, the size, the pages
+# downloads the print file once and prints the time (and kpjdd's CPU time,
+# which depends less on what else the machine runs), the size, the pages
 # (pdfinfo) and kpjdd's resident memory before the request and at its peak
 # (VmHWM: the kernel's high-water mark, exact), and how much of it is
 # files mapped (RssFile after the request: the Noto CJK fonts, shared page
@@ -82,6 +83,8 @@ FROM applications a JOIN applicant_units u ON u.id = a.applicant_id;
 SQL
 
 rss() { awk -v k="$1:" '$1 == k { print int($2 / 1024) }' "/proc/$pid/status"; }
+# kpjdd's CPU time so far, in clock ticks (utime + stime; the name has no spaces)
+ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
 
 # One fresh kpjdd, one download of batch $1's print file.
 measure() {
@@ -97,15 +100,16 @@ measure() {
   done
   [[ -n $url ]] || { echo "bench: kpjdd did not listen" >&2; exit 1; }
   id=$(sql -U kpjd -d "$db" -Atc "SELECT id FROM batches WHERE code = '$code'")
-  local before; before=$(rss VmRSS)
+  local before cpu0; before=$(rss VmRSS) cpu0=$(ticks)
   out=$(curl -sf -o "$tmp/print.pdf" -w '%{time_total} %{size_download}' \
              -H "Authorization: Bearer $token" "$url/api/v1/batches/$id/certificates.pdf")
-  local peak file; peak=$(rss VmHWM) file=$(rss RssFile)
+  local peak file cpu; peak=$(rss VmHWM) file=$(rss RssFile) cpu=$(( $(ticks) - cpu0 ))
   local pages; pages=$(pdfinfo "$tmp/print.pdf" | awk '$1 == "Pages:" { print $2 }')
   read -r secs bytes <<<"$out"
-  awk -v p="$pages" -v s="$secs" -v b="$bytes" -v r0="$before" -v r1="$peak" -v f="$file" 'BEGIN {
-    printf "%6d pages  %6.2f s  %5.1f MB  kpjdd RSS %3d MB before, peak %3d MB (%d MB of it files mapped: the fonts)\n",
-           p, s, b / 1048576, r0, r1, f }'
+  awk -v p="$pages" -v s="$secs" -v b="$bytes" -v r0="$before" -v r1="$peak" -v f="$file" \
+      -v c="$cpu" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+    printf "%6d pages  %6.2f s (kpjdd CPU %5.2f s)  %5.1f MB  kpjdd RSS %3d MB before, peak %3d MB (%d MB of it files mapped: the fonts)\n",
+           p, s, c / hz, b / 1048576, r0, r1, f }'
   stop
 }
 

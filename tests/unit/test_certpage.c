@@ -1,4 +1,4 @@
-/* lib/render/certpage: dates in Chinese numerals against vectors made
+/* lib/pdf/certpage: dates in Chinese numerals against vectors made
  * apart from this code, and certificate pages read back with poppler and
  * zbar: every fact is real Chinese text, the page is A4 landscape, the QR
  * code decodes to exactly the verification URL; long names still fit; a

@@ -1,4 +1,4 @@
-/* lib/render/pdf: documents checked from the outside, with poppler's tools
+/* lib/pdf/pdf: documents checked from the outside, with poppler's tools
  * (pdfinfo, pdftotext, pdffonts, pdftoppm) and zbar's zbarimg on what the
  * sink received: page count and sizes, Chinese text that is text (not
  * shapes), the Noto CJK faces embedded, a QR code that decodes to exactly

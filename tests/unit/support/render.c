@@ -2,6 +2,7 @@
 
 #include <check.h>
 #include <ctype.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -28,12 +29,25 @@ enum kp_err kp_test_file_sink(void *file, const unsigned char *data, size_t len)
     return fwrite(data, 1, len, file) == len ? KP_OK : KP_E_IO;
 }
 
+static char dir[] = "/tmp/kpjd-render-XXXXXX";
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static void remove_tmpdir(void)
+{
+    nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 const char *kp_test_tmpdir(void)
 {
-    static char dir[] = "/tmp/kpjd-render-XXXXXX";
     static bool made;
     if (!made) {
         ck_assert_ptr_nonnull(mkdtemp(dir));
+        atexit(remove_tmpdir);
         made = true;
     }
     return dir;

@@ -25,7 +25,7 @@
 enum kp_err kp_test_file_sink(void *file, const unsigned char *data, size_t len);
 
 /* A fresh directory under /tmp for this process's files, made on first use
- * (path valid until exit; the files are left for a post-mortem). */
+ * and removed with them at exit. */
 const char *kp_test_tmpdir(void);
 
 /* Runs a shell command (printf-style) and returns its standard output
