@@ -236,7 +236,7 @@ export function render(root, { params, signal, navigate }) {
       const status = h('p', { class: 'copy-status', role: 'status' });
       const again = h('button', { type: 'button', class: 'button button-secondary' }, '再提出一条异议');
       replace(body,
-        h('div', { class: 'receipt-box', role: 'status', 'aria-labelledby': 'objection-done-title' },
+        h('section', { class: 'receipt-box', 'aria-labelledby': 'objection-done-title' },
           h('h3', { id: 'objection-done-title', tabindex: '-1' }, '✓ 异议已提交'),
           h('p', null, row ? `您对“${row.unit_name} · ${row.base_name}”的异议已受理。` : '您的异议已受理。'),
           h('p', { class: 'receipt-label' }, '回执编号'),
