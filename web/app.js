@@ -37,6 +37,15 @@ import * as reviewDetail from './views/review-detail.js';
 import * as assignments from './views/assignments.js';
 import * as assignment from './views/assignment.js';
 import * as adminApplications from './views/admin-applications.js';
+import * as notices from './views/notices.js';
+import * as notice from './views/notice.js';
+import * as objection from './views/objection.js';
+import * as publicBases from './views/public-bases.js';
+import * as verify from './views/verify.js';
+import * as batchPublicity from './views/batch-publicity.js';
+import * as batchNaming from './views/batch-naming.js';
+import * as adminBases from './views/admin-bases.js';
+import * as adminBase from './views/admin-base.js';
 import * as forbidden from './views/forbidden.js';
 import * as notFound from './views/not-found.js';
 import { setAuthHandler } from './api.js';
@@ -93,6 +102,15 @@ const routes = [
   { pattern: /^\/assignments$/, view: assignments, access: 'user', roles: ['expert'] },
   { pattern: /^\/assignments\/(?<id>\d{1,18})$/, view: assignment, access: 'user', roles: ['expert'] },
   { pattern: /^\/register$/, view: register, access: 'public' },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/publicity$/, view: batchPublicity, access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/naming$/, view: batchNaming, access: 'user', roles: ['admin'] },
+  { pattern: /^\/admin\/bases$/, view: adminBases, access: 'user', roles: ['admin'] },
+  { pattern: /^\/admin\/bases\/(?<id>\d{1,18})$/, view: adminBase, access: 'user', roles: ['admin'] },
+  { pattern: /^\/notices$/, view: notices, access: 'public' },
+  { pattern: /^\/notices\/(?<id>\d{1,18})$/, view: notice, access: 'public' },
+  { pattern: /^\/objections\/(?<receipt>[^/]{1,64})$/, view: objection, access: 'public' },
+  { pattern: /^\/bases$/, view: publicBases, access: 'public' },
+  { pattern: /^\/verify(?:\/(?<no>[^/]{1,64}))?$/, view: verify, access: 'public' },
 ];
 
 function match(pathname) {

@@ -2,7 +2,7 @@
 // status, the key dates, and the links between the batch's sections.
 // Admin: 基本信息 · 名额 · 联系人 under /batches/{id}, and from 评审中 on
 // 初评 · 实地抽检 · 评分标准 · 专家与回避 · 专家分配 · 评分进度 ·
-// 排名与建议名单; recommender:
+// 排名与建议名单 · 公示与异议 · 认定命名; recommender:
 // 名额与联系人 · 申报邀请码 under /my/batches/{id}.
 import { h } from './dom.js';
 import { api, ApiError } from './api.js';
@@ -37,6 +37,8 @@ export function adminSections(batch) {
       { href: `/batches/${id}/assignments`, label: '专家分配' },
       { href: `/batches/${id}/progress`, label: '评分进度' },
       { href: `/batches/${id}/ranking`, label: '排名与建议名单' },
+      { href: `/batches/${id}/publicity`, label: '公示与异议' },
+      { href: `/batches/${id}/naming`, label: '认定命名' },
     ] : []),
   ];
 }

@@ -1,5 +1,5 @@
 // The site header: the platform name, and on its right either the public
-// entry (登录 / 进入工作台) or, for a signed-in page, the navigation by role,
+// pages (公示 · 基地名录 · 证书核验) with the entry (登录 / 进入工作台) or, for a signed-in page, the navigation by role,
 // who is signed in and 退出登录. Below 900 px the signed-in part folds into
 // a 菜单 button. Also the flash line under the header for short notices.
 import { h, replace } from './dom.js';
@@ -12,12 +12,20 @@ const NAV = [
   { path: '/recommenders', label: '推荐单位', roles: ['admin'] },
   { path: '/experts', label: '认定专家', roles: ['admin'] },
   { path: '/admin/applications', label: '申报管理', roles: ['admin'] },
+  { path: '/admin/bases', label: '基地管理', roles: ['admin'] },
   { path: '/my/batches', label: '推荐工作', roles: ['recommender'] },
   { path: '/review', label: '申报审核', roles: ['recommender'] },
   { path: '/applications', label: '我的申报', roles: ['applicant'] },
   { path: '/assignments', label: '评审任务', roles: ['expert'] },
   { path: '/notifications', label: '通知' },
   { path: '/audit', label: '审计日志', roles: ['admin'] },
+];
+
+// The public pages, in the header of every page open to anyone.
+const PUBLIC_NAV = [
+  { path: '/notices', label: '公示' },
+  { path: '/bases', label: '基地名录' },
+  { path: '/verify', label: '证书核验' },
 ];
 
 // Whether `path` is the entry's page or one below it (/batches/3/quotas).
@@ -46,9 +54,17 @@ export function renderHeader({ slot, brand }, { user, area, path, forced, onLogo
     return;
   }
   if (area === 'public') {
-    replace(slot, user
-      ? h('a', { class: 'header-button', href: user.must_change_password ? '/password' : '/home', dataset: { link: '' } }, '进入工作台')
-      : h('a', { class: 'header-button', href: '/login', dataset: { link: '' } }, '登录'));
+    replace(slot,
+      h('nav', { class: 'public-nav', 'aria-label': '公开信息' },
+        h('ul', null, PUBLIC_NAV.map((item) => h('li', null,
+          h('a', {
+            href: item.path,
+            dataset: { link: '' },
+            'aria-current': path === item.path ? 'page' : inSection(path, item) ? 'true' : null,
+          }, item.label))))),
+      user
+        ? h('a', { class: 'header-button', href: user.must_change_password ? '/password' : '/home', dataset: { link: '' } }, '进入工作台')
+        : h('a', { class: 'header-button', href: '/login', dataset: { link: '' } }, '登录'));
     return;
   }
 

@@ -4,6 +4,7 @@ import { h, replace } from '../dom.js';
 import { listAll } from '../api.js';
 import { loadingBlock, errorBlock } from '../states.js';
 import { applicationCard, batchTitles } from '../appform.js';
+import { myBasesSection } from '../my-bases.js';
 
 export const title = '我的申报';
 
@@ -21,6 +22,7 @@ export function render(root, { signal, user }) {
       h('div', { class: 'page-head' },
         h('h1', null, '我的申报'),
         h('p', { class: 'muted' }, `${user.display_name || user.username}的申报。草稿和退回修改的申报可以修改，提交后由推荐单位审核。`)),
+      myBasesSection(signal),
       body));
 
   async function load() {

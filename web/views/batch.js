@@ -1,6 +1,7 @@
 // One batch (admin), section 基本信息: where it stands in draft → open →
 // evaluating → publicity → closed, a 推进到下一阶段 button (asks first; the
-// move to 评审中 makes every unrecommended application 逾期未报), and the
+// move to 评审中 makes every unrecommended application 逾期未报) up to 评审中
+// — the notice and the naming make the last two moves —, and the
 // form to edit its code, title, term and deadlines (PATCH with the changed
 // fields only).
 import { h, replace } from '../dom.js';
@@ -21,8 +22,13 @@ const MOVE_TEXT = {
     '批次将进入“评审中”：推荐工作结束，名额和联系人不能再修改。',
     '本批次所有尚未被推荐的申报（草稿、已提交、退回修改）将一律标记为“逾期未报”，按自愿放弃办理。此操作不可撤销。',
   ],
-  publicity: ['批次将进入“公示中”：建议名单向社会公示，公众可在公示期内实名提出异议。'],
-  closed: ['批次将“已结束”：之后不能再修改本批次的任何信息。'],
+};
+
+// The moves an act of its own makes (the server refuses them as edits):
+// publishing the notice, naming the batch.
+const BY_ACT = {
+  publicity: { text: '确定建议名单后，发布公示即进入“公示中”：见', section: 'publicity', label: '公示与异议' },
+  closed: { text: '公示期满、异议处理完毕后，认定命名即“已结束”：见', section: 'naming', label: '认定命名' },
 };
 
 function stepper(status) {
@@ -40,9 +46,11 @@ export function render(root, { params, signal, navigate }) {
 
   function show(batch, { focus } = {}) {
     const next = nextBatchStatus(batch.status);
+    const act = next && BY_ACT[next];
     const stageMessage = formMessage('batch-stage-message');
-    const advance = next && h('button', { type: 'button', class: 'button', id: 'batch-advance' },
-      `推进到下一阶段：${BATCH_STATUS[next]}`);
+    const advance = next && !act
+      ? h('button', { type: 'button', class: 'button', id: 'batch-advance' }, `推进到下一阶段：${BATCH_STATUS[next]}`)
+      : null;
 
     const closed = batch.status === 'closed';
     const { fields, nodes, read } = batchFields(batch, 'batch-edit');
@@ -59,10 +67,13 @@ export function render(root, { params, signal, navigate }) {
         h('section', { class: 'panel', 'aria-labelledby': 'batch-stage-title' },
           h('h2', { id: 'batch-stage-title', tabindex: '-1' }, '批次阶段'),
           stepper(batch.status),
-          next
-            ? h('div', { class: 'stage-actions' }, advance,
-              h('p', { class: 'muted small' }, MOVE_TEXT[next][0]))
-            : h('p', { class: 'muted' }, '本批次已结束。'),
+          act
+            ? h('p', { class: 'stage-actions', id: 'batch-next-act' }, act.text,
+              h('a', { href: `/batches/${batch.id}/${act.section}`, dataset: { link: '' } }, act.label), '。')
+            : next
+              ? h('div', { class: 'stage-actions' }, advance,
+                h('p', { class: 'muted small' }, MOVE_TEXT[next][0]))
+              : h('p', { class: 'muted' }, '本批次已结束。'),
           stageMessage),
         h('section', { class: 'panel', 'aria-labelledby': 'batch-info-title' },
           h('h2', { id: 'batch-info-title', tabindex: '-1' }, '基本信息'),
@@ -80,7 +91,7 @@ export function render(root, { params, signal, navigate }) {
           MOVE_TEXT[next].map((t) => h('p', { class: next === 'evaluating' && t.includes('逾期未报') ? 'warn-text' : null }, t)),
           h('p', null, '批次阶段只能向前推进，不能退回。')),
         confirmText: `推进到“${BATCH_STATUS[next]}”`,
-        danger: next === 'evaluating' || next === 'closed',
+        danger: next === 'evaluating',
       });
       if (!ok || signal.aborted) return;
       advance.disabled = true;

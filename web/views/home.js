@@ -7,11 +7,12 @@ import { loadingBlock, errorBlock } from '../states.js';
 import { applicationCard } from '../appform.js';
 import { loadMyApplications } from './applications.js';
 import { assignmentsSection } from './assignments.js';
+import { myBasesSection } from '../my-bases.js';
 
 export const title = '工作台';
 
 const ROLE_INTRO = {
-  admin: '您可以管理认定批次和推荐单位，下达推荐名额，查看联系人报送情况和全部申报，导出申报列表，查看审计日志。',
+  admin: '您可以管理认定批次和推荐单位，下达推荐名额，查看联系人报送情况和全部申报，导出申报列表，发布公示、处理异议、认定命名和管理基地，查看审计日志。',
   recommender: '您可以报送联系人、查看推荐名额、生成申报邀请码，审核本单位收到的申报并在名额内推荐。',
   applicant: '您可以填写和提交本单位的申报表，上传附件，查看推荐单位的审核结果和相关通知。',
   expert: '您可以查看分配给您的申报，按评分标准打分、保存草稿并提交评分；与申报单位有利益关系的，请申请回避。',
@@ -72,7 +73,9 @@ export function render(root, { signal, user }) {
       card({ href: '/recommenders', name: '推荐单位', id: 'card-recommenders',
         text: '创建推荐单位及其管理账号，重置密码，停用或启用账号。' }),
       card({ href: '/admin/applications', name: '申报管理', id: 'card-admin-applications',
-        text: '各批次的全部申报：按批次、状态、类别、地区筛选，查看申报表，导出 CSV。' }));
+        text: '各批次的全部申报：按批次、状态、类别、地区筛选，查看申报表，导出 CSV。' }),
+      card({ href: '/admin/bases', name: '基地管理', id: 'card-admin-bases',
+        text: '已认定命名的基地：证书、暂停、恢复、撤销和牌匾交接。' }));
     cards.push(card({ href: '/audit', name: '审计日志', id: 'card-audit',
       text: '平台上每一次状态变更的记录；可校验审计链是否完整、未被篡改。' }));
   }
@@ -102,6 +105,7 @@ export function render(root, { signal, user }) {
           `${greeting()}，`, h('strong', { class: 'welcome-name' }, user.display_name || user.username),
           h('span', { class: 'role-badge' }, roleName(user.role))),
         h('p', { class: 'muted' }, ROLE_INTRO[user.role] ?? '')),
+      user.role === 'applicant' && myBasesSection(signal),
       user.role === 'applicant' && myApplications(signal),
       user.role === 'expert' && assignmentsSection(signal),
       h('ul', { class: 'cards cards-home', 'aria-label': '功能' }, cards)));
