@@ -94,7 +94,7 @@ const struct kp_route kp_routes[] = {
     { "GET",    "/api/v1/batches/{id}/ranking.csv",  kp_api_ranking_csv,        KP_ADMIN,     0,    NULL, NULL },
     { "POST",   "/api/v1/batches/{id}/proposed-list", kp_api_proposed_list,     KP_ADMIN,     JSON, NULL, NULL },
     /* public notice (公示) and objections (异议) */
-    { "POST",   "/api/v1/batches/{id}/publicity",    kp_api_notices_publish,    KP_ADMIN,     JSON, NULL, NULL },
+    { "POST",   "/api/v1/batches/{id}/publicity",    kp_api_notices_publish,    KP_ADMIN,     JSON | SLOW, NULL, NULL },
     { "GET",    "/api/v1/batches/{id}/publicity",    kp_api_notices_of_batch,   KP_ADMIN,     0,    NULL, NULL },
     { "PATCH",  "/api/v1/notices/{id}",              kp_api_notices_update,     KP_ADMIN,     JSON, NULL, NULL },
     { "GET",    "/api/v1/public/notices",            kp_api_public_notices_list, KP_PUBLIC,   0,    NULL, NULL },

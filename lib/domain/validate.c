@@ -136,7 +136,7 @@ bool kp_valid_rfc3339(const char *s)
         return true;
     int zh, zm;
     return (*p == '+' || *p == '-') && digits(p + 1, 2, &zh) && p[3] == ':' &&
-           digits(p + 4, 2, &zm) && p[6] == '\0' && zh <= 23 && zm <= 59;
+           digits(p + 4, 2, &zm) && p[6] == '\0' && zh * 60 + zm <= 14 * 60 && zm <= 59;
 }
 
 bool kp_valid_recommender_kind(const char *s)

@@ -24,7 +24,8 @@ bool kp_valid_mainland_phone(const char *s);
 bool kp_valid_email(const char *s);
 
 /* An RFC 3339 time with a zone ("2021-10-25T16:00:00Z",
- * "2021-10-25T24:00:00+08:00" is refused: hours 00–23), real calendar dates. */
+ * "2021-10-25T24:00:00+08:00" is refused: hours 00–23), real calendar dates,
+ * an offset of at most 14 hours (the furthest any zone is from UTC). */
 bool kp_valid_rfc3339(const char *s);
 
 /* A recommender kind: outline_office, national_society, provincial_cast. */

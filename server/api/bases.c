@@ -115,14 +115,16 @@ static void take_common(struct kp_req *r, struct filters *f, json_t *errors)
 }
 
 /* $1 after, $2 limit, then the scope and the filters.  q looks in the base's
- * and the unit's names (a few thousand bases a term: no index needed). */
+ * and the unit's names (a few thousand bases a term: no index needed), or is
+ * a certificate number, in either case. */
 #define LIST_WHERE                                                                        \
     " WHERE b.id > $1 AND ($3::boolean OR b.applicant_id = $4::bigint)"                   \
     "   AND ($5::bigint IS NULL OR b.batch_id = $5)"                                     \
     "   AND ($6::text IS NULL OR g.name = $6)"                                           \
     "   AND ($7::text IS NULL OR b.category = $7)"                                       \
     "   AND ($8::text IS NULL OR " KP_BASE_STATUS_SQL " = $8)"                           \
-    "   AND ($9::text IS NULL OR strpos(b.name, $9) > 0 OR strpos(b.unit_name, $9) > 0)" \
+    "   AND ($9::text IS NULL OR strpos(b.name, $9) > 0 OR strpos(b.unit_name, $9) > 0"  \
+    "        OR b.certificate_no = upper($9))"                                           \
     "   AND ($10::int IS NULL OR b.term_start_year = $10)"                               \
     " ORDER BY b.id LIMIT $2"
 

@@ -14,7 +14,6 @@
 #include "api.h"
 #include "auth.h"
 #include "list.h"
-#include "notify.h"
 #include "validate.h"
 #include "views.h"
 
@@ -52,12 +51,22 @@ static const struct kp_stmt SQL_BATCH_PUBLICITY = {
     "notices_batch_publicity", "UPDATE batches SET status = 'publicity' WHERE id = $1", 1,
 };
 
-/* Who is told: the parties of every row. */
-static const struct kp_stmt SQL_PARTIES = {
-    "notices_parties",
-    "SELECT a.id, a.applicant_id, a.recommender_id, a.unit_name FROM notice_rows r"
-    "  JOIN applications a ON a.id = r.application_id WHERE r.notice_id = $1 ORDER BY r.no",
-    1,
+/* Who is told: the parties of every row (its unit's users and its
+ * recommender's), one message per row, in one statement however many. */
+static const struct kp_stmt SQL_TELL = {
+    "notices_tell",
+    "WITH rows AS (SELECT a.id, a.applicant_id, a.recommender_id, a.unit_name FROM notice_rows r"
+    "              JOIN applications a ON a.id = r.application_id WHERE r.notice_id = $1),"
+    " told AS (SELECT u.id AS user_id, rows.* FROM rows"
+    "           JOIN users u ON u.role = 'applicant' AND u.org_id = rows.applicant_id AND NOT u.disabled"
+    "          UNION ALL"
+    "          SELECT u.id, rows.* FROM rows JOIN recommenders c ON c.id = rows.recommender_id"
+    "           JOIN users u ON u.id = c.user_id AND NOT u.disabled)"
+    " INSERT INTO notifications (user_id, kind, title, body, data)"
+    " SELECT user_id, 'notice.published', '进入公示：' || unit_name, $2,"
+    "        json_build_object('application_id', id, 'notice_id', $1::bigint)"
+    "   FROM told ORDER BY id, user_id",
+    2,
 };
 
 /* A notice by id ($1) or by batch ($2); with $3 only once it has started. */
@@ -212,24 +221,13 @@ struct publish {
 
 static enum kp_err tell(struct kp_db *db, struct publish *p)
 {
-    const char *params[] = { p->notice };
-    PGresult *res;
-    enum kp_err err = kp_db_exec(db, &SQL_PARTIES, params, &res);
-    if (err)
-        return err;
     char body[200];
     snprintf(body, sizeof body, "公示期 %s 至 %s，请关注公示及异议情况", p->starts_at, p->ends_at);
-    for (int i = 0; i < PQntuples(res) && err == KP_OK; i++) {
-        char title[600];
-        snprintf(title, sizeof title, "进入公示：%s", PQgetvalue(res, i, 3));
-        json_t *data = json_pack("{s:I, s:I}", "application_id", (json_int_t)atoll(PQgetvalue(res, i, 0)),
-                                 "notice_id", (json_int_t)atoll(p->notice));
-        err = data ? kp_notify_parties(db, PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), "notice.published", title,
-                                       body, data)
-                   : KP_E_NOMEM;
-        json_decref(data);
-    }
-    PQclear(res);
+    const char *params[] = { p->notice, body };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_TELL, params, &res);
+    if (err == KP_OK)
+        PQclear(res);
     return err;
 }
 

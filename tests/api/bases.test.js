@@ -72,6 +72,10 @@ describe('the register', () => {
     assert.deepEqual(ids(q), [bases[2].id]);
     const byUnit = await json(await admin.api('GET', `/bases?q=${encodeURIComponent(bases[1].unit_name)}`));
     assert.deepEqual(ids(byUnit), [bases[1].id]);
+    const byNo = await json(await admin.api('GET', `/bases?q=${bases[3].certificate_no.toLowerCase()}`));
+    assert.deepEqual(ids(byNo), [bases[3].id]);
+    assert.deepEqual(ids(await json(await admin.api('GET', `/bases?q=${bases[3].certificate_no.slice(0, 9)}`))), [],
+      'a number matches whole, not in part');
     assert.deepEqual((await json(await admin.api('GET', '/bases?region=火星'))).items, []);
     // paging
     const p1 = await json(await admin.api('GET', '/bases?limit=4'));

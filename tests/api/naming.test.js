@@ -85,6 +85,22 @@ describe('preconditions', () => {
     assert.equal(await db.psql(`SELECT status FROM applications WHERE id = ${p.apps[0].id}`), 'withdrawn_after_objection');
   });
 
+  test('every row withdrawn after an objection: the naming names none and closes the batch', async () => {
+    const w = await publicityBatch(k, admin, rec, { count: 1, term: 2049 });
+    await db.psql(`UPDATE notices SET ends_at = now() + interval '1 hour' WHERE id = ${w.notice}`);
+    await json(await anonymous(k.url)('POST', `/public/notices/${w.notice}/objections`, {
+      application_id: w.apps[0].id, name: '赵六', phone: '010-68571234', content: '该单位申报的场馆并不存在，请核实。',
+    }), 201);
+    await endWindow(db, w.notice);
+    const [o] = (await json(await admin.api('GET', `/batches/${w.batch.id}/objections`))).items;
+    await json(await admin.api('POST', `/objections/${o.id}/finding`, { result: 'upheld', reply: '经核实，异议成立。' }));
+    const done = await json(await name(w.batch.id));
+    assert.equal(done.named, 0);
+    assert.deepEqual(done.bases, []);
+    assert.equal(await db.psql(`SELECT status FROM batches WHERE id = ${w.batch.id}`), 'closed');
+    assert.equal(await db.psql(`SELECT count(*) FROM bases WHERE batch_id = ${w.batch.id}`), '0');
+  });
+
   test('a batch not in publicity: 409 invalid_state (closed, evaluating); unknown batch 404', async () => {
     let problem = await expectProblem(await name(p.batch.id), 409, 'invalid_state');
     assert.match(problem.detail, /已认定命名/);

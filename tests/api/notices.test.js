@@ -91,6 +91,12 @@ describe('publishing', () => {
     assert.deepEqual(fields(p), [['ends_at', 'order']]);
     p = await expectProblem(await admin.api('POST', url, { ...good, ends_at: '2026-12-01T07:59:59+08:00' }), 422, 'validation');
     assert.deepEqual(fields(p), [['ends_at', 'order']]);           // 2026-11-30T23:59:59Z
+    // an offset no zone has (PostgreSQL refuses over 15 hours: it was a 500)
+    p = await expectProblem(await admin.api('POST', url, { ...good, starts_at: '2026-12-01T00:00:00+16:00' }), 422, 'validation');
+    assert.deepEqual(fields(p), [['starts_at', 'format']]);
+    p = await expectProblem(await admin.api('POST', '/batches/999999999/publicity', { ...good, ends_at: '2026-12-08T00:00:00-23:59' }),
+      422, 'validation');
+    assert.deepEqual(fields(p), [['ends_at', 'format']]);
     p = await expectProblem(await admin.api('POST', url, { ...good, extra: 1 }), 422, 'validation');
     assert.deepEqual(fields(p), [['extra', 'unknown']]);
     await expectProblem(await admin.api('POST', url, undefined, { headers: { 'content-type': 'application/json' } }), 400, 'bad_json');

@@ -68,7 +68,6 @@ export function render(root, { params, signal }) {
     const state = noticeState(notice);
     if (state !== 'ended') why.push(`公示期尚未结束（${formatDeadline(notice.ends_at)} 结束，北京时间）。`);
     if (waiting > 0) why.push(`还有 ${waiting} 条异议没有处理结论（见“公示与异议”）。`);
-    if (proposed === 0) why.push('没有拟认定的申报。');
     return why;
   }
 
@@ -99,7 +98,15 @@ export function render(root, { params, signal }) {
       const v = { named_on: fields.named_on.value(), decision_no: fields.decision_no.value().trim() };
       if (!/^\d{4}-\d{2}-\d{2}$/.test(v.named_on)) { fields.named_on.setError('请填写命名日期'); fields.named_on.input.focus(); return; }
       if (charCount(v.decision_no) > DECISION_MAX) { fields.decision_no.setError(`命名文号不能超过 ${DECISION_MAX} 字`); fields.decision_no.input.focus(); return; }
-      const ok = await confirmDialog({
+      // Every row withdrawn after an objection: naming names none and closes the batch.
+      const ok = proposed === 0 ? await confirmDialog({
+        title: '结束本批次？',
+        body: h('div', null,
+          h('p', { id: 'naming-confirm-text' }, '公示名单中的申报均已因异议成立而撤回，没有可命名的基地。'),
+          h('p', null, '认定命名将不产生任何基地，批次随即结束，不能再修改。')),
+        confirmText: '结束批次',
+        danger: true,
+      }) : await confirmDialog({
         title: `认定命名 ${proposed} 个基地？`,
         body: h('div', null,
           h('p', { id: 'naming-confirm-text' },

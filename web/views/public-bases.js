@@ -72,7 +72,7 @@ export function render(root, { signal }) {
     read: () => ({ q: q.value().trim(), region: region.value(), category: category.value(), term_start_year: year.value().trim() }),
     check: () => {
       const y = year.value().trim();
-      if (y && !/^(19|20|21)\d\d$/.test(y)) {
+      if (y && !/^(20\d\d|2100)$/.test(y)) {   // the server's 2000–2100
         year.setError('请填写 4 位年份，如 2021');
         year.input.focus();
         return false;
