@@ -27,6 +27,7 @@ const dir = mkdtempSync(join(tmpdir(), 'kpjd-annual-'));
 let db, k, admin, rec, expert, today, cy;
 let A, B, C;               // { bases, units (sessions) }
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64)]);
 
 async function json(res, status = 200) {
   const text = await res.text();
@@ -134,6 +135,13 @@ describe('filing: POST /bases/{id}/annual-reports', () => {
     assert.equal(Number(await db.psql(`SELECT count(*) FROM annual_reports WHERE base_id = ${A.bases[0].id}`)), 1);
   });
 
+  test('two filings of one year at once: one 201, one 409', async () => {
+    const both = await Promise.all([file(B.units[1], B.bases[1], figures(cy - 3)), file(admin, B.bases[1], figures(cy - 3))]);
+    assert.deepEqual(both.map((r) => r.status).sort(), [201, 409]);
+    await Promise.all(both.map((r) => r.text()));
+    assert.equal(Number(await db.psql(`SELECT count(*) FROM annual_reports WHERE base_id = ${B.bases[1].id}`)), 1);
+  });
+
   test('bad figures → 422 naming the field; 3000 characters of highlights fit', async () => {
     const cases = [
       [{ open_days: 367 }, 'open_days'], [{ open_days: -1 }, 'open_days'], [{ visitors: -1 }, 'visitors'],
@@ -223,6 +231,19 @@ describe('files: POST /annual-reports/{id}/attachments?kind=annual_report', () =
     assert.equal(await audits('attachment.uploaded', at.id), 1);
   });
 
+  test('a file is taken away again while the report is open: 204, audited, the report\'s version moves', async () => {
+    const [r] = await reportsOf(A.units[0], A.bases[0]);
+    const at = await json(await upload(A.units[0], r.id, { type: 'image/png', body: PNG }), 201);
+    assert.equal(at.content_type, 'image/png');
+    const res = await A.units[0].api('DELETE', `/attachments/${at.id}`);
+    assert.equal(res.status, 204);
+    const after = (await reportsOf(A.units[0], A.bases[0])).find((x) => x.id === r.id);
+    assert.ok(!after.attachments.some((x) => x.id === at.id));
+    assert.equal(after.version, at.report_version + 1);
+    assert.equal(await audits('attachment.deleted', at.id), 1);
+    await expectProblem(await A.units[1].api('DELETE', `/attachments/${after.attachments[0].id}`), 404, 'not_found');
+  });
+
   test('wrong kind 422, video 415, another unit 404, recommender 403; no report kind on an application', async () => {
     const [r] = await reportsOf(A.units[0], A.bases[0]);
     assert.deepEqual(fields(await expectProblem(await upload(A.units[0], r.id, { kind: 'evidence' }), 422, 'validation')), ['kind']);
@@ -282,6 +303,7 @@ describe('evaluation: PUT /annual-reports/{id}/evaluation', () => {
     await expectProblem(await upload(A.units[0], r.id), 409, 'invalid_state');
     const at = done.attachments[0];
     await expectProblem(await A.units[0].api('DELETE', `/attachments/${at.id}`), 409, 'invalid_state');
+    assert.equal((await A.units[0].api('GET', `/attachments/${at.id}`)).status, 200);   // still read
     // the admin may correct the evaluation itself
     const again = await json(await admin.api('PUT', `/annual-reports/${r.id}/evaluation`, { score: 91, grade: 'excellent' }));
     assert.deepEqual([again.evaluation.score, again.evaluation.grade, again.evaluation.comments], [91, 'excellent', '']);
