@@ -127,8 +127,6 @@ struct outcome {
     char etag[32];
 };
 
-static enum kp_err load_report(struct kp_db *db, const char *id, struct outcome *o);
-
 static enum kp_err reply(struct kp_req *r, enum kp_err err, struct outcome *o, unsigned status)
 {
     if (err == KP_E_DB_UNIQUE)          /* two writers raced for one year: the second loses */
@@ -713,7 +711,8 @@ enum kp_err kp_api_annual_reports_csv(struct kp_req *r)
 
 /* Every base valid now (KP_BASE_STATUS_SQL) whose term holds year $1 and
  * which has not reported on it gets one message, to its unit's enabled
- * accounts; the count is of bases, in the same statement. */
+ * accounts; the count, in the same statement, is of the bases told (a unit
+ * whose accounts are all disabled hears nothing and is not counted). */
 static const struct kp_stmt SQL_REMIND = {
     "annual_reports_remind",
     "WITH due AS (SELECT b.id, b.applicant_id, b.name FROM bases b"
@@ -724,8 +723,8 @@ static const struct kp_stmt SQL_REMIND = {
     "              SELECT u.id, 'annual_report.reminder', '请提交 ' || $1 || ' 年度科普工作报告：' || d.name, $2,"
     "                     json_build_object('base_id', d.id, 'year', $1::int)"
     "                FROM due d JOIN users u ON u.role = 'applicant' AND u.org_id = d.applicant_id AND NOT u.disabled"
-    "              RETURNING 1)"
-    "SELECT (SELECT count(*) FROM due), (SELECT count(*) FROM sent), " CURRENT_YEAR_SQL,
+    "              RETURNING data->>'base_id' AS base)"
+    "SELECT (SELECT count(DISTINCT base) FROM sent), (SELECT count(*) FROM sent), " CURRENT_YEAR_SQL,
     2,
 };
 

@@ -409,10 +409,15 @@ describe('reminders: POST /annual-reports/reminders', () => {
     // cy-1: A0 and A1 reported → A3 alone; a year of no term → 0
     assert.deepEqual(await json(await admin.api('POST', '/annual-reports/reminders', { year: cy - 1 })), { notified: 1 });
     assert.deepEqual(await json(await admin.api('POST', '/annual-reports/reminders', { year: cy - 10 })), { notified: 0 });
-    assert.equal(Number(await db.psql(`SELECT count(*) FROM audit_log WHERE action = 'annual_report.reminded'`)), 3 + 1);
+    assert.equal(Number(await db.psql(`SELECT count(*) FROM audit_log WHERE action = 'annual_report.reminded'`)), 4);
     // reinstated, A2 is due again
     await json(await admin.api('POST', `/bases/${A.bases[2].id}/reinstate`, { reason: '整改完成' }));
     assert.deepEqual(await json(await admin.api('POST', '/annual-reports/reminders', { year: cy })), { notified: 2 });
+    // a unit whose accounts are all disabled hears nothing, and is not counted
+    const unit = await db.psql(`SELECT applicant_id FROM bases WHERE id = ${A.bases[3].id}`);
+    await db.psql(`UPDATE users SET disabled = true WHERE role = 'applicant' AND org_id = ${unit}`);
+    assert.deepEqual(await json(await admin.api('POST', '/annual-reports/reminders', { year: cy })), { notified: 1 });
+    await db.psql(`UPDATE users SET disabled = false WHERE role = 'applicant' AND org_id = ${unit}`);
   });
 
   test('a year to come 422; bad input 422; others 403, anonymous 401', async () => {
