@@ -115,6 +115,15 @@ const struct kp_route kp_routes[] = {
     { "GET",    "/api/v1/public/certificates/{certificate_no}", kp_api_public_certificate, KP_PUBLIC, 0, NULL, NULL },
     { "GET",    "/api/v1/public/keys",               kp_api_public_keys,        KP_PUBLIC,    0,    NULL, NULL },
     { "POST",   "/api/v1/applications/{id}/attachments", kp_api_attachments_upload, KP_APPLICANT | KP_ADMIN, STREAM | SLOW, UPLOAD_MEDIA, &kp_attachment_upload },
+    /* term management: annual reports and their evaluation */
+    { "POST",   "/api/v1/annual-reports/reminders",  kp_api_annual_reports_remind, KP_ADMIN,  JSON, NULL, NULL },
+    { "GET",    "/api/v1/annual-reports",            kp_api_annual_reports_list, KP_ADMIN,    0,    NULL, NULL },
+    { "GET",    "/api/v1/annual-reports.csv",        kp_api_annual_reports_csv, KP_ADMIN,     SLOW, NULL, NULL },
+    { "POST",   "/api/v1/bases/{id}/annual-reports", kp_api_annual_reports_file, KP_ADMIN | KP_APPLICANT, JSON, NULL, NULL },
+    { "GET",    "/api/v1/bases/{id}/annual-reports", kp_api_annual_reports_of_base, KP_ADMIN | KP_APPLICANT, 0, NULL, NULL },
+    { "PUT",    "/api/v1/annual-reports/{id}",       kp_api_annual_reports_correct, KP_ADMIN | KP_APPLICANT, JSON, NULL, NULL },
+    { "PUT",    "/api/v1/annual-reports/{id}/evaluation", kp_api_annual_reports_evaluate, KP_ADMIN, JSON, NULL, NULL },
+    { "POST",   "/api/v1/annual-reports/{id}/attachments", kp_api_attachments_upload, KP_ADMIN | KP_APPLICANT, STREAM | SLOW, UPLOAD_MEDIA, &kp_annual_report_upload },
     /* evaluation: 认定专家, 回避 */
     { "POST",   "/api/v1/experts",                   kp_api_experts_create,     KP_ADMIN,     JSON | SLOW, NULL, NULL },
     { "GET",    "/api/v1/experts",                   kp_api_experts_list,       KP_ADMIN,     0,    NULL, NULL },

@@ -120,6 +120,14 @@ enum kp_err kp_api_public_bases_list(struct kp_req *r);
  * *items (replacing what was there), in the caller's transaction.  Caller
  * owns *items. */
 enum kp_err kp_bases_of_batch(struct kp_db *db, const char *batch, json_t **items);
+/* annual_reports.c: 年度科普工作报告与绩效评估 */
+enum kp_err kp_api_annual_reports_file(struct kp_req *r);
+enum kp_err kp_api_annual_reports_of_base(struct kp_req *r);
+enum kp_err kp_api_annual_reports_correct(struct kp_req *r);
+enum kp_err kp_api_annual_reports_evaluate(struct kp_req *r);
+enum kp_err kp_api_annual_reports_list(struct kp_req *r);
+enum kp_err kp_api_annual_reports_csv(struct kp_req *r);
+enum kp_err kp_api_annual_reports_remind(struct kp_req *r);
 /* certificates.c: 证书核验 */
 enum kp_err kp_api_public_certificate(struct kp_req *r);
 enum kp_err kp_api_public_keys(struct kp_req *r);
@@ -148,6 +156,7 @@ enum kp_err kp_api_bases_certificate(struct kp_req *r);
 enum kp_err kp_api_batches_certificates(struct kp_req *r);
 /* attachments.c */
 extern const struct kp_stream kp_attachment_upload;
+extern const struct kp_stream kp_annual_report_upload;
 enum kp_err kp_api_attachments_upload(struct kp_req *r);
 enum kp_err kp_api_attachments_get(struct kp_req *r);
 enum kp_err kp_api_attachments_delete(struct kp_req *r);

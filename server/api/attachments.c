@@ -11,7 +11,11 @@
  * data comes, and server/housekeeping.c sweeps incomplete rows left unmarked
  * for attachments.upload_grace, the remains of uploads cut off by a kill -9
  * or a lost database.  Completion sets it to the moment the attachment came
- * to exist. */
+ * to exist.
+ *
+ * An annual report (annual_reports.c) holds files the same way: kind
+ * annual_report, uploaded by the base's own unit or the programme office
+ * while the report is not evaluated, seen by them. */
 
 #include <microhttpd.h>
 #include <sodium.h>
@@ -45,9 +49,30 @@ static const struct kp_stmt SQL_EDITABLE = {
     3,
 };
 
+/* The annual report, locked, in the scope of $1 (role) and $2 (the
+ * applicant's unit): whether it is evaluated, the bytes it holds, and
+ * whether its base is revoked. */
+static const struct kp_stmt SQL_REPORT_EDITABLE = {
+    "attachments_report_editable",
+    "SELECT r.evaluated_at IS NOT NULL,"
+    "       (SELECT coalesce(sum(size), 0) FROM attachments WHERE annual_report_id = r.id AND complete),"
+    "       b.status = 'revoked'"
+    "  FROM annual_reports r JOIN bases b ON b.id = r.base_id"
+    " WHERE r.id = $3 AND ($1::text = 'admin' OR ($1::text = 'applicant' AND b.applicant_id = $2::bigint))"
+    " FOR UPDATE OF r",
+    3,
+};
+
 static const struct kp_stmt SQL_BEGIN = {
     "attachments_begin",
     "INSERT INTO attachments (application_id, kind, filename, content_type) VALUES ($1, $2, $3, $4)"
+    " RETURNING id",
+    4,
+};
+
+static const struct kp_stmt SQL_REPORT_BEGIN = {
+    "attachments_report_begin",
+    "INSERT INTO attachments (annual_report_id, kind, filename, content_type) VALUES ($1, $2, $3, $4)"
     " RETURNING id",
     4,
 };
@@ -74,15 +99,33 @@ static const struct kp_stmt SQL_COMPLETE = {
     3,
 };
 
+static const struct kp_stmt SQL_REPORT_COMPLETE = {
+    "attachments_report_complete",
+    "WITH at AS (UPDATE attachments SET size = $2, sha256 = $3, complete = true, created_at = now()"
+    "            WHERE id = $1"
+    "            RETURNING *),"
+    "     bump AS (UPDATE annual_reports SET version = version + 1, updated_at = now()"
+    "              WHERE id = (SELECT annual_report_id FROM at) RETURNING version)"
+    "SELECT " ATTACHMENT_COLUMNS ", (SELECT version FROM bump) FROM at",
+    3,
+};
+
 static const struct kp_stmt SQL_DISCARD = {
     "attachments_discard", "DELETE FROM attachments WHERE id = $1 AND NOT complete", 1,
 };
 
+/* An attachment of an application in the caller's scope, or of an annual
+ * report of the caller's own base (or any, for the admin). */
 static const struct kp_stmt SQL_FIND = {
     "attachments_find",
-    "SELECT " ATTACHMENT_COLUMNS ", a.id, a.status FROM attachments at"
-    "  JOIN applications a ON a.id = at.application_id"
-    " WHERE at.id = $3 AND at.complete AND " KP_APPSCOPE_SQL,
+    "SELECT " ATTACHMENT_COLUMNS ", a.id, a.status, r.id FROM attachments at"
+    "  LEFT JOIN applications a ON a.id = at.application_id"
+    "  LEFT JOIN annual_reports r ON r.id = at.annual_report_id"
+    "  LEFT JOIN bases rb ON rb.id = r.base_id"
+    " WHERE at.id = $3 AND at.complete"
+    "   AND ((a.id IS NOT NULL AND " KP_APPSCOPE_SQL ")"
+    "        OR (r.id IS NOT NULL AND ($1::text = 'admin'"
+    "                                  OR ($1::text = 'applicant' AND rb.applicant_id = $2::bigint))))",
     3,
 };
 
@@ -94,6 +137,19 @@ static const struct kp_stmt SQL_READ_CHUNK = {
 
 static const struct kp_stmt SQL_LOCK_APP = {
     "attachments_lock_application", "SELECT status FROM applications WHERE id = $1 FOR UPDATE", 1,
+};
+
+/* A report's file goes while the report is not evaluated. */
+static const struct kp_stmt SQL_LOCK_REPORT = {
+    "attachments_lock_report", "SELECT evaluated_at IS NULL FROM annual_reports WHERE id = $1 FOR UPDATE", 1,
+};
+
+static const struct kp_stmt SQL_REPORT_DELETE = {
+    "attachments_report_delete",
+    "WITH gone AS (DELETE FROM attachments WHERE id = $1 RETURNING annual_report_id)"
+    "UPDATE annual_reports SET version = version + 1, updated_at = now()"
+    " WHERE id = (SELECT annual_report_id FROM gone)",
+    1,
 };
 
 static const struct kp_stmt SQL_DELETE = {
@@ -136,9 +192,12 @@ static bool valid_kind(const char *kind)
 }
 
 /* The applicant uploads its own files; the programme office only the
- * evidence of its on-site checks.  NULL when `role` may upload `kind`. */
+ * evidence of its on-site checks; both a report's files.  NULL when `role`
+ * may upload `kind`. */
 static const char *kind_refusal(const char *kind, enum kp_role role)
 {
+    if (strcmp(kind, "annual_report") == 0)
+        return NULL;
     bool onsite = strcmp(kind, "onsite_evidence") == 0;
     if (onsite && role != KP_ROLE_ADMIN)
         return "实地核查材料由评审办公室上传";
@@ -147,10 +206,14 @@ static const char *kind_refusal(const char *kind, enum kp_role role)
     return NULL;
 }
 
-/* Why the locked row (SQL_EDITABLE) may not take the upload now; NULL when
- * it may. */
+/* Why the locked row (SQL_EDITABLE, or SQL_REPORT_EDITABLE for kind
+ * annual_report) may not take the upload now; NULL when it may. */
 static const char *state_refusal(const char *kind, PGresult *res)
 {
+    if (strcmp(kind, "annual_report") == 0)
+        return PQgetvalue(res, 0, 2)[0] == 't'   ? "基地已撤销，不能再修改年度报告"
+               : PQgetvalue(res, 0, 0)[0] == 't' ? "年度报告已评估，不能再修改附件"
+                                                 : NULL;
     if (strcmp(kind, "onsite_evidence") == 0)
         return PQgetvalue(res, 0, 2)[0] == 't' ? NULL : "只有本批次实地抽检样本中的申报可上传核查材料";
     return kp_app_transition(PQgetvalue(res, 0, 0), KP_APP_EDIT, KP_ROLE_APPLICANT)
@@ -167,6 +230,8 @@ static const char *type_refusal(const char *kind, const char *type)
         return "视频应为 MP4";
     if (!strcmp(kind, "evidence") && !strcmp(type, "video/mp4"))
         return "证明材料应为 PDF、PNG 或 JPEG";
+    if (!strcmp(kind, "annual_report") && !strcmp(type, "video/mp4"))
+        return "年度报告附件应为 PDF、PNG 或 JPEG";
     return NULL;
 }
 
@@ -184,7 +249,8 @@ enum failure { NONE, TOO_LARGE, WRONG_TYPE, STORE_FAILED };
 struct upload {
     struct kp_req *r;
     struct kp_appscope scope;
-    char app[24], id[24];
+    char app[24], id[24];             /* app: the holder, an application or (report) an annual report */
+    bool report;
     char kind[20], type[20], filename[KP_FILENAME_MAX + 1];
     long long attachment;
     uint64_t size, limit;           /* limit: what this file may still grow to */
@@ -207,7 +273,7 @@ static enum kp_err begin_tx(struct kp_db *db, void *arg)
     struct upload *u = arg;
     const char *params[] = { u->scope.role, u->scope.org, u->app };
     PGresult *res;
-    enum kp_err err = kp_db_exec(db, &SQL_EDITABLE, params, &res);
+    enum kp_err err = kp_db_exec(db, u->report ? &SQL_REPORT_EDITABLE : &SQL_EDITABLE, params, &res);
     if (err)
         return err;
     u->found = PQntuples(res) == 1;
@@ -223,7 +289,7 @@ static enum kp_err begin_tx(struct kp_db *db, void *arg)
     if (!u->found || u->refusal)
         return KP_OK;
     const char *row[] = { u->app, u->kind, u->filename, u->type };
-    if ((err = kp_db_exec(db, &SQL_BEGIN, row, &res)))
+    if ((err = kp_db_exec(db, u->report ? &SQL_REPORT_BEGIN : &SQL_BEGIN, row, &res)))
         return err;
     u->attachment = atoll(PQgetvalue(res, 0, 0));
     snprintf(u->id, sizeof u->id, "%lld", u->attachment);
@@ -231,7 +297,8 @@ static enum kp_err begin_tx(struct kp_db *db, void *arg)
     return KP_OK;
 }
 
-static enum kp_err upload_begin(struct kp_req *r)
+/* `report`: the holder is an annual report (kind annual_report only). */
+static enum kp_err begin(struct kp_req *r, bool report)
 {
     long long app;
     if (!kp_req_param_id(r, "id", &app))
@@ -241,11 +308,14 @@ static enum kp_err upload_begin(struct kp_req *r)
         return KP_E_NOMEM;
     kp_req_set_state(r, u);
     u->r = r;
+    u->report = report;
     snprintf(u->app, sizeof u->app, "%lld", app);
     kp_appscope_for(kp_req_principal(r), &u->scope);
     const char *kind = kp_req_query(r, "kind");
     json_t *errors = json_array();
-    if (!valid_kind(kind))
+    if (report && (kind == NULL || strcmp(kind, "annual_report") != 0))
+        kp_problem_field(errors, "kind", "enum", "年度报告的附件应为 annual_report");
+    else if (!report && !valid_kind(kind))
         kp_problem_field(errors, "kind", "enum", "应为 application_form、evidence、video、other 或 onsite_evidence");
     else
         snprintf(u->kind, sizeof u->kind, "%s", kind);
@@ -305,6 +375,16 @@ static enum kp_err upload_begin(struct kp_req *r)
     crypto_hash_sha256_init(&u->sha);
     u->touched = monotonic_seconds();
     return KP_OK;
+}
+
+static enum kp_err upload_begin(struct kp_req *r)
+{
+    return begin(r, false);
+}
+
+static enum kp_err report_upload_begin(struct kp_req *r)
+{
+    return begin(r, true);
 }
 
 static enum kp_err chunk_tx(struct kp_db *db, void *arg)
@@ -414,10 +494,10 @@ static enum kp_err complete_tx(struct kp_db *db, void *arg)
     struct upload *u = arg;
     const char *params[] = { u->scope.role, u->scope.org, u->app };
     PGresult *res;
-    enum kp_err err = kp_db_exec(db, &SQL_EDITABLE, params, &res);
+    enum kp_err err = kp_db_exec(db, u->report ? &SQL_REPORT_EDITABLE : &SQL_EDITABLE, params, &res);
     if (err)
         return err;
-    u->refusal = PQntuples(res) == 1 ? state_refusal(u->kind, res) : "申报已不可见";
+    u->refusal = PQntuples(res) == 1 ? state_refusal(u->kind, res) : u->report ? "年度报告已不可见" : "申报已不可见";
     /* Uploads that overlapped each passed the check at their start: the
      * total is decided here, under the application's lock. */
     uint64_t stored = u->refusal ? 0 : (uint64_t)atoll(PQgetvalue(res, 0, 1));
@@ -433,7 +513,7 @@ static enum kp_err complete_tx(struct kp_db *db, void *arg)
     sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
     snprintf(size, sizeof size, "%llu", (unsigned long long)u->size);
     const char *done[] = { u->id, size, hex };
-    if ((err = kp_db_exec(db, &SQL_COMPLETE, done, &res)))
+    if ((err = kp_db_exec(db, u->report ? &SQL_REPORT_COMPLETE : &SQL_COMPLETE, done, &res)))
         return err;
     if (PQntuples(res) != 1) {             /* swept: silent past the grace (a stalled database) */
         PQclear(res);
@@ -442,10 +522,12 @@ static enum kp_err complete_tx(struct kp_db *db, void *arg)
     }
     json_decref(u->answer);
     u->answer = kp_attachment_json(res, 0, 0);
-    /* the upload changed the application: a client's next If-Match needs this */
-    json_object_set_new(u->answer, "application_version", json_integer(atoll(PQgetvalue(res, 0, 7))));
+    /* the upload changed its holder: a client's next If-Match needs this */
+    json_object_set_new(u->answer, u->report ? "report_version" : "application_version",
+                        json_integer(atoll(PQgetvalue(res, 0, 7))));
     PQclear(res);
-    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "application_id", u->app, "kind", u->kind,
+    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s}", u->report ? "annual_report_id" : "application_id", u->app,
+                             "kind", u->kind,
                              "filename", u->filename, "size", size, "sha256", hex);
     err = kp_req_audit(u->r, db, "attachment.uploaded", "attachment", u->id, data);
     json_decref(data);
@@ -523,6 +605,7 @@ static void upload_end(struct kp_req *r)
 }
 
 const struct kp_stream kp_attachment_upload = { upload_begin, upload_take, upload_flush, upload_end };
+const struct kp_stream kp_annual_report_upload = { report_upload_begin, upload_take, upload_flush, upload_end };
 
 /* ---- GET /api/v1/attachments/{id} ---- */
 
@@ -574,6 +657,7 @@ struct find {
     bool found;
     json_t *attachment;
     char app[24], status[32];
+    char report[24];                  /* the annual report holding it, or "" */
 };
 
 static enum kp_err find_tx(struct kp_db *db, void *arg)
@@ -590,6 +674,7 @@ static enum kp_err find_tx(struct kp_db *db, void *arg)
     if (f->found) {
         snprintf(f->app, sizeof f->app, "%s", PQgetvalue(res, 0, 7));
         snprintf(f->status, sizeof f->status, "%s", PQgetvalue(res, 0, 8));
+        snprintf(f->report, sizeof f->report, "%s", PQgetvalue(res, 0, 9));
     }
     PQclear(res);
     return KP_OK;
@@ -652,18 +737,20 @@ struct removal {
 static enum kp_err delete_tx(struct kp_db *db, void *arg)
 {
     struct removal *x = arg;
-    const char *app[] = { x->f.app };
+    bool report = x->f.report[0] != '\0';
+    const char *holder[] = { report ? x->f.report : x->f.app };
     PGresult *res;
-    enum kp_err err = kp_db_exec(db, &SQL_LOCK_APP, app, &res);
+    enum kp_err err = kp_db_exec(db, report ? &SQL_LOCK_REPORT : &SQL_LOCK_APP, holder, &res);
     if (err)
         return err;
     x->editable = PQntuples(res) == 1 &&
-                  kp_app_transition(PQgetvalue(res, 0, 0), KP_APP_EDIT, KP_ROLE_APPLICANT) != NULL;
+                  (report ? PQgetvalue(res, 0, 0)[0] == 't'
+                          : kp_app_transition(PQgetvalue(res, 0, 0), KP_APP_EDIT, KP_ROLE_APPLICANT) != NULL);
     PQclear(res);
     if (!x->editable)
         return KP_OK;
     const char *params[] = { x->f.id };
-    if ((err = kp_db_exec(db, &SQL_DELETE, params, &res)))
+    if ((err = kp_db_exec(db, report ? &SQL_REPORT_DELETE : &SQL_DELETE, params, &res)))
         return err;
     PQclear(res);
     return kp_req_audit(x->r, db, "attachment.deleted", "attachment", x->f.id, x->f.attachment);
@@ -684,5 +771,6 @@ enum kp_err kp_api_attachments_delete(struct kp_req *r)
     if (err)
         return err;
     return x.editable ? kp_reply_empty(r, 204)
-                      : kp_reply_problem(r, KP_P_INVALID_STATE, "申报已提交，不能再修改附件");
+                      : kp_reply_problem(r, KP_P_INVALID_STATE, x.f.report[0] ? "年度报告已评估，不能再修改附件"
+                                                                             : "申报已提交，不能再修改附件");
 }
