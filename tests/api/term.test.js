@@ -75,8 +75,6 @@ before(async () => {
   assert.deepEqual(old.map((b) => b.application_id), oldApps.map((a) => a.id));   // both in notice order
   current = (await named(year - 4, 1)).bases[0];
   future = (await named(year + 1, 1)).bases[0];
-  // the last old base is revoked after its term (allowed): an excellent result then carries nothing
-  await json(await admin.api('POST', `/bases/${old[4].id}/revoke`, { reason: '严重违规' }));
 });
 after(async () => {
   await k?.stop();
@@ -99,21 +97,21 @@ describe('the assessment', () => {
     const results = ['unqualified', 'excellent', 'qualified', null, 'excellent'];
     for (let i = 0; i < old.length; i++) {
       if (results[i] === null) continue;
-      if (i === 4) {
-        await expectProblem(await assess(admin, old[i].id, { result: 'excellent', comments: '优秀' }), 409, 'invalid_state');
-        continue;
-      }
       const b = await json(await assess(admin, old[i].id, { result: results[i], comments: `考核意见${i}` }));
       assert.equal(b.term_assessment.result, results[i]);
       assert.equal(b.status, 'expired');
     }
+    // the last is revoked after its term (allowed): no more assessing it, and its excellent carries nothing (below)
+    await json(await admin.api('POST', `/bases/${old[4].id}/revoke`, { reason: '严重违规' }));
+    const revoked = await expectProblem(await assess(admin, old[4].id, { result: 'qualified', comments: '合格' }), 409, 'invalid_state');
+    assert.match(revoked.detail, /撤销/);
     assert.deepEqual(await audits('base', old[0].id), ['base.term_assessed']);
   });
 
   test('the register shows it; the unit sees its own; the public never', async () => {
     const list = await json(await admin.api('GET', `/bases?batch_id=${old[0].batch_id}`));
     assert.deepEqual(list.items.map((b) => b.term_assessment?.result ?? null),
-      ['unqualified', 'excellent', 'qualified', null, null]);
+      ['unqualified', 'excellent', 'qualified', null, 'excellent']);
     assert.equal((await json(await admin.api('GET', `/bases/${old[1].id}`))).term_assessment.result, 'excellent');
     const pub = await json(await anonymous(k.url)('GET', `/public/bases?q=${encodeURIComponent(current.name)}`));
     assert.equal(pub.items.length, 1);
