@@ -14,13 +14,6 @@
 
 #include <stdbool.h>
 
-enum kp_term_effect {
-    KP_TERM_NONE,          /* the batch is not after the term, or no assessment */
-    KP_TERM_BARRED,
-    KP_TERM_CARRY_OVER,
-    KP_TERM_FAST_TRACK,
-};
-
 /* Whether `result` is one of excellent, qualified, unqualified. */
 bool kp_term_result_valid(const char *result);
 
@@ -30,13 +23,9 @@ const char *kp_term_result_label(const char *result);
 /* Whether a term ending in `term_end_year` may be assessed in `year`. */
 bool kp_term_assessable(int year, int term_end_year);
 
-/* What an assessment `result` (NULL: none) of a term ending in
- * `term_end_year` does in a batch whose term starts in `batch_start_year`.
- * The statements that apply it say the same in SQL: KP_TERM_AFTER_SQL. */
-enum kp_term_effect kp_term_effect(const char *result, int term_end_year, int batch_start_year);
-
-/* The SQL of kp_term_effect's "after": base `b` (of `bases b`) assessed
- * `result` (a literal) and the term starting in `start` after its own. */
+/* The rule above as SQL, for the statements that apply it: base `b` (of
+ * `bases b`) assessed `result` (a literal), and the batch's term, starting
+ * in `start`, after the base's. */
 #define KP_TERM_AFTER_SQL(result, start) \
     "(b.term_result = '" result "' AND b.term_end_year < " start ")"
 

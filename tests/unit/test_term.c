@@ -1,6 +1,6 @@
-/* lib/domain/term: the end-of-term assessment's timing and effect, written
- * from API.md "Term management" (the batch's term must start after the
- * base's ends; no assessment, no effect). */
+/* lib/domain/term: the end-of-term assessment's results and timing, written
+ * from API.md "Term management" (the effect on later batches is applied in
+ * SQL and tested through the API: tests/api/term.test.js). */
 #include <check.h>
 #include <stddef.h>
 
@@ -34,29 +34,12 @@ START_TEST(timing)
 }
 END_TEST
 
-START_TEST(effects)
-{
-    /* a term ending 2020: the 2021 batch and later; not one starting in 2020 or before */
-    ck_assert_int_eq(kp_term_effect("unqualified", 2020, 2021), KP_TERM_BARRED);
-    ck_assert_int_eq(kp_term_effect("excellent", 2020, 2021), KP_TERM_CARRY_OVER);
-    ck_assert_int_eq(kp_term_effect("qualified", 2020, 2026), KP_TERM_FAST_TRACK);
-    for (int start = 2016; start <= 2020; start++) {
-        ck_assert_int_eq(kp_term_effect("unqualified", 2020, start), KP_TERM_NONE);
-        ck_assert_int_eq(kp_term_effect("excellent", 2020, start), KP_TERM_NONE);
-        ck_assert_int_eq(kp_term_effect("qualified", 2020, start), KP_TERM_NONE);
-    }
-    ck_assert_int_eq(kp_term_effect(NULL, 2020, 2021), KP_TERM_NONE);
-    ck_assert_int_eq(kp_term_effect("bogus", 2020, 2021), KP_TERM_NONE);
-}
-END_TEST
-
 static Suite *term_suite(void)
 {
     Suite *s = suite_create("term");
     TCase *tc = tcase_create("term");
     tcase_add_test(tc, results);
     tcase_add_test(tc, timing);
-    tcase_add_test(tc, effects);
     suite_add_tcase(s, tc);
     return s;
 }
