@@ -2,9 +2,10 @@
  * next batch (API.md, "Term management"; the rules in lib/domain/term.h).
  *  - PUT /bases/{id}/term-assessment: the admin's result, in the term's
  *    last year or later.  It may be corrected until it has had its effect:
- *    once the unit has an application in a batch of a later term (carried
- *    over, fast-tracked, or registered as usual) the result stays.  A bar
- *    leaves nothing behind, so lifting it is a correction like another.
+ *    once the unit has an application in a batch of a later term that was
+ *    carried over, fast-tracked, or registered after the assessment, the
+ *    result stays.  A bar leaves nothing behind, so lifting it is a
+ *    correction like another.
  *  - POST /batches/{id}/carry-over: the excellent bases enter the batch as
  *    proposed applications, bound to their original recommender but
  *    outside every quota (quota use counts recommended_at, which a carried
@@ -27,14 +28,18 @@
 
 /* ---- the assessment ---- */
 
-/* The base, locked, with the year in China and whether the unit has
- * entered a batch of a later term (the assessment has had its effect). */
+/* The base, locked, with the year in China and the code of a batch of a
+ * later term where the assessment has had its effect: the unit's
+ * application there was carried over or fast-tracked, or registered after
+ * the assessment (which let it through).  A first assessment has had none,
+ * whatever the unit did before it. */
 static const struct kp_stmt SQL_ASSESS_LOCK = {
     "term_assess_lock",
     "SELECT b.status, b.term_end_year, " KP_TERM_YEAR_SQL ", b.applicant_id, b.recommender_id, b.name,"
     "       b.term_result,"
     "       (SELECT t.code FROM applications a JOIN batches t ON t.id = a.batch_id"
     "         WHERE a.credit_code = b.credit_code AND t.term_start_year > b.term_end_year"
+    "           AND (a.fast_track IS NOT NULL OR a.created_at > b.term_assessed_at)"
     "         ORDER BY a.id LIMIT 1)"
     "  FROM bases b WHERE b.id = $1 FOR UPDATE",
     1,

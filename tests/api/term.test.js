@@ -24,6 +24,7 @@ const dir = mkdtempSync(join(tmpdir(), 'kpjd-term-'));
 let db, k, admin, rec, rec2, expert, today, year;
 let old, oldApps;       // the 2016–2020 batch's named bases: [unqualified, excellent, qualified, none, excellent revoked], their applications
 let current, future;    // a base whose term ends this year, and one whose term starts next year
+let older;              // two bases of 2011–2015, given old[0]'s and old[1]'s units (credit codes) below
 let next;               // the batch of the term starting this year: after 2020
 
 async function json(res, status = 200) {
@@ -75,6 +76,7 @@ before(async () => {
   assert.deepEqual(old.map((b) => b.application_id), oldApps.map((a) => a.id));   // both in notice order
   current = (await named(year - 4, 1)).bases[0];
   future = (await named(year + 1, 1)).bases[0];
+  older = (await named(2011, 2)).bases;
 });
 after(async () => {
   await k?.stop();
@@ -106,6 +108,11 @@ describe('the assessment', () => {
     const revoked = await expectProblem(await assess(admin, old[4].id, { result: 'qualified', comments: '合格' }), 409, 'invalid_state');
     assert.match(revoked.detail, /撤销/);
     assert.deepEqual(await audits('base', old[0].id), ['base.term_assessed']);
+    // an earlier term of the same units, assessed the other way: the latest assessment decides (below)
+    await db.psql(`UPDATE bases SET credit_code = '${old[0].credit_code}' WHERE id = ${older[0].id}`);
+    await db.psql(`UPDATE bases SET credit_code = '${old[1].credit_code}' WHERE id = ${older[1].id}`);
+    await json(await assess(admin, older[0].id, { result: 'excellent', comments: '上一届优秀' }));
+    await json(await assess(admin, older[1].id, { result: 'unqualified', comments: '上一届不合格' }));
   });
 
   test('the register shows it; the unit sees its own; the public never', async () => {
@@ -126,7 +133,7 @@ describe('the assessment', () => {
     const dirOld = await json(await anonymous(k.url)('GET', '/public/bases?term_start_year=2016'));
     assert.deepEqual(dirOld.items, []);
     assert.deepEqual((await json(await admin.api('GET', '/bases?status=expired'))).items.map((x) => x.id),
-      old.slice(0, 4).map((x) => x.id));
+      [...old.slice(0, 4), ...older].map((x) => x.id));
   });
 
   test('roles, validation, unknown bases', async () => {
@@ -204,6 +211,12 @@ describe('the next batch', () => {
     await expectProblem(await register(body), 409, 'barred');
   });
 
+  test('an unqualified term followed by an assessed one does not bar: the latest decides', async () => {
+    const later = await makeBatch(admin, { status: 'open', term_start_year: year + 1, term_end_year: year + 5 });
+    const reg = await makeApplication(k.url, rec2.session, later.id, { unit: { credit_code: old[1].credit_code } });
+    assert.equal(reg.application.batch_id, later.id);
+  });
+
   test('a batch whose term does not start after the base\'s is not touched; a base without assessment applies again', async () => {
     sameTermApp = await recommended(rec2, sameTerm, { credit_code: old[0].credit_code });
     noneApp = await recommended(rec2, next, { credit_code: old[3].credit_code });
@@ -265,7 +278,8 @@ describe('the next batch', () => {
     assert.equal(first.count, 1);
     assert.equal(first.items.length, 1);
     carried = first.items[0];
-    // old[1] only: not the revoked old[4], not `current` (its term ends this year, not before), not the others
+    // old[1] only: not the revoked old[4], not `current` (its term ends this year, not before), not older[0]
+    // (old[0]'s unit: its later term was unqualified), not the others
     assert.equal(carried.status, 'proposed');
     assert.equal(carried.fast_track, 'excellent');
     assert.equal(carried.batch_id, next.id);
@@ -302,10 +316,16 @@ describe('the next batch', () => {
   test('an assessment that has had its effect stays; a bar that left nothing may still be corrected', async () => {
     for (const b of [old[1], old[2]]) {
       const p = await expectProblem(await assess(admin, b.id, { result: 'unqualified', comments: '更正' }), 409, 'invalid_state');
-      assert.ok(p.detail.includes(next.code), p.detail);
+      assert.match(p.detail, /终期考核结果已生效/);
     }
     const b = await json(await assess(admin, old[0].id, { result: 'unqualified', comments: '维持不合格' }));
     assert.equal(b.term_assessment.comments, '维持不合格');
+    // old[0]'s unit entered the 2020 batch after older[0]'s (2011–2015) assessment: that one has had its effect,
+    // though the unit's 2016 application, made before it, did not stop the first assessment
+    const p = await expectProblem(await assess(admin, older[0].id, { result: 'qualified', comments: '更正' }), 409, 'invalid_state');
+    assert.ok(p.detail.includes(sameTerm.code), p.detail);
+    // a first assessment is allowed whatever the unit did before: old[3]'s unit is already in `next`
+    assert.equal((await json(await assess(admin, old[3].id, { result: 'qualified', comments: '补记' }))).term_assessment.result, 'qualified');
   });
 
   test('the proposed list leaves the carried-over proposed; the notice lists it; naming names it', async () => {
