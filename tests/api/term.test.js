@@ -120,6 +120,10 @@ describe('the assessment', () => {
     assert.deepEqual(list.items.map((b) => b.term_assessment?.result ?? null),
       ['unqualified', 'excellent', 'qualified', null, 'excellent']);
     assert.equal((await json(await admin.api('GET', `/bases/${old[1].id}`))).term_assessment.result, 'excellent');
+    const unit = await applicantSession(k, oldApps[0]);
+    assert.equal((await json(await unit.api('GET', `/bases/${old[0].id}`))).term_assessment.result, 'unqualified');
+    await expectProblem(await unit.api('GET', `/bases/${old[1].id}`), 404, 'not_found');
+    assert.deepEqual((await json(await unit.api('GET', '/bases'))).items.map((b) => b.id), [old[0].id]);
     const pub = await json(await anonymous(k.url)('GET', `/public/bases?q=${encodeURIComponent(current.name)}`));
     assert.equal(pub.items.length, 1);
     assert.equal('term_assessment' in pub.items[0], false);
