@@ -179,13 +179,14 @@ describe('a naming', () => {
       p.apps.map((a, i) => [a.id, `KPJD-2031-00000${i + 1}`]));
     const b = done.bases[0], a = p.apps[0];
     assert.deepEqual(Object.keys(b).sort(), ['application_id', 'batch_id', 'category', 'certificate_no', 'credit_code',
-      'decision_no', 'id', 'name', 'named_on', 'region', 'status', 'status_reason', 'term_end_year', 'term_start_year', 'unit_name']);
+      'decision_no', 'id', 'name', 'named_on', 'region', 'status', 'status_reason', 'term_assessment', 'term_end_year', 'term_start_year', 'unit_name']);
     assert.equal(b.name, a.baseName);
     assert.equal(b.unit_name, a.unitName);
     assert.equal(b.region, a.region);
     assert.equal(b.category, a.category);
     assert.equal(b.status, 'valid');
     assert.equal(b.status_reason, null);
+    assert.equal(b.term_assessment, null);
     assert.equal(b.named_on, today);
     assert.equal(b.decision_no, '科协发青字〔2031〕1号');
     assert.deepEqual([b.term_start_year, b.term_end_year, b.batch_id], [2031, 2035, p.batch.id]);
