@@ -61,6 +61,7 @@ struct review {
     bool found;                       /* one: the application exists */
     enum kp_problem refusal;          /* when why is set */
     const char *why;                  /* NULL: not refused */
+    char why_buf[160];                /* what why points at when it is composed */
     json_t *errors;                   /* bulk: items.N.application_id */
     json_t *app;                      /* one: the application after */
 };
@@ -140,10 +141,10 @@ static enum kp_err write_one(struct kp_db *db, struct review *v, PGresult *rows,
     return err ? err : tell(db, PQgetvalue(rows, i, 3), PQgetvalue(rows, i, 4), it->id, PQgetvalue(rows, i, 5), it);
 }
 
-/* Why row i may not be reviewed (NULL: it may), its new status in *to. */
-static const char *refusal_of(PGresult *rows, int i, const struct item *it, const char **to)
+/* Why row i may not be reviewed (NULL: it may; a composed reason is
+ * written to why[160]), its new status in *to. */
+static const char *refusal_of(PGresult *rows, int i, const struct item *it, const char **to, char why[static 160])
 {
-    static char why[160];
     if (strcmp(PQgetvalue(rows, i, 6), "evaluating") != 0)
         return "批次不在评审阶段";
     if (PQgetvalue(rows, i, 7)[0] == 't')
@@ -154,7 +155,7 @@ static const char *refusal_of(PGresult *rows, int i, const struct item *it, cons
                             strcmp(it->result, "pass") == 0 ? KP_APP_INITIAL_PASS : KP_APP_INITIAL_FAIL,
                             KP_ROLE_ADMIN);
     if (*to == NULL) {
-        snprintf(why, sizeof why, "申报当前状态为“%s”，不能初评", kp_app_status_label(PQgetvalue(rows, i, 1)));
+        snprintf(why, 160, "申报当前状态为“%s”，不能初评", kp_app_status_label(PQgetvalue(rows, i, 1)));
         return why;
     }
     return NULL;
@@ -211,7 +212,7 @@ static enum kp_err review_tx(struct kp_db *db, void *arg)
             kp_problem_field(v->errors, path, "not_found", "本批次没有这份申报");
             continue;
         }
-        const char *why = refusal_of(rows, (int)i, &v->items[i], &to[i]);
+        const char *why = refusal_of(rows, (int)i, &v->items[i], &to[i], v->why_buf);
         if (why && v->batch == NULL) {
             v->found = true;
             v->refusal = KP_P_INVALID_STATE;
