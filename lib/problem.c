@@ -15,6 +15,7 @@ static const struct kp_problem_info registry[KP_P__COUNT] = {
     [KP_P_INVALID_STATE]            = { "invalid_state",            409, "当前状态不允许此操作" },
     [KP_P_DEADLINE_PASSED]          = { "deadline_passed",          409, "已超过截止时间" },
     [KP_P_QUOTA_EXHAUSTED]          = { "quota_exhausted",          409, "推荐名额已用完" },
+    [KP_P_BARRED]                   = { "barred",                   409, "该单位不得参加本批次申报" },
     [KP_P_CONFLICT]                 = { "conflict",                 409, "数据已存在" },
     [KP_P_VERSION_MISMATCH]         = { "version_mismatch",         412, "数据已被修改，请刷新后重试" },
     [KP_P_TOO_LARGE]                = { "too_large",                413, "请求体过大" },

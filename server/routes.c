@@ -112,6 +112,9 @@ const struct kp_route kp_routes[] = {
     { "POST",   "/api/v1/bases/{id}/revoke",         kp_api_bases_revoke,       KP_ADMIN,     JSON, NULL, NULL },
     { "POST",   "/api/v1/bases/{id}/plaque",         kp_api_bases_plaque,       KP_ADMIN,     JSON, NULL, NULL },
     { "GET",    "/api/v1/public/bases",              kp_api_public_bases_list,  KP_PUBLIC,    0,    NULL, NULL },
+    /* term management: 终期考核, carry-over */
+    { "PUT",    "/api/v1/bases/{id}/term-assessment", kp_api_bases_term_assessment, KP_ADMIN, JSON, NULL, NULL },
+    { "POST",   "/api/v1/batches/{id}/carry-over",   kp_api_batches_carry_over, KP_ADMIN,     0,    NULL, NULL },
     { "GET",    "/api/v1/public/certificates/{certificate_no}", kp_api_public_certificate, KP_PUBLIC, 0, NULL, NULL },
     { "GET",    "/api/v1/public/keys",               kp_api_public_keys,        KP_PUBLIC,    0,    NULL, NULL },
     { "POST",   "/api/v1/applications/{id}/attachments", kp_api_attachments_upload, KP_APPLICANT | KP_ADMIN, STREAM | SLOW, UPLOAD_MEDIA, &kp_attachment_upload },

@@ -18,7 +18,7 @@ static const char PAGE_COLUMNS[] =
     " a.recommend_opinion, a.return_reason, a.decline_reason, a.created_at, a.updated_at,"
     " a.batch_code, a.batch_title, a.initial_result, a.initial_comments, a.initial_by_name, a.initial_at,"
     " a.onsite_result, a.onsite_inspectors::text, a.onsite_visited_on, a.onsite_findings, a.onsite_by_name,"
-    " a.onsite_at";
+    " a.onsite_at, a.fast_track";
 
 /* The grams of both names, as migrations/0008_search_trigrams.sql indexes
  * them, contain q's; strpos decides. */

@@ -128,6 +128,17 @@ enum kp_err kp_api_annual_reports_evaluate(struct kp_req *r);
 enum kp_err kp_api_annual_reports_list(struct kp_req *r);
 enum kp_err kp_api_annual_reports_csv(struct kp_req *r);
 enum kp_err kp_api_annual_reports_remind(struct kp_req *r);
+/* The base `id` as `who` may see it, with its plaques, into *out (replacing
+ * what was there; NULL when not visible), in the caller's transaction. */
+enum kp_err kp_bases_load(struct kp_db *db, const struct kp_principal *who, const char *id, json_t **out);
+/* term.c: 终期考核 and its effect on the next batch */
+enum kp_err kp_api_bases_term_assessment(struct kp_req *r);
+enum kp_err kp_api_batches_carry_over(struct kp_req *r);
+/* Moves batch `batch`'s recommended applications of units whose base was
+ * assessed qualified at the end of an earlier term to initial_passed with
+ * fast_track "qualified", each audited and told; *moved counts them.  In
+ * the caller's transaction: the batch's move to evaluating. */
+enum kp_err kp_term_fast_track(struct kp_req *r, struct kp_db *db, const char *batch, int *moved);
 /* certificates.c: 证书核验 */
 enum kp_err kp_api_public_certificate(struct kp_req *r);
 enum kp_err kp_api_public_keys(struct kp_req *r);

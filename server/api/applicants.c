@@ -2,7 +2,9 @@
  * details and an account, and gets the account and a draft application in
  * the code's batch, bound to the code's recommender.  Everything happens in
  * one transaction that also marks the code used, so that two registrations
- * racing for one code give exactly one success. */
+ * racing for one code give exactly one success.  A unit whose base was
+ * assessed unqualified at the end of an earlier term is refused (409
+ * barred) before anything is made (lib/domain/term.h). */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include "creditcode.h"
 #include "invitecode.h"
 #include "password.h"
+#include "term.h"
 #include "validate.h"
 #include "views.h"
 
@@ -24,6 +27,17 @@ static const struct kp_stmt SQL_CODE = {
     "  FROM invitations i JOIN batches b ON b.id = i.batch_id"
     "  JOIN recommenders r ON r.id = i.recommender_id JOIN users s ON s.id = r.user_id"
     " WHERE i.code = $1 AND " KP_BATCHSCOPE_SQL("$2") " FOR UPDATE OF i",
+    2,
+};
+
+/* The base that bars the unit $1 from batch $2, if any: assessed
+ * unqualified at the end of a term before the batch's (lib/domain/term.h). */
+static const struct kp_stmt SQL_BARRED = {
+    "applicants_barred",
+    "SELECT b.name, b.certificate_no, b.term_start_year, b.term_end_year"
+    "  FROM bases b JOIN batches t ON t.id = $2"
+    " WHERE b.credit_code = $1 AND " KP_TERM_AFTER_SQL("unqualified", "t.term_start_year")
+    " ORDER BY b.term_end_year DESC, b.id DESC LIMIT 1",
     2,
 };
 
@@ -84,6 +98,7 @@ struct registration {
     char hash[KP_PWHASH_LEN];
     bool found;
     const char *refusal;       /* 409 invalid_state */
+    char barred[600];          /* 409 barred: why, when not "" */
     bool unknown_region;
     json_t *applicant, *application;
 };
@@ -127,6 +142,17 @@ static enum kp_err register_tx(struct kp_db *db, void *arg)
     PQclear(res);
     if (!g->found || g->refusal)
         return KP_OK;
+    const char *bar[] = { g->credit, batch };
+    if ((err = kp_db_exec(db, &SQL_BARRED, bar, &res)))
+        return err;
+    g->barred[0] = '\0';
+    if (PQntuples(res) == 1)
+        snprintf(g->barred, sizeof g->barred,
+                 "该单位的全国科普教育基地“%s”（证书编号 %s，%s—%s 年届期）终期考核不合格，不得参加本批次申报",
+                 PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
+    PQclear(res);
+    if (g->barred[0])
+        return KP_OK;                    /* nothing made; the code stays unused */
 
     char region[24], unit[24], user[24], application[24];
     const char *rp[] = { g->region };
@@ -245,7 +271,7 @@ enum kp_err kp_api_applicants_create(struct kp_req *r)
                                        username ? "用户名已被使用" : "该统一社会信用代码在本批次已有申报",
                                        errors);
     }
-    if (err || !g.found || g.refusal || g.unknown_region) {
+    if (err || !g.found || g.refusal || g.barred[0] || g.unknown_region) {
         json_decref(g.applicant);
         json_decref(g.application);
         if (err) {
@@ -257,6 +283,8 @@ enum kp_err kp_api_applicants_create(struct kp_req *r)
             return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
         }
         json_decref(errors);
+        if (g.barred[0])
+            return kp_reply_problem(r, KP_P_BARRED, g.barred);
         return g.refusal ? kp_reply_problem(r, KP_P_INVALID_STATE, g.refusal)
                          : kp_reply_problem(r, KP_P_NOT_FOUND, "没有这个邀请码");
     }

@@ -32,10 +32,24 @@
     "b.id, b.certificate_no, b.name, b.unit_name, g.name, b.category,"                    \
     " b.term_start_year, b.term_end_year, b.batch_id, b.application_id,"                  \
     " to_char(b.named_on, 'YYYY-MM-DD'), " KP_BASE_STATUS_SQL ", b.status_reason,"         \
-    " b.decision_no, b.credit_code"
+    " b.decision_no, b.credit_code,"                                                      \
+    " b.term_result, b.term_comments, b.term_assessed_by, " KP_TIME("b.term_assessed_at")
 #define BASE_FROM " FROM bases b JOIN regions g ON g.code = b.region_code"
 enum { B_ID, B_NO, B_NAME, B_UNIT, B_REGION, B_CATEGORY, B_START, B_END, B_BATCH, B_APPLICATION,
-       B_NAMED_ON, B_STATUS, B_REASON, B_DECISION, B_CREDIT_CODE, B_NCOLUMNS };
+       B_NAMED_ON, B_STATUS, B_REASON, B_DECISION, B_CREDIT_CODE,
+       B_TERM_RESULT, B_TERM_COMMENTS, B_TERM_BY, B_TERM_AT, B_NCOLUMNS };
+
+/* "term_assessment": {"result","comments","assessed_by","assessed_at"}, or
+ * null before the end-of-term assessment (term.c). */
+static json_t *term_assessment_json(PGresult *res, int i)
+{
+    if (PQgetisnull(res, i, B_TERM_RESULT))
+        return json_null();
+    return json_pack("{s:s, s:o, s:I, s:s}", "result", PQgetvalue(res, i, B_TERM_RESULT),
+                     "comments", kp_text_or_null(res, i, B_TERM_COMMENTS),
+                     "assessed_by", (json_int_t)atoll(PQgetvalue(res, i, B_TERM_BY)),
+                     "assessed_at", PQgetvalue(res, i, B_TERM_AT));
+}
 
 static json_t *base_json(PGresult *res, int i, bool with_credit_code)
 {
@@ -48,8 +62,10 @@ static json_t *base_json(PGresult *res, int i, bool with_credit_code)
         "application_id", (json_int_t)atoll(PQgetvalue(res, i, B_APPLICATION)),
         "named_on", PQgetvalue(res, i, B_NAMED_ON), "status", PQgetvalue(res, i, B_STATUS),
         "status_reason", kp_text_or_null(res, i, B_REASON), "decision_no", kp_text_or_null(res, i, B_DECISION));
-    if (b != NULL && with_credit_code)
+    if (b != NULL && with_credit_code) {   /* and the assessment: neither is the public's */
         json_object_set_new(b, "credit_code", json_string(PQgetvalue(res, i, B_CREDIT_CODE)));
+        json_object_set_new(b, "term_assessment", term_assessment_json(res, i));
+    }
     return b;
 }
 
@@ -230,6 +246,11 @@ static bool take_id(struct kp_req *r, char id[24])
         return false;
     snprintf(id, 24, "%lld", n);
     return true;
+}
+
+enum kp_err kp_bases_load(struct kp_db *db, const struct kp_principal *who, const char *id, json_t **out)
+{
+    return load(db, kp_db_exec, who, id, out);
 }
 
 /* GET /api/v1/bases/{id}: the base and its plaques, in one statement */

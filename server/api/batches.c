@@ -147,6 +147,7 @@ struct one {
     bool found;
     const char *refusal;         /* why a status change is refused */
     int expired;
+    int fast_tracked;
 };
 
 static enum kp_err create_tx(struct kp_db *db, void *arg)
@@ -311,6 +312,8 @@ static enum kp_err update_tx(struct kp_db *db, void *arg)
     json_decref(changes);
     if (err == KP_OK && moving && to == KP_BATCH_EVALUATING)
         err = expire_applications(o, db, id);
+    if (err == KP_OK && moving && to == KP_BATCH_EVALUATING)   /* the qualified of an earlier term */
+        err = kp_term_fast_track(o->r, db, id, &o->fast_tracked);
     return err;
 }
 

@@ -21,7 +21,9 @@
 
 /* A batch's final candidates, with their submitted totals ("expert:total,"
  * in hundredths, by expert) and how many of their assignments are active
- * and submitted.  $1 the batch, $2 a category (NULL: all). */
+ * and submitted.  $1 the batch, $2 a category (NULL: all).  A base carried
+ * over (fast_track excellent: term.c) is proposed without being a
+ * candidate: neither ranked nor decided here, it stays proposed. */
 #define CANDIDATES_SQL                                                                          \
     "SELECT a.id, a.unit_name, a.base_name, coalesce(a.category, ''), a.region_name, a.recommender_name," \
     "       coalesce(string_agg(x.expert_id || ':' || x.total, ',' ORDER BY x.expert_id)"       \
@@ -30,6 +32,7 @@
     "       count(x.id) FILTER (WHERE x.status = 'submitted'), a.status, a.applicant_id, a.recommender_id" \
     "  FROM applications a LEFT JOIN assignments x ON x.application_id = a.id"                 \
     " WHERE a.batch_id = $1 AND a.status IN ('initial_passed', 'proposed', 'final_rejected')"   \
+    "   AND a.fast_track IS DISTINCT FROM 'excellent'"                                          \
     "   AND ($2::text IS NULL OR a.category = $2)"                                              \
     " GROUP BY a.id ORDER BY a.id"
 enum { C_ID, C_UNIT, C_BASE, C_CATEGORY, C_REGION, C_RECOMMENDER, C_TOTALS, C_ACTIVE, C_SUBMITTED, C_STATUS,

@@ -25,7 +25,8 @@ static const struct kp_stmt SQL_LOCK = {
     "SELECT k.id, x.* FROM unnest($1::bigint[]) WITH ORDINALITY AS k(id, n)"
     "  LEFT JOIN LATERAL (SELECT a.status, a.batch_id, a.applicant_id, a.recommender_id, a.unit_name,"
     "                            b.status AS batch_status,"
-    "                            EXISTS (SELECT 1 FROM onsite_samples WHERE batch_id = b.id) AS sampled"
+    "                            EXISTS (SELECT 1 FROM onsite_samples WHERE batch_id = b.id) AS sampled,"
+    "                            a.fast_track"
     "                       FROM applications a JOIN batches b ON b.id = a.batch_id"
     "                      WHERE a.id = k.id AND a.batch_id = coalesce($2::bigint, a.batch_id)"
     "                        FOR UPDATE OF a) x ON true"
@@ -147,6 +148,8 @@ static const char *refusal_of(PGresult *rows, int i, const struct item *it, cons
         return "批次不在评审阶段";
     if (PQgetvalue(rows, i, 7)[0] == 't')
         return "本批次已抽取实地抽检样本，初评结果不能再更改";
+    if (!PQgetisnull(rows, i, 8))       /* went straight to final evaluation (term.c) */
+        return "该申报依终期考核结果直接进入终评，不经初评";
     *to = kp_app_transition(PQgetvalue(rows, i, 1),
                             strcmp(it->result, "pass") == 0 ? KP_APP_INITIAL_PASS : KP_APP_INITIAL_FAIL,
                             KP_ROLE_ADMIN);

@@ -1,7 +1,7 @@
 /* The on-site spot-check sample (实地抽检) of a batch in evaluation: drawn
  * once, with kpjd-sample-v1 (lib/domain/sample.h), from the batch's
- * initial_passed applications, once every recommended one has its initial
- * review.  The row keeps the rate, the seed and the strata, so that anyone
+ * initial_passed applications but the fast-tracked (term.c), once every
+ * recommended one has its initial review.  The row keeps the rate, the seed and the strata, so that anyone
  * holding them and the candidate list can draw it again (`kpjdd sample`).
  * Two admins drawing at once: the batch row's lock makes one wait, and it
  * then finds the sample drawn (409). */
@@ -41,7 +41,7 @@ static const struct kp_stmt SQL_BATCH = {
 static const struct kp_stmt SQL_CANDIDATES = {
     "samples_candidates",
     "SELECT id, region_name, coalesce(category, '') FROM applications"
-    " WHERE batch_id = $1 AND status = 'initial_passed' ORDER BY id",
+    " WHERE batch_id = $1 AND status = 'initial_passed' AND fast_track IS NULL ORDER BY id",
     1,
 };
 

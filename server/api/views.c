@@ -145,6 +145,7 @@ static const struct {
     { "category", KP_APP_CATEGORY, TEXT },
     { "form", KP_APP_FORM, FORM },
     { "status", KP_APP_STATUS, TEXT },
+    { "fast_track", KP_APP_FAST_TRACK, TEXT },
     { "version", KP_APP_VERSION, RAW },
     { "submitted_at", KP_APP_SUBMITTED_AT, TIME },
     { "recommended_at", KP_APP_RECOMMENDED_AT, TIME },

@@ -27,6 +27,8 @@ static const char *const MIGRATIONS[] = {
     "migrations/0008_search_trigrams.sql", "migrations/0009_list_names.sql", "migrations/0010_initial_review.sql",
     "migrations/0011_rubric.sql", "migrations/0012_onsite_sample.sql", "migrations/0013_onsite_check.sql",
     "migrations/0014_experts.sql", "migrations/0015_assignments.sql",
+    /* applications.fast_track, which a page shows (0019 alters bases: 0016, 0017 first) */
+    "migrations/0016_publicity.sql", "migrations/0017_bases.sql", "migrations/0019_term.sql",
 };
 
 static void seed(void)

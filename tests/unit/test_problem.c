@@ -21,6 +21,7 @@ static const struct { enum kp_problem p; const char *code; unsigned status; } ap
     { KP_P_INVALID_STATE,            "invalid_state",            409 },
     { KP_P_DEADLINE_PASSED,          "deadline_passed",          409 },
     { KP_P_QUOTA_EXHAUSTED,          "quota_exhausted",          409 },
+    { KP_P_BARRED,                   "barred",                   409 },
     { KP_P_CONFLICT,                 "conflict",                 409 },
     { KP_P_VERSION_MISMATCH,         "version_mismatch",         412 },
     { KP_P_TOO_LARGE,                "too_large",                413 },
