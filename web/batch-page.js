@@ -31,6 +31,7 @@ export function adminSections(batch) {
     { href: `/batches/${id}/contacts`, label: '联系人' },
     ...(EVALUATED.has(batch.status) ? [
       { href: `/batches/${id}/review`, label: '初评' },
+      { href: `/batches/${id}/carry-over`, label: '终期优秀转入' },
       { href: `/batches/${id}/sample`, label: '实地抽检' },
       { href: `/batches/${id}/rubric`, label: '评分标准' },
       { href: `/batches/${id}/experts`, label: '专家与回避' },

@@ -9,7 +9,7 @@ import { api, API_BASE } from '../api.js';
 import { submitButton, formMessage } from '../forms.js';
 import { loadingBlock, errorBlock, emptyBlock, errorText } from '../states.js';
 import { confirmDialog } from '../dialog.js';
-import { applicationBadge, badge } from '../widgets.js';
+import { applicationBadge, fastTrackBadge, badge } from '../widgets.js';
 import { categoryName } from '../appform.js';
 import { withBatch, batchHead } from '../batch-page.js';
 import { expertsById, applicationsById, expertName, points } from '../experts.js';
@@ -75,7 +75,7 @@ export function render(root, { params, signal }) {
         const a = apps.get(i.application_id);
         let choose;
         if (isFixed) {
-          choose = a ? applicationBadge(a.status) : '—';
+          choose = a ? [applicationBadge(a.status), fastTrackBadge(a.fast_track)] : '—';
         } else {
           const box = h('input', { type: 'checkbox', id: `propose-${i.application_id}`, value: String(i.application_id) });
           boxes.set(i.application_id, { box, item: i });
