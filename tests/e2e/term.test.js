@@ -155,6 +155,7 @@ test('the unit files, corrects and documents a year\'s annual report on its base
   assert.equal(res.status(), 201, await res.text());
   const file = page.locator('#report-files .attachment', { hasText: '天象厅活动.png' });
   await file.waitFor();
+  await page.locator(`.reports-table tr[data-year="${Y - 1}"] .report-files-count`, { hasText: '1 个' }).waitFor();
   assert.match(await file.getByRole('link', { name: '下载' }).getAttribute('href'), /^\/api\/v1\/attachments\/\d+$/);
   // A text file is refused here, before sending.
   await page.getByLabel(/上传附件/).setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('x') });
@@ -214,6 +215,8 @@ test('the admin\'s term desk: completion per region, 催报 with its count, filt
   await page.locator('.empty-title', { hasText: '没有符合条件的年度报告' }).waitFor();
   await page.locator('.completion-table tr[data-region="上海市"]').waitFor();
   await page.getByLabel('所在地区', { exact: true }).selectOption('北京市');
+  await page.locator('#completion-total', { hasText: `北京市 ${Y - 1} 年度：应报 1 个有效基地，已报 1 个，完成率 100%（全国：应报 3 个有效基地，已报 1 个` }).waitFor();
+  await page.locator('#term-remind-scope', { hasText: '不限于所选地区' }).waitFor();
   await page.getByLabel('评估', { exact: true }).selectOption('false');
   await page.waitForFunction(() => document.querySelectorAll('.reports-table tbody tr').length === 1);
   const url = new URL(page.url());
@@ -338,8 +341,8 @@ test('carry-over into the next batch: the preview, the result, the fast-track ma
   const row = page.locator('#carry-done tbody tr');
   await row.locator('.badge', { hasText: '★ 优秀直接认定' }).waitFor();
   await row.locator('.badge', { hasText: '拟认定' }).waitFor();
-  await page.locator('#carry-button', { hasText: '没有待转入的基地' }).waitFor();
-  assert.equal(await page.locator('#carry-button').isDisabled(), true);
+  await page.locator('.empty-title', { hasText: '没有待转入的基地' }).waitFor();
+  assert.equal(await page.locator('#carry-button').count(), 0, 'nothing left to carry over');
   await screenshot(page, 'term-carry-done');
   await page.setViewportSize(PHONE);
   assert.ok(await pageOverflow(page) <= 0);
@@ -391,6 +394,7 @@ test('a unit assessed unqualified is refused at registration, and told why', { t
   await message.filter({ hasText: `不能注册：该单位的全国科普教育基地“${bj.name}”` }).waitFor();
   assert.match(await message.textContent(), /终期考核不合格，不得参加本批次申报/);
   await page.locator('#reg-unit-credit-code-error', { hasText: '不得参加本批次申报' }).waitFor();
+  assert.equal((await page.locator('#reg-unit-credit-code-ok').textContent()).trim(), '');
   assert.ok(await pageOverflow(page) <= 0);
   assert.deepEqual(await labelProblems(page), []);
   await screenshot(page, 'term-register-barred-phone');

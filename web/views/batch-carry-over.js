@@ -97,8 +97,7 @@ export function render(root, { params, signal }) {
     const carried = apps.filter((a) => a.fast_track === 'excellent');
     const partial = bases.length >= LIST_BOUND;
     const open = batch.status === 'evaluating';
-    const button = h('button', { type: 'button', class: 'button', id: 'carry-button', disabled: !open || preview.length === 0 },
-      preview.length ? `转入 ${preview.length} 个基地` : '没有待转入的基地');
+    const button = h('button', { type: 'button', class: 'button', id: 'carry-button' }, `转入 ${preview.length} 个基地`);
     button.addEventListener('click', async () => {
       const ok = await confirmDialog({
         title: `转入 ${preview.length} 个终期考核优秀的基地？`,
@@ -131,9 +130,9 @@ export function render(root, { params, signal }) {
         ? table('carry-preview', '待转入的基地', preview, ['基地 / 单位', '证书编号', '所在地区', '类别', '原届期'], baseRow)
         : emptyBlock('没有待转入的基地', '终期考核优秀的基地都已在本批次中，或尚无终期考核优秀的基地。'),
       partial && h('p', { class: 'muted small' }, `基地超过 ${LIST_BOUND} 个，预览只统计了前 ${LIST_BOUND} 个；转入以服务器为准。`),
-      open
-        ? h('div', { class: 'form-actions' }, button)
-        : h('p', { class: 'muted', id: 'carry-closed' }, '只有批次在“评审中”时才能转入。'),
+      !open
+        ? h('p', { class: 'muted', id: 'carry-closed' }, '只有批次在“评审中”时才能转入。')
+        : preview.length > 0 && h('div', { class: 'form-actions' }, button),
       h('h3', null, `已转入（${carried.length}）`),
       carried.length
         ? table('carry-done', '已转入的申报', carried, ['基地 / 单位', '所在地区', '类别', '状态'], appRow)

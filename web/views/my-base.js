@@ -90,7 +90,7 @@ export function render(root, { params, signal }) {
             h('td', { dataset: { label: '开放天数' } }, figureText(r.open_days, '天')),
             h('td', { dataset: { label: '接待人次' } }, figureText(r.visitors, '人次')),
             h('td', { dataset: { label: '科普活动' } }, figureText(r.activities, '次')),
-            h('td', { dataset: { label: '附件' } }, `${r.attachments?.length ?? 0} 个`),
+            h('td', { class: 'report-files-count', dataset: { label: '附件' } }, `${r.attachments?.length ?? 0} 个`),
             h('td', { class: 'nowrap', dataset: { label: '评估' } }, r.evaluation
               ? [gradeBadge(r.evaluation.grade), ` ${r.evaluation.score} 分`]
               : h('span', { class: 'muted' }, '未评估')))))))
@@ -100,7 +100,7 @@ export function render(root, { params, signal }) {
     function readOnly(report) {
       return h('div', { class: 'report-view', id: 'report-view' },
         report.evaluation
-          ? h('div', { class: 'callout', id: 'report-evaluation' },
+          ? h('div', { class: 'report-result', id: 'report-evaluation' },
             h('p', { class: 'callout-title' }, `${report.year} 年度绩效评估结果`),
             evaluationFacts(report.evaluation))
           : null,
@@ -201,6 +201,8 @@ export function render(root, { params, signal }) {
         li.dataset.state = 'done';
         state.textContent = '上传完成';
         files = [...files, att];
+        report.attachments = files;
+        root.querySelector(`.reports-table tr[data-year="${report.year}"] .report-files-count`)?.replaceChildren(`${files.length} 个`);
         showList();
         said.textContent = `已上传“${att.filename}”`;
       }

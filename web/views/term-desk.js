@@ -140,8 +140,7 @@ export function render(root, { signal }) {
       c.rows.length === 0
         ? h('p', { class: 'muted', id: 'completion-none' }, `${y} 年度没有应报的有效基地。`)
         : [
-          h('p', { id: 'completion-total' },
-            `${y} 年度：应报 ${c.total.due} 个有效基地，已报 ${c.total.reported} 个，完成率 ${pct(c.total.reported, c.total.due)}。`),
+          h('p', { id: 'completion-total' }, totalText(y, c)),
           h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': '各地区完成情况（可横向滚动）' },
             h('table', { class: 'table completion-table' },
               h('caption', { class: 'visually-hidden' }, `${y} 年度各地区完成情况`),
@@ -161,6 +160,14 @@ export function render(root, { signal }) {
     remind(y, c.missing.length);
   }
 
+  // The whole country's figures, or the chosen region's with the country's after.
+  function totalText(y, c) {
+    const country = `应报 ${c.total.due} 个有效基地，已报 ${c.total.reported} 个，完成率 ${pct(c.total.reported, c.total.due)}`;
+    if (!active.region) return `${y} 年度：${country}。`;
+    const r = c.rows.find((x) => x.region === active.region) ?? { due: 0, reported: 0 };
+    return `${active.region} ${y} 年度：应报 ${r.due} 个有效基地，已报 ${r.reported} 个，完成率 ${pct(r.reported, r.due)}（全国：${country}）。`;
+  }
+
   function remind(y, expected) {
     if (y > thisYear) {
       replace(remindArea, h('p', { class: 'muted' }, '该年度尚未开始，不能催报。'));
@@ -168,6 +175,7 @@ export function render(root, { signal }) {
     }
     const button = h('button', { type: 'button', class: 'button', id: 'term-remind-button', disabled: expected === 0 },
       expected ? `催报（将通知 ${expected} 个未报基地）` : '催报（没有未报的基地）');
+    const scope = active.region ? h('p', { class: 'muted small', id: 'term-remind-scope' }, '催报面向全国所有未报基地，不限于所选地区。') : null;
     button.addEventListener('click', async () => {
       const ok = await confirmDialog({
         title: `催报 ${y} 年度报告？`,
@@ -199,7 +207,7 @@ export function render(root, { signal }) {
       button.removeAttribute('aria-busy');
       button.textContent = '已催报';
     });
-    replace(remindArea, button);
+    replace(remindArea, button, scope);
   }
 
   replace(root,

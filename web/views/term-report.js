@@ -48,6 +48,7 @@ export function render(root, { params, signal }) {
     const submit = submitButton(ev ? '更新评估结果' : '保存评估结果', '正在保存…');
     submit.id = 'eval-submit';
     const form = h('form', { class: 'form', novalidate: true, 'aria-labelledby': 'eval-title' },
+      ev && h('h3', null, '更新评估结果'),
       h('div', { class: 'form-grid' }, score.wrap), grade.wrap, comments.wrap, message,
       h('div', { class: 'form-actions' }, submit));
     onSubmit(form, {
