@@ -4,12 +4,12 @@
 // batch `evaluating`). Before the button, a preview of who enters; after,
 // who entered; and the applications already carried over.
 //
-// The preview is computed here: every base (GET /bases, read whole up to
-// LIST_BOUND) assessed excellent, not revoked, whose term ended before the
-// batch's term starts, one per unit (credit code), less the units that
-// already have an application in the batch (GET /applications?batch_id;
-// its items carry no credit code, so by the unit's name). The server
-// applies the rule by credit code; its answer is what counts.
+// The preview is computed here from every base (GET /bases, read whole up
+// to LIST_BOUND): per unit (credit code) the latest assessed term ended
+// before the batch's term starts, when excellent and not revoked, less the
+// units that already have an application in the batch (GET
+// /applications?batch_id; its items carry no credit code, so by the unit's
+// name). The server applies the rule by credit code; its answer counts.
 import { h, replace } from '../dom.js';
 import { api, listAll } from '../api.js';
 import { loadingBlock, errorBlock, emptyBlock } from '../states.js';
@@ -24,17 +24,21 @@ export const title = '终期优秀转入';
 const BOUND_PAGES = 50;
 const LIST_BOUND = BOUND_PAGES * 200;
 
-// The bases that would enter `batch`, one per unit (its latest term).
+// The bases that would enter `batch`: of each unit (credit code), its
+// latest assessed term ended before the batch's starts decides (as
+// lib/domain/term.h says); it enters when that was excellent, the base is
+// not revoked and the unit is not in the batch yet.
 export function carryOverPreview(bases, applications, batch) {
   const inBatch = new Set(applications.map((a) => a.unit_name));
-  const byUnit = new Map();
+  const latest = new Map();
   for (const b of bases) {
-    if (b.term_assessment?.result !== 'excellent' || b.status === 'revoked') continue;
-    if (b.term_end_year >= batch.term_start_year || inBatch.has(b.unit_name)) continue;
-    const seen = byUnit.get(b.credit_code);
-    if (!seen || b.term_end_year > seen.term_end_year || (b.term_end_year === seen.term_end_year && b.id > seen.id)) byUnit.set(b.credit_code, b);
+    if (!b.term_assessment || b.term_end_year >= batch.term_start_year) continue;
+    const seen = latest.get(b.credit_code);
+    if (!seen || b.term_end_year > seen.term_end_year || (b.term_end_year === seen.term_end_year && b.id > seen.id)) latest.set(b.credit_code, b);
   }
-  return [...byUnit.values()].sort((a, b) => a.credit_code.localeCompare(b.credit_code));
+  return [...latest.values()]
+    .filter((b) => b.term_assessment.result === 'excellent' && b.status !== 'revoked' && !inBatch.has(b.unit_name))
+    .sort((a, b) => a.credit_code.localeCompare(b.credit_code));
 }
 
 function table(id, caption, rows, columns, cells) {
