@@ -41,6 +41,7 @@ let apps;        // by unit name
 let bases;       // by unit name, as the admin reads them (with credit codes)
 let rec;
 let Y;           // this year in China by the database clock
+let namedBatch;  // the batch the bases were named in
 
 before(async () => {
   const key = join(tmp, 'signing.key');
@@ -53,6 +54,7 @@ before(async () => {
   Y = Number(await db.psql(`SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int`));
   const named = await proposedBatch(server.url, db, admin, { count: 3, units: UNITS, term_start_year: Y - 4 });
   rec = named.recommender;
+  namedBatch = named.batch;
   apps = Object.fromEntries(named.apps.map((a) => [a.unit_name, a]));
   await publishNotice(admin, named.batch.id, { starts_at: await dbTime(db, -7200), ends_at: await dbTime(db, -60) });
   const res = await admin.api('POST', `/batches/${named.batch.id}/naming`, { named_on: `${Y}-01-15` });
@@ -358,6 +360,17 @@ test('carry-over into the next batch: the preview, the result, the fast-track ma
   await page.locator('h1 .badge', { hasText: '优秀直接认定' }).waitFor();
   await page.locator('h1 .badge', { hasText: '拟认定' }).waitFor();
   await screenshot(page, 'term-carried-application');
+
+  // The other mark: an application marked qualified in SQL (how one gets
+  // there is the API tests' business), in the list and on its page.
+  const sh = apps['上海科技馆'];
+  await db.psql(`UPDATE applications SET fast_track = 'qualified' WHERE id = ${sh.id}`);
+  await page.goto(`${server.url}/admin/applications?batch_id=${namedBatch.id}`);
+  const qualified = page.locator('.apps-table tbody tr', { hasText: sh.unit_name });
+  await qualified.locator('.badge', { hasText: '★ 合格直通终评' }).waitFor();
+  assert.equal(await page.locator('.apps-table .badge-fast').count(), 1, 'only the marked one');
+  await qualified.getByRole('link', { name: sh.unit_name }).click();
+  await page.locator('h1 .badge', { hasText: '合格直通终评' }).waitFor();
   // 404: the batch has no on-site sample yet.
   assert.deepEqual(errorsExcept(browser.errors(page), [404]), []);
   await page.close();
