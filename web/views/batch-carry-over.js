@@ -69,7 +69,7 @@ export function render(root, { params, signal }) {
   withBatch(root, params.id, signal, show, { titleSuffix: ' · 终期优秀转入' });
 
   function show(batch, result = null) {
-    const area = h('div', { id: 'carry-area' }, loadingBlock());
+    const area = h('div', { id: 'carry-area', class: 'carry-area' }, loadingBlock());
     replace(root,
       h('section', { class: 'page' },
         batchHead(batch, { role: 'admin', current }),
