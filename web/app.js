@@ -46,6 +46,10 @@ import * as batchPublicity from './views/batch-publicity.js';
 import * as batchNaming from './views/batch-naming.js';
 import * as adminBases from './views/admin-bases.js';
 import * as adminBase from './views/admin-base.js';
+import * as myBase from './views/my-base.js';
+import * as termDesk from './views/term-desk.js';
+import * as termReport from './views/term-report.js';
+import * as batchCarryOver from './views/batch-carry-over.js';
 import * as forbidden from './views/forbidden.js';
 import * as notFound from './views/not-found.js';
 import { setAuthHandler } from './api.js';
@@ -106,6 +110,10 @@ const routes = [
   { pattern: /^\/batches\/(?<id>\d{1,18})\/naming$/, view: batchNaming, access: 'user', roles: ['admin'] },
   { pattern: /^\/admin\/bases$/, view: adminBases, access: 'user', roles: ['admin'] },
   { pattern: /^\/admin\/bases\/(?<id>\d{1,18})$/, view: adminBase, access: 'user', roles: ['admin'] },
+  { pattern: /^\/my\/bases\/(?<id>\d{1,18})$/, view: myBase, access: 'user', roles: ['applicant'] },
+  { pattern: /^\/admin\/term$/, view: termDesk, access: 'user', roles: ['admin'] },
+  { pattern: /^\/admin\/term\/reports\/(?<base>\d{1,18})\/(?<year>\d{4})$/, view: termReport, access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/carry-over$/, view: batchCarryOver, access: 'user', roles: ['admin'] },
   { pattern: /^\/notices$/, view: notices, access: 'public' },
   { pattern: /^\/notices\/(?<id>\d{1,18})$/, view: notice, access: 'public' },
   { pattern: /^\/objections\/(?<receipt>[^/]{1,64})$/, view: objection, access: 'public' },

@@ -6,7 +6,7 @@
 import { h } from './dom.js';
 import { api, API_BASE } from './api.js';
 import { CATEGORIES, formatBytes, formatDateTime, label } from './format.js';
-import { applicationBadge, facts } from './widgets.js';
+import { applicationBadge, fastTrackBadge, facts } from './widgets.js';
 
 export const BASE_NAME_MAX = 100;
 export const HONORS_MAX = 50;
@@ -209,7 +209,7 @@ export function applicationSections(app) {
 
 // The title line: name and status badge.
 export function applicationTitle(app, tag = 'h1') {
-  return h(tag, { class: 'title-with-badge' }, h('span', null, applicationName(app)), applicationBadge(app.status));
+  return h(tag, { class: 'title-with-badge' }, h('span', null, applicationName(app)), applicationBadge(app.status), fastTrackBadge(app.fast_track));
 }
 
 // What the applicant should do next, by status.
@@ -229,7 +229,7 @@ export function applicationCard(app, batchTitle, { tag = 'h2' } = {}) {
   return h('article', { class: 'card app-card', dataset: { id: String(app.id) } },
     h(tag, { class: 'card-title title-with-badge' },
       h('a', { href: `/applications/${app.id}`, dataset: { link: '' } }, applicationName(app)),
-      applicationBadge(app.status)),
+      applicationBadge(app.status), fastTrackBadge(app.fast_track)),
     facts([
       ['申报单位', app.unit_name],
       ['基地名称', app.base_name || '（尚未填写）'],

@@ -13,7 +13,7 @@ import { field, formMessage } from './forms.js';
 import { loadingBlock, errorBlock, errorText, emptyBlock } from './states.js';
 import { dataTable, pagedList, filterForm } from './paged-list.js';
 import { fillRegionSelect } from './regions.js';
-import { applicationBadge } from './widgets.js';
+import { applicationBadge, fastTrackBadge } from './widgets.js';
 import { categoryName } from './appform.js';
 
 const PAGE = 20;
@@ -99,7 +99,7 @@ export function renderApplicationList(root, { signal, mode }) {
       h('td', { class: 'nowrap', dataset: { label: '所在地区' } }, a.region),
       h('td', { dataset: { label: '批次' } }, batchTitle(a.batch_id)),
       admin && h('td', { dataset: { label: '推荐单位' } }, a.recommender_name),
-      h('td', { class: 'nowrap', dataset: { label: '状态' } }, applicationBadge(a.status)),
+      h('td', { class: 'nowrap', dataset: { label: '状态' } }, applicationBadge(a.status), fastTrackBadge(a.fast_track)),
       h('td', { class: 'nowrap', dataset: { label: '提交时间' } },
         a.submitted_at ? h('time', { datetime: a.submitted_at }, formatDateTime(a.submitted_at)) : '—'));
   }

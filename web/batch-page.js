@@ -37,6 +37,7 @@ export function adminSections(batch) {
       { href: `/batches/${id}/assignments`, label: '专家分配' },
       { href: `/batches/${id}/progress`, label: '评分进度' },
       { href: `/batches/${id}/ranking`, label: '排名与建议名单' },
+      { href: `/batches/${id}/carry-over`, label: '终期优秀转入' },
       { href: `/batches/${id}/publicity`, label: '公示与异议' },
       { href: `/batches/${id}/naming`, label: '认定命名' },
     ] : []),

@@ -13,6 +13,7 @@ const NAV = [
   { path: '/experts', label: '认定专家', roles: ['admin'] },
   { path: '/admin/applications', label: '申报管理', roles: ['admin'] },
   { path: '/admin/bases', label: '基地管理', roles: ['admin'] },
+  { path: '/admin/term', label: '届期管理', roles: ['admin'] },
   { path: '/my/batches', label: '推荐工作', roles: ['recommender'] },
   { path: '/review', label: '申报审核', roles: ['recommender'] },
   { path: '/applications', label: '我的申报', roles: ['applicant'] },

@@ -21,7 +21,8 @@ function baseCard(b, tag) {
       ['原因', b.status !== 'valid' ? b.status_reason : null],
     ], 'facts-compact'),
     h('p', { class: 'row-actions' },
-      h('a', { class: 'button', href: certificatePdf(b.id), download: `${b.certificate_no}.pdf`, 'aria-label': `下载证书（PDF）：${b.name}` }, '下载证书（PDF）'),
+      h('a', { class: 'button', href: `/my/bases/${b.id}`, dataset: { link: '' }, 'aria-label': `基地页面与年度报告：${b.name}` }, '年度报告'),
+      h('a', { class: 'button button-secondary', href: certificatePdf(b.id), download: `${b.certificate_no}.pdf`, 'aria-label': `下载证书（PDF）：${b.name}` }, '下载证书（PDF）'),
       h('a', { class: 'button button-secondary', href: verifyPath(b.certificate_no), dataset: { link: '' }, 'aria-label': `核验证书：${b.certificate_no}` }, '证书核验页面')));
 }
 

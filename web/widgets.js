@@ -27,6 +27,14 @@ export function applicationBadge(status) {
   return badge(label(APPLICATION_STATUS, status), APPLICATION_TONE[status] ?? 'neutral');
 }
 
+// The mark of an application that entered on its base's end-of-term
+// result (fast_track: 'excellent' carried over, 'qualified' straight to
+// final evaluation), or null. A sign beside the words, not colour alone.
+export const FAST_TRACK = { excellent: '优秀直接认定', qualified: '合格直通终评' };
+export function fastTrackBadge(fastTrack) {
+  return fastTrack ? h('span', { class: 'badge badge-fast', dataset: { fastTrack } }, `★ ${FAST_TRACK[fastTrack] ?? fastTrack}`) : null;
+}
+
 // Links to the sections of one thing, the current one marked.
 // items: [{ href, label }]; current: the href on screen.
 export function subnav(ariaLabel, items, current) {

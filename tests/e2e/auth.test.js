@@ -14,7 +14,7 @@ import { migrate, createAdmin, signIn, submitLogin, waitForPage, errorsExcept, t
 const ADMIN = { username: 'admin', password: 'correct horse battery' };
 const SECOND = { username: 'second', password: 'second horse battery' };
 const SECOND_NEW = '一二三四五六七八九十 new';
-const ADMIN_NAV = ['工作台', '批次管理', '推荐单位', '认定专家', '申报管理', '基地管理', '通知', '审计日志'];
+const ADMIN_NAV = ['工作台', '批次管理', '推荐单位', '认定专家', '申报管理', '基地管理', '届期管理', '通知', '审计日志'];
 
 let db;
 let server;
@@ -82,7 +82,7 @@ test('(a) an admin signs in and lands on the workbench', { timeout: 60000 }, asy
   assert.equal(await mainNav(page).first().getAttribute('aria-current'), 'page');
   assert.ok(await page.getByRole('button', { name: '退出登录' }).isVisible());
   const cards = await texts(page.locator('.cards-home .card-title'));
-  assert.deepEqual(cards, ['批次管理', '推荐单位', '申报管理', '基地管理', '通知', '审计日志', '修改密码']);
+  assert.deepEqual(cards, ['批次管理', '推荐单位', '申报管理', '基地管理', '届期管理', '通知', '审计日志', '修改密码']);
   await page.locator('#unread-count').waitFor();
   assert.equal((await page.locator('#unread-count').textContent()).trim(), '没有未读通知');
   assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H1', 'focus moved to the heading');

@@ -128,7 +128,7 @@ test('初评: the worksheet passes and fails in bulk; a fail without comments is
   await page.goto(`${server.url}/batches/${batch.id}`);
   await waitForPage(page, `/batches/${batch.id}`, batch.title);
   const sections = page.locator('nav[aria-label="批次页面"] a');
-  assert.deepEqual(await texts(sections), ['基本信息', '名额', '联系人', '初评', '实地抽检', '评分标准', '专家与回避', '专家分配', '评分进度', '排名与建议名单', '公示与异议', '认定命名']);
+  assert.deepEqual(await texts(sections), ['基本信息', '名额', '联系人', '初评', '实地抽检', '评分标准', '专家与回避', '专家分配', '评分进度', '排名与建议名单', '终期优秀转入', '公示与异议', '认定命名']);
   await sections.filter({ hasText: '初评' }).click();
   await waitForPage(page, `/batches/${batch.id}/review`, batch.title);
   await page.locator('#rv-counts', { hasText: '待初评 6 项 · 初评通过 0 项 · 初评未通过 0 项' }).waitFor();

@@ -165,7 +165,7 @@ test('专家与回避: the automatic conflict listed, one declared through the f
   await page.goto(`${server.url}/batches/${batch.id}`);
   await waitForPage(page, `/batches/${batch.id}`, batch.title);
   const sections = page.locator('nav[aria-label="批次页面"] a');
-  assert.deepEqual((await texts(sections)).slice(6), ['专家与回避', '专家分配', '评分进度', '排名与建议名单', '公示与异议', '认定命名']);
+  assert.deepEqual((await texts(sections)).slice(6), ['专家与回避', '专家分配', '评分进度', '排名与建议名单', '终期优秀转入', '公示与异议', '认定命名']);
   await sections.filter({ hasText: '专家与回避' }).click();
   await waitForPage(page, `/batches/${batch.id}/experts`, batch.title);
   // 专家6 works at 北京天文馆: found by the server.

@@ -1,10 +1,11 @@
 // One base (admin, /admin/bases/{id}): its facts and certificate (the PDF,
 // the public check), its status with the reason, 暂停 / 恢复 / 撤销 with a
-// required reason (撤销 is final and says so), and recording the plaque's
-// handover (牌匾交接).
+// required reason (撤销 is final and says so), its annual reports by year
+// (each opening its evaluation), the end-of-term assessment (终期考核) and
+// recording the plaque's handover (牌匾交接).
 import { h, replace } from '../dom.js';
 import { api, ApiError } from '../api.js';
-import { field, submitButton, formMessage, onSubmit } from '../forms.js';
+import { field, radioField, submitButton, formMessage, onSubmit } from '../forms.js';
 import { loading, failure } from '../states.js';
 import { textDialog } from '../dialog.js';
 import { facts } from '../widgets.js';
@@ -12,6 +13,7 @@ import { chinaToday, charCount } from '../format.js';
 import { setPageTitle } from '../batch-page.js';
 import { categoryName } from '../appform.js';
 import { baseBadge, termText, certificatePdf, verifyPath } from '../publicity.js';
+import { TERM_RESULTS, TERM_EFFECT, COMMENTS_MAX, termResultBadge, gradeBadge, countedField, chinaYear } from '../annual.js';
 
 export const title = '基地';
 
@@ -39,8 +41,12 @@ export function render(root, { params, signal }) {
   const load = async ({ flash } = {}) => {
     if (!flash) loading(root);
     let base;
+    let reports;
     try {
-      base = await api('GET', `/bases/${encodeURIComponent(params.id)}`, undefined, { signal });
+      [base, reports] = await Promise.all([
+        api('GET', `/bases/${encodeURIComponent(params.id)}`, undefined, { signal }),
+        api('GET', `/bases/${encodeURIComponent(params.id)}/annual-reports`, undefined, { signal }),
+      ]);
     } catch (err) {
       if (signal.aborted) return;
       const missing = err instanceof ApiError && err.status === 404;
@@ -49,10 +55,76 @@ export function render(root, { params, signal }) {
     }
     if (signal.aborted) return;
     setPageTitle(base.name);
-    show(base, flash);
+    show(base, reports?.items ?? [], flash);
   };
 
-  function show(base, flash) {
+  // The annual reports by year, each opening its evaluation.
+  function reportsPanel(base, reports) {
+    const byYear = new Map(reports.map((r) => [r.year, r]));
+    const years = [];
+    for (let y = base.term_start_year; y <= Math.min(base.term_end_year, chinaYear()); y++) years.push(y);
+    for (const y of byYear.keys()) if (!years.includes(y)) years.push(y);
+    years.sort((a, b) => a - b);
+    return h('section', { class: 'panel', 'aria-labelledby': 'base-reports-title' },
+      h('h2', { id: 'base-reports-title' }, '年度报告'),
+      years.length
+        ? h('ul', { class: 'report-years', id: 'base-reports' }, years.map((y) => {
+          const r = byYear.get(y);
+          return h('li', { dataset: { year: String(y) } },
+            r ? h('a', { href: `/admin/term/reports/${base.id}/${y}`, dataset: { link: '' } }, `${y} 年度`) : h('span', null, `${y} 年度`),
+            ' ',
+            !r ? h('span', { class: 'badge badge-warn' }, '未提交')
+              : r.evaluation ? [gradeBadge(r.evaluation.grade), h('span', { class: 'muted' }, ` ${r.evaluation.score} 分`)]
+                : h('span', { class: 'badge badge-info' }, '待评估'));
+        }))
+        : h('p', { class: 'muted' }, '届期尚未开始，没有应报的年度。'));
+  }
+
+  // 终期考核: the result with its comments; in the term's last year or
+  // later (the server refuses earlier, and says why).
+  function termPanel(base) {
+    const current = base.term_assessment;
+    const result = radioField({ id: 'term-result', legend: '考核结果', choices: TERM_RESULTS, selected: current?.result });
+    const comments = countedField({ id: 'term-comments', label: '考核意见', max: COMMENTS_MAX, rows: 4,
+      hint: '会通知基地所属单位及其推荐单位。', value: current?.comments ?? '' });
+    const message = formMessage('term-message');
+    const submit = submitButton(current ? '更新终期考核结果' : '保存终期考核结果', '正在保存…');
+    submit.id = 'term-submit';
+    const early = chinaYear() < base.term_end_year;
+    const form = h('form', { class: 'form', novalidate: true, 'aria-labelledby': 'term-title' },
+      result.wrap, comments.wrap, message, h('div', { class: 'form-actions' }, submit));
+    onSubmit(form, {
+      signal, message, submit, fields: { result, comments }, title: '考核失败',
+      read: () => {
+        let firstBad = null;
+        if (!result.value()) { result.setError('请选择考核结果'); firstBad ??= result.focusTarget(); }
+        const n = comments.count();
+        if (!comments.value().trim()) { comments.setError('请填写考核意见'); firstBad ??= comments.input; }
+        else if (n > COMMENTS_MAX) { comments.setError(`考核意见不能超过 ${COMMENTS_MAX} 字`); firstBad ??= comments.input; }
+        return { values: { result: result.value(), comments: comments.value().trim() }, firstBad };
+      },
+      send: (v) => api('PUT', `/bases/${base.id}/term-assessment`, v, { signal }),
+      done: (answer, v) => load({ flash: `已保存终期考核结果：${TERM_RESULTS[v.result]}。` }),
+    });
+    return h('section', { class: 'panel', 'aria-labelledby': 'term-title', id: 'term-panel' },
+      h('h2', { id: 'term-title', class: 'title-with-badge' }, h('span', null, '终期考核'), current && termResultBadge(current.result)),
+      current
+        ? h('div', { id: 'term-current' },
+          h('p', null, h('strong', null, '考核意见：'), current.comments ?? '—'),
+          h('p', { class: 'muted' }, TERM_EFFECT[current.result]))
+        : h('p', { class: 'muted', id: 'term-none' }, '尚未进行终期考核。'),
+      base.status === 'revoked'
+        ? h('p', { class: 'muted' }, '基地资格已撤销，不进行终期考核。')
+        : [
+          early && h('p', { class: 'callout callout-warn', id: 'term-early' },
+            `届期最后一年（${base.term_end_year} 年）起才能进行终期考核。`),
+          h('ul', { class: 'muted small term-effects' },
+            Object.entries(TERM_RESULTS).map(([k, label]) => h('li', null, `${label}：${TERM_EFFECT[k]}`))),
+          form,
+        ]);
+  }
+
+  function show(base, reports, flash) {
     const plaques = base.plaques ?? [];
     const actions = Object.entries(ACTIONS).filter(([, a]) => a.from.includes(base.status));
     const buttons = actions.map(([key, a]) => {
@@ -130,6 +202,8 @@ export function render(root, { params, signal }) {
           buttons.length
             ? h('div', { class: 'row-actions' }, buttons)
             : h('p', { class: 'muted', id: 'base-final' }, '基地资格已撤销，不能再变更。')),
+        reportsPanel(base, reports),
+        termPanel(base),
         h('section', { class: 'panel', 'aria-labelledby': 'plaque-title' },
           h('h2', { id: 'plaque-title' }, '牌匾交接'),
           plaques.length

@@ -9,7 +9,7 @@ import { api, API_BASE } from '../api.js';
 import { submitButton, formMessage } from '../forms.js';
 import { loadingBlock, errorBlock, emptyBlock, errorText } from '../states.js';
 import { confirmDialog } from '../dialog.js';
-import { applicationBadge, badge } from '../widgets.js';
+import { applicationBadge, fastTrackBadge, badge } from '../widgets.js';
 import { categoryName } from '../appform.js';
 import { withBatch, batchHead } from '../batch-page.js';
 import { expertsById, applicationsById, expertName, points } from '../experts.js';
@@ -85,7 +85,7 @@ export function render(root, { params, signal }) {
         return h('tr', { dataset: { application: String(i.application_id) }, class: i.outliers.length ? 'row-outlier' : null },
           h('td', { class: 'nowrap' }, choose),
           h('td', { class: 'num', dataset: { label: '名次' } }, i.rank ?? '—'),
-          h('td', { class: 'cell-title' }, i.unit_name, h('span', { class: 'block small muted' }, `${i.base_name || '（基地名称未填写）'} · ${i.region}`)),
+          h('td', { class: 'cell-title' }, i.unit_name, fastTrackBadge(a?.fast_track), h('span', { class: 'block small muted' }, `${i.base_name || '（基地名称未填写）'} · ${i.region}`)),
           h('td', { dataset: { label: '推荐单位' } }, i.recommender_name),
           h('td', { dataset: { label: '专家总分' } }, i.totals.length
             ? h('ul', { class: 'totals' }, i.totals.map((t) => h('li', { class: outliers.has(t.expert_id) ? 'total-outlier' : null },

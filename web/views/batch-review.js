@@ -13,7 +13,7 @@ import { field, submitButton, formMessage } from '../forms.js';
 import { errorBlock, errorText, emptyBlock } from '../states.js';
 import { pagedList, filterForm } from '../paged-list.js';
 import { fillRegionSelect } from '../regions.js';
-import { applicationBadge } from '../widgets.js';
+import { applicationBadge, fastTrackBadge } from '../widgets.js';
 import { categoryName } from '../appform.js';
 import { withBatch, batchHead } from '../batch-page.js';
 import { REVIEWABLE, RESULT, loadSample, countStatus, byline } from '../evaluation.js';
@@ -162,7 +162,7 @@ export function render(root, { params, signal }) {
           rowError),
         // The status says the review's result (a later one, that it passed).
         h('td', { class: 'cell-review' },
-          applicationBadge(a.status),
+          applicationBadge(a.status), fastTrackBadge(a.fast_track),
           cur
             ? h('div', { class: 'review-current' },
               cur.comments && h('p', { class: 'review-comments' }, cur.comments),

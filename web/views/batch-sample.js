@@ -10,7 +10,7 @@ import { formatDateTime } from '../format.js';
 import { field, radioField, submitButton, formMessage, onSubmit } from '../forms.js';
 import { loadingBlock, errorBlock, emptyBlock } from '../states.js';
 import { confirmDialog, copyButton } from '../dialog.js';
-import { applicationBadge, facts } from '../widgets.js';
+import { applicationBadge, fastTrackBadge, facts } from '../widgets.js';
 import { categoryName } from '../appform.js';
 import { withBatch, batchHead } from '../batch-page.js';
 import {
@@ -199,7 +199,7 @@ export function render(root, { params, signal }) {
         h('td', { dataset: { label: '类别' } }, categoryName(a.category)),
         h('td', { class: 'nowrap', dataset: { label: '所在地区' } }, a.region),
         h('td', { dataset: { label: '推荐单位' } }, a.recommender_name),
-        h('td', { class: 'nowrap', dataset: { label: '状态' } }, applicationBadge(a.status)),
+        h('td', { class: 'nowrap', dataset: { label: '状态' } }, applicationBadge(a.status), fastTrackBadge(a.fast_track)),
         h('td', { class: 'nowrap', dataset: { label: '实地核查' } },
           check
             ? [resultBadge(check.result), h('span', { class: 'small' }, check.visited_on)]

@@ -75,7 +75,9 @@ export function render(root, { signal, user }) {
       card({ href: '/admin/applications', name: '申报管理', id: 'card-admin-applications',
         text: '各批次的全部申报：按批次、状态、类别、地区筛选，查看申报表，导出 CSV。' }),
       card({ href: '/admin/bases', name: '基地管理', id: 'card-admin-bases',
-        text: '已认定命名的基地：证书、暂停、恢复、撤销和牌匾交接。' }));
+        text: '已认定命名的基地：证书、暂停、恢复、撤销和牌匾交接。' }),
+      card({ href: '/admin/term', name: '届期管理', id: 'card-admin-term',
+        text: '基地年度报告的完成情况、催报和年度绩效评估；终期考核与转入下一批次。' }));
     cards.push(card({ href: '/audit', name: '审计日志', id: 'card-audit',
       text: '平台上每一次状态变更的记录；可校验审计链是否完整、未被篡改。' }));
   }

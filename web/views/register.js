@@ -285,6 +285,12 @@ export function render(root, { signal, navigate }) {
         } else if (err instanceof ApiError && err.status === 404) {
           message.show('邀请码不存在或输入有误，请点击“更换邀请码”重新输入。');
           change.focus();
+        } else if (err instanceof ApiError && err.status === 409 && err.code === 'barred') {
+          // The unit's base was assessed unqualified at the end of its term.
+          message.show(`不能注册：${err.message}。如有疑问，请联系推荐单位或中国科协。`);
+          creditState.replaceChildren();   // its format is right, but that is not the point now
+          fields['unit.credit_code']?.setError('该统一社会信用代码的单位不得参加本批次申报');
+          fields['unit.credit_code']?.input.focus();
         } else if (err instanceof ApiError && err.status === 409 && err.code === 'invalid_state') {
           message.show(`不能注册：${err.message}。请点击“更换邀请码”使用其他邀请码。`);
           change.focus();

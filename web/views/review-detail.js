@@ -204,7 +204,7 @@ export function render(root, { params, signal, user }) {
   function evaluation(app, batch, sample) {
     const review = app.initial_review;
     const open = batch.status === 'evaluating' && sample === null && REVIEWABLE.has(app.status);
-    const button = open && h('button', { type: 'button', class: 'button', id: 'eval-review' }, review ? '修改初评' : '初评');
+    const button = open ? h('button', { type: 'button', class: 'button', id: 'eval-review' }, review ? '修改初评' : '初评') : null;
     button?.addEventListener('click', async () => {
       const done = await textDialog({
         id: 'initial-review-dialog', title: `初评“${applicationName(app)}”`,
