@@ -347,7 +347,7 @@ for (const [i, e] of experts.entries()) {
 
 async function toProposedList(code, title, list, seed) {
   const b = await call('POST', '/batches', {
-    code, title, term_start_year: 2026, term_end_year: 2030,
+    code, title, term_start_year: seed.term?.[0] ?? 2026, term_end_year: seed.term?.[1] ?? 2030,
     contact_deadline: rfc3339(now + 1 * DAY), recommend_deadline: rfc3339(now + 2 * DAY),
   }, admin);
   await call('PATCH', `/batches/${b.id}`, { status: 'open' }, admin);
@@ -432,10 +432,71 @@ await call('POST', `/objections/${first.id}/finding`, {
   result: 'dismissed', reply: '经核查，该展示中心自2024年起每周二至周日免费向公众开放，有预约记录和接待台账为证，异议不成立。',
 }, admin);
 
+// ---- 2016-2020: a term over and assessed, and what that does to the next batches ----
+// Four bases of the 2016-2020 term, named then, have filed annual reports
+// (some evaluated); at the end of the term one was assessed excellent, one
+// qualified, one unqualified, and one not at all.  The excellent one is
+// carried over into the supplementary round in evaluation; the qualified
+// one has applied again to 2021-2025年度第一批 and will go straight to final
+// evaluation when that batch moves on; the unqualified one is barred there.
+
+const past = await toProposedList('2016-2020-1', '2016-2020年度第一批', [
+  ['北京自然科学馆', '北京自然科学馆', 'venue', '北京市'], ['北京市水文总站', '北京水文科普馆', 'other', '北京市'],
+  ['北京某环保科技有限公司', '垃圾分类科普体验馆', 'enterprise', '北京市'],
+  ['广州市农业科学研究院', '岭南农业科普园', 'agriculture', '广东省'],
+], { credit: 6000, users: 401, term: [2016, 2020],
+     assign: '6b706a642d64656d6f2d32303136323032302d312d61737369676e6d656e7473' });
+await call('POST', `/batches/${past.batch.id}/publicity`, {
+  title: '2016-2020年度第一批全国科普教育基地拟认定名单公示', body: '现将拟认定名单予以公示。',
+  starts_at: '2016-11-01T00:00:00Z', ends_at: '2016-11-08T00:00:00Z',
+}, admin);
+const pastBases = (await call('POST', `/batches/${past.batch.id}/naming`,
+  { named_on: '2016-12-20', decision_no: '科协函普字〔2016〕56号' }, admin)).bases;
+const baseOf = (u) => pastBases.find((b) => b.application_id === u.id);
+for (const [i, u] of past.units.entries()) {
+  const token = await signIn(u.username, u.password);
+  for (const year of [2016, 2017, 2018, 2019, 2020].slice(0, 5 - i)) {
+    const report = await call('POST', `/bases/${baseOf(u).id}/annual-reports`, {
+      year, open_days: 300 - i * 20, visitors: 120000 + year * 7 - i * 30000, activities: 60 - i * 10,
+      staff_fulltime: 10, staff_parttime: 20, volunteers: 150, funding_wan: 180.5 - i * 30,
+      highlights: `${year}年开展“科技活动周”“全国科普日”等主题活动，新增互动展项十余件。`,
+    }, token);
+    if (year <= 2018)
+      await call('PUT', `/annual-reports/${report.id}/evaluation`, {
+        score: 92 - i * 12, grade: ['excellent', 'good', 'unqualified', 'qualified'][i],
+        comments: i === 2 ? '开放时间不足，科普活动明显减少。' : '科普工作扎实，社会效益良好。',
+      }, admin);
+  }
+}
+const assessed = [['excellent', '五年科普工作成效突出，年度评估均为优秀。'], ['qualified', '完成届期目标，部分年份活动偏少。'],
+  ['unqualified', '届期内两年未按规定开放，科普功能明显弱化。']];
+for (const [i, [result, comments]] of assessed.entries())
+  await call('PUT', `/bases/${baseOf(past.units[i]).id}/term-assessment`, { result, comments }, admin);
+await call('POST', `/batches/${late.id}/carry-over`, null, admin);
+
+// The qualified unit applies again, and 北京市科协 recommends it.
+const again = past.units[1];
+const againCode = (await call('POST', `/batches/${batch.id}/invitations`, { count: 1 }, bjToken)).items[0];
+const againPw = password();
+const againApp = (await register({
+  invitation_code: againCode.code, username: 'unit411', password: againPw,
+  unit: { name: again.name, credit_code: credit(6000 + again.n), region: '北京市', address: '北京市海淀区车公庄西路20号',
+          legal_representative: '黄伟', supervising_body: supervising['北京市'], contact_name: '郭静',
+          contact_phone: '010-68781234', contact_email: 'unit411@example.cn' },
+})).application;
+const againToken = await signIn('unit411', againPw);
+await call('PATCH', `/applications/${againApp.id}`, { base_name: again.base, category: again.category, form: form(again) }, againToken);
+await upload(againToken, againApp.id, `${again.name}申报表（盖章）.pdf`);
+await call('POST', `/applications/${againApp.id}/submit`, null, againToken);
+await call('POST', `/applications/${againApp.id}/recommend`, { opinion: '届期考核合格，继续申报，同意推荐。' }, bjToken);
+
 for (const r of recommenders)
   lines.push(`  推荐单位 ${r.name.padEnd(10, '\u3000')} ${r.username} / ${r.password}${r === bj || r === gd ? '' : '  (首次登录需修改密码)'}`);
 lines.push(...applicantLines);
 lines.push(`  已命名基地 ${named.units[0].name.padEnd(9, '\u3000')} ${named.units[0].username} / ${named.units[0].password}  (2026-2030年度第一批，可下载证书)`);
+lines.push(`  届期已满基地 ${past.units[0].name.padEnd(8, '\u3000')} ${past.units[0].username} / ${past.units[0].password}  (2016-2020 终期考核优秀，已结转入 2021-2025年度第一批补充认定)`);
+lines.push(`  届期已满基地 ${again.name.padEnd(8, '\u3000')} unit411 / ${againPw}  (终期考核合格，重新申报 2021-2025年度第一批，进入评审时直通终评)`);
+lines.push(`  终期考核不合格: ${past.units[2].name}，统一社会信用代码 ${credit(6000 + past.units[2].n)}（用它注册 2021-2025年度第一批会被拒绝）`);
 lines.push(`  公示: ${url}/notices/${notice.id}   基地名录: ${url}/bases   证书查验: ${url}/verify/KPJD-2026-000001`);
 lines.push(`  认定专家 ${experts[3].name.padEnd(10, '\u3000')} ${experts[3].username} / ${experts[3].password}  (评审中的 2016-2020年度第二批，已评一半)`);
 lines.push(`  北京市科协的申报邀请码: ${codes.map((c) => c.display).join('  ')}  (注册: ${url}/register)`);
