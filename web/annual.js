@@ -3,6 +3,7 @@
 // (年度科普工作报告) and their form, the evaluation's grades, the end-of-term
 // assessment's results and the fast-track mark of an application.
 import { h, replace } from './dom.js';
+import { api } from './api.js';
 import { field } from './forms.js';
 import { badge, facts } from './widgets.js';
 import { charCount, formatDateTime, chinaToday } from './format.js';
@@ -127,4 +128,15 @@ export function figureFields(prefix, report) {
     return { values, firstBad };
   };
   return { fields, read };
+}
+
+// A base and its annual reports, read side by side: the admin's base page
+// and the unit's show both.
+export async function baseWithReports(id, signal) {
+  const path = `/bases/${encodeURIComponent(id)}`;
+  const [base, reports] = await Promise.all([
+    api('GET', path, undefined, { signal }),
+    api('GET', `${path}/annual-reports`, undefined, { signal }),
+  ]);
+  return { base, reports: reports?.items ?? [] };
 }

@@ -13,7 +13,7 @@ import { chinaToday, charCount } from '../format.js';
 import { setPageTitle } from '../batch-page.js';
 import { categoryName } from '../appform.js';
 import { baseBadge, termText, certificatePdf, verifyPath } from '../publicity.js';
-import { TERM_RESULTS, TERM_EFFECT, COMMENTS_MAX, termResultBadge, gradeBadge, countedField, chinaYear } from '../annual.js';
+import { TERM_RESULTS, TERM_EFFECT, COMMENTS_MAX, termResultBadge, gradeBadge, countedField, chinaYear, baseWithReports } from '../annual.js';
 
 export const title = '基地';
 
@@ -43,10 +43,7 @@ export function render(root, { params, signal }) {
     let base;
     let reports;
     try {
-      [base, reports] = await Promise.all([
-        api('GET', `/bases/${encodeURIComponent(params.id)}`, undefined, { signal }),
-        api('GET', `/bases/${encodeURIComponent(params.id)}/annual-reports`, undefined, { signal }),
-      ]);
+      ({ base, reports } = await baseWithReports(params.id, signal));
     } catch (err) {
       if (signal.aborted) return;
       const missing = err instanceof ApiError && err.status === 404;
@@ -55,7 +52,7 @@ export function render(root, { params, signal }) {
     }
     if (signal.aborted) return;
     setPageTitle(base.name);
-    show(base, reports?.items ?? [], flash);
+    show(base, reports, flash);
   };
 
   // The annual reports by year, each opening its evaluation.

@@ -14,7 +14,7 @@ import { setPageTitle } from '../batch-page.js';
 import { categoryName, attachmentList, fileType } from '../appform.js';
 import { baseBadge, termText, certificatePdf, verifyPath, paragraphs } from '../publicity.js';
 import {
-  FIGURES, figureFields, reportFacts, evaluationFacts, gradeBadge, reportableYears, termResultBadge, TERM_EFFECT, figureText,
+  FIGURES, figureFields, reportFacts, evaluationFacts, gradeBadge, reportableYears, termResultBadge, TERM_EFFECT, figureText, baseWithReports,
 } from '../annual.js';
 
 export const title = '我的基地';
@@ -28,10 +28,7 @@ export function render(root, { params, signal }) {
     let base;
     let reports;
     try {
-      [base, reports] = await Promise.all([
-        api('GET', `/bases/${encodeURIComponent(params.id)}`, undefined, { signal }),
-        api('GET', `/bases/${encodeURIComponent(params.id)}/annual-reports`, undefined, { signal }),
-      ]);
+      ({ base, reports } = await baseWithReports(params.id, signal));
     } catch (err) {
       if (signal.aborted) return;
       const missing = err instanceof ApiError && err.status === 404;
@@ -40,7 +37,7 @@ export function render(root, { params, signal }) {
     }
     if (signal.aborted) return;
     setPageTitle(base.name);
-    show(base, reports?.items ?? [], { flash, year });
+    show(base, reports, { flash, year });
   };
 
   function show(base, reports, { flash, year: asked }) {
