@@ -1,7 +1,8 @@
 // The fields of a batch, for 新建批次 and for editing one: code, title,
-// term years and the two deadlines. Deadlines are typed as China time in
-// <input type="datetime-local"> and sent as RFC 3339 with +08:00; beside
-// each, how it will read ("2021-10-25 24:00").
+// term years and the deadlines (the unit submission deadline, 单位提交截止,
+// optional: left empty, none; emptied, removed). Deadlines are typed as
+// China time in <input type="datetime-local"> and sent as RFC 3339 with
+// +08:00; beside each, how it will read ("2021-10-25 24:00").
 import { h, replace } from './dom.js';
 import { field } from './forms.js';
 import { formatDeadline, fromChinaInput, toChinaInput } from './format.js';
@@ -18,12 +19,12 @@ export function batchFields(batch, prefix) {
     id: id(name), label: labelText,
     attrs: { type: 'number', inputmode: 'numeric', min: YEAR_MIN, max: YEAR_MAX, step: 1, required: true, value: value ?? '' },
   });
-  const when = (name, labelText, value) => {
+  const when = (name, labelText, value, { optional = '' } = {}) => {
     const preview = h('span', { class: 'deadline-preview' });
     const f = field({
       id: id(name), label: labelText,
-      hint: h('span', null, '北京时间；当天 24:00 截止请选择次日 00:00。', preview),
-      attrs: { type: 'datetime-local', required: true, value: toChinaInput(value) },
+      hint: h('span', null, optional, '北京时间；当天 24:00 截止请选择次日 00:00。', preview),
+      attrs: { type: 'datetime-local', required: !optional, value: toChinaInput(value) },
     });
     const show = () => {
       const iso = fromChinaInput(f.value());
@@ -47,6 +48,9 @@ export function batchFields(batch, prefix) {
     term_start_year: year('term_start_year', '任期开始年份', batch?.term_start_year),
     term_end_year: year('term_end_year', '任期结束年份', batch?.term_end_year),
     contact_deadline: when('contact_deadline', '联系人报送截止时间', batch?.contact_deadline),
+    submit_deadline: when('submit_deadline', '单位提交截止时间', batch?.submit_deadline, {
+      optional: '选填，应早于推荐截止时间。此后申报单位不能再提交；被退回的申报在推荐截止前仍可重新提交。',
+    }),
     recommend_deadline: when('recommend_deadline', '推荐截止时间', batch?.recommend_deadline),
   };
 
@@ -57,7 +61,8 @@ export function batchFields(batch, prefix) {
       h('div', { class: 'form-grid' }, fields.term_start_year.wrap, fields.term_end_year.wrap)),
     h('fieldset', { class: 'fieldset' },
       h('legend', null, '截止时间'),
-      h('div', { class: 'form-grid' }, fields.contact_deadline.wrap, fields.recommend_deadline.wrap)),
+      h('div', { class: 'form-grid' }, fields.contact_deadline.wrap, fields.submit_deadline.wrap,
+        fields.recommend_deadline.wrap)),
   ];
 
   // Client-side checks; each error beside its field.
@@ -71,6 +76,7 @@ export function batchFields(batch, prefix) {
       term_end_year: Number(fields.term_end_year.value()),
       contact_deadline: fromChinaInput(fields.contact_deadline.value()),
       recommend_deadline: fromChinaInput(fields.recommend_deadline.value()),
+      submit_deadline: fromChinaInput(fields.submit_deadline.value()),
     };
     if (!values.code) fail('code', '请填写批次编号');
     if (!values.title) fail('title', '请填写批次名称');
@@ -95,18 +101,27 @@ export function batchFields(batch, prefix) {
         Date.parse(values.recommend_deadline) < Date.parse(values.contact_deadline)) {
       fail('recommend_deadline', '推荐截止时间不能早于联系人报送截止时间');
     }
+    if (fields.submit_deadline.value() && !values.submit_deadline) {
+      fail('submit_deadline', '请填写完整的日期和时间');
+    } else if (values.submit_deadline && values.recommend_deadline &&
+        Date.parse(values.submit_deadline) >= Date.parse(values.recommend_deadline)) {
+      fail('submit_deadline', '单位提交截止时间应早于推荐截止时间');
+    }
     return { values, firstBad };
   }
 
   return { fields, nodes, read };
 }
 
-// The fields of `values` that differ from `batch` (deadlines compared as instants).
+// The fields of `values` that differ from `batch` (deadlines compared as
+// instants; an absent one is null).
 export function changedFields(batch, values) {
   const changed = {};
   for (const [key, value] of Object.entries(values)) {
     const before = batch[key];
-    const same = key.endsWith('_deadline') ? Date.parse(before) === Date.parse(value) : before === value;
+    const same = !key.endsWith('_deadline') ? before === value
+      : before == null || value == null ? before == value
+        : Date.parse(before) === Date.parse(value);
     if (!same) changed[key] = value;
   }
   return changed;

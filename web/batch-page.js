@@ -66,6 +66,7 @@ export function batchHead(batch, { role, current }) {
       ['批次编号', batch.code],
       ['任期', `${batch.term_start_year}–${batch.term_end_year} 年`],
       ['联系人报送截止', deadline(batch.contact_deadline)],
+      ['单位提交截止', batch.submit_deadline && deadline(batch.submit_deadline)],
       ['推荐截止', deadline(batch.recommend_deadline)],
     ], 'facts-inline'),
     h('p', { class: 'muted small' }, '时间均为北京时间（UTC+8）。'),

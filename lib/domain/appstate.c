@@ -45,6 +45,11 @@ const char *kp_app_transition(const char *from, enum kp_app_action action, enum 
     return NULL;
 }
 
+bool kp_app_submit_deadline_binds(const char *from)
+{
+    return strcmp(from, "draft") == 0;
+}
+
 static const struct label { const char *name, *label; } statuses[] = {
     { "draft", "草稿" }, { "submitted", "已提交" }, { "returned", "退回修改" },
     { "recommended", "已推荐" }, { "not_recommended", "不予推荐" }, { "expired", "逾期未报" },

@@ -32,6 +32,12 @@ enum kp_app_action {
  * status as it is.  Statuses are the API's names; static storage. */
 const char *kp_app_transition(const char *from, enum kp_app_action action, enum kp_role role);
 
+/* Whether a batch's unit submission deadline (submit_deadline) closes a
+ * submission from `from`.  A first submission (from draft) it does; a
+ * returned application answers to the recommend deadline alone, since its
+ * recommender may return it after the unit deadline has passed. */
+bool kp_app_submit_deadline_binds(const char *from);
+
 /* Whether `status` is one of the API's application statuses. */
 bool kp_app_status_valid(const char *status);
 

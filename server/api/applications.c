@@ -44,7 +44,8 @@ static const struct kp_stmt SQL_LOCK = {
     "SELECT a.status, a.version, a.base_name, a.category, a.form::text, a.batch_id,"
     "       a.recommender_id, a.applicant_id, u.name, b.status, now() >= b.recommend_deadline,"
     "       EXISTS (SELECT 1 FROM attachments WHERE application_id = a.id AND complete"
-    "                  AND kind = 'application_form')"
+    "                  AND kind = 'application_form'),"
+    "       coalesce(now() >= b.submit_deadline, false)"
     "  FROM applications a JOIN batches b ON b.id = a.batch_id"
     "  JOIN applicant_units u ON u.id = a.applicant_id"
     " WHERE a.id = $3 AND " KP_APPSCOPE_SQL " FOR UPDATE OF a",
@@ -306,6 +307,7 @@ static enum kp_err change_tx(struct kp_db *db, void *arg)
     bool batch_open = strcmp(PQgetvalue(res, 0, 9), "open") == 0;
     bool past_deadline = PQgetvalue(res, 0, 10)[0] == 't';
     bool has_form_file = PQgetvalue(res, 0, 11)[0] == 't';
+    bool past_submit_deadline = PQgetvalue(res, 0, 12)[0] == 't';
     PQclear(res);
     if (form == NULL)
         return KP_E_NOMEM;
@@ -321,6 +323,10 @@ static enum kp_err change_tx(struct kp_db *db, void *arg)
         json_decref(form);
         return past_deadline ? refuse(c, KP_P_DEADLINE_PASSED, "推荐已截止")
                              : refuse(c, KP_P_INVALID_STATE, "批次不在申报阶段");
+    }
+    if (c->action == KP_APP_SUBMIT && past_submit_deadline && kp_app_submit_deadline_binds(from)) {
+        json_decref(form);
+        return refuse(c, KP_P_DEADLINE_PASSED, "单位提交已截止");
     }
     if (c->action == KP_APP_EDIT) {
         if (c->if_match >= 0 && c->if_match != version) {

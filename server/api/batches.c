@@ -1,4 +1,5 @@
-/* Batches: a recognition round with its term and deadlines.  The admin
+/* Batches: a recognition round with its term and deadlines (the unit
+ * submission deadline optional: NULL, no deadline but the recommend one's).  The admin
  * creates and edits them; every signed-in role reads them.  The status moves
  * one step forward at a time; moving to `evaluating` expires every
  * application still in draft, submitted or returned (逾期未报，按自愿放弃). */
@@ -18,10 +19,10 @@
 static const struct kp_stmt SQL_INSERT = {
     "batches_insert",
     "INSERT INTO batches AS b (code, title, term_start_year, term_end_year, contact_deadline,"
-    "                     recommend_deadline)"
-    " VALUES ($1, $2, $3, $4, $5::timestamptz, $6::timestamptz)"
+    "                     recommend_deadline, submit_deadline)"
+    " VALUES ($1, $2, $3, $4, $5::timestamptz, $6::timestamptz, $7::timestamptz)"
     " RETURNING " KP_BATCH_COLUMNS,
-    6,
+    7,
 };
 
 /* A batch in draft is the admin's work in progress: only the admin sees it. */
@@ -45,7 +46,8 @@ static const struct kp_stmt SQL_LIST = {
     5,
 };
 
-/* Absent fields keep their value. */
+/* Absent fields keep their value; submit_deadline is set when $9, to $10
+ * (null clears it). */
 static const struct kp_stmt SQL_UPDATE = {
     "batches_update",
     "UPDATE batches b SET code = coalesce($2, code), title = coalesce($3, title),"
@@ -53,9 +55,10 @@ static const struct kp_stmt SQL_UPDATE = {
     "   term_end_year = coalesce($5::int, term_end_year),"
     "   contact_deadline = coalesce($6::timestamptz, contact_deadline),"
     "   recommend_deadline = coalesce($7::timestamptz, recommend_deadline),"
-    "   status = coalesce($8, status)"
+    "   status = coalesce($8, status),"
+    "   submit_deadline = CASE WHEN $9 THEN $10::timestamptz ELSE submit_deadline END"
     " WHERE id = $1 RETURNING " KP_BATCH_COLUMNS,
-    8,
+    10,
 };
 
 static const struct kp_stmt SQL_EXPIRE = {
@@ -68,11 +71,12 @@ static const struct kp_stmt SQL_EXPIRE = {
 };
 
 /* The fields of a batch as sent: every one a string or integer, all
- * optional (create checks that the required ones are there). */
+ * optional (create checks that the required ones are there); a null
+ * submit_deadline (NULL with has_submit) means none. */
 struct fields {
-    const char *code, *title, *contact_deadline, *recommend_deadline, *status;
+    const char *code, *title, *contact_deadline, *recommend_deadline, *submit_deadline, *status;
     long long start, end;
-    bool has_code, has_title, has_start, has_end, has_contact, has_recommend, has_status;
+    bool has_code, has_title, has_start, has_end, has_contact, has_recommend, has_submit, has_status;
 };
 
 static bool take_fields(struct kp_req *r, struct fields *f, bool create)
@@ -84,6 +88,7 @@ static bool take_fields(struct kp_req *r, struct fields *f, bool create)
         KP_JOPTIONAL("term_end_year", KP_J_INT, &f->end, 2000, 2110, &f->has_end),
         KP_JOPTIONAL("contact_deadline", KP_J_STRING, &f->contact_deadline, 1, 40, &f->has_contact),
         KP_JOPTIONAL("recommend_deadline", KP_J_STRING, &f->recommend_deadline, 1, 40, &f->has_recommend),
+        KP_JNULLABLE("submit_deadline", KP_J_STRING, &f->submit_deadline, 1, 40, &f->has_submit),
         KP_JOPTIONAL("status", KP_J_STRING, &f->status, 1, 20, &f->has_status),
         KP_JEND,
     };
@@ -106,6 +111,8 @@ static bool take_fields(struct kp_req *r, struct fields *f, bool create)
         kp_problem_field(errors, "contact_deadline", "format", "应为 RFC 3339 时间，如 2021-10-25T16:00:00Z");
     if (f->has_recommend && f->recommend_deadline && !kp_valid_rfc3339(f->recommend_deadline))
         kp_problem_field(errors, "recommend_deadline", "format", "应为 RFC 3339 时间，如 2021-11-10T16:00:00Z");
+    if (f->has_submit && f->submit_deadline && !kp_valid_rfc3339(f->submit_deadline))
+        kp_problem_field(errors, "submit_deadline", "format", "应为 RFC 3339 时间，如 2021-11-05T16:00:00Z");
     enum kp_batch_status st;
     if (f->has_status && f->status && !kp_batch_status_parse(f->status, &st))
         kp_problem_field(errors, "status", "enum", "应为 draft、open、evaluating、publicity 或 closed");
@@ -131,6 +138,8 @@ static enum kp_err reply_failure(struct kp_req *r, struct kp_db *db, enum kp_err
         errors = json_array();
         if (strcmp(kp_db_last_constraint(db), "batches_deadlines") == 0)
             kp_problem_field(errors, "recommend_deadline", "order", "推荐截止时间不能早于联系人报送截止时间");
+        else if (strcmp(kp_db_last_constraint(db), "batches_submit_deadline") == 0)
+            kp_problem_field(errors, "submit_deadline", "order", "单位提交截止时间应早于推荐截止时间");
         else
             kp_problem_field(errors, "term_end_year", "range", "任期结束年份应在开始年份到其后 10 年之间");
         return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
@@ -157,7 +166,7 @@ static enum kp_err create_tx(struct kp_db *db, void *arg)
     snprintf(start, sizeof start, "%lld", o->f.start);
     snprintf(end, sizeof end, "%lld", o->f.end);
     const char *params[] = { o->f.code, o->f.title, start, end, o->f.contact_deadline,
-                             o->f.recommend_deadline };
+                             o->f.recommend_deadline, o->f.submit_deadline };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_INSERT, params, &res);
     if (err)
@@ -298,7 +307,8 @@ static enum kp_err update_tx(struct kp_db *db, void *arg)
                              f->has_start ? start : NULL, f->has_end ? end : NULL,
                              f->has_contact ? f->contact_deadline : NULL,
                              f->has_recommend ? f->recommend_deadline : NULL,
-                             moving ? f->status : NULL };
+                             moving ? f->status : NULL, f->has_submit ? "true" : "false",
+                             f->submit_deadline };
     err = kp_db_exec(db, &SQL_UPDATE, params, &res);
     if (err)
         return err;

@@ -17,11 +17,12 @@ static json_int_t integer(PGresult *res, int row, int col)
 
 json_t *kp_batch_json(PGresult *res, int row)
 {
-    return json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s}",
+    return json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:o, s:s, s:s, s:s}",
                      "id", integer(res, row, 0), "code", PQgetvalue(res, row, 1),
                      "title", PQgetvalue(res, row, 2),
                      "term_start_year", integer(res, row, 3), "term_end_year", integer(res, row, 4),
                      "contact_deadline", PQgetvalue(res, row, 5),
+                     "submit_deadline", kp_text_or_null(res, row, 9),
                      "recommend_deadline", PQgetvalue(res, row, 6),
                      "status", PQgetvalue(res, row, 7), "created_at", PQgetvalue(res, row, 8));
 }

@@ -15,7 +15,7 @@
 #define KP_BATCH_COLUMNS                                                       \
     "b.id, b.code, b.title, b.term_start_year, b.term_end_year, "              \
     KP_TIME("b.contact_deadline") ", " KP_TIME("b.recommend_deadline") ", "    \
-    "b.status, " KP_TIME("b.created_at")
+    "b.status, " KP_TIME("b.created_at") ", " KP_TIME("b.submit_deadline")
 json_t *kp_batch_json(PGresult *res, int row);
 
 /* Recommender: select from `recommenders r JOIN users u ON u.id = r.user_id

@@ -63,7 +63,8 @@ describe('POST /batches', () => {
     assert.match(res.headers.get('content-type'), /^application\/json/);
     const b = await res.json();
     assert.deepEqual(Object.keys(b).sort(), ['code', 'contact_deadline', 'created_at', 'id', 'recommend_deadline',
-      'status', 'term_end_year', 'term_start_year', 'title']);
+      'status', 'submit_deadline', 'term_end_year', 'term_start_year', 'title']);
+    assert.equal(b.submit_deadline, null);   // optional: none unless given
     assert.equal(typeof b.id, 'number');
     assert.equal(b.code, body.code);
     assert.equal(b.title, body.title);

@@ -417,6 +417,9 @@ test('the recommender sees its quota and returns the application with a reason',
 });
 
 test('the applicant sees the reason, fixes and resubmits', { timeout: 90000 }, async () => {
+  // The unit submission deadline (单位提交截止) has passed: a returned
+  // application is still resubmitted until the recommend deadline.
+  await db.psql(`UPDATE batches SET submit_deadline = now() - interval '1 minute' WHERE id = ${batch.id}`);
   const page = await freshPage();
   await signIn(page, server.url, unit.username, unit.password);
   // The notice leads to the application.
@@ -430,6 +433,10 @@ test('the applicant sees the reason, fixes and resubmits', { timeout: 90000 }, a
   const outcome = page.locator('#app-outcome');
   assert.match(await outcome.textContent(), /推荐单位退回修改，原因：/);
   assert.match(await outcome.textContent(), new RegExp(RETURN_REASON));
+  const note = await page.locator('#app-deadline-note').textContent();
+  assert.match(note, /^推荐截止：/);
+  assert.match(note, /退回修改的申报在推荐截止前都可以重新提交/);
+  assert.equal(await page.locator('#app-deadline').count(), 0);
   await screenshot(page, 'application-returned');
 
   const summary = page.getByRole('textbox', { name: '科普工作简介' });
@@ -444,6 +451,9 @@ test('the applicant sees the reason, fixes and resubmits', { timeout: 90000 }, a
   await page.locator('#app-notice', { hasText: '已重新提交' }).waitFor();
   assert.deepEqual(browser.errors(page), []);
   await page.close();
+
+  const cleared = await admin.api('PATCH', `/batches/${batch.id}`, { submit_deadline: null });
+  assert.equal(cleared.status, 200, await cleared.text());
 });
 
 // An application of `name`, complete and submitted through the API.
@@ -610,6 +620,21 @@ test('the pages fit a 360 px phone', { timeout: 90000 }, async () => {
   await signIn(page, server.url, 'admin', ADMIN_PASSWORD);
   await check(page, '/admin/applications', 'admin-applications-phone');
   await check(page, `/admin/applications/${unit.application.id}`);
+  assert.deepEqual(browser.errors(page), []);
+  await page.close();
+});
+
+// Last, so that the lists above stay as they are.
+test('a draft answers to the unit submission deadline, and its page says it has passed', { timeout: 60000 }, async () => {
+  // a batch of its own: the recommend deadline of `batch` has passed by now
+  const other = await makeBatch(admin, { status: 'open' });
+  await db.psql(`UPDATE batches SET submit_deadline = now() - interval '1 minute' WHERE id = ${other.id}`);
+  const late = await makeApplication(server.url, rec.session, other.id, { unit: { name: '北京晚到科技馆' } });
+  const page = await freshPage();
+  await signIn(page, server.url, late.username, late.password);
+  await page.goto(`${server.url}/applications/${late.application.id}`);
+  await page.locator('#app-deadline', { hasText: '单位提交截止已过，申报不能再提交。' }).waitFor();
+  assert.match(await page.locator('#app-deadline-note').textContent(), /^单位提交截止：/);
   assert.deepEqual(browser.errors(page), []);
   await page.close();
 });

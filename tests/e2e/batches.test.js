@@ -147,6 +147,26 @@ test('the admin creates a batch and opens it', { timeout: 90000 }, async () => {
   await clickFor(page, page.getByRole('button', { name: '保存修改' }), 'PATCH', /^\/api\/v1\/batches\/\d+$/);
   await page.locator('h1', { hasText: /^2021-2025年度第一批草稿$/ }).waitFor();
 
+  // 单位提交截止 (optional): after the recommend deadline is caught here; set,
+  // it is the only field sent and the head shows it; emptied, it is removed.
+  const unitDeadline = page.getByLabel('单位提交截止时间');
+  assert.equal(await unitDeadline.inputValue(), '');
+  await unitDeadline.fill(`${state.recommendInput.slice(0, 10)}T18:00`);
+  await page.getByRole('button', { name: '保存修改' }).click();
+  assert.match(await page.locator('#batch-edit-submit-deadline-error').textContent(), /应早于推荐截止时间/);
+  const submitInput = `${chinaInput(new Date(Date.now() + 20 * DAY)).slice(0, 10)}T17:00`;
+  await unitDeadline.fill(submitInput);
+  const setUnit = await clickFor(page, page.getByRole('button', { name: '保存修改' }), 'PATCH', /^\/api\/v1\/batches\/\d+$/);
+  assert.equal(setUnit.status(), 200);
+  assert.deepEqual(JSON.parse(setUnit.request().postData()), { submit_deadline: `${submitInput}:00+08:00` });
+  await page.locator('.batch-head', { hasText: `单位提交截止${chinaDeadlineText(submitInput)}` }).waitFor();
+  await page.getByLabel('单位提交截止时间').fill('');
+  const cleared = await clickFor(page, page.getByRole('button', { name: '保存修改' }), 'PATCH', /^\/api\/v1\/batches\/\d+$/);
+  assert.deepEqual(JSON.parse(cleared.request().postData()), { submit_deadline: null });
+  assert.equal((await cleared.json()).submit_deadline, null);
+  await page.locator('#batch-edit-message', { hasText: '已保存修改' }).waitFor();
+  assert.doesNotMatch(await page.locator('.batch-head').textContent(), /单位提交截止/);
+
   await screenshot(page, 'batch-detail');
 
   // 推进到下一阶段, asked first: cancel changes nothing, confirm opens the batch.

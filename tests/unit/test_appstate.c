@@ -105,6 +105,15 @@ START_TEST(statuses_and_labels)
 }
 END_TEST
 
+/* A first submission meets the unit deadline; a returned one only the
+ * recommend deadline. */
+START_TEST(submit_deadline_binds_first_submissions)
+{
+    ck_assert(kp_app_submit_deadline_binds("draft"));
+    ck_assert(!kp_app_submit_deadline_binds("returned"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("appstate");
@@ -112,6 +121,7 @@ int main(void)
     tcase_add_test(tc, every_move_as_listed);
     tcase_add_test(tc, unknown_status_moves_nowhere);
     tcase_add_test(tc, statuses_and_labels);
+    tcase_add_test(tc, submit_deadline_binds_first_submissions);
     suite_add_tcase(s, tc);
     return kp_test_run(s);
 }

@@ -84,9 +84,24 @@ export function render(root, { params, signal }) {
         h('span', null, `申报编号 ${app.id}`)),
       applicationTitle(app),
       applicationFacts(app, batch?.title),
-      batch && EDITABLE.has(app.status) && h('p', { class: 'muted small' },
-        '推荐截止：', h('time', { datetime: batch.recommend_deadline }, formatDeadline(batch.recommend_deadline)),
-        '（北京时间）。截止前须提交给推荐单位，逾期按自愿放弃办理。'));
+      batch && EDITABLE.has(app.status) && deadlineNote(app, batch));
+  }
+
+  // The deadline this application must be submitted by: a draft the unit
+  // submission deadline (单位提交截止) when the batch has one; a returned
+  // one the recommend deadline, whatever the unit deadline.
+  function submitBy(app, batch) {
+    return app.status === 'draft' && batch.submit_deadline
+      ? { label: '单位提交截止', at: batch.submit_deadline }
+      : { label: '推荐截止', at: batch.recommend_deadline };
+  }
+
+  function deadlineNote(app, batch) {
+    const { label, at } = submitBy(app, batch);
+    return h('p', { class: 'muted small', id: 'app-deadline-note' },
+      `${label}：`, h('time', { datetime: at }, formatDeadline(at)),
+      '（北京时间）。截止前须提交给推荐单位，逾期按自愿放弃办理。',
+      app.status === 'returned' && batch.submit_deadline && '退回修改的申报在推荐截止前都可以重新提交。');
   }
 
   function readOnly(app, batch, { notice } = {}) {
@@ -682,7 +697,8 @@ export function render(root, { params, signal }) {
     const submitMessage = h('div', { class: 'form-message', id: 'app-submit-message', role: 'alert' });
     const resubmit = app.status === 'returned';
     const submitBtn = h('button', { type: 'button', class: 'button button-block', id: 'app-submit' }, resubmit ? '重新提交' : '提交申报');
-    const pastDeadline = batch && isPast(batch.recommend_deadline);
+    const by = batch && submitBy(app, batch);
+    const pastDeadline = by && isPast(by.at);
 
     function showMissing(errors) {
       const items = errors.map((e) => {
@@ -776,7 +792,7 @@ export function render(root, { params, signal }) {
         pageHead,
         notice && h('p', { class: 'form-message form-message-ok', role: 'status', id: 'app-notice' }, notice),
         outcomeNotice(app),
-        pastDeadline && h('p', { class: 'form-message', id: 'app-deadline' }, '推荐已截止，申报不能再提交。'),
+        pastDeadline && h('p', { class: 'form-message', id: 'app-deadline' }, `${by?.label}已过，申报不能再提交。`),
         h('div', { class: 'app-layout' },
           h('div', { class: 'app-main' },
             h('p', { class: 'muted app-intro' }, '按栏目填写，内容会自动保存，可以分几次填完。全部填好并上传盖章的申报表扫描件后，点击“提交申报”。'),
