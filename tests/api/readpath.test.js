@@ -114,14 +114,16 @@ describe('the idle clock', () => {
   });
 
   test('GET /applications/{id} keeps a busy session alive; an idle one dies (401)', async () => {
-    const short = await startKpjdd({ db, env: { KPJD_AUTH_SESSION_IDLE: '2' } });
+    // Idle 6 s, wound every 1.5 s; reads 2 s apart keep the busy one alive with 4 s to spare
+    // for a loaded machine, and 8 s without a read end the idle one.
+    const short = await startKpjdd({ db, env: { KPJD_AUTH_SESSION_IDLE: '6' } });
     try {
       const busy = await signIn(short.url, 'admin');
       const idle = await signIn(short.url, 'admin');
       for (let i = 0; i < 4; i++) {
-        await sleep(800);
+        await sleep(2000);
         assert.equal((await busy.api('GET', `/applications/${app.id}`)).status, 200,
-          `busy session alive after ${(i + 1) * 0.8}s`);
+          `busy session alive after ${(i + 1) * 2}s`);
       }
       await expectProblem(await idle.api('GET', `/applications/${app.id}`), 401, 'unauthenticated');
       await expectProblem(await idle.api('GET', '/session'), 401, 'unauthenticated');
