@@ -43,8 +43,8 @@ struct block {
     enum kp_pdf_align align[KP_FLOW_MAX_CELLS];
     long head;                         /* ROW: its table's head block, or -1 */
     double height;                     /* GAP, PART */
-    kp_flow_draw draw;                 /* PART */
-    const void *cls;
+    kp_flow_draw draw;                 /* PART, with its copy of the data */
+    void *data;
 };
 
 /* Where the content is: the next block, and for a row or paragraph split
@@ -86,6 +86,8 @@ void kp_flow_free(struct kp_flow *f)
     for (size_t i = 0; i < f->n; i++)
         for (size_t c = 0; c < f->blocks[i].ncells; c++)
             free(f->blocks[i].text[c]);
+    for (size_t i = 0; i < f->n; i++)
+        free(f->blocks[i].data);
     free(f->blocks);
     free(f->header);
     free(f->watermark);
@@ -161,14 +163,17 @@ void kp_flow_gap(struct kp_flow *f, double height)
         b->height = height;
 }
 
-void kp_flow_part(struct kp_flow *f, double height, kp_flow_draw draw, const void *cls)
+void kp_flow_part(struct kp_flow *f, double height, kp_flow_draw draw, const void *data, size_t size)
 {
     struct block *b = add(f, PART);
-    if (b) {
-        b->height = height;
-        b->draw = draw;
-        b->cls = cls;
-    }
+    if (b == NULL)
+        return;
+    b->height = height;
+    b->draw = draw;
+    if ((b->data = malloc(size ? size : 1)) == NULL)
+        f->failed = true;
+    else if (size > 0)
+        memcpy(b->data, data, size);
 }
 
 /* ---- setting a page ---------------------------------------------------- */
@@ -285,7 +290,7 @@ static void set_page(struct page *p, struct pos *at)
             if (!p->empty && p->y + b->height > p->bottom)
                 return;
             if (p->draw)
-                b->draw(p->d, MARGIN, p->y, p->width, b->cls);
+                b->draw(p->d, MARGIN, p->y, p->width, b->data);
             h = b->height;
             break;
         case ROW:

@@ -29,10 +29,10 @@ struct kp_flow_cell {
     enum kp_pdf_align align;
 };
 
-/* Draws a fixed-height part (a QR code with the facts beside it, the space
- * for a signature and a seal) at (x, y), `width` points wide, within a
- * page of d. */
-typedef void (*kp_flow_draw)(struct kp_pdf *d, double x, double y, double width, const void *cls);
+/* Draws a fixed-height part (a QR code with the number beside it, the
+ * space for a signature and a seal) at (x, y), `width` points wide, within
+ * a page of d; `data` is the part's copy of what kp_flow_part was given. */
+typedef void (*kp_flow_draw)(struct kp_pdf *d, double x, double y, double width, const void *data);
 
 struct kp_flow;
 
@@ -53,8 +53,9 @@ void kp_flow_paragraph(struct kp_flow *f, const char *text);
 void kp_flow_head(struct kp_flow *f, const struct kp_flow_cell *cells, size_t n);
 void kp_flow_row(struct kp_flow *f, const struct kp_flow_cell *cells, size_t n);
 void kp_flow_gap(struct kp_flow *f, double height);
-/* A part `height` points high, kept on one page; cls must outlive the flow. */
-void kp_flow_part(struct kp_flow *f, double height, kp_flow_draw draw, const void *cls);
+/* A part `height` points high, kept on one page, drawn by `draw` with a
+ * copy of the `size` bytes at `data` (a struct without pointers). */
+void kp_flow_part(struct kp_flow *f, double height, kp_flow_draw draw, const void *data, size_t size);
 
 /* Sets the content without drawing, with d's fonts: the number of pages.
  * KP_E_NOMEM when the content could not be held. */
