@@ -15,7 +15,7 @@ static const struct kp_pdf_color INK   = { 0.10, 0.10, 0.10 };
 static const struct kp_pdf_color GREY  = { 0.40, 0.40, 0.40 };
 static const struct kp_pdf_color RULE  = { 0.25, 0.25, 0.25 };
 static const struct kp_pdf_color SHADE = { 0.93, 0.93, 0.93 };
-static const struct kp_pdf_color FAINT = { 0.86, 0.86, 0.86 };
+static const struct kp_pdf_color MARKED = { 0.45, 0.45, 0.45 };
 
 static const struct kp_pdf_style TITLE = { .face = KP_PDF_SERIF, .size = 20, .bold = true,
                                            .align = KP_PDF_CENTER, .letter_spacing = 2,
@@ -30,7 +30,7 @@ static const struct kp_pdf_style CELL = { .face = KP_PDF_SERIF, .size = 10,
                                           .line_spacing = 1.15, .color = INK };
 static const struct kp_pdf_style SMALL = { .face = KP_PDF_SANS, .size = 8, .color = GREY };
 static const struct kp_pdf_style MARK = { .face = KP_PDF_SANS, .size = 110, .bold = true,
-                                          .color = FAINT };
+                                          .color = MARKED };
 
 enum kind { TITLE_, HEADING_, PARAGRAPH, HEAD, ROW, GAP, PART };
 
@@ -55,6 +55,7 @@ struct pos {
 };
 
 struct kp_flow {
+    enum kp_pdf_paper paper;
     char *header, *watermark;
     struct block *blocks;
     size_t n, cap;
@@ -64,11 +65,12 @@ struct kp_flow {
     struct pos at;                     /* where the next page starts */
 };
 
-struct kp_flow *kp_flow_new(const char *header, const char *watermark)
+struct kp_flow *kp_flow_new(enum kp_pdf_paper paper, const char *header, const char *watermark)
 {
     struct kp_flow *f = calloc(1, sizeof *f);
     if (f == NULL)
         return NULL;
+    f->paper = paper;
     f->header = strdup(header);
     f->watermark = watermark ? strdup(watermark) : NULL;
     f->head = -1;
@@ -242,8 +244,6 @@ static double set_row(struct page *p, const struct block *b, int line[], bool *r
 static void chrome(struct page *p, double page_w, double page_h, unsigned n, unsigned of)
 {
     struct kp_flow *f = p->f;
-    if (f->watermark)
-        kp_pdf_text_turned(p->d, &MARK, page_w / 2, page_h / 2, 45, f->watermark);
     kp_pdf_text(p->d, &SMALL, MARGIN, KP_PDF_MM(12), p->width, f->header);
     kp_pdf_line(p->d, MARGIN, KP_PDF_MM(17), page_w - MARGIN, KP_PDF_MM(17), 0.5, GREY);
     char foot[64];
@@ -325,8 +325,9 @@ enum kp_err kp_flow_paginate(struct kp_flow *f, struct kp_pdf *d, unsigned *page
     if (f->failed)
         return KP_E_NOMEM;
     struct pos at = { 0 };
-    struct page p = { .f = f, .d = d, .width = KP_PDF_MM(210) - 2 * MARGIN,
-                      .bottom = KP_PDF_MM(297) - BOTTOM };
+    bool landscape = f->paper == KP_PDF_A4_LANDSCAPE;
+    struct page p = { .f = f, .d = d, .width = KP_PDF_MM(landscape ? 297 : 210) - 2 * MARGIN,
+                      .bottom = KP_PDF_MM(landscape ? 210 : 297) - BOTTOM };
     unsigned n = 0;
     do {
         set_page(&p, &at);
@@ -342,10 +343,12 @@ enum kp_err kp_flow_next_page(struct kp_flow *f, struct kp_pdf *d, bool *done)
 {
     assert(f->pages > 0 && f->drawn < f->pages);
     double w, h;
-    kp_pdf_begin_page(d, KP_PDF_A4_PORTRAIT, &w, &h);
+    kp_pdf_begin_page(d, f->paper, &w, &h);
     struct page p = { .f = f, .d = d, .draw = true, .width = w - 2 * MARGIN, .bottom = h - BOTTOM };
     chrome(&p, w, h, f->drawn + 1, f->pages);
     set_page(&p, &f->at);
+    if (f->watermark)                  /* last: over the content, the shaded cells included */
+        kp_pdf_text_turned(d, &MARK, w / 2, h / 2, 45, 0.22, f->watermark);
     f->drawn++;
     /* the drawing sets what the count set: the same pages */
     assert(f->drawn < f->pages ? f->at.block < f->n : f->at.block == f->n);

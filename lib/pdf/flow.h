@@ -1,10 +1,11 @@
-/* Documents that flow over as many A4 portrait pages as they need (an
+/* Documents that flow over as many A4 pages as they need (an
  * application form, a receipt, a summary sheet): a title, headings,
  * paragraphs and table rows, one after the other; a text longer than what
  * is left of a page goes on on the next one, line by line, and a table's
  * head row comes again at the top of each page the table continues on.
  * Every page shows a header, "第 n 页 / 共 m 页" at its foot, and, when
- * asked, a diagonal watermark.
+ * asked, a diagonal watermark laid over it (drawn last: pdftotext -raw
+ * reads it at the page's end).
  *
  * The content is held here (its texts copied) and set twice: once without
  * drawing to count the pages (kp_flow_paginate), then page by page
@@ -36,9 +37,9 @@ typedef void (*kp_flow_draw)(struct kp_pdf *d, double x, double y, double width,
 
 struct kp_flow;
 
-/* A new empty document whose pages show `header` at the top and, unless
- * NULL, `watermark` across them.  NULL when out of memory. */
-struct kp_flow *kp_flow_new(const char *header, const char *watermark);
+/* A new empty document on `paper` whose pages show `header` at the top
+ * and, unless NULL, `watermark` across them.  NULL when out of memory. */
+struct kp_flow *kp_flow_new(enum kp_pdf_paper paper, const char *header, const char *watermark);
 
 /* NULL is fine. */
 void kp_flow_free(struct kp_flow *f);

@@ -274,7 +274,7 @@ double kp_pdf_text_lines(struct kp_pdf *d, const struct kp_pdf_style *s, double 
 }
 
 void kp_pdf_text_turned(struct kp_pdf *d, const struct kp_pdf_style *s, double cx, double cy,
-                        double degrees, const char *text)
+                        double degrees, double opacity, const char *text)
 {
     assert(d->in_page);
     if (d->err)
@@ -286,9 +286,12 @@ void kp_pdf_text_turned(struct kp_pdf *d, const struct kp_pdf_style *s, double c
     cairo_save(d->cr);
     cairo_translate(d->cr, cx, cy);
     cairo_rotate(d->cr, -degrees * G_PI / 180.0);
+    cairo_push_group(d->cr);           /* drawn opaque, then laid over at `opacity` */
     cairo_set_source_rgb(d->cr, s->color.r, s->color.g, s->color.b);
     cairo_move_to(d->cr, -(double)w / PANGO_SCALE / 2, -(double)h / PANGO_SCALE / 2);
     pango_cairo_show_layout(d->cr, l);
+    cairo_pop_group_to_source(d->cr);
+    cairo_paint_with_alpha(d->cr, opacity);
     cairo_restore(d->cr);
     g_object_unref(l);
 }

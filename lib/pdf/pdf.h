@@ -94,10 +94,11 @@ double kp_pdf_text_lines(struct kp_pdf *d, const struct kp_pdf_style *s, double 
                          double width, const char *text, int first, double max_height, bool draw,
                          int *count, bool *more);
 
-/* One line of `text`, unwrapped, centred on (cx, cy) and turned `degrees`
- * counter-clockwise (a watermark across a page). */
+/* One line of `text`, unwrapped, centred on (cx, cy), turned `degrees`
+ * counter-clockwise and laid over what is drawn with `opacity` (0 to 1): a
+ * watermark across a page, drawn last so that nothing hides it. */
 void kp_pdf_text_turned(struct kp_pdf *d, const struct kp_pdf_style *s, double cx, double cy,
-                        double degrees, const char *text);
+                        double degrees, double opacity, const char *text);
 
 /* A straight line. */
 void kp_pdf_line(struct kp_pdf *d, double x1, double y1, double x2, double y2, double line_width,

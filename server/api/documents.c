@@ -372,7 +372,7 @@ enum kp_err kp_api_applications_form_pdf(struct kp_req *r)
     json_t *form = json_loads(PQgetvalue(res, 0, C_FORM), 0, NULL);
     char header[KP_APPDOC_NUMBER_MAX + 64];
     snprintf(header, sizeof header, "全国科普教育基地申报表　申报编号 %s", doc.number);
-    struct kp_flow *f = form ? kp_flow_new(header, doc.submitted ? NULL : "草稿") : NULL;
+    struct kp_flow *f = form ? kp_flow_new(KP_PDF_A4_PORTRAIT, header, doc.submitted ? NULL : "草稿") : NULL;
     if (f == NULL) {
         json_decref(form);
         PQclear(res);
@@ -443,7 +443,7 @@ enum kp_err kp_api_applications_receipt_pdf(struct kp_req *r)
     json_t *attachments = json_loads(PQgetvalue(res, 0, C_ATTACHMENTS), 0, NULL);
     char header[KP_APPDOC_NUMBER_MAX + 64];
     snprintf(header, sizeof header, "全国科普教育基地申报回执　申报编号 %s", doc.number);
-    struct kp_flow *f = attachments ? kp_flow_new(header, NULL) : NULL;
+    struct kp_flow *f = attachments ? kp_flow_new(KP_PDF_A4_PORTRAIT, header, NULL) : NULL;
     if (f == NULL) {
         json_decref(attachments);
         PQclear(res);

@@ -150,7 +150,7 @@ enum kp_err kp_api_recommendation_sheet_pdf(struct kp_req *r)
     PGresult *h = s.head;
     char header[700];
     snprintf(header, sizeof header, "推荐汇总表　%s　%s", PQgetvalue(h, 0, H_CODE), PQgetvalue(h, 0, H_RECOMMENDER));
-    struct kp_flow *f = kp_flow_new(header, NULL);
+    struct kp_flow *f = kp_flow_new(KP_PDF_A4_LANDSCAPE, header, NULL);
     if (f == NULL) {
         free_sheet(&s);
         return KP_E_NOMEM;
@@ -170,10 +170,10 @@ enum kp_err kp_api_recommendation_sheet_pdf(struct kp_req *r)
     kp_flow_row(f, facts[2], 4);
     kp_flow_gap(f, KP_PDF_MM(4));
     static const struct kp_flow_cell head[] = {
-        { "序号", 0.06, false, KP_PDF_CENTER }, { "申报编号", 0.13, false, KP_PDF_LEFT },
-        { "申报单位", 0.16, false, KP_PDF_LEFT }, { "基地名称", 0.16, false, KP_PDF_LEFT },
-        { "类别", 0.10, false, KP_PDF_LEFT }, { "所在地区", 0.09, false, KP_PDF_LEFT },
-        { "推荐时间", 0.12, false, KP_PDF_LEFT }, { "推荐意见", 0.18, false, KP_PDF_LEFT },
+        { "序号", 0.04, false, KP_PDF_CENTER }, { "申报编号", 0.11, false, KP_PDF_LEFT },
+        { "申报单位", 0.15, false, KP_PDF_LEFT }, { "基地名称", 0.16, false, KP_PDF_LEFT },
+        { "类别", 0.09, false, KP_PDF_LEFT }, { "所在地区", 0.07, false, KP_PDF_LEFT },
+        { "推荐时间", 0.12, false, KP_PDF_LEFT }, { "推荐意见", 0.26, false, KP_PDF_LEFT },
     };
     kp_flow_head(f, head, 8);
     int n = PQntuples(s.rows);
@@ -181,13 +181,13 @@ enum kp_err kp_api_recommendation_sheet_pdf(struct kp_req *r)
         char no[24], code[KP_APPDOC_NUMBER_MAX], at[KP_APPDOC_TIME_MAX];
         snprintf(no, sizeof no, "%d", i + 1);
         const struct kp_flow_cell c[] = {
-            { no, 0.06, false, KP_PDF_CENTER }, { number(&s, i, code), 0.13, false, KP_PDF_LEFT },
-            { PQgetvalue(s.rows, i, R_UNIT), 0.16, false, KP_PDF_LEFT },
+            { no, 0.04, false, KP_PDF_CENTER }, { number(&s, i, code), 0.11, false, KP_PDF_LEFT },
+            { PQgetvalue(s.rows, i, R_UNIT), 0.15, false, KP_PDF_LEFT },
             { PQgetvalue(s.rows, i, R_BASE), 0.16, false, KP_PDF_LEFT },
-            { kp_app_category_label(PQgetvalue(s.rows, i, R_CATEGORY)), 0.10, false, KP_PDF_LEFT },
-            { PQgetvalue(s.rows, i, R_REGION), 0.09, false, KP_PDF_LEFT },
+            { kp_app_category_label(PQgetvalue(s.rows, i, R_CATEGORY)), 0.09, false, KP_PDF_LEFT },
+            { PQgetvalue(s.rows, i, R_REGION), 0.07, false, KP_PDF_LEFT },
             { beijing(s.rows, i, R_AT, at), 0.12, false, KP_PDF_LEFT },
-            { PQgetvalue(s.rows, i, R_OPINION), 0.18, false, KP_PDF_LEFT },
+            { PQgetvalue(s.rows, i, R_OPINION), 0.26, false, KP_PDF_LEFT },
         };
         kp_flow_row(f, c, 8);
     }

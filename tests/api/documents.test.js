@@ -4,7 +4,7 @@
 // read the application, and GET /batches/{id}/recommendation-sheet.pdf|.csv
 // (推荐汇总表: a recommender its own, the admin with ?recommender_id=).  The
 // PDFs are read back with poppler (pdfinfo, pdftotext -raw: the watermark,
-// drawn first, comes first on each page) and zbarimg, as a person would.
+// drawn last, comes last on each page) and zbarimg, as a person would.
 // Beijing times are computed here with Intl (Asia/Shanghai), apart from the
 // server's arithmetic.
 import assert from 'node:assert/strict';
@@ -142,7 +142,7 @@ describe('GET /applications/{id}/form.pdf', () => {
     assert.match(t, /生成时间：\d{4}年\d{1,2}月\d{1,2}日\d\d:\d\d（北京时间）/);
     for (let p = 1; p <= n; p++) {
       const page = pageText(path, p);
-      assert.ok(page.startsWith('草稿'), `page ${p} watermarked: ${page.slice(0, 40)}`);
+      assert.ok(page.endsWith('草稿'), `page ${p} watermarked: ${page.slice(-40)}`);
       assert.ok(page.includes(`第${p}页/共${n}页`), `page ${p} numbered`);
     }
     assert.equal(qrOf(path), `${PUBLIC_URL}/applications/${mine.id}`);
@@ -164,10 +164,10 @@ describe('GET /applications/{id}/form.pdf', () => {
     let all = '';
     for (let p = 1; p <= n; p++) {
       const page = pageText(path, p);
-      assert.ok(page.startsWith('草稿'), `page ${p} watermarked`);
+      assert.ok(page.endsWith('草稿'), `page ${p} watermarked`);
       const foot = `第${p}页/共${n}页`;
       assert.ok(page.includes(foot), `page ${p} numbered`);
-      all += page.slice(page.indexOf(foot) + foot.length);    // the content after the page's chrome
+      all += page.slice(page.indexOf(foot) + foot.length, -'草稿'.length);    // the content between the page's chrome and its watermark
     }
     for (const [key, tag] of [['profile', '【甲'], ['work_summary', '【乙'], ['conditions', '【丙'], ['plan', '【丁']]) {
       const markers = form[key].match(new RegExp(`${tag}\\d+】`, 'g'));
@@ -244,7 +244,7 @@ describe('GET /applications/{id}/receipt.pdf, and the form once submitted', () =
     await json(await recA.session.api('POST', `/applications/${mine.id}/return`, { reason: '请补充材料' }));
     await expectProblem(await get(mine.session, `/applications/${mine.id}/receipt.pdf`), 409, 'invalid_state');
     const path = await save(await get(mine.session, `/applications/${mine.id}/form.pdf`));
-    assert.ok(pageText(path, 1).startsWith('草稿'));
+    assert.ok(pageText(path, 1).endsWith('草稿'));
     assert.ok(allText(path).includes('请补充材料'), 'the return reason');
     const again = await json(await mine.session.api('POST', `/applications/${mine.id}/submit`));
     const receipt = allText(await save(await get(mine.session, `/applications/${mine.id}/receipt.pdf`)));
