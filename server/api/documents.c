@@ -7,6 +7,7 @@
  * draws the next page on the pool (kp_reply_flow), so memory holds the
  * application and one page.  Times are printed in Beijing time
  * (lib/domain/appdoc.h). */
+#include <assert.h>
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <microhttpd.h>
@@ -300,17 +301,17 @@ static const char *attachment_kind(const char *kind)
 
 static void form_fields(struct kp_flow *f, const json_t *form)
 {
-    const char *label;
+    const char *key, *label;
     bool long_text;
     /* the figures first, two to a row; then the texts, each under its label */
     const char *kv[32];
     char numbers[16][32];
     size_t n = 0, k = 0;
-    for (size_t i = 0; kp_appform_key(i, &label, &long_text) != NULL; i++) {
-        const char *key = kp_appform_key(i, &label, &long_text);
+    for (size_t i = 0; (key = kp_appform_key(i, &label, &long_text)) != NULL; i++) {
         const json_t *v = json_object_get(form, key);
         if (long_text || strcmp(key, "honors") == 0)
             continue;
+        assert(k < sizeof numbers / sizeof numbers[0]);
         kv[n++] = label;
         if (json_is_integer(v))
             snprintf(numbers[k], sizeof numbers[k], "%lld", (long long)json_integer_value(v));
@@ -323,10 +324,10 @@ static void form_fields(struct kp_flow *f, const json_t *form)
     kp_flow_heading(f, "二、基本情况");
     pairs(f, kv, n);
     kp_flow_heading(f, "三、工作情况");
-    for (size_t i = 0; kp_appform_key(i, &label, &long_text) != NULL; i++) {
+    for (size_t i = 0; (key = kp_appform_key(i, &label, &long_text)) != NULL; i++) {
         if (!long_text)
             continue;
-        const json_t *v = json_object_get(form, kp_appform_key(i, &label, &long_text));
+        const json_t *v = json_object_get(form, key);
         const char *text = json_is_string(v) && json_string_length(v) > 0 ? json_string_value(v)
                                                                          : "（未填写）";
         struct kp_flow_cell head = { label, 1, true, KP_PDF_LEFT };
