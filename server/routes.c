@@ -141,6 +141,11 @@ const struct kp_route kp_routes[] = {
     /* certificates (PDF, rendered on the pool as they stream) */
     { "GET",    "/api/v1/bases/{id}/certificate.pdf", kp_api_bases_certificate, KP_ADMIN | KP_APPLICANT, SLOW, NULL, NULL },
     { "GET",    "/api/v1/batches/{id}/certificates.pdf", kp_api_batches_certificates, KP_ADMIN, SLOW, NULL, NULL },
+    /* printable documents (PDF drawn on the pool as they stream; CSV) */
+    { "GET",    "/api/v1/applications/{id}/form.pdf", kp_api_applications_form_pdf, KP_SIGNED_IN, SLOW, NULL, NULL },
+    { "GET",    "/api/v1/applications/{id}/receipt.pdf", kp_api_applications_receipt_pdf, KP_SIGNED_IN, SLOW, NULL, NULL },
+    { "GET",    "/api/v1/batches/{id}/recommendation-sheet.pdf", kp_api_recommendation_sheet_pdf, KP_ADMIN | KP_RECOMMENDER, SLOW, NULL, NULL },
+    { "GET",    "/api/v1/batches/{id}/recommendation-sheet.csv", kp_api_recommendation_sheet_csv, KP_ADMIN | KP_RECOMMENDER, SLOW, NULL, NULL },
 };
 
 const size_t kp_routes_count = sizeof kp_routes / sizeof kp_routes[0];

@@ -7,6 +7,7 @@ import { h } from './dom.js';
 import { api, API_BASE } from './api.js';
 import { CATEGORIES, formatBytes, formatDateTime, label } from './format.js';
 import { applicationBadge, fastTrackBadge, facts } from './widgets.js';
+import { applicationNumber } from './documents.js';
 
 export const BASE_NAME_MAX = 100;
 export const HONORS_MAX = 50;
@@ -174,7 +175,7 @@ export function applicationFacts(app, batchTitle) {
     ['所在地区', app.region],
     ['批次', batchTitle ?? app.batch_title ?? `#${app.batch_id}`],
     ['推荐单位', app.recommender_name],
-    ['申报编号', String(app.id)],
+    ['申报编号', applicationNumber(app)],
     ['提交时间', app.submitted_at ? h('time', { datetime: app.submitted_at }, formatDateTime(app.submitted_at)) : null],
     ['推荐时间', app.recommended_at ? h('time', { datetime: app.recommended_at }, formatDateTime(app.recommended_at)) : null],
   ], 'facts-compact app-facts');

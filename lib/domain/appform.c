@@ -155,3 +155,12 @@ void kp_appform_missing(const char *base_name, const char *category, const json_
         kp_problem_field(errors, "attachments.application_form", "required",
                          "请上传盖章的申报表扫描件（PDF）");
 }
+
+const char *kp_appform_key(size_t i, const char **label, bool *long_text)
+{
+    if (i >= NFIELDS)
+        return NULL;
+    *label = fields[i].label;
+    *long_text = fields[i].kind == TEXT;
+    return fields[i].name;
+}

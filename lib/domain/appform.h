@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #define KP_HONORS_MAX 50
 
@@ -24,5 +25,10 @@ void kp_appform_merge(json_t *form, const json_t *patch);
  * attachment ("attachments.application_form"). */
 void kp_appform_missing(const char *base_name, const char *category, const json_t *form,
                         bool has_application_form, json_t *errors);
+
+/* The form's i-th key in the order of the printed form, with its Chinese
+ * label (static) and whether it holds a long text; NULL past the last.
+ * "honors" is one of them: an array of {title, issuer, date}. */
+const char *kp_appform_key(size_t i, const char **label, bool *long_text);
 
 #endif

@@ -233,6 +233,69 @@ double kp_pdf_text(struct kp_pdf *d, const struct kp_pdf_style *s, double x, dou
     return (double)h / PANGO_SCALE;
 }
 
+double kp_pdf_text_lines(struct kp_pdf *d, const struct kp_pdf_style *s, double x, double y,
+                         double width, const char *text, int first, double max_height, bool draw,
+                         int *count, bool *more)
+{
+    assert(!draw || d->in_page);
+    assert(first >= 0);
+    PangoLayout *l = layout_of(d, s, width, text);
+    PangoLayoutIter *it = pango_layout_get_iter(l);
+    if (draw && d->err == KP_OK)
+        cairo_set_source_rgb(d->cr, s->color.r, s->color.g, s->color.b);
+    int line = 0, top = 0, bottom = 0, taken = 0;
+    bool left = false;
+    do {
+        if (line++ < first)
+            continue;
+        int y0, y1;
+        pango_layout_iter_get_line_yrange(it, &y0, &y1);
+        if (taken == 0)
+            top = y0;
+        if ((double)(y1 - top) / PANGO_SCALE > max_height) {
+            left = true;
+            break;
+        }
+        if (draw && d->err == KP_OK) {
+            PangoRectangle logical;
+            pango_layout_iter_get_line_extents(it, NULL, &logical);
+            cairo_move_to(d->cr, x + (double)logical.x / PANGO_SCALE,
+                          y + (double)(pango_layout_iter_get_baseline(it) - top) / PANGO_SCALE);
+            pango_cairo_show_layout_line(d->cr, pango_layout_iter_get_line_readonly(it));
+        }
+        bottom = y1;
+        taken++;
+    } while (pango_layout_iter_next_line(it));
+    pango_layout_iter_free(it);
+    g_object_unref(l);
+    *count = taken;
+    *more = left;
+    return (double)(bottom - top) / PANGO_SCALE;
+}
+
+void kp_pdf_text_turned(struct kp_pdf *d, const struct kp_pdf_style *s, double cx, double cy,
+                        double degrees, double opacity, const char *text)
+{
+    assert(d->in_page);
+    if (d->err)
+        return;
+    PangoLayout *l = layout_of(d, s, 0, text);
+    pango_layout_set_width(l, -1);     /* one line, however long */
+    int w, h;
+    pango_layout_get_size(l, &w, &h);
+    cairo_save(d->cr);
+    cairo_translate(d->cr, cx, cy);
+    cairo_rotate(d->cr, -degrees * G_PI / 180.0);
+    cairo_push_group(d->cr);           /* drawn opaque, then laid over at `opacity` */
+    cairo_set_source_rgb(d->cr, s->color.r, s->color.g, s->color.b);
+    cairo_move_to(d->cr, -(double)w / PANGO_SCALE / 2, -(double)h / PANGO_SCALE / 2);
+    pango_cairo_show_layout(d->cr, l);
+    cairo_pop_group_to_source(d->cr);
+    cairo_paint_with_alpha(d->cr, opacity);
+    cairo_restore(d->cr);
+    g_object_unref(l);
+}
+
 void kp_pdf_line(struct kp_pdf *d, double x1, double y1, double x2, double y2, double line_width,
                  struct kp_pdf_color c)
 {

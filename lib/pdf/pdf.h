@@ -85,6 +85,21 @@ double kp_pdf_text(struct kp_pdf *d, const struct kp_pdf_style *s, double x, dou
 double kp_pdf_text_height(struct kp_pdf *d, const struct kp_pdf_style *s, double width,
                           const char *text, int *lines);
 
+/* Lines of `text` set as kp_pdf_text sets them, from line `first` (0:
+ * the first), as many as fit in max_height points below y: the way a long
+ * text continues from page to page.  *count comes back with how many (0
+ * when not even one fits), *more with whether lines are left after them.
+ * Draws only when `draw` (then inside a page); returns their height. */
+double kp_pdf_text_lines(struct kp_pdf *d, const struct kp_pdf_style *s, double x, double y,
+                         double width, const char *text, int first, double max_height, bool draw,
+                         int *count, bool *more);
+
+/* One line of `text`, unwrapped, centred on (cx, cy), turned `degrees`
+ * counter-clockwise and laid over what is drawn with `opacity` (0 to 1): a
+ * watermark across a page, drawn last so that nothing hides it. */
+void kp_pdf_text_turned(struct kp_pdf *d, const struct kp_pdf_style *s, double cx, double cy,
+                        double degrees, double opacity, const char *text);
+
 /* A straight line. */
 void kp_pdf_line(struct kp_pdf *d, double x1, double y1, double x2, double y2, double line_width,
                  struct kp_pdf_color c);

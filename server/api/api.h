@@ -165,6 +165,17 @@ enum kp_err kp_api_applications_withdraw(struct kp_req *r);
 /* certificate_pdf.c */
 enum kp_err kp_api_bases_certificate(struct kp_req *r);
 enum kp_err kp_api_batches_certificates(struct kp_req *r);
+/* documents.c: 申报表 and 回执 as PDF */
+enum kp_err kp_api_applications_form_pdf(struct kp_req *r);
+enum kp_err kp_api_applications_receipt_pdf(struct kp_req *r);
+/* Answers 200 with the document of `flow` (stolen) titled `title`, named
+ * `filename` (inline), its pages drawn on the pool as the answer streams. */
+struct kp_flow;
+enum kp_err kp_reply_flow(struct kp_req *r, struct kp_flow *flow, const char *title,
+                          const char *filename);
+/* recommendation_sheet.c: 推荐汇总表 */
+enum kp_err kp_api_recommendation_sheet_pdf(struct kp_req *r);
+enum kp_err kp_api_recommendation_sheet_csv(struct kp_req *r);
 /* attachments.c */
 extern const struct kp_stream kp_attachment_upload;
 extern const struct kp_stream kp_annual_report_upload;

@@ -20,6 +20,7 @@ import {
   attachmentList, applicationFacts, applicationSections, applicationTitle, fieldLabel, fileType,
   outcomeNotice, applicationName,
 } from '../appform.js';
+import { applicationDocuments, applicationNumber } from '../documents.js';
 
 export const title = '申报表';
 
@@ -81,9 +82,10 @@ export function render(root, { params, signal }) {
       h('p', { class: 'breadcrumb' },
         h('a', { href: '/applications', dataset: { link: '' } }, '我的申报'),
         h('span', { 'aria-hidden': 'true' }, ' / '),
-        h('span', null, `申报编号 ${app.id}`)),
+        h('span', null, `申报编号 ${applicationNumber(app)}`)),
       applicationTitle(app),
       applicationFacts(app, batch?.title),
+      applicationDocuments(app),
       batch && EDITABLE.has(app.status) && deadlineNote(app, batch));
   }
 

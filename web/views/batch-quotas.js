@@ -10,12 +10,13 @@ import { field, submitButton, formMessage } from '../forms.js';
 import { loadingBlock, errorBlock, errorText } from '../states.js';
 import { withBatch, batchHead } from '../batch-page.js';
 import { badge } from '../widgets.js';
+import { sheetLinks } from '../documents.js';
 
 export const title = '名额';
 
 const KIND_ORDER = Object.keys(RECOMMENDER_KINDS);
 const MAX_QUOTA = 10000;
-const COLUMNS = ['推荐单位', '类别', '名额', '已推荐', '联系人'];
+const COLUMNS = ['推荐单位', '类别', '名额', '已推荐', '联系人', '推荐汇总表'];
 
 // Every active recommender (and any inactive one that holds a quota) with
 // its quota row; sorted by kind as RECOMMENDER_KINDS lists them, then id.
@@ -130,7 +131,8 @@ export function render(root, { params, signal }) {
             h('label', { for: id, class: 'visually-hidden' }, `${r.name}的名额`),
             input, errorEl),
           h('td', { class: 'nowrap num', dataset: { label: '已推荐' } }, String(r.used)),
-          h('td', { class: 'nowrap', dataset: { label: '联系人' } }, r.filed ? badge('已报送', 'ok') : badge('未报送', 'warn')));
+          h('td', { class: 'nowrap', dataset: { label: '联系人' } }, r.filed ? badge('已报送', 'ok') : badge('未报送', 'warn')),
+          h('td', { dataset: { label: '推荐汇总表' } }, sheetLinks(batch.id, { recommenderId: r.id, name: r.name })));
         const setError = (text) => {
           replace(errorEl, text ?? '');
           if (text) input.setAttribute('aria-invalid', 'true');

@@ -10,6 +10,7 @@ import { field, submitButton, formMessage, showApiErrors } from '../forms.js';
 import { loadingBlock, errorBlock } from '../states.js';
 import { withBatch, batchHead } from '../batch-page.js';
 import { badge, facts } from '../widgets.js';
+import { sheetLinks } from '../documents.js';
 
 export const title = '名额与联系人';
 
@@ -70,7 +71,8 @@ export function render(root, { params, signal }) {
           h('span', null, '已推荐 '), h('strong', null, String(mine.used)),
           h('span', null, ' / 名额 '), h('strong', null, String(mine.quota))),
         h('p', { class: 'muted' }, left > 0 ? `还可推荐 ${left} 项。` : '名额已用完。',
-          '推荐在名额内进行；撤回推荐会释放名额。'));
+          '推荐在名额内进行；撤回推荐会释放名额。'),
+        sheetLinks(batch.id));
     }
 
     // Whether the form may still be sent (the server decides; this picks the view).

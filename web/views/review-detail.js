@@ -18,6 +18,7 @@ import { EVALUATED, REVIEWABLE, RESULT, loadSample, resultBadge, byline } from '
 import {
   applicationFacts, applicationSections, applicationTitle, outcomeNotice, applicationName,
 } from '../appform.js';
+import { applicationDocuments, applicationNumber, sheetLinks } from '../documents.js';
 
 export const title = '申报详情';
 
@@ -67,9 +68,11 @@ export function render(root, { params, signal, user }) {
           h('p', { class: 'breadcrumb' },
             h('a', { href: listPath, dataset: { link: '' } }, reviewer ? '申报审核' : '申报管理'),
             h('span', { 'aria-hidden': 'true' }, ' / '),
-            h('span', null, `申报编号 ${app.id}`)),
+            h('span', null, `申报编号 ${applicationNumber(app)}`)),
           h1,
-          applicationFacts(app, batch?.title)),
+          applicationFacts(app, batch?.title),
+          applicationDocuments(app),
+          reviewer && sheetLinks(app.batch_id)),
         notice && h('p', {
           class: `form-message form-message-${notice.kind ?? 'ok'}`, id: 'review-notice', tabindex: '-1',
           role: notice.kind === 'error' ? 'alert' : 'status',
