@@ -208,6 +208,22 @@ describe('GET /applications/{id}/history', () => {
     await expectProblem(await fetch(`${k.url}/api/v1/applications/${c.id}/history`), 401, 'unauthenticated');
   });
 
+  test('an expert reads it while the application is assigned to it, not once it has recused', async () => {
+    const one = (text) => text.split('\n')[0];
+    const adminId = one(await db.psql(`SELECT id FROM users WHERE username = 'admin'`));
+    const expertId = one(await db.psql(`INSERT INTO experts (name, organization, field, user_id)
+      SELECT '专家', '某研究所', '天文', id FROM users WHERE username = 'expert' RETURNING id`));
+    await db.psql(`UPDATE users SET org_id = ${expertId} WHERE username = 'expert'`);
+    await db.psql(`INSERT INTO assignment_rounds (batch_id, seed, per_application, made_by)
+      VALUES (${batch.id}, repeat('0', 64), 1, ${adminId})`);
+    await db.psql(`INSERT INTO assignments (batch_id, application_id, expert_id) VALUES (${batch.id}, ${c.id}, ${expertId})`);
+    const mine = await json(await history(admin, c.id));
+    assert.deepEqual(await json(await history(expert, c.id)), mine);
+    await expectProblem(await history(expert, a1.id), 404, 'not_found');
+    await db.psql(`UPDATE assignments SET status = 'recused', recuse_reason = '曾参与该馆项目' WHERE application_id = ${c.id}`);
+    await expectProblem(await history(expert, c.id), 404, 'not_found');
+  });
+
   test('paged: limit and cursor walk it; bad ones are 422', async () => {
     const all = (await json(await history(admin, c.id))).items;
     const seen = [];
