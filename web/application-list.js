@@ -69,11 +69,15 @@ export function renderApplicationList(root, { signal, mode, user }) {
     row,
     into: table.tbody,
     view: table.wrap,
-    empty: () => (!admin && active.status === 'submitted' && Object.values(active).filter(Boolean).length === 1
-      ? emptyBlock('没有待审的申报', '申报单位提交后，待审的申报会按先后出现在这里。')
-      : Object.values(active).some(Boolean)
-      ? emptyBlock('没有符合条件的申报', '请调整筛选条件。')
-      : emptyBlock('还没有申报', admin ? '申报单位注册后，其申报会出现在这里。' : '申报单位凭本单位的邀请码注册后，其申报会出现在这里。')),
+    empty: () => {
+      const filters = Object.values(active).filter(Boolean).length;
+      if (!admin && active.status === 'submitted' && filters === 1) {
+        return emptyBlock('没有待审的申报', '申报单位提交后，待审的申报会按先后出现在这里。');
+      }
+      return filters
+        ? emptyBlock('没有符合条件的申报', '请调整筛选条件。')
+        : emptyBlock('还没有申报', admin ? '申报单位注册后，其申报会出现在这里。' : '申报单位凭本单位的邀请码注册后，其申报会出现在这里。');
+    },
     titles: ['申报加载失败', '更多申报加载失败'],
     unit: '项',
     noun: '申报',
