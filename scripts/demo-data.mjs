@@ -3,7 +3,8 @@
 // way people would make it: an admin (kpjdd create-admin), an open batch
 // 2021-2025年度第一批 with future deadlines, recommenders of each kind with
 // quotas, a contact form, a few unused invitation codes, and applications of
-// registered units in every status: draft, submitted, returned, recommended,
+// registered units in every status: draft, submitted (one after a
+// recommendation withdrawn with its reason), returned, recommended,
 // not recommended, and (in a supplementary round already in evaluation)
 // expired; and a batch 2016-2020年度第二批 in evaluation: two dozen recommended
 // applications, their initial reviews, the on-site sample with two visits,
@@ -122,7 +123,8 @@ const units = [
   { name: '北京天文馆', base: '北京天文馆科普教育基地', category: 'venue', address: '北京市西城区西直门外大街138号',
     to: 'recommended', text: '该馆常年面向公众开放，天象厅与天文科普活动影响广泛，同意推荐。' },
   { name: '中国科学院植物研究所', base: '国家植物园（北园）科普教育基地', category: 'natural_resources',
-    address: '北京市海淀区香山南辛村20号', to: 'submitted' },
+    address: '北京市海淀区香山南辛村20号', to: 'submitted',
+    withdrawn: { opinion: '植物科普资源丰富，同意推荐。', reason: '需核实园区改建期间的开放天数，核实后重新审核。' } },
   { name: '北京市农林科学院', base: '北京农业科技示范园', category: 'agriculture', address: '北京市海淀区曙光花园中路9号',
     to: 'returned', text: '请补充近三年科普活动的照片等证明材料，并核对年接待人次。' },
   { name: '北京汽车博物馆', base: '北京汽车博物馆', category: 'venue', address: '北京市丰台区南四环西路126号',
@@ -158,6 +160,10 @@ for (const [i, u] of units.entries()) {
     continue;
   await upload(token, id, `${u.name}申报表（盖章）.pdf`);
   await call('POST', `/applications/${id}/submit`, null, token);
+  if (u.withdrawn) {   // recommended, then withdrawn with a reason: back to 待审, its history shows both
+    await call('POST', `/applications/${id}/recommend`, { opinion: u.withdrawn.opinion }, bjToken);
+    await call('POST', `/applications/${id}/withdraw-recommendation`, { reason: u.withdrawn.reason }, bjToken);
+  }
   if (u.to === 'recommended')
     await call('POST', `/applications/${id}/recommend`, { opinion: u.text }, bjToken);
   else if (u.to === 'returned')

@@ -581,7 +581,9 @@ static void on_headers(struct kp_req *r)
         return;
     }
 
-    if (route != NULL && (route->flags & (KP_ROUTE_JSON_BODY | KP_ROUTE_RAW_BODY | KP_ROUTE_STREAM))) {
+    /* An optional body's Content-Type is checked once the body is in (handle). */
+    if (route != NULL && (route->flags & (KP_ROUTE_JSON_BODY | KP_ROUTE_RAW_BODY | KP_ROUTE_STREAM)) &&
+        !(route->flags & KP_ROUTE_JSON_OPTIONAL)) {
         const char *accepted = route->media ? route->media : "application/json";
         if (!kp_media_accepts(kp_req_header(r, "Content-Type"), accepted)) {
             char detail[160];
@@ -673,7 +675,12 @@ static void handle(struct kp_req *r)
     } else if (route->flags & KP_ROUTE_STREAM) {
         err = route->handler(r);                         /* the gate ran before the body */
     } else {                                             /* admitted in on_headers */
-        if (route->flags & KP_ROUTE_JSON_BODY) {
+        if ((route->flags & KP_ROUTE_JSON_OPTIONAL) && r->body_len > 0 &&
+            !kp_media_accepts(kp_req_header(r, "Content-Type"), "application/json")) {
+            kp_reply_problem(r, KP_P_UNSUPPORTED_MEDIA_TYPE, "Content-Type 应为 application/json");
+            return;
+        }
+        if ((route->flags & KP_ROUTE_JSON_BODY) && !((route->flags & KP_ROUTE_JSON_OPTIONAL) && r->body_len == 0)) {
             char why[200];
             if (kp_json_parse_body(r->body ? r->body : "", r->body_len, &r->json,
                                    why, sizeof why) != KP_OK) {

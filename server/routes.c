@@ -70,7 +70,8 @@ const struct kp_route kp_routes[] = {
     { "POST",   "/api/v1/applications/{id}/return",  kp_api_applications_return, KP_RECOMMENDER, JSON, NULL, NULL },
     { "POST",   "/api/v1/applications/{id}/decline", kp_api_applications_decline, KP_RECOMMENDER, JSON, NULL, NULL },
     { "POST",   "/api/v1/applications/{id}/recommend", kp_api_applications_recommend, KP_RECOMMENDER, JSON, NULL, NULL },
-    { "POST",   "/api/v1/applications/{id}/withdraw-recommendation", kp_api_applications_withdraw, KP_RECOMMENDER, 0, NULL, NULL },
+    { "POST",   "/api/v1/applications/{id}/withdraw-recommendation", kp_api_applications_withdraw, KP_RECOMMENDER, JSON | KP_ROUTE_JSON_OPTIONAL, NULL, NULL },
+    { "GET",    "/api/v1/applications/{id}/history", kp_api_applications_history, KP_SIGNED_IN, 0,   NULL, NULL },
     /* evaluation: 初评 */
     { "POST",   "/api/v1/applications/{id}/initial-review", kp_api_initial_review, KP_ADMIN, JSON, NULL, NULL },
     { "POST",   "/api/v1/batches/{id}/initial-review", kp_api_batches_initial_review, KP_ADMIN, JSON, NULL, NULL },

@@ -154,6 +154,12 @@ export function outcomeNotice(app) {
       h('p', { class: 'outcome-text' }, app.return_reason),
       h('p', { class: 'outcome-foot' }, '请按意见修改后重新提交。'));
   }
+  if (app.status === 'submitted' && app.withdraw_reason) {
+    return h('div', { class: 'outcome outcome-returned', id: 'app-outcome', role: 'note' },
+      h('p', { class: 'outcome-title' }, '推荐单位撤回了推荐，原因：'),
+      h('p', { class: 'outcome-text' }, app.withdraw_reason),
+      h('p', { class: 'outcome-foot' }, '申报回到待审核，推荐单位可以重新审核。'));
+  }
   if (app.status === 'not_recommended' && app.decline_reason) {
     return h('div', { class: 'outcome outcome-declined', id: 'app-outcome', role: 'note' },
       h('p', { class: 'outcome-title' }, '推荐单位不予推荐，原因：'),

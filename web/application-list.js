@@ -2,12 +2,13 @@
 // the admin (申报管理, /admin/applications) work from: filters by batch,
 // status, category, region and a search in unit and base names (kept in
 // the URL), newest first, 加载更多 while there is a next page. The
-// recommender sees its quota per batch ("已推荐 3 / 名额 5"); the admin
-// can export what the filters select as CSV.
+// recommender's opens on 待审 (submitted), oldest first, under its quota,
+// deadline and pending count per batch (review-queue.js); the admin can
+// export what the filters select as CSV.
 import { h, replace } from './dom.js';
 import { api, query, listAll, download, saveBlob } from './api.js';
 import {
-  APPLICATION_STATUS, APPLICATION_STAGE, CATEGORIES, BATCH_STATUS, formatDateTime, label,
+  APPLICATION_STATUS, APPLICATION_STAGE, CATEGORIES, formatDateTime,
 } from './format.js';
 import { field, formMessage } from './forms.js';
 import { loadingBlock, errorBlock, errorText, emptyBlock } from './states.js';
@@ -15,16 +16,19 @@ import { dataTable, pagedList, filterForm } from './paged-list.js';
 import { fillRegionSelect } from './regions.js';
 import { applicationBadge, fastTrackBadge } from './widgets.js';
 import { categoryName } from './appform.js';
+import { quotaLine, fillReviewRegions } from './review-queue.js';
 
 const PAGE = 20;
 const FILTER_KEYS = ['batch_id', 'status', 'category', 'region', 'q'];
 
-// mode: 'review' (recommender) or 'admin'.
-export function renderApplicationList(root, { signal, mode }) {
+// mode: 'review' (recommender) or 'admin'. The recommender's list opens
+// on 待审 (submitted), oldest first.
+export function renderApplicationList(root, { signal, mode, user }) {
   const admin = mode === 'admin';
   const base = admin ? '/admin/applications' : '/review';
   const params = new URLSearchParams(location.search);
   const initial = Object.fromEntries(FILTER_KEYS.map((k) => [k, params.get(k) ?? '']));
+  if (!admin && !location.search) initial.status = 'submitted';
   let batches = [];
 
   const batch = field({ id: 'apps-batch', label: '批次', options: [{ value: '', label: '全部批次' }] });
@@ -32,7 +36,9 @@ export function renderApplicationList(root, { signal, mode }) {
   const status = field({
     id: 'apps-status', label: '状态',
     options: [{ value: '', label: '全部' },
-      ...statuses.map((s) => ({ value: s, label: APPLICATION_STATUS[s], selected: s === initial.status }))],
+      ...statuses.map((s) => ({
+        value: s, label: !admin && s === 'submitted' ? '待审（已提交）' : APPLICATION_STATUS[s], selected: s === initial.status,
+      }))],
   });
   const category = field({
     id: 'apps-category', label: '类别',
@@ -59,13 +65,19 @@ export function renderApplicationList(root, { signal, mode }) {
   let active = { ...initial };
   const list = pagedList({
     signal,
-    url: (cursor) => `/applications${query({ ...active, limit: PAGE, cursor })}`,
+    url: (cursor) => `/applications${query({ ...active, order: !admin && active.status === 'submitted' ? 'oldest' : '', limit: PAGE, cursor })}`,
     row,
     into: table.tbody,
     view: table.wrap,
-    empty: () => (Object.values(active).some(Boolean)
-      ? emptyBlock('没有符合条件的申报', '请调整筛选条件。')
-      : emptyBlock('还没有申报', admin ? '申报单位注册后，其申报会出现在这里。' : '申报单位凭本单位的邀请码注册后，其申报会出现在这里。')),
+    empty: () => {
+      const filters = Object.values(active).filter(Boolean).length;
+      if (!admin && active.status === 'submitted' && filters === 1) {
+        return emptyBlock('没有待审的申报', '申报单位提交后，待审的申报会按先后出现在这里。');
+      }
+      return filters
+        ? emptyBlock('没有符合条件的申报', '请调整筛选条件。')
+        : emptyBlock('还没有申报', admin ? '申报单位注册后，其申报会出现在这里。' : '申报单位凭本单位的邀请码注册后，其申报会出现在这里。');
+    },
     titles: ['申报加载失败', '更多申报加载失败'],
     unit: '项',
     noun: '申报',
@@ -78,7 +90,7 @@ export function renderApplicationList(root, { signal, mode }) {
           h('h1', null, admin ? '申报管理' : '申报审核'),
           h('p', { class: 'muted' }, admin
             ? '各批次的全部申报。可按批次、状态、类别、地区筛选，打开申报表查看，或把筛选出的申报导出为 CSV（可用 Excel 打开）。'
-            : '本单位收到的申报。打开申报表审核：退回修改、不予推荐，或在推荐名额内推荐；推荐截止前可以撤回推荐。')),
+            : '本单位收到的申报，先显示待审的申报，先申报的在前。打开申报表审核：退回修改、不予推荐，或在推荐名额内推荐；推荐截止前可以撤回推荐（须写明原因）。')),
         exportButton),
       quotaArea && h('section', { class: 'panel panel-tight', 'aria-labelledby': 'review-quota-title' },
         h('h2', { id: 'review-quota-title', class: 'visually-hidden' }, '推荐名额'), quotaArea),
@@ -153,15 +165,7 @@ export function renderApplicationList(root, { signal, mode }) {
       return;
     }
     if (signal.aborted) return;
-    replace(quotaArea, h('ul', { class: 'quota-lines' }, rows.map(({ batch: b, quota }) => h('li', {
-      class: 'quota-line', id: `quota-${b.id}`, dataset: { batch: String(b.id) },
-    },
-    h('span', { class: 'quota-batch' }, b.title, h('span', { class: 'muted small' }, `（${label(BATCH_STATUS, b.status)}）`)),
-    quota
-      ? h('span', { class: 'quota-count' },
-        '已推荐 ', h('strong', null, String(quota.used)), ' / 名额 ', h('strong', null, String(quota.quota)),
-        h('span', { class: 'muted small' }, quota.used >= quota.quota ? '（名额已用完）' : `（还可推荐 ${quota.quota - quota.used} 项）`))
-      : h('span', { class: 'muted' }, '未下达推荐名额')))));
+    replace(quotaArea, h('ul', { class: 'quota-lines' }, rows.map(({ batch: b, quota }) => quotaLine(b, quota))));
   }
 
   async function start() {
@@ -183,6 +187,7 @@ export function renderApplicationList(root, { signal, mode }) {
     if (list.pristine()) list.load();
   }
 
-  fillRegionSelect(region.input, { empty: '全部', selected: initial.region }).catch(() => {});
+  (admin ? fillRegionSelect(region.input, { empty: '全部', selected: initial.region })
+    : fillReviewRegions(region.input, user, { selected: initial.region, signal })).catch(() => {});
   start();
 }

@@ -20,6 +20,7 @@ typedef enum kp_err (*kp_handler)(struct kp_req *r);
 #define KP_ROUTE_STREAM      0x8u   /* the body goes to the route's stream callbacks as it arrives */
 #define KP_ROUTE_SLOW       0x10u   /* the handler runs on the slow-work pool, off the event threads */
 #define KP_ROUTE_OWN_SESSION 0x20u  /* GET: the handler checks the session in its own statement (auth.h) */
+#define KP_ROUTE_JSON_OPTIONAL 0x40u /* with JSON_BODY: no body at all is allowed (kp_req_json is then NULL) */
 
 /* A route that takes its body as a stream (uploads): the gate runs before
  * the body, then begin, then take for each piece as it arrives, flushing

@@ -18,7 +18,7 @@ static const char PAGE_COLUMNS[] =
     " a.recommend_opinion, a.return_reason, a.decline_reason, a.created_at, a.updated_at,"
     " a.batch_code, a.batch_title, a.initial_result, a.initial_comments, a.initial_by_name, a.initial_at,"
     " a.onsite_result, a.onsite_inspectors::text, a.onsite_visited_on, a.onsite_findings, a.onsite_by_name,"
-    " a.onsite_at, a.fast_track";
+    " a.onsite_at, a.fast_track, a.withdraw_reason";
 
 /* The grams of both names, as migrations/0008_search_trigrams.sql indexes
  * them, contain q's; strpos decides. */
@@ -27,8 +27,8 @@ static const char PAGE_COLUMNS[] =
     " @> search_query_grams(" q ")"                                                     \
     " AND (strpos(a.unit_name, " q ") > 0 OR strpos(a.base_name, " q ") > 0)"
 
-/* How many of the newest rows (under the other filters) a search reads in
- * order before it turns to the gram index. */
+/* How many of the first rows in the page's order (under the other filters)
+ * a search reads before it turns to the gram index. */
 #define SEARCH_WINDOW "500"
 
 const struct kp_stmt KP_APPLIST_EXPORT_ROWS = {
@@ -54,11 +54,11 @@ static const char *filter_value(const struct kp_applist_filters *f, int i)
 
 unsigned kp_applist_shape(enum kp_applist_scope scope, const struct kp_applist_filters *f)
 {
-    unsigned bits = 0;
+    unsigned bits = f->oldest ? KP_APPLIST_ORDER_BIT : 0;
     for (int i = 0; i < KP_APPLIST_FILTERS; i++)
         if (present(filter_value(f, i)))
             bits |= 1u << i;
-    return ((unsigned)scope << KP_APPLIST_FILTERS) | bits;
+    return ((unsigned)scope << (KP_APPLIST_FILTERS + 1)) | bits;
 }
 
 enum kp_applist_scope kp_applist_scope_of(const char *role)
@@ -102,7 +102,7 @@ int kp_applist_params(enum kp_applist_scope scope, const char *org,
  * it serves the condition (see page_search). */
 static void conditions(struct kp_buf *b, unsigned shape, bool paged, bool indexed, int *next)
 {
-    enum kp_applist_scope scope = shape >> KP_APPLIST_FILTERS;
+    enum kp_applist_scope scope = shape >> (KP_APPLIST_FILTERS + 1);
     const char *num = indexed ? "" : " + 0", *text = indexed ? "" : " || ''";
     int n = 1;
     kp_buf_printf(b, "true");
@@ -116,7 +116,7 @@ static void conditions(struct kp_buf *b, unsigned shape, bool paged, bool indexe
     else if (scope == KP_APPLIST_NONE)
         kp_buf_printf(b, " AND false");
     if (paged)
-        kp_buf_printf(b, " AND a.id%s < (SELECT $%d::bigint)", num, n++);
+        kp_buf_printf(b, " AND a.id%s %s (SELECT $%d::bigint)", num, shape & KP_APPLIST_ORDER_BIT ? ">" : "<", n++);
     if (shape & (1u << F_BATCH))
         kp_buf_printf(b, " AND a.batch_id%s = (SELECT $%d::bigint)", num, n++);
     if (shape & (1u << F_STATUS))
@@ -142,13 +142,20 @@ static void conditions(struct kp_buf *b, unsigned shape, bool paged, bool indexe
  * are those of a page; the outer limit stops the inner scan as it goes. */
 #define PAGE_ROWS (KP_PAGE_MAX + 1)
 
+/* The keyset order of a shape's pages. */
+static const char *direction(unsigned shape)
+{
+    return shape & KP_APPLIST_ORDER_BIT ? "ASC" : "DESC";
+}
+
 /* A page without q: the rows in keyset order under the conditions. */
 static void page_plain(struct kp_buf *b, unsigned shape, int *next)
 {
+    const char *dir = direction(shape);
     kp_buf_printf(b, "%s FROM (SELECT * FROM applications a WHERE ", PAGE_COLUMNS);
     conditions(b, shape, true, true, next);
-    kp_buf_printf(b, " ORDER BY a.id DESC LIMIT %d) a ORDER BY a.id DESC LIMIT (SELECT $%d::bigint)", PAGE_ROWS,
-                  *next);
+    kp_buf_printf(b, " ORDER BY a.id %s LIMIT %d) a ORDER BY a.id %s LIMIT (SELECT $%d::bigint)", dir, PAGE_ROWS,
+                  dir, *next);
 }
 
 /* A page with q.  A common q (a sixth of the names) fills the page from
@@ -157,7 +164,8 @@ static void page_plain(struct kp_buf *b, unsigned shape, int *next)
  * The planner's guess between them rests on per-gram frequencies and
  * can be off a hundredfold (every name has 第 and digits, few "第1008"), so
  * the statement does not ask it:
- *  - `hits`: the matches among the newest SEARCH_WINDOW rows under the
+ *  - `hits`: the matches among the first SEARCH_WINDOW rows (newest or
+ *    oldest, as the page is ordered) under the
  *    other conditions, read in order, stopping when the page is full;
  *  - `window_full`: whether there are that many rows at all (else `hits`
  *    has seen every row and is the answer, however short);
@@ -177,25 +185,26 @@ static void page_search(struct kp_buf *b, unsigned shape, int *next)
     limit = q + 1;
     const char *c = cond.failed ? "false" : cond.data, *f = filter.failed ? "false" : filter.data;
     b->failed |= cond.failed || filter.failed;      /* take() then stops */
+    const char *dir = direction(shape);
     kp_buf_printf(b,
                   "WITH hits AS MATERIALIZED ("
                   "SELECT w.id FROM (SELECT a.id, a.unit_name, a.base_name FROM applications a"
-                  " WHERE %s ORDER BY a.id DESC LIMIT " SEARCH_WINDOW ") w"
+                  " WHERE %s ORDER BY a.id %s LIMIT " SEARCH_WINDOW ") w"
                   " WHERE strpos(w.unit_name, (SELECT $%d::text)) > 0 OR strpos(w.base_name, (SELECT $%d::text)) > 0"
                   " LIMIT (SELECT $%d::bigint)),"
                   " window_full AS MATERIALIZED ("
                   "SELECT count(*) = " SEARCH_WINDOW " AS yes FROM (SELECT 1 FROM applications a"
-                  " WHERE %s ORDER BY a.id DESC LIMIT " SEARCH_WINDOW ") w),"
+                  " WHERE %s ORDER BY a.id %s LIMIT " SEARCH_WINDOW ") w),"
                   " found AS ("
                   "SELECT id FROM hits WHERE (SELECT count(*) FROM hits) = (SELECT $%d::bigint)"
                   " OR NOT (SELECT yes FROM window_full)"
                   " UNION ALL"
                   " (SELECT a.id FROM applications a WHERE %s"
                   " AND (SELECT count(*) FROM hits) < (SELECT $%d::bigint) AND (SELECT yes FROM window_full)"
-                  " AND " NAMES_HAVE("(SELECT $%d::text)") " ORDER BY a.id + 0 DESC LIMIT %d))"
-                  " %s FROM found JOIN applications a ON a.id = found.id ORDER BY a.id DESC"
+                  " AND " NAMES_HAVE("(SELECT $%d::text)") " ORDER BY a.id + 0 %s LIMIT %d))"
+                  " %s FROM found JOIN applications a ON a.id = found.id ORDER BY a.id %s"
                   " LIMIT (SELECT $%d::bigint)",
-                  c, q, q, limit, c, limit, f, limit, q, q, q, PAGE_ROWS, PAGE_COLUMNS, limit);
+                  c, dir, q, q, limit, c, dir, limit, f, limit, q, q, q, dir, PAGE_ROWS, PAGE_COLUMNS, dir, limit);
     kp_buf_free(&cond);
     kp_buf_free(&filter);
     *next = limit;

@@ -26,13 +26,16 @@ enum kp_applist_scope {
 };
 
 /* The query's filters (NULL: absent).  An empty q matches every name, so
- * it counts as absent. */
+ * it counts as absent.  `oldest`: the page order, oldest first (ascending
+ * id, the keyset going up) instead of newest first. */
 struct kp_applist_filters {
     const char *batch, *status, *category, *region, *q;
+    bool oldest;
 };
 
 #define KP_APPLIST_FILTERS 5
-#define KP_APPLIST_SHAPES (KP_APPLIST_SCOPES << KP_APPLIST_FILTERS)
+#define KP_APPLIST_ORDER_BIT (1u << KP_APPLIST_FILTERS)   /* in a shape: oldest first */
+#define KP_APPLIST_SHAPES (KP_APPLIST_SCOPES << (KP_APPLIST_FILTERS + 1))
 #define KP_APPLIST_MAX_PARAMS 8
 
 /* The shape's index in [0, KP_APPLIST_SHAPES). */
@@ -41,9 +44,9 @@ unsigned kp_applist_shape(enum kp_applist_scope scope, const struct kp_applist_f
 /* The scope for a role name as kp_appscope_for writes it. */
 enum kp_applist_scope kp_applist_scope_of(const char *role);
 
-/* One page, newest first: the summary of each application (its columns
+/* One page, newest first (or oldest first): the summary of each application (its columns
  * without form; server/api/applications.c reads them).
- * Parameters: [org], after (the id to start below), the present filters
+ * Parameters: [org], after (the id to start below, or above for oldest first), the present filters
  * in the order batch, status, category, region, q, then the row limit. */
 const struct kp_stmt *kp_applist_page_stmt(unsigned shape);
 

@@ -162,6 +162,7 @@ enum kp_err kp_api_applications_return(struct kp_req *r);
 enum kp_err kp_api_applications_decline(struct kp_req *r);
 enum kp_err kp_api_applications_recommend(struct kp_req *r);
 enum kp_err kp_api_applications_withdraw(struct kp_req *r);
+enum kp_err kp_api_applications_history(struct kp_req *r);      /* history.c */
 /* certificate_pdf.c */
 enum kp_err kp_api_bases_certificate(struct kp_req *r);
 enum kp_err kp_api_batches_certificates(struct kp_req *r);

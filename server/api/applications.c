@@ -23,6 +23,8 @@
 #include "notify.h"
 #include "views.h"
 
+#define WITHDRAW_REASON_MAX 500   /* characters */
+
 #define ATTACHMENT_COLUMNS \
     "at.id, at.kind, at.filename, at.content_type, at.size, at.sha256, " KP_TIME("at.created_at")
 
@@ -70,9 +72,11 @@ static const struct kp_stmt SQL_MOVE = {
     "   recommend_opinion = CASE WHEN $2 = 'recommended' THEN $3"
     "                            WHEN $2 = 'submitted' THEN NULL ELSE recommend_opinion END,"
     "   return_reason = CASE WHEN $2 = 'returned' THEN $3 ELSE return_reason END,"
-    "   decline_reason = CASE WHEN $2 = 'not_recommended' THEN $3 ELSE decline_reason END"
+    "   decline_reason = CASE WHEN $2 = 'not_recommended' THEN $3 ELSE decline_reason END,"
+    "   withdraw_reason = CASE WHEN $4 THEN $3"            /* a withdrawal, with its reason or none */
+    "                          WHEN $2 = 'submitted' THEN NULL ELSE withdraw_reason END"   /* resubmitted */
     " WHERE id = $1",
-    3,
+    4,
 };
 
 /* Locked: two recommendations at once wait for each other here. */
@@ -380,7 +384,7 @@ static enum kp_err change_tx(struct kp_db *db, void *arg)
             return refuse(c, KP_P_QUOTA_EXHAUSTED, c->why_buf);
         }
     }
-    const char *move[] = { c->id, to, c->text };
+    const char *move[] = { c->id, to, c->text, c->action == KP_APP_WITHDRAW ? "true" : "false" };
     if ((err = kp_db_exec(db, &SQL_MOVE, move, &res)))
         return err;
     PQclear(res);
@@ -411,7 +415,7 @@ static enum kp_err change_tx(struct kp_db *db, void *arg)
         break;
     case KP_APP_WITHDRAW:
         err = notify_applicant(db, applicant, "application.recommendation_withdrawn",
-                               "推荐单位撤回了推荐，申报回到待审核", NULL, c->id);
+                               "推荐单位撤回了推荐，申报回到待审核", c->text, c->id);
         break;
     default:
         break;
@@ -521,12 +525,18 @@ enum kp_err kp_api_applications_recommend(struct kp_req *r)
     return review(r, KP_APP_RECOMMEND, "opinion", 2000);
 }
 
-/* POST /api/v1/applications/{id}/withdraw-recommendation */
+/* POST /api/v1/applications/{id}/withdraw-recommendation  optional {"reason"}:
+ * the body may be absent (scripts written before the reason existed). */
 enum kp_err kp_api_applications_withdraw(struct kp_req *r)
 {
     struct change c = { .r = r, .action = KP_APP_WITHDRAW, .if_match = -1 };
     if (!take_id(r, c.id))
         return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+    const struct kp_jfield spec[] = {
+        KP_JOPTIONAL("reason", KP_J_STRING, &c.text, 1, WITHDRAW_REASON_MAX, NULL), KP_JEND,
+    };
+    if (kp_req_json(r) != NULL && !kp_req_take(r, spec))
+        return KP_OK;
     return run_change(r, &c);
 }
 
@@ -539,7 +549,11 @@ static bool take_filters(struct kp_req *r, struct kp_applist_filters *f, json_t 
     f->category = kp_req_query(r, "category");
     f->region = kp_req_query(r, "region");
     f->q = kp_req_query(r, "q");
+    const char *order = kp_req_query(r, "order");
+    f->oldest = order != NULL && strcmp(order, "oldest") == 0;
     size_t before = json_array_size(errors);
+    if (order && !f->oldest && strcmp(order, "newest") != 0)
+        kp_problem_field(errors, "order", "enum", "应为 newest 或 oldest");
     if (f->batch && (f->batch[0] < '1' || f->batch[0] > '9' || strspn(f->batch, "0123456789") != strlen(f->batch) ||
                      strlen(f->batch) > 18))
         kp_problem_field(errors, "batch_id", "type", "应为批次编号（正整数）");
@@ -577,15 +591,16 @@ static enum kp_err fetch(struct kp_db *db, struct kp_list *l)
     return KP_OK;
 }
 
-/* GET /api/v1/applications?batch_id&status&category&region&q&limit&cursor:
- * summaries (GET one for its form and attachments) */
+/* GET /api/v1/applications?batch_id&status&category&region&q&order&limit&cursor:
+ * summaries (GET one for its form and attachments), newest first, or
+ * oldest first with order=oldest (a reviewer's queue: status=submitted&order=oldest) */
 enum kp_err kp_api_applications_list(struct kp_req *r)
 {
     struct listing x;
     kp_appscope_for(kp_req_principal(r), &x.scope);
     json_t *errors = json_array();
     take_filters(r, &x.f, errors);
-    return kp_list_reply(r, errors, LLONG_MAX, KP_LIST_ONE_READ, fetch, &x);
+    return kp_list_reply(r, errors, x.f.oldest ? 0 : LLONG_MAX, KP_LIST_ONE_READ, fetch, &x);
 }
 
 /* The export streams (kp_req_pooled_body): the handler fetches the ids in

@@ -2,7 +2,7 @@
  * applications it may recommend.  Set by JSON or by uploading a CSV; a CSV
  * is applied only when every line is good, and each bad line is named.
  * `used` counts the recommender's recommended applications; a quota below it
- * is refused.  A recommender sees only its own row. */
+ * is refused.  `pending` counts its submitted ones awaiting review.  A recommender sees only its own row. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +26,9 @@ static const struct kp_stmt SQL_TABLE = {
     "       (SELECT count(*) FROM applications a WHERE a.batch_id = q.batch_id"
     "           AND a.recommender_id = q.recommender_id AND a.recommended_at IS NOT NULL),"
     "       EXISTS (SELECT 1 FROM contacts c WHERE c.batch_id = q.batch_id"
-    "                  AND c.recommender_id = q.recommender_id)"
+    "                  AND c.recommender_id = q.recommender_id),"
+    "       (SELECT count(*) FROM applications a WHERE a.batch_id = q.batch_id"    /* pending: awaiting review */
+    "           AND a.recommender_id = q.recommender_id AND a.status = 'submitted')"
     "  FROM quotas q JOIN recommenders r ON r.id = q.recommender_id"
     " WHERE q.batch_id = $1 AND ($2::boolean OR q.recommender_id = $3::bigint)"
     "   AND ($4::text IS NULL OR r.kind = $4)"
@@ -99,11 +101,12 @@ static enum kp_err read_table(struct table *t, struct kp_db *db, const char *kin
     json_array_clear(t->items);
     for (int i = 0; i < PQntuples(res); i++)
         json_array_append_new(t->items, json_pack(
-            "{s:I, s:s, s:s, s:i, s:i, s:b}",
+            "{s:I, s:s, s:s, s:i, s:i, s:b, s:i}",
             "recommender_id", (json_int_t)atoll(PQgetvalue(res, i, 0)),
             "recommender_name", PQgetvalue(res, i, 1), "kind", PQgetvalue(res, i, 2),
             "quota", atoi(PQgetvalue(res, i, 3)), "used", atoi(PQgetvalue(res, i, 4)),
-            "contact_submitted", PQgetvalue(res, i, 5)[0] == 't'));
+            "contact_submitted", PQgetvalue(res, i, 5)[0] == 't',
+            "pending", atoi(PQgetvalue(res, i, 6))));
     PQclear(res);
     return KP_OK;
 }

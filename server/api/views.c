@@ -153,6 +153,7 @@ static const struct {
     { "recommend_opinion", KP_APP_RECOMMEND_OPINION, TEXT },
     { "return_reason", KP_APP_RETURN_REASON, TEXT },
     { "decline_reason", KP_APP_DECLINE_REASON, TEXT },
+    { "withdraw_reason", KP_APP_WITHDRAW_REASON, TEXT },
     { "initial_review", KP_APP_INITIAL_RESULT, INITIAL },
     { "onsite_check", KP_APP_ONSITE_RESULT, ONSITE },
     { "attachments", 0, ATTACHMENTS },

@@ -37,7 +37,7 @@ json_t *kp_recommender_json(PGresult *res, int row);
     " a.decline_reason, a.created_at, a.updated_at, a.batch_code, a.batch_title,"       \
     " a.initial_result, a.initial_comments, a.initial_by_name, a.initial_at,"           \
     " a.onsite_result, a.onsite_inspectors::text, a.onsite_visited_on, a.onsite_findings," \
-    " a.onsite_by_name, a.onsite_at, a.fast_track,"                                     \
+    " a.onsite_by_name, a.onsite_at, a.fast_track, a.withdraw_reason,"                  \
     " a.form::text"
 #define KP_APPLICATION_FROM " FROM applications a"
 enum kp_app_column {
@@ -48,7 +48,7 @@ enum kp_app_column {
     KP_APP_UPDATED_AT, KP_APP_BATCH_CODE, KP_APP_BATCH_TITLE,
     KP_APP_INITIAL_RESULT, KP_APP_INITIAL_COMMENTS, KP_APP_INITIAL_BY, KP_APP_INITIAL_AT,
     KP_APP_ONSITE_RESULT, KP_APP_ONSITE_INSPECTORS, KP_APP_ONSITE_VISITED_ON, KP_APP_ONSITE_FINDINGS,
-    KP_APP_ONSITE_BY, KP_APP_ONSITE_AT, KP_APP_FAST_TRACK,
+    KP_APP_ONSITE_BY, KP_APP_ONSITE_AT, KP_APP_FAST_TRACK, KP_APP_WITHDRAW_REASON,
     KP_APP_SUMMARY,                      /* the columns of a list item */
     KP_APP_FORM = KP_APP_SUMMARY,        /* jsonb's own text */
     KP_APP_COLUMNS

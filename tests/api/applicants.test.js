@@ -104,7 +104,7 @@ describe('a registration', () => {
     assert.deepEqual(Object.keys(application).sort(), ['applicant_id', 'attachments', 'base_name', 'batch_code', 'batch_id', 'batch_title',
       'category', 'created_at', 'decline_reason', 'fast_track', 'form', 'id', 'initial_review', 'onsite_check', 'recommend_opinion', 'recommended_at',
       'recommender_id', 'recommender_name', 'region', 'return_reason', 'status', 'submitted_at', 'unit_name',
-      'updated_at', 'version']);
+      'updated_at', 'version', 'withdraw_reason']);
     assert.ok(Number.isInteger(application.id));
     assert.equal(application.batch_id, batch.id);
     assert.equal(application.recommender_id, rec.id);
@@ -117,7 +117,7 @@ describe('a registration', () => {
     assert.deepEqual(application.form, {});
     assert.equal(application.status, 'draft');
     assert.equal(application.version, 1);
-    for (const f of ['submitted_at', 'recommended_at', 'recommend_opinion', 'return_reason', 'decline_reason', 'initial_review', 'onsite_check', 'fast_track']) {
+    for (const f of ['submitted_at', 'recommended_at', 'recommend_opinion', 'return_reason', 'decline_reason', 'initial_review', 'onsite_check', 'fast_track', 'withdraw_reason']) {
       assert.equal(application[f], null, f);
     }
     assert.deepEqual(application.attachments, []);

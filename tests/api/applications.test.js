@@ -62,7 +62,7 @@ const FORM_FIELDS = Object.keys(FULL_FORM).filter((f) => f !== 'honors');
 const APP_KEYS = ['applicant_id', 'attachments', 'base_name', 'batch_code', 'batch_id', 'batch_title', 'category', 'created_at',
   'decline_reason', 'fast_track', 'form', 'id', 'initial_review', 'onsite_check', 'recommend_opinion', 'recommended_at', 'recommender_id',
   'recommender_name', 'region', 'return_reason', 'status', 'submitted_at', 'unit_name',
-  'updated_at', 'version'];
+  'updated_at', 'version', 'withdraw_reason'];
 // A list item: the application without form and attachments (GET one for those).
 const LIST_KEYS = APP_KEYS.filter((k) => k !== 'form' && k !== 'attachments');
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -156,7 +156,7 @@ describe('GET /applications/{id} and who may touch an application', () => {
     assert.equal(app.category, null);
     assert.deepEqual(app.form, {});
     assert.deepEqual(app.attachments, []);
-    for (const f of ['submitted_at', 'recommended_at', 'recommend_opinion', 'return_reason', 'decline_reason', 'initial_review', 'onsite_check', 'fast_track']) {
+    for (const f of ['submitted_at', 'recommended_at', 'recommend_opinion', 'return_reason', 'decline_reason', 'initial_review', 'onsite_check', 'fast_track', 'withdraw_reason']) {
       assert.equal(app[f], null, f);
     }
     assert.match(app.created_at, RFC3339);

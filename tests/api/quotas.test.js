@@ -68,8 +68,8 @@ describe('PUT /batches/{id}/quotas', () => {
     assert.equal(res.status, 200);
     let body = await res.json();
     assert.deepEqual(body, { items: [
-      { recommender_id: society.id, recommender_name: '中国科学技术史学会', kind: 'national_society', quota: 3, used: 0, contact_submitted: false },
-      { recommender_id: prov.id, recommender_name: '北京市科学技术协会', kind: 'provincial_cast', quota: 5, used: 0, contact_submitted: false },
+      { recommender_id: society.id, recommender_name: '中国科学技术史学会', kind: 'national_society', quota: 3, used: 0, contact_submitted: false, pending: 0 },
+      { recommender_id: prov.id, recommender_name: '北京市科学技术协会', kind: 'provincial_cast', quota: 5, used: 0, contact_submitted: false, pending: 0 },
     ] });
     assert.deepEqual(await table(b.id), body.items, 'GET gives what PUT answered');
 
@@ -271,7 +271,7 @@ describe('GET /batches/{id}/quotas', () => {
   test('a recommender sees only its own row, or none when it has no quota', async () => {
     const own = await table(b.id, prov.session);
     assert.deepEqual(own, [{ recommender_id: prov.id, recommender_name: '北京市科学技术协会', kind: 'provincial_cast',
-      quota: 5, used: 0, contact_submitted: false }]);
+      quota: 5, used: 0, contact_submitted: false, pending: 0 }]);
     assert.deepEqual(await table(b.id, prov.session, '?kind=national_society'), []);
     assert.deepEqual(await table(b.id, comma.session), []);
   });

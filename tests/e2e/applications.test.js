@@ -485,11 +485,13 @@ test('the recommender recommends within its quota, withdraws, declines; past the
   await page.locator('#review-quota', { hasText: '已推荐 1 / 名额 2' }).waitFor();
   assert.match(await page.locator('#app-outcome').textContent(), new RegExp(OPINION));
 
-  // 撤回推荐 (asked first) frees the place; then it is recommended again.
+  // 撤回推荐 (with a reason) frees the place; then it is recommended again.
   await page.getByRole('button', { name: '撤回推荐' }).click();
-  const confirm = page.getByRole('dialog', { name: `撤回对“${UNIT_NAME}”的推荐？` });
+  const confirm = page.getByRole('dialog', { name: `撤回对“${UNIT_NAME}”的推荐` });
+  await confirm.getByLabel(/^撤回原因/).fill('重新核对名额。');
   const withdrawn = await clickFor(page, confirm.getByRole('button', { name: '撤回推荐' }), 'POST', /\/withdraw-recommendation$/);
   assert.equal(withdrawn.status(), 200);
+  assert.deepEqual(JSON.parse(withdrawn.request().postData()), { reason: '重新核对名额。' });
   await page.locator('h1 .badge', { hasText: '已提交' }).waitFor();
   await page.locator('#review-quota', { hasText: '已推荐 0 / 名额 2' }).waitFor();
   await page.getByRole('button', { name: '推荐', exact: true }).click();
@@ -504,10 +506,12 @@ test('the recommender recommends within its quota, withdraws, declines; past the
   await waitForPage(page, '/review', '申报审核');
   await page.locator(`#quota-${batch.id}`, { hasText: '已推荐 1 / 名额 2' }).waitFor();
 
-  // The quota cut to what is used: the next recommendation is refused with the numbers.
+  // The quota cut to what is used while the page is open: the server still
+  // refuses with the numbers (a page loaded after it disables 推荐: review.test.js).
+  await page.goto(`${server.url}/review/${second.application.id}`);
+  await page.getByRole('button', { name: '推荐', exact: true }).waitFor();
   const cut = await admin.api('PUT', `/batches/${batch.id}/quotas`, { quotas: [{ recommender_id: rec.id, quota: 1 }] });
   assert.equal(cut.status, 200, await cut.text());
-  await page.goto(`${server.url}/review/${second.application.id}`);
   await page.getByRole('button', { name: '推荐', exact: true }).click();
   let box = page.getByRole('dialog');
   await box.getByLabel(/^推荐意见/).fill('同意推荐。');
@@ -517,6 +521,8 @@ test('the recommender recommends within its quota, withdraws, declines; past the
   await box.locator('.form-message', { hasText: '推荐名额已用完（已推荐 1 / 名额 1）' }).waitFor();
   await box.getByRole('button', { name: '取消' }).click();
   await page.locator('#review-notice', { hasText: '推荐名额已用完（已推荐 1 / 名额 1）' }).waitFor();
+  await page.locator('#review-blocked', { hasText: '名额已用完：1/1' }).waitFor();
+  assert.ok(await page.getByRole('button', { name: '推荐', exact: true }).isDisabled());
 
   // 不予推荐, with its reason.
   await page.getByRole('button', { name: '不予推荐' }).click();
@@ -545,8 +551,10 @@ test('the recommender recommends within its quota, withdraws, declines; past the
   await box.locator('.form-message', { hasText: '推荐已截止' }).waitFor();
   await page.keyboard.press('Escape');
   await page.locator('#review-notice', { hasText: '推荐已截止' }).waitFor();
-  await page.locator('.review-note', { hasText: /推荐已于 .* 截止，不能再审核/ }).waitFor();
-  assert.equal(await page.getByRole('button', { name: '推荐', exact: true }).count(), 0);
+  await page.locator('#review-blocked', { hasText: /推荐已于 .*（北京时间）截止，不能再审核/ }).waitFor();
+  for (const name of ['推荐', '退回修改', '不予推荐']) {
+    assert.ok(await page.getByRole('button', { name, exact: true }).isDisabled(), `${name} disabled`);
+  }
 
   assert.deepEqual(errorsExcept(browser.errors(page), [409]), []);
   await page.close();

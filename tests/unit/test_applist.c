@@ -6,7 +6,7 @@
  * statement, page 1 and a deep page, must show no sequential scan of
  * applications and no sort that spilled to disk; and the same again with
  * the generic plans forced.  Needs no timing.  Also the parameter layout
- * per shape.  Needs PostgreSQL (support/testdb.h). */
+ * per shape, and both orders (newest first, oldest first).  Needs PostgreSQL (support/testdb.h). */
 #include <check.h>
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -29,6 +29,7 @@ static const char *const MIGRATIONS[] = {
     "migrations/0014_experts.sql", "migrations/0015_assignments.sql",
     /* applications.fast_track, which a page shows (0019 alters bases: 0016, 0017 first) */
     "migrations/0016_publicity.sql", "migrations/0017_bases.sql", "migrations/0019_term.sql",
+    "migrations/0021_withdraw_reason.sql",     /* applications.withdraw_reason, which a page shows */
 };
 
 static void seed(void)
@@ -55,7 +56,8 @@ static void values_for(int k, enum kp_applist_scope scope, unsigned bits, bool d
     static const char *const region[] = { "湖北省", "北京市", "西藏自治区" };
     static const char *const q[] = { "科", "科技", "武汉", "第1008", "天文科普", "第99999科", "馆" };
     snprintf(v->org, sizeof v->org, "%d", scope == KP_APPLIST_RECOMMENDER ? 1 + k % 40 : 1 + k * 7919 % 100000);
-    snprintf(v->after, sizeof v->after, "%s", deep ? "50000" : "9223372036854775807");
+    bool oldest = bits & KP_APPLIST_ORDER_BIT;
+    snprintf(v->after, sizeof v->after, "%s", deep ? "50000" : oldest ? "0" : "9223372036854775807");
     snprintf(v->batch, sizeof v->batch, "%d", 1 + k % 2);
     v->f = (struct kp_applist_filters){
         .batch = bits & 1 ? v->batch : NULL,
@@ -63,6 +65,7 @@ static void values_for(int k, enum kp_applist_scope scope, unsigned bits, bool d
         .category = bits & 4 ? category[k % 3] : NULL,
         .region = bits & 8 ? region[k % 3] : NULL,
         .q = bits & 16 ? q[k % 7] : NULL,
+        .oldest = oldest,
     };
 }
 
@@ -89,7 +92,7 @@ static void warm(struct kp_db *db, int rounds)
 {
     for (int k = 0; k < rounds; k++)
         for (size_t s = 0; s < sizeof SCOPES / sizeof *SCOPES; s++)
-            for (unsigned bits = 0; bits < 32; bits++) {
+            for (unsigned bits = 0; bits < 2 * KP_APPLIST_ORDER_BIT; bits++) {
                 struct values v;
                 values_for(k, SCOPES[s], bits, k % 3 == 2, &v);
                 struct run x = { .stmt = kp_applist_page_stmt(kp_applist_shape(SCOPES[s], &v.f)) };
@@ -151,7 +154,7 @@ static void explain(struct kp_db *db, enum kp_applist_scope scope, unsigned bits
 static void explain_all(struct kp_db *db)
 {
     for (size_t s = 0; s < sizeof SCOPES / sizeof *SCOPES; s++)
-        for (unsigned bits = 0; bits < 32; bits++) {
+        for (unsigned bits = 0; bits < 2 * KP_APPLIST_ORDER_BIT; bits++) {
             explain(db, SCOPES[s], bits, false);
             explain(db, SCOPES[s], bits, true);
         }
@@ -179,10 +182,11 @@ END_TEST
 /* The ids of the first `pages` pages (of 200) of a search as the page
  * statement walks them, written into `out` as "id,id,...". */
 static void walk_search(struct kp_db *db, enum kp_applist_scope scope, const char *org, const char *q,
-                        const char *status, int pages, struct kp_buf *out)
+                        const char *status, bool oldest, int pages, struct kp_buf *out)
 {
-    const struct kp_applist_filters f = { .q = q, .status = status };
-    char after[24] = "9223372036854775807";
+    const struct kp_applist_filters f = { .q = q, .status = status, .oldest = oldest };
+    char after[24];
+    snprintf(after, sizeof after, "%s", oldest ? "0" : "9223372036854775807");
     struct run x = { .stmt = kp_applist_page_stmt(kp_applist_shape(scope, &f)) };
     for (int page = 0; page < pages; page++) {
         kp_applist_params(scope, org, &f, after, "200", x.params);
@@ -199,8 +203,8 @@ static void walk_search(struct kp_db *db, enum kp_applist_scope scope, const cha
     }
 }
 
-/* What strpos finds, newest first, as "id,id,...". */
-static char *strpos_finds(const char *scope_sql, const char *q, const char *status, int rows)
+/* What strpos finds, newest (or oldest) first, as "id,id,...". */
+static char *strpos_finds(const char *scope_sql, const char *q, const char *status, bool oldest, int rows)
 {
     PGconn *c = kp_testdb_owner();
     char *lit = PQescapeLiteral(c, q, strlen(q));
@@ -208,18 +212,18 @@ static char *strpos_finds(const char *scope_sql, const char *q, const char *stat
     ck_assert_ptr_nonnull(lit);
     char sql[1024];
     snprintf(sql, sizeof sql,
-             "SELECT coalesce(string_agg(id::text, ',' ORDER BY id DESC), '') FROM (SELECT id FROM applications"
+             "SELECT coalesce(string_agg(id::text, ',' ORDER BY id %s), '') FROM (SELECT id FROM applications"
              " WHERE (strpos(unit_name, %s) > 0 OR strpos(base_name, %s) > 0) AND %s AND status = coalesce(%s, status)"
-             " ORDER BY id DESC LIMIT %d) s",
-             lit, lit, scope_sql, st ? st : "NULL", rows);
+             " ORDER BY id %s LIMIT %d) s",
+             oldest ? "ASC" : "DESC", lit, lit, scope_sql, st ? st : "NULL", oldest ? "ASC" : "DESC", rows);
     PQfreemem(lit);
     PQfreemem(st);
     return kp_testdb_sql(sql);
 }
 
 /* The grams: a search of any length, common or rare, through the newest
- * rows or through the index (or both, page after page), finds exactly the
- * names that hold it. */
+ * (or oldest) rows or through the index (or both, page after page), finds
+ * exactly the names that hold it. */
 START_TEST(search_finds_what_strpos_finds)
 {
     static const char *const qs[] = {
@@ -228,13 +232,14 @@ START_TEST(search_finds_what_strpos_finds)
     };
     struct kp_db *db = kp_testdb_new_db();
     for (size_t i = 0; i < sizeof qs / sizeof *qs; i++)
-        for (int variant = 0; variant < 3; variant++) {
+        for (int variant = 0; variant < 5; variant++) {
             const char *status = variant == 1 ? "not_recommended" : NULL;
-            enum kp_applist_scope scope = variant == 2 ? KP_APPLIST_RECOMMENDER : KP_APPLIST_ALL;
+            enum kp_applist_scope scope = variant == 2 || variant == 4 ? KP_APPLIST_RECOMMENDER : KP_APPLIST_ALL;
+            bool oldest = variant >= 3;
             struct kp_buf got = { 0 };
-            walk_search(db, scope, "7", qs[i], status, 3, &got);
+            walk_search(db, scope, "7", qs[i], status, oldest, 3, &got);
             char *want = strpos_finds(scope == KP_APPLIST_RECOMMENDER ? "recommender_id = 7" : "true", qs[i],
-                                      status, 600);
+                                      status, oldest, 600);
             ck_assert_msg(strcmp(got.len ? got.data : "", want) == 0, "q=%s variant %d: got %.80s, want %.80s",
                           qs[i], variant, got.len ? got.data : "", want);
             free(want);
@@ -260,6 +265,12 @@ START_TEST(params_follow_the_shape)
     ck_assert_int_eq(kp_applist_params(KP_APPLIST_NONE, "0", &f, NULL, NULL, p), 2);
     ck_assert_ptr_nonnull(strstr(kp_applist_page_stmt(kp_applist_shape(KP_APPLIST_NONE, &f))->sql, "AND false"));
     ck_assert_str_ne(kp_applist_page_stmt(shape)->name, kp_applist_page_stmt(shape ^ 1)->name);
+    const struct kp_applist_filters up = { .status = "draft", .q = "科技", .oldest = true };
+    unsigned ascending = kp_applist_shape(KP_APPLIST_RECOMMENDER, &up);
+    ck_assert_uint_eq(ascending, shape | KP_APPLIST_ORDER_BIT);
+    ck_assert_ptr_nonnull(strstr(kp_applist_page_stmt(ascending)->sql, "a.id > (SELECT $2::bigint)"));
+    ck_assert_ptr_null(strstr(kp_applist_page_stmt(ascending)->sql, "DESC"));
+    ck_assert_ptr_null(strstr(kp_applist_page_stmt(shape)->sql, "ASC"));
     ck_assert_int_eq(kp_applist_scope_of("expert"), KP_APPLIST_EXPERT);
     ck_assert_int_eq(kp_applist_scope_of("anonymous"), KP_APPLIST_NONE);
     ck_assert_int_eq(kp_applist_scope_of("admin"), KP_APPLIST_ALL);

@@ -21,6 +21,7 @@ import {
   outcomeNotice, applicationName,
 } from '../appform.js';
 import { applicationDocuments, applicationNumber } from '../documents.js';
+import { historySection } from '../app-history.js';
 
 export const title = '申报表';
 
@@ -116,7 +117,8 @@ export function render(root, { params, signal }) {
         notice && h('p', { class: 'form-message form-message-ok', role: 'status', id: 'app-notice' }, notice),
         outcomeNotice(app),
         STATUS_NOTE[app.status] && h('p', { class: 'status-note', id: 'app-status-note' }, STATUS_NOTE[app.status]),
-        applicationSections(app)));
+        applicationSections(app),
+        historySection(app.id, { signal })));
   }
 
   // ---------------------------------------------------------------------
@@ -815,7 +817,8 @@ export function render(root, { params, signal }) {
             h('div', { class: 'submit-box' },
               submitBtn,
               submitMessage,
-              h('p', { class: 'muted small submit-hint' }, '提交后由推荐单位审核，审核期间不能修改。'))))));
+              h('p', { class: 'muted small submit-hint' }, '提交后由推荐单位审核，审核期间不能修改。')))),
+        app.status === 'returned' && historySection(app.id, { signal })));
 
     // Typing anywhere schedules a save; a field left saves at once.
     root.querySelector('.app-main').addEventListener('input', (event) => {

@@ -1,17 +1,20 @@
 // One application, read only, for the recommender (/review/{id}) and the
-// admin (/admin/applications/{id}): the whole 申报表 with its attachments.
+// admin (/admin/applications/{id}): the whole 申报表 with its attachments
+// and its 办理记录 (app-history.js).
 // The recommender also gets the actions its status allows — 推荐 (with a
 // 推荐意见, within the quota shown beside it), 退回修改 and 不予推荐 (with a
-// reason), 撤回推荐 — each asked in a dialog; the server's refusal (推荐名额
-// 已用完…, 推荐已截止) shows there, and after an action the page reloads.
+// reason), 撤回推荐 (with a reason) — each asked in a dialog. With the quota
+// used up, or past the deadline, the buttons stay, disabled, with the
+// reason beside them (review-queue.js); the server's refusal shows in the
+// dialog all the same, and after an action the page reloads.
 // The admin gets, from 评审中 on, the 评审 panel: the initial review (初评,
 // changeable in a dialog until the on-site sample is drawn) and whether
 // the sample drew it, with its on-site check.
 import { h, replace } from '../dom.js';
 import { api, ApiError } from '../api.js';
-import { formatDeadline, formatDateTime, isPast } from '../format.js';
-import { loading, failure, errorText } from '../states.js';
-import { confirmDialog, textDialog } from '../dialog.js';
+import { formatDeadline, formatDateTime } from '../format.js';
+import { loading, failure } from '../states.js';
+import { textDialog } from '../dialog.js';
 import { setPageTitle } from '../batch-page.js';
 import { badge, facts } from '../widgets.js';
 import { EVALUATED, REVIEWABLE, RESULT, loadSample, resultBadge, byline } from '../evaluation.js';
@@ -19,6 +22,8 @@ import {
   applicationFacts, applicationSections, applicationTitle, outcomeNotice, applicationName,
 } from '../appform.js';
 import { applicationDocuments, applicationNumber, sheetLinks } from '../documents.js';
+import { historySection } from '../app-history.js';
+import { recommendBlocked, reviewClosed, timeLeft } from '../review-queue.js';
 
 export const title = '申报详情';
 
@@ -80,7 +85,8 @@ export function render(root, { params, signal, user }) {
         outcomeNotice(app),
         reviewer && actions(app, batch, quota),
         !reviewer && batch && EVALUATED.has(batch.status) && evaluation(app, batch, sample),
-        applicationSections(app)));
+        applicationSections(app),
+        historySection(app.id, { signal })));
   }
 
   function quotaText(quota) {
@@ -88,8 +94,17 @@ export function render(root, { params, signal, user }) {
   }
 
   function actions(app, batch, quota) {
-    const message = h('div', { class: 'form-message', id: 'review-message', role: 'alert' });
-    const closed = batch && (batch.status !== 'open' || isPast(batch.recommend_deadline));
+    // Past the deadline (or the stage) nothing may be done; with the quota
+    // used up, only 推荐 is refused. The reason shows before anyone writes.
+    const blocked = recommendBlocked(batch, quota);
+    const closed = reviewClosed(batch) != null;
+    const reason = app.status === 'submitted' ? blocked : reviewClosed(batch);
+    const why = reason && h('p', { class: 'review-blocked', id: 'review-blocked' }, reason);
+    const off = (button) => {
+      button.disabled = true;
+      button.setAttribute('aria-describedby', 'review-blocked');
+      return button;
+    };
     const buttons = [];
     const unit = app.unit_name;
     let refused = null; // a 409 met in a dialog: the page is out of date
@@ -109,11 +124,13 @@ export function render(root, { params, signal, user }) {
       else if (refused) load({ notice: { kind: 'error', text: `未能完成：${refused.message}` }, focus: true });
     };
 
-    if (app.status === 'submitted' && !closed) {
+    if (app.status === 'submitted') {
       const recommend = h('button', { type: 'button', class: 'button', id: 'review-recommend' }, '推荐');
       const ret = h('button', { type: 'button', class: 'button button-secondary', id: 'review-return' }, '退回修改');
       const decline = h('button', { type: 'button', class: 'button button-danger-outline', id: 'review-decline' }, '不予推荐');
       buttons.push(recommend, ret, decline);
+      if (blocked) off(recommend);
+      if (closed) [ret, decline].forEach(off);
       recommend.addEventListener('click', async () => {
         refused = null;
         const done = await textDialog({
@@ -152,54 +169,36 @@ export function render(root, { params, signal, user }) {
         after(done, '已决定不予推荐，申报单位会收到通知。');
       });
     }
-    if (app.status === 'recommended' && !closed) {
+    if (app.status === 'recommended') {
       const withdraw = h('button', { type: 'button', class: 'button button-danger-outline', id: 'review-withdraw' }, '撤回推荐');
-      buttons.push(withdraw);
+      buttons.push(closed ? off(withdraw) : withdraw);
       withdraw.addEventListener('click', async () => {
-        replace(message);
-        message.className = 'form-message';
-        const ok = await confirmDialog({
-          title: `撤回对“${unit}”的推荐？`,
-          body: '申报回到“已提交”状态，释放一个推荐名额；之后可以重新审核。',
-          confirmText: '撤回推荐',
-          danger: true,
+        refused = null;
+        const done = await textDialog({
+          id: 'withdraw-dialog', title: `撤回对“${unit}”的推荐`,
+          intro: '申报回到“已提交”状态，释放一个推荐名额；之后可以重新审核。',
+          label: '撤回原因', field: 'reason', maxLength: 500,
+          hint: '申报单位会在申报页面和通知中看到这个原因。',
+          confirmText: '撤回推荐', danger: true,
+          onSubmit: act('withdraw-recommendation', (reason) => ({ reason })),
         });
-        if (!ok || signal.aborted) return;
-        withdraw.disabled = true;
-        try {
-          await api('POST', `/applications/${app.id}/withdraw-recommendation`, undefined, { signal });
-        } catch (err) {
-          if (signal.aborted) return;
-          withdraw.disabled = false;
-          message.className = 'form-message form-message-error';
-          replace(message, `未能撤回：${errorText(err)}`);
-          withdraw.focus();
-          return;
-        }
-        load({ notice: { text: '已撤回推荐，推荐名额已释放。' }, focus: true });
+        after(done, '已撤回推荐，推荐名额已释放，申报单位会收到通知。');
       });
     }
 
-    let note = null;
-    if (!buttons.length) {
-      if (closed && (app.status === 'submitted' || app.status === 'recommended')) {
-        note = batch.status !== 'open'
-          ? '批次已结束推荐阶段，不能再审核。'
-          : `推荐已于 ${formatDeadline(batch.recommend_deadline)} 截止，不能再审核。`;
-      } else {
-        note = REVIEW_NOTE[app.status] ?? (app.status === 'recommended' ? '已推荐。' : '当前状态不需要审核操作。');
-      }
-    }
+    const note = buttons.length ? null
+      : REVIEW_NOTE[app.status] ?? (app.status === 'recommended' ? '已推荐。' : '当前状态不需要审核操作。');
 
     return h('section', { class: 'panel review-panel', 'aria-labelledby': 'review-title' },
       h('div', { class: 'panel-head' },
         h('h2', { id: 'review-title' }, '审核'),
         h('p', { class: 'quota-inline', id: 'review-quota' }, `本批次推荐名额：${quotaText(quota)}`)),
       batch && h('p', { class: 'muted small' }, '推荐截止：',
-        h('time', { datetime: batch.recommend_deadline }, formatDeadline(batch.recommend_deadline)), '（北京时间）'),
+        h('time', { datetime: batch.recommend_deadline }, formatDeadline(batch.recommend_deadline)), '（北京时间）',
+        batch.status === 'open' && `，${timeLeft(batch.recommend_deadline)}`),
       note && h('p', { class: 'review-note' }, note),
-      buttons.length > 0 && h('div', { class: 'form-actions' }, buttons),
-      message);
+      buttons.length > 0 && why,
+      buttons.length > 0 && h('div', { class: 'form-actions' }, buttons));
   }
 
   // The admin's 评审 panel. sample: the batch's, null before it is drawn,

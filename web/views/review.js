@@ -4,6 +4,6 @@ import { renderApplicationList } from '../application-list.js';
 
 export const title = '申报审核';
 
-export function render(root, { signal }) {
-  renderApplicationList(root, { signal, mode: 'review' });
+export function render(root, { signal, user }) {
+  renderApplicationList(root, { signal, mode: 'review', user });
 }
