@@ -38,6 +38,7 @@ static const struct kp_audit_label ACTIONS[] = {
     { "expert.disabled", "停用专家" },
     { "expert.enabled", "启用专家" },
     { "batch.experts_assigned", "分配评审专家" },
+    { "expert.conflict_declared", "声明利益冲突" },
     { "assignment.assigned", "分配评审任务" },
     { "assignment.recused", "专家回避" },
     { "assignment.replaced", "更换评审专家" },
