@@ -49,27 +49,11 @@ static const char ACTOR_COLUMNS[] =
     " CASE u.role WHEN 'admin' THEN '平台管理员' WHEN 'recommender' THEN r.name"
     " WHEN 'applicant' THEN au.name WHEN 'expert' THEN e.organization END";
 
-/* Every value is bound as "(SELECT $n)", which the planner cannot see
- * into, so that each shape keeps one plan made for no value in particular
- * (lib/store/applist.c says why).  The rows are read under a constant
- * limit (a page and one more, or a block), so the estimates are those of
- * a page.  A shape with a time range reads the range through audit_log_at
- * and sorts it: the id conditions and the order are written as
- * expressions (l.id + 0), which no index serves, or the planner may walk
- * the whole table backwards by id looking for an old range.  Such a page
- * costs about the rows in the range (and under the other filters).
- * Returns the number of parameters. */
-static int statement(struct kp_buf *b, unsigned shape, bool block)
+/* The conditions of a shape but time, ANDed, from parameter $2 on (after
+ * `after`, $1, written by the caller); *next is the next free number. */
+static void conditions(struct kp_buf *b, unsigned shape, int *next)
 {
-    bool by_time = shape & TIME_SHAPE;
-    const char *id = by_time ? "l.id + 0" : "l.id";
-    int n = 1;
-    kp_buf_printf(b, "SELECT l.id, %s, l.actor_id, l.actor_role, l.action, l.entity, l.entity_id, l.data::text,"
-                     " l.request_id, l.ip%s FROM (SELECT * FROM audit_log l WHERE %s < (SELECT $%d::bigint)",
-                  block ? "to_char(l.at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS')"
-                        : "to_char(l.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
-                  ACTOR_COLUMNS, id, n);
-    n++;
+    int n = 2;
     if (shape & (1u << F_ENTITY))
         kp_buf_printf(b, " AND l.entity = (SELECT $%d::text)", n++);
     if (shape & (1u << F_ENTITY_ID))
@@ -78,13 +62,76 @@ static int statement(struct kp_buf *b, unsigned shape, bool block)
         kp_buf_printf(b, " AND l.actor_id = (SELECT $%d::bigint)", n++);
     if (shape & (1u << F_ACTION))
         kp_buf_printf(b, " AND l.action = (SELECT $%d::text)", n++);
+    *next = n;
+}
+
+/* The time conditions, from parameter `n` on; *next as above. */
+static void time_conditions(struct kp_buf *b, unsigned shape, int n, int *next)
+{
     if (shape & (1u << F_FROM))
         kp_buf_printf(b, " AND l.at >= (SELECT $%d::timestamptz)", n++);
     if (shape & (1u << F_TO))
         kp_buf_printf(b, " AND l.at < (SELECT $%d::timestamptz)", n++);
-    kp_buf_printf(b, " ORDER BY %s DESC LIMIT %d) l%s ORDER BY l.id DESC LIMIT (SELECT $%d::bigint)", id,
-                  block ? KP_AUDITLIST_BLOCK : KP_PAGE_MAX + 1, ACTOR_JOIN, n);
-    return n;
+    *next = n;
+}
+
+/* Every value is bound as "(SELECT $n)", which the planner cannot see
+ * into, so that each shape keeps one plan made for no value in particular
+ * (lib/store/applist.c says why).  The rows are read under a constant
+ * limit (a page and one more, or a block), so the estimates are those of
+ * a page; the outer limit stops the inner scan as it goes.
+ *
+ * A time range has no index in id order (`at` is the appending
+ * transaction's start: nearly, not exactly, in id order), so a shape with
+ * one asks two ways, as applist's search does, rather than let the
+ * planner guess the range's size:
+ *  - `win`: the rows of the range among the newest `window` rows below the
+ *    cursor under the other filters, read in id order;
+ *  - `win_full`: whether there were that many rows at all (else `win` has
+ *    seen every row and is the answer);
+ *  - only when `win` does not fill the page and there were more rows, the
+ *    range through audit_log_at, sorted by id (l.id + 0: no index of id
+ *    serves it, or the planner might walk the whole table backwards).
+ * A recent or wide range is then a window's read; an old narrow one, its
+ * rows; an old wide one, every row in it.  Returns the number of
+ * parameters. */
+static int statement(struct kp_buf *b, unsigned shape, bool block)
+{
+    const char *at = block ? "to_char(l.at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS')"
+                           : "to_char(l.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
+    int rows = block ? KP_AUDITLIST_BLOCK : KP_PAGE_MAX + 1, window = block ? 4 * KP_AUDITLIST_BLOCK : 2000;
+    struct kp_buf cond = { 0 }, time = { 0 };
+    int n, limit;
+    conditions(&cond, shape, &n);
+    time_conditions(&time, shape, n, &limit);
+    const char *c = cond.failed ? "" : cond.len ? cond.data : "", *t = time.failed ? "" : time.len ? time.data : "";
+    b->failed |= cond.failed || time.failed;     /* take() then stops */
+    kp_buf_printf(b, "SELECT l.id, %s, l.actor_id, l.actor_role, l.action, l.entity, l.entity_id, l.data::text,"
+                     " l.request_id, l.ip%s FROM ", at, ACTOR_COLUMNS);
+    if (!(shape & TIME_SHAPE))
+        kp_buf_printf(b, "(SELECT * FROM audit_log l WHERE l.id < (SELECT $1::bigint)%s ORDER BY l.id DESC LIMIT %d) l",
+                      c, rows);
+    else
+        kp_buf_printf(b,
+                      "(WITH win AS MATERIALIZED ("
+                      "SELECT l.id FROM (SELECT l.id, l.at FROM audit_log l WHERE l.id < (SELECT $1::bigint)%s"
+                      " ORDER BY l.id DESC LIMIT %d) l WHERE true%s LIMIT (SELECT $%d::bigint)),"
+                      " win_full AS MATERIALIZED ("
+                      "SELECT count(*) = %d AS yes FROM (SELECT 1 FROM audit_log l WHERE l.id < (SELECT $1::bigint)%s"
+                      " ORDER BY l.id DESC LIMIT %d) w),"
+                      " found AS ("
+                      "SELECT id FROM win WHERE (SELECT count(*) FROM win) = (SELECT $%d::bigint)"
+                      " OR NOT (SELECT yes FROM win_full)"
+                      " UNION ALL"
+                      " (SELECT l.id FROM audit_log l WHERE l.id + 0 < (SELECT $1::bigint)%s%s"
+                      " AND (SELECT count(*) FROM win) < (SELECT $%d::bigint) AND (SELECT yes FROM win_full)"
+                      " ORDER BY l.id + 0 DESC LIMIT %d))"
+                      " SELECT l.* FROM found JOIN audit_log l ON l.id = found.id) l",
+                      c, window, t, limit, window, c, window, limit, c, t, limit, rows);
+    kp_buf_printf(b, "%s ORDER BY l.id DESC LIMIT (SELECT $%d::bigint)", ACTOR_JOIN, limit);
+    kp_buf_free(&cond);
+    kp_buf_free(&time);
+    return limit;
 }
 
 static struct kp_stmt page_stmts[KP_AUDITLIST_SHAPES], block_stmts[KP_AUDITLIST_SHAPES];
