@@ -104,6 +104,13 @@ for (const [name, size] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     await screenshot(page, `audit-detail-${name}`);
     await dialog.getByRole('button', { name: '关闭' }).click();
 
+    // The actor's name filters by the actor.
+    await row.getByRole('button', { name: '系统管理员' }).click();
+    await page.waitForURL((u) => u.searchParams.get('actor_id') === String(items.find((i) => i.action === 'recommender.created').actor_id));
+    assert.equal(await page.getByLabel('操作人账号编号').inputValue(), new URL(page.url()).searchParams.get('actor_id'));
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 1);
+
     // The CSV of what the filters select.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '导出 CSV' }).click()]);
     assert.equal(download.suggestedFilename(), `审计日志-${today}.csv`);
