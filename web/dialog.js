@@ -205,3 +205,9 @@ export async function secretDialog({ title, intro, rows = [], secretLabel = '初
 export function closeDialogs() {
   for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close('');
 }
+
+// A dialog that only shows something (a record's details): one 关闭 button.
+export function viewDialog({ title, body, className }) {
+  const close = h('button', { type: 'button', class: 'button button-secondary', value: 'close' }, '关闭');
+  return open({ title, body, buttons: [close], className }).closed;
+}

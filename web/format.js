@@ -13,19 +13,35 @@ export function roleName(role) {
   return ROLE_NAMES[role] ?? role ?? '—';
 }
 
-const DATE_TIME = new Intl.DateTimeFormat('zh-CN', {
+// Every time the UI shows is Beijing time (Asia/Shanghai, UTC+8 all year),
+// whatever the browser's time zone: formatDateTime, formatDate, formatClock
+// and formatDeadline below, and the date inputs' toChinaInput/fromChinaInput.
+const BEIJING = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai',
   year: 'numeric', month: '2-digit', day: '2-digit',
-  hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
+  hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
 });
 
-// RFC 3339 → "2024-05-01 14:30:05" in the browser's time zone; the input
-// unchanged when it does not parse.
+function beijingParts(value) {
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return null;
+  return Object.fromEntries(BEIJING.formatToParts(date).map((p) => [p.type, p.value]));
+}
+
+// RFC 3339 → "2024-05-01 14:30:05" in Beijing time; the input unchanged
+// when it does not parse.
 export function formatDateTime(value) {
   if (!value) return '—';
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) return String(value);
-  const parts = Object.fromEntries(DATE_TIME.formatToParts(date).map((p) => [p.type, p.value]));
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+  const p = beijingParts(value);
+  if (!p) return String(value);
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+}
+
+// RFC 3339 → its date in Beijing ("2024-05-01").
+export function formatDate(value) {
+  if (!value) return '—';
+  const p = beijingParts(value);
+  return p ? `${p.year}-${p.month}-${p.day}` : String(value);
 }
 
 // Bytes → "523 KB", "12.4 MB" (1024-based, as file managers show them).
@@ -39,9 +55,15 @@ export function formatBytes(n) {
   return `${v >= 100 ? Math.round(v) : v.toFixed(1).replace(/\.0$/, '')} ${units[i]}`;
 }
 
-// A Date → "14:05" in the browser's time zone.
+// A Date → "14:05" in Beijing time.
 export function formatClock(date = new Date()) {
-  return `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+  const p = beijingParts(date);
+  return `${p.hour}:${p.minute}`;
+}
+
+// The hour (0–23) in Beijing of a Date.
+export function beijingHour(date = new Date()) {
+  return Number(beijingParts(date).hour);
 }
 
 // One-line JSON for a details cell; '' for null and empty objects.

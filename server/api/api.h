@@ -23,6 +23,8 @@ enum kp_err kp_api_session_password(struct kp_req *r);
 /* audit.c */
 enum kp_err kp_api_audit_list(struct kp_req *r);
 enum kp_err kp_api_audit_verify(struct kp_req *r);
+enum kp_err kp_api_audit_labels(struct kp_req *r);
+enum kp_err kp_api_audit_csv(struct kp_req *r);
 enum kp_err kp_api_audit_checkpoint_create(struct kp_req *r);
 enum kp_err kp_api_audit_checkpoints_list(struct kp_req *r);
 /* The periodic signed checkpoint, a housekeeping task: seconds between

@@ -30,7 +30,8 @@ test('rows: newest first, with who, what, when, request id and address', async (
   const ids = items.map((r) => r.id);
   assert.deepEqual(ids, [...ids].sort((a, b) => b - a));
   assert.deepEqual(Object.keys(items[0]).sort(),
-    ['action', 'actor_id', 'actor_role', 'at', 'data', 'entity', 'entity_id', 'id', 'ip', 'request_id']);
+    ['action', 'action_label', 'actor_id', 'actor_name', 'actor_org', 'actor_role', 'at', 'data', 'entity',
+      'entity_id', 'entity_label', 'id', 'ip', 'request_id']);
   assert.match(items[0].at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
   const first = items.at(-1);
   assert.equal(first.action, 'user.created');

@@ -1,88 +1,92 @@
 // 审计日志 (admin): every state change, newest first as the server gives
-// them, filtered by object, object id, actor and action; 加载更多 pages on;
-// 校验完整性 asks the server to recompute the hash chain.
+// them, with who acted by name and organisation and what was done in
+// Chinese; filtered by action and object type (picked by their Chinese
+// names), object number, actor and a range of Beijing dates; 加载更多
+// pages on; 查看 opens a record whole; 导出 CSV downloads what the filters
+// select; 校验完整性 asks the server to recompute the hash chain.
 import { h, replace } from '../dom.js';
 import { api, query } from '../api.js';
-import { formatDateTime, roleName, compactJson } from '../format.js';
+import { formatDateTime, roleName } from '../format.js';
 import { field } from '../forms.js';
-import { loadingBlock, errorBlock, emptyBlock } from '../states.js';
+import { loadingBlock, errorBlock, emptyBlock, loading, failure } from '../states.js';
 import { dataTable, pagedList, filterForm } from '../paged-list.js';
+import { openAuditDetail } from '../audit-detail.js';
 
 export const title = '审计日志';
 
 const PAGE = 50;
-
-// Readable names for the actions and objects we know; the code is always
-// shown too, since it is what the filter takes.
-const ACTIONS = {
-  'session.login': '登录',
-  'session.login_failed': '登录失败',
-  'session.logout': '退出登录',
-  'user.created': '创建账号',
-  'user.password_changed': '修改密码',
-  'user.password_change_failed': '修改密码失败（当前密码错误）',
-};
-const ENTITIES = {
-  session: '会话',
-  user: '账号',
-};
-
-const FILTERS = [
-  { key: 'entity', label: '对象类型', placeholder: '如 user、session', attrs: { type: 'text', maxlength: 64 } },
-  { key: 'entity_id', label: '对象编号', placeholder: '如 12', attrs: { type: 'text', inputmode: 'numeric', maxlength: 20 }, integer: true },
-  { key: 'actor_id', label: '操作人编号', placeholder: '用户编号', attrs: { type: 'text', inputmode: 'numeric', maxlength: 20 }, integer: true },
-  { key: 'action', label: '操作', placeholder: '如 session.login', attrs: { type: 'text', maxlength: 64 } },
-];
-
-const COLUMNS = ['时间', '操作人', '角色', '操作', '对象', '编号', '请求号', 'IP', '详情'];
+const COLUMNS = ['时间（北京时间）', '操作人', '操作', '对象', '详情'];
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 function dash(value) {
   return value == null || value === '' ? '—' : String(value);
 }
 
-function row(r) {
-  const json = compactJson(r.data);
-  return h('tr', { dataset: { id: String(r.id) } },
-    h('td', { class: 'nowrap' }, h('time', { datetime: r.at }, formatDateTime(r.at))),
-    h('td', null, r.actor_id ? `#${r.actor_id}` : '—'),
-    h('td', { class: 'nowrap' }, roleName(r.actor_role)),
-    h('td', null,
-      ACTIONS[r.action] && h('span', { class: 'action-name' }, ACTIONS[r.action]),
-      h('code', { class: 'action-code' }, dash(r.action))),
-    h('td', null,
-      ENTITIES[r.entity] && h('span', { class: 'entity-name' }, ENTITIES[r.entity]),
-      h('code', { class: 'entity-code' }, dash(r.entity))),
-    h('td', null, dash(r.entity_id)),
-    h('td', null, r.request_id ? h('code', { class: 'request-id' }, r.request_id) : '—'),
-    h('td', { class: 'nowrap' }, dash(r.ip)),
-    h('td', null, json
-      ? h('details', { class: 'audit-data' },
-        h('summary', null, '查看', h('span', { class: 'visually-hidden' }, `第 ${r.id} 条的详情`)),
-        h('pre', null, json))
-      : '—'));
+export function render(root, { signal }) {
+  loading(root, '正在加载审计日志…');
+  api('GET', '/audit/labels', undefined, { signal })
+    .then((labels) => show(root, signal, labels))
+    .catch((err) => { if (!signal.aborted) failure(root, err, { title: '审计日志加载失败' }); });
 }
 
-export function render(root, { signal }) {
+function show(root, signal, labels) {
   const params = new URLSearchParams(location.search);
-  const inputs = FILTERS.map((f) => ({
-    ...f,
-    field: field({
-      id: `audit-${f.key.replace('_', '-')}`,
-      label: f.label,
-      attrs: { ...f.attrs, placeholder: f.placeholder, value: params.get(f.key) ?? '', autocomplete: 'off', spellcheck: 'false' },
-    }),
-  }));
+  const options = (list, all) => [{ value: '', label: all }, ...list.map((a) => ({ value: a.code, label: a.label }))];
+  const input = (key, id, label, attrs, extra = {}) => ({
+    key,
+    field: field({ id, label, ...extra, attrs: { value: params.get(key) ?? '', autocomplete: 'off', ...attrs } }),
+  });
+  const inputs = [
+    input('action', 'audit-action', '操作', {}, { options: options(labels.actions, '全部操作') }),
+    input('entity', 'audit-entity', '对象类型', {}, { options: options(labels.entities, '全部对象') }),
+    input('entity_id', 'audit-entity-id', '对象编号', { type: 'text', inputmode: 'numeric', maxlength: 20, placeholder: '先选对象类型' }),
+    input('actor_id', 'audit-actor-id', '操作人账号编号', { type: 'text', inputmode: 'numeric', maxlength: 20, placeholder: '或点表中的操作人' }),
+    input('from', 'audit-from', '开始日期（北京时间）', { type: 'date', min: '2000-01-01', max: '2099-12-31' }),
+    input('to', 'audit-to', '结束日期（北京时间）', { type: 'date', min: '2000-01-01', max: '2099-12-31' }),
+  ];
+  const byKey = Object.fromEntries(inputs.map((i) => [i.key, i.field]));
+  for (const i of inputs.slice(0, 2)) i.field.input.value = params.get(i.key) ?? '';
 
   const clear = h('button', { type: 'button', class: 'button button-secondary' }, '清除');
+  const csv = h('a', { class: 'button button-secondary', download: '' }, '导出 CSV');
   const form = h('form', { class: 'filters', novalidate: true, role: 'search', 'aria-label': '筛选审计日志' },
     h('div', { class: 'filter-fields' }, inputs.map((i) => i.field.wrap)),
     h('div', { class: 'form-actions' },
-      h('button', { type: 'submit', class: 'button' }, '筛选'), clear));
+      h('button', { type: 'submit', class: 'button' }, '筛选'), clear, csv));
 
   const verifyButton = h('button', { type: 'button', class: 'button button-secondary' }, '校验完整性');
   const verdict = h('div', { class: 'verdict-area', 'aria-live': 'polite' });
 
   const filterValues = () => Object.fromEntries(inputs.map((i) => [i.key, i.field.value().trim()]));
+  const setCsv = () => { csv.href = `/api/v1/audit.csv${query(filterValues())}`; };
+  let apply;
+
+  function actorCell(r) {
+    if (r.actor_id == null) return h('td', null, h('span', { class: 'muted' }, roleName(r.actor_role)));
+    const pick = h('button', { type: 'button', class: 'button-link', title: '只看此人的操作' }, dash(r.actor_name));
+    pick.addEventListener('click', () => {
+      byKey.actor_id.input.value = String(r.actor_id);
+      apply();
+    });
+    return h('td', null, pick,
+      h('span', { class: 'audit-org' }, dash(r.actor_org)),
+      h('span', { class: 'muted small' }, `${roleName(r.actor_role)} · 账号 ${r.actor_id}`));
+  }
+
+  function row(r) {
+    const open = h('button', { type: 'button', class: 'button-link' },
+      '查看', h('span', { class: 'visually-hidden' }, `第 ${r.id} 条记录`));
+    open.addEventListener('click', () => openAuditDetail(r));
+    return h('tr', { dataset: { id: String(r.id) } },
+      h('td', { class: 'nowrap' }, h('time', { datetime: r.at }, formatDateTime(r.at))),
+      actorCell(r),
+      h('td', null, h('span', { class: 'action-name' }, r.action_label ?? r.action),
+        h('code', { class: 'action-code' }, r.action)),
+      h('td', null, h('span', { class: 'entity-name' }, r.entity_label ?? r.entity),
+        r.entity_id ? h('span', { class: 'muted small' }, `编号 ${r.entity_id}`) : null),
+      h('td', null, open));
+  }
+
   const table = dataTable({ label: '审计记录', className: 'table audit-table', columns: COLUMNS });
   const list = pagedList({
     signal,
@@ -100,31 +104,36 @@ export function render(root, { signal }) {
       h('div', { class: 'page-head page-head-row' },
         h('div', null,
           h('h1', null, '审计日志'),
-          h('p', { class: 'muted' }, '平台上每一次状态变更都记录在此，记录不可修改或删除；每条记录带有前一条的哈希，构成可校验的审计链。')),
+          h('p', { class: 'muted' }, '平台上每一次状态变更都记录在此，记录不可修改或删除；每条记录带有前一条的哈希，构成可校验的审计链。时间均为北京时间。')),
         verifyButton),
       verdict,
       form,
       list.summary,
       list.body));
 
-  filterForm(form, {
+  apply = filterForm(form, {
     path: '/audit',
     read: filterValues,
     check: () => {
       let firstBad = null;
-      for (const i of inputs) {
-        const value = i.field.value().trim();
-        if (i.integer && value && !/^[1-9]\d{0,17}$/.test(value)) {
-          i.field.setError('请输入正整数');
-          firstBad ??= i.field.input;
-        }
+      const bad = (f, text) => { f.setError(text); firstBad ??= f.input; };
+      for (const key of ['entity_id', 'actor_id']) {
+        const value = byKey[key].value().trim();
+        if (value && !/^[1-9]\d{0,17}$/.test(value)) bad(byKey[key], '请输入正整数');
       }
+      if (byKey.entity_id.value().trim() && !byKey.entity.value()) bad(byKey.entity, '按对象编号筛选时请先选对象类型');
+      const from = byKey.from.value(), to = byKey.to.value();
+      if (from && !DATE.test(from)) bad(byKey.from, '请选择日期');
+      if (to && !DATE.test(to)) bad(byKey.to, '请选择日期');
+      if (from && to && DATE.test(from) && DATE.test(to) && from > to) bad(byKey.to, '结束日期不能早于开始日期');
       firstBad?.focus();
       return !firstBad;
     },
+    live: [byKey.action, byKey.entity],
     clear: { button: clear, fields: inputs.map((i) => i.field) },
-    onApply: list.reload,
+    onApply: () => { setCsv(); list.reload(); },
   });
+  setCsv();
 
   verifyButton.addEventListener('click', async () => {
     verifyButton.disabled = true;

@@ -2,7 +2,7 @@
 // with the count of unread notifications.
 import { h, replace } from '../dom.js';
 import { api, query } from '../api.js';
-import { roleName } from '../format.js';
+import { beijingHour, roleName } from '../format.js';
 import { loadingBlock, errorBlock } from '../states.js';
 import { applicationCard } from '../appform.js';
 import { loadMyApplications } from './applications.js';
@@ -45,7 +45,7 @@ function myApplications(signal) {
 const COUNT_LIMIT = 100; // counted exactly up to here, "100+" beyond
 
 function greeting(date = new Date()) {
-  const hour = date.getHours();
+  const hour = beijingHour(date);
   if (hour < 6) return '您好';
   if (hour < 12) return '上午好';
   if (hour < 18) return '下午好';

@@ -16,6 +16,7 @@ import { baseBadge, termText, certificatePdf, verifyPath, paragraphs } from '../
 import {
   FIGURES, figureFields, reportFacts, evaluationFacts, gradeBadge, reportableYears, termResultBadge, TERM_EFFECT, figureText, baseWithReports,
 } from '../annual.js';
+import { formatDate } from '../format.js';
 
 export const title = '我的基地';
 
@@ -135,7 +136,7 @@ export function render(root, { params, signal }) {
         done: () => load({ year, flash: report ? `已保存 ${year} 年度报告的修改。` : `已提交 ${year} 年度报告，可以继续上传附件。` }),
       });
       return h('div', null,
-        report && h('p', { class: 'muted small', id: 'report-status' }, `已于 ${report.created_at.slice(0, 10)} 提交，尚未评估。`),
+        report && h('p', { class: 'muted small', id: 'report-status' }, `已于 ${formatDate(report.created_at)} 提交，尚未评估。`),
         form,
         report ? filesPanel(report) : h('p', { class: 'muted', id: 'report-files-later' }, '提交报告后可以上传附件（PDF 或图片）。'));
     }
