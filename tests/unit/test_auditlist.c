@@ -25,7 +25,7 @@ static const char *const MIGRATIONS[] = {
     "migrations/0004_attachments.sql", "migrations/0005_least_privilege.sql", "migrations/0006_list_indexes.sql",
     "migrations/0007_list_summaries.sql", "migrations/0008_search_trigrams.sql", "migrations/0009_list_names.sql",
     "migrations/0010_initial_review.sql", "migrations/0011_rubric.sql", "migrations/0012_onsite_sample.sql",
-    "migrations/0013_onsite_check.sql", "migrations/0014_experts.sql", "migrations/0021_audit_filters.sql",
+    "migrations/0013_onsite_check.sql", "migrations/0014_experts.sql", "migrations/0022_audit_filters.sql",
 };
 
 static void seed(void)
