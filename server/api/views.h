@@ -70,6 +70,7 @@ json_t *kp_application_json(PGresult *res, int row);
     "u.id, s.id, s.username, u.name, u.credit_code, g.name, u.address,"                 \
     " u.legal_representative, u.supervising_body, u.contact_name, u.contact_phone,"     \
     " u.contact_email, " KP_TIME("u.created_at")
+#define KP_APPLICANT_NCOLUMNS 13
 json_t *kp_applicant_json(PGresult *res, int row);
 
 /* Attachment (attachments.c): from ATTACHMENT columns starting at `col`:
