@@ -11,6 +11,9 @@
 
 #define KP_TIME(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
+/* Today in Beijing as an export's file name carries it: "20261207". */
+#define KP_TODAY_SQL "to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD')"
+
 /* Batch: select from `batches b`. */
 #define KP_BATCH_COLUMNS                                                       \
     "b.id, b.code, b.title, b.term_start_year, b.term_end_year, "              \
