@@ -384,12 +384,18 @@ static bool may_change(const struct kp_principal *p, const char *statuses)
 }
 
 /* The unit as GET shows it: the registration's object, its version and
- * whether the caller may change it now. */
+ * whether the caller may change it now.  Its account (user_id, username)
+ * is the unit's and the admin's business, not its recommender's: a login
+ * name is half of what a password guess needs. */
 static json_t *unit_json(struct kp_req *r, PGresult *res)
 {
     json_t *unit = kp_applicant_json(res, 0);
     if (unit == NULL)
         return NULL;
+    if (kp_req_principal(r)->role == KP_ROLE_RECOMMENDER) {
+        json_object_del(unit, "user_id");
+        json_object_del(unit, "username");
+    }
     json_object_set_new(unit, "version", json_integer(atoll(PQgetvalue(res, 0, U_VERSION))));
     json_object_set_new(unit, "editable",
                         json_boolean(may_change(kp_req_principal(r), PQgetvalue(res, 0, U_STATUSES))));
@@ -415,8 +421,8 @@ struct unit_op {
     long long if_match;                  /* -1: none */
     /* outcome */
     bool found;
-    enum kp_problem refusal;             /* 0: none */
-    char why[300];
+    enum kp_problem refusal;             /* refused (409, 412) when why is not "" */
+    char why[512];
     json_t *unit;
 };
 
@@ -457,7 +463,7 @@ static void status_labels(const char *statuses, char *out, size_t n)
 static enum kp_err patch_tx(struct kp_db *db, void *arg)
 {
     struct unit_op *o = arg;
-    o->refusal = 0;
+    o->why[0] = '\0';
     PGresult *res;
     enum kp_err err = unit_read(db, o, &SQL_UNIT_LOCK, &res);
     if (err || !o->found) {
@@ -469,10 +475,11 @@ static enum kp_err patch_tx(struct kp_db *db, void *arg)
     if (!may_change(kp_req_principal(o->r), statuses)) {
         char labels[200];
         status_labels(statuses, labels, sizeof labels);
-        snprintf(o->why, sizeof o->why,
-                 labels[0] ? "只有申报处于草稿或退回修改时才能修改单位信息；本单位的申报目前为：%s。如需更正，请联系推荐单位或中国科协"
-                           : "本单位没有申报，不能修改单位信息%s",
-                 labels);
+        if (labels[0])
+            snprintf(o->why, sizeof o->why, "只有申报处于草稿或退回修改时才能修改单位信息；本单位的申报目前为：%s。"
+                                            "如需更正，请联系推荐单位或中国科协", labels);
+        else
+            snprintf(o->why, sizeof o->why, "本单位没有申报，不能修改单位信息");
         o->refusal = KP_P_INVALID_STATE;
         PQclear(res);
         return KP_OK;
@@ -534,7 +541,7 @@ static enum kp_err run_unit(struct kp_req *r, struct unit_op *o, kp_tx_fn fn, un
 {
     struct kp_db *db = kp_req_db(r);
     enum kp_err err = db ? kp_db_tx(db, flags, fn, o) : KP_E_NOMEM;
-    if (err || !o->found || o->refusal) {
+    if (err || !o->found || o->why[0]) {
         json_decref(o->unit);
         if (err)
             return err;

@@ -71,6 +71,8 @@ describe('GET /applicants/{id}', () => {
     const seen = await json(await rec.session.api('GET', `/applicants/${u.applicant.id}`));
     assert.equal(seen.credit_code, u.applicant.credit_code);
     assert.equal(seen.editable, false);
+    assert.deepEqual(Object.keys(seen).sort(), FIELDS.filter((f) => f !== 'user_id' && f !== 'username').sort(),
+      'the unit\'s account is not its recommender\'s business');
     const byAdmin = await json(await admin.api('GET', `/applicants/${u.applicant.id}`));
     assert.equal(byAdmin.editable, true);
     await setStatus(u.application.id, 'recommended');
