@@ -63,6 +63,8 @@ const struct kp_route kp_routes[] = {
     { "DELETE", "/api/v1/invitations/{code}",        kp_api_invitations_revoke, KP_RECOMMENDER, 0,  NULL, NULL },
     { "GET",    "/api/v1/invitations/{code}",        kp_api_invitations_lookup, KP_PUBLIC,    0,    NULL, NULL },
     { "POST",   "/api/v1/applicants",                kp_api_applicants_create,  KP_PUBLIC,    JSON | SLOW, NULL, NULL },
+    { "GET",    "/api/v1/applicants/{id}",           kp_api_applicants_get,     KP_SIGNED_IN, 0,    NULL, NULL },
+    { "PATCH",  "/api/v1/applicants/{id}",           kp_api_applicants_patch,   KP_ADMIN | KP_APPLICANT, JSON, NULL, NULL },
     /* applications and their attachments */
     { "GET",    "/api/v1/applications",              kp_api_applications_list,  KP_SIGNED_IN, 0,    NULL, NULL },
     { "GET",    "/api/v1/applications.csv",          kp_api_applications_csv,   KP_SIGNED_IN, SLOW,    NULL, NULL },

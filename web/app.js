@@ -52,6 +52,7 @@ import * as termReport from './views/term-report.js';
 import * as batchCarryOver from './views/batch-carry-over.js';
 import * as forbidden from './views/forbidden.js';
 import * as notFound from './views/not-found.js';
+import * as unit from './views/unit.js';
 import { setAuthHandler } from './api.js';
 import * as session from './session.js';
 import { renderHeader, renderFlash } from './layout.js';
@@ -119,6 +120,7 @@ const routes = [
   { pattern: /^\/objections\/(?<receipt>[^/]{1,64})$/, view: objection, access: 'public' },
   { pattern: /^\/bases$/, view: publicBases, access: 'public' },
   { pattern: /^\/verify(?:\/(?<no>[^/]{1,64}))?$/, view: verify, access: 'public' },
+  { pattern: /^\/my\/unit$/, view: unit, access: 'user', roles: ['applicant'] },
 ];
 
 function match(pathname) {

@@ -17,6 +17,7 @@ const NAV = [
   { path: '/my/batches', label: '推荐工作', roles: ['recommender'] },
   { path: '/review', label: '申报审核', roles: ['recommender'] },
   { path: '/applications', label: '我的申报', roles: ['applicant'] },
+  { path: '/my/unit', label: '单位信息', roles: ['applicant'] },
   { path: '/assignments', label: '评审任务', roles: ['expert'] },
   { path: '/notifications', label: '通知' },
   { path: '/audit', label: '审计日志', roles: ['admin'] },

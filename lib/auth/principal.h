@@ -59,6 +59,17 @@ struct kp_appscope {
     "         AND x.status IN ('pending', 'draft', 'submitted'))))"
 void kp_appscope_for(const struct kp_principal *p, struct kp_appscope *s);
 
+/* Applicant units (their registration data, 单位信息): the admin sees all,
+ * a unit itself, a recommender the units with an application bound to
+ * it; to anyone else a unit does not exist.  The condition on a row of
+ * `applicant_units u`, bound as KP_APPSCOPE_SQL is ($1 role, $2
+ * organisation, from kp_appscope_for). */
+#define KP_UNITSCOPE_SQL                                                       \
+    "(($1::text = 'admin')"                                                    \
+    " OR ($1::text = 'applicant' AND u.id = $2::bigint)"                       \
+    " OR ($1::text = 'recommender' AND EXISTS (SELECT 1 FROM applications a"   \
+    "       WHERE a.applicant_id = u.id AND a.recommender_id = $2::bigint)))"
+
 /* Batches: one in draft is the admin's work in progress; to everyone else
  * it does not exist, and every route that reaches it answers 404 as for a
  * batch that does not exist.  The condition on a row of `batches b`, with

@@ -153,3 +153,17 @@ void kp_filename_encode(const char *name, char *out, size_t n)
     }
     out[j] = '\0';
 }
+
+void kp_filename_attachment(const char *name, char out[KP_FILENAME_DISPOSITION_MAX])
+{
+    char raw[KP_FILENAME_RAW], clean[KP_FILENAME_MAX + 1], encoded[3 * KP_FILENAME_MAX + 1];
+    if ((size_t)snprintf(raw, sizeof raw, "%s", name) >= sizeof raw)
+        end_at_character(raw, sizeof raw - 1);
+    for (char *p = raw; *p; p++)
+        if (*p == '/' || *p == '\\')
+            *p = '-';
+    if (sanitize(raw, clean, sizeof clean) != KP_FILENAME_OK)
+        snprintf(clean, sizeof clean, "download");
+    kp_filename_encode(clean, encoded, sizeof encoded);
+    snprintf(out, KP_FILENAME_DISPOSITION_MAX, "attachment; filename*=UTF-8''%s", encoded);
+}

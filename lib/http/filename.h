@@ -27,4 +27,12 @@ enum kp_filename_status kp_filename_from_disposition(const char *header, char *o
 /* Percent-encodes a name for filename*=UTF-8''... (RFC 8187 attr-char kept). */
 void kp_filename_encode(const char *name, char *out, size_t n);
 
+/* The Content-Disposition of a download named `name` (an export:
+ * "申报列表-2026-2030-1-20261207.csv"): "attachment; filename*=UTF-8''"
+ * and the name percent-encoded, cleaned as a received name is, a slash or
+ * backslash in it (a batch code may hold one) made '-' rather than cut
+ * off as a directory.  A name of which nothing is left is "download". */
+#define KP_FILENAME_DISPOSITION_MAX (32 + 3 * KP_FILENAME_MAX)
+void kp_filename_attachment(const char *name, char out[KP_FILENAME_DISPOSITION_MAX]);
+
 #endif

@@ -1,5 +1,6 @@
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -184,4 +185,16 @@ bool kp_query_arg_ok(const char *name, size_t name_len, const char *value, size_
         return true;
     field_name(name, name_len, field, n);
     return false;
+}
+
+bool kp_if_match_version(const char *if_match, long long *out)
+{
+    *out = -1;
+    if (if_match == NULL || strcmp(if_match, "*") == 0)
+        return true;
+    size_t digits = strspn(if_match + (if_match[0] == '"'), "0123456789");
+    if (if_match[0] != '"' || digits == 0 || digits > 18 || strcmp(if_match + 1 + digits, "\"") != 0)
+        return false;
+    *out = strtoll(if_match + 1, NULL, 10);
+    return true;
 }

@@ -15,6 +15,12 @@ bool kp_media_accepts(const char *content_type, const char *accepted);
  * strong) matches `etag` (quoted). */
 bool kp_etag_matches(const char *if_none_match, const char *etag);
 
+/* The version an If-Match header asks for, where ETags are a quoted
+ * version number ("\"7\"" → 7): -1 when the header is absent (NULL) or
+ * "*" (any version).  false when it is anything else (a list, a weak tag,
+ * a number of more than 18 digits). */
+bool kp_if_match_version(const char *if_match, long long *out);
+
 /* A Content-Length header's value: digits only, no overflow. */
 bool kp_parse_content_length(const char *text, uint64_t *out);
 

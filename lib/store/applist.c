@@ -34,7 +34,12 @@ static const char PAGE_COLUMNS[] =
 const struct kp_stmt KP_APPLIST_EXPORT_ROWS = {
     "applications_export_rows",
     "SELECT a.region_name, a.unit_name, coalesce(a.base_name, ''), a.recommender_name, coalesce(a.category, ''),"
-    " a.status FROM unnest($1::bigint[]) WITH ORDINALITY AS k(id, n) JOIN applications a ON a.id = k.id"
+    " a.status, a.batch_title, a.credit_code, u.contact_name, u.contact_phone,"
+    " coalesce(to_char(a.submitted_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), ''),"
+    " coalesce(to_char(a.recommended_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), ''),"
+    " coalesce(a.recommend_opinion, '')"
+    " FROM unnest($1::bigint[]) WITH ORDINALITY AS k(id, n) JOIN applications a ON a.id = k.id"
+    " JOIN applicant_units u ON u.id = a.applicant_id"
     " ORDER BY k.n",
     1,
 };

@@ -62,8 +62,15 @@ int kp_applist_params(enum kp_applist_scope scope, const char *org,
                       const char **out);
 
 /* The export's rows for a set of ids, in the order of the array:
- * $1 = '{id,...}' (bigint[]); columns: region, unit name, base name
- * ('' for none), recommender name, category ('' for none), status. */
+ * $1 = '{id,...}' (bigint[]); columns in enum kp_applist_export_column's
+ * order; text that is absent is ''.  Times are Beijing time
+ * ("2026-12-07 09:30"). */
+enum kp_applist_export_column {
+    KP_EXPORT_REGION, KP_EXPORT_UNIT, KP_EXPORT_BASE, KP_EXPORT_RECOMMENDER, KP_EXPORT_CATEGORY,
+    KP_EXPORT_STATUS, KP_EXPORT_BATCH, KP_EXPORT_CREDIT_CODE, KP_EXPORT_CONTACT, KP_EXPORT_PHONE,
+    KP_EXPORT_SUBMITTED, KP_EXPORT_RECOMMENDED, KP_EXPORT_OPINION,
+    KP_EXPORT_COLUMNS
+};
 extern const struct kp_stmt KP_APPLIST_EXPORT_ROWS;
 
 #endif

@@ -22,6 +22,7 @@
 #include "auth.h"
 #include "basestate.h"
 #include "csv.h"
+#include "filename.h"
 #include "list.h"
 #include "notify.h"
 #include "views.h"
@@ -669,7 +670,10 @@ static const char *keep(const char *value, char *buf, size_t n)
     return buf;
 }
 
-/* GET /api/v1/annual-reports.csv?year&region&category&evaluated (admin) */
+static const struct kp_stmt SQL_TODAY = { "annual_reports_today", "SELECT " KP_TODAY_SQL, 0 };
+
+/* GET /api/v1/annual-reports.csv?year&region&category&evaluated (admin):
+ * 年度报告-<year, or 全部年度>-<Beijing date>.csv */
 enum kp_err kp_api_annual_reports_csv(struct kp_req *r)
 {
     struct filters f;
@@ -682,6 +686,15 @@ enum kp_err kp_api_annual_reports_csv(struct kp_req *r)
     if (json_array_size(errors) > 0)
         return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
     json_decref(errors);
+    struct kp_db *db = kp_req_db(r);
+    PGresult *res;
+    enum kp_err err = db ? kp_db_read(db, &SQL_TODAY, NULL, &res) : KP_E_NOMEM;
+    if (err)
+        return err;
+    char name[64], disposition[KP_FILENAME_DISPOSITION_MAX];
+    snprintf(name, sizeof name, "年度报告-%s-%s.csv", f.year ? f.year : "全部年度", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    kp_filename_attachment(name, disposition);
     struct export *x = calloc(1, sizeof *x);
     if (x == NULL)
         return KP_E_NOMEM;
@@ -701,9 +714,7 @@ enum kp_err kp_api_annual_reports_csv(struct kp_req *r)
     if (resp == NULL)
         return KP_E_NOMEM;
     MHD_add_response_header(resp, "Content-Type", "text/csv; charset=utf-8");
-    /* 年度报告.csv */
-    MHD_add_response_header(resp, "Content-Disposition",
-                            "attachment; filename*=UTF-8''%E5%B9%B4%E5%BA%A6%E6%8A%A5%E5%91%8A.csv");
+    MHD_add_response_header(resp, "Content-Disposition", disposition);
     return kp_reply_response(r, 200, resp, 0);
 }
 

@@ -146,6 +146,8 @@ enum kp_err kp_api_public_certificate(struct kp_req *r);
 enum kp_err kp_api_public_keys(struct kp_req *r);
 /* applicants.c */
 enum kp_err kp_api_applicants_create(struct kp_req *r);
+enum kp_err kp_api_applicants_get(struct kp_req *r);
+enum kp_err kp_api_applicants_patch(struct kp_req *r);
 
 /* applications.c */
 /* The application `id` in `scope`, as the API shows it with its

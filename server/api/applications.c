@@ -19,6 +19,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "csv.h"
+#include "filename.h"
 #include "list.h"
 #include "notify.h"
 #include "views.h"
@@ -613,6 +614,7 @@ enum kp_err kp_api_applications_list(struct kp_req *r)
 struct export {
     long long *ids;          /* in the export's order */
     size_t nids, next;       /* next: the first id not yet read */
+    bool unit_data;          /* the units' credit codes and contacts: not for an expert (GET /applicants/{id}) */
     struct kp_buf text;      /* the CSV of the last block read: bytes [text_pos, text_pos + len) */
     uint64_t text_pos;
     long long number;        /* 序号 of the last row written */
@@ -630,6 +632,16 @@ struct export_ids {
     struct kp_appscope scope;
     struct kp_applist_filters f;
     struct export *x;
+    const char *batchscope;
+    char filename[400];      /* 申报列表-<batch code>-<Beijing date>.csv */
+};
+
+/* The file's name: the batch's code (none when the batch is not one the
+ * caller sees) and today's date in Beijing. */
+static const struct kp_stmt SQL_EXPORT_NAME = {
+    "applications_export_name",
+    "SELECT " KP_TODAY_SQL ", (SELECT b.code FROM batches b WHERE b.id = $1::bigint AND " KP_BATCHSCOPE_SQL("$2") ")",
+    2,
 };
 
 static enum kp_err export_ids_tx(struct kp_db *db, void *arg)
@@ -654,6 +666,16 @@ static enum kp_err export_ids_tx(struct kp_db *db, void *arg)
     free(e->x->ids);
     e->x->ids = ids;
     e->x->nids = n;
+    const char *np[] = { e->f.batch, e->batchscope };
+    if ((err = kp_db_exec(db, &SQL_EXPORT_NAME, np, &res)))
+        return err;
+    if (e->f.batch == NULL)
+        snprintf(e->filename, sizeof e->filename, "申报列表-全部批次-%s.csv", PQgetvalue(res, 0, 0));
+    else if (PQgetisnull(res, 0, 1))
+        snprintf(e->filename, sizeof e->filename, "申报列表-%s.csv", PQgetvalue(res, 0, 0));
+    else
+        snprintf(e->filename, sizeof e->filename, "申报列表-%s-%s.csv", PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0));
+    PQclear(res);
     return KP_OK;
 }
 
@@ -681,12 +703,16 @@ static enum kp_err export_block(struct kp_db *db, struct export *x)
         char n[24];
         snprintf(n, sizeof n, "%lld", x->number + i + 1);
         kp_csv_cell(&x->text, n, false);
-        kp_csv_cell(&x->text, PQgetvalue(res, i, 0), false);
-        kp_csv_cell(&x->text, PQgetvalue(res, i, 1), false);
-        kp_csv_cell(&x->text, PQgetvalue(res, i, 2), false);
-        kp_csv_cell(&x->text, PQgetvalue(res, i, 3), false);
-        kp_csv_cell(&x->text, kp_app_category_label(PQgetvalue(res, i, 4)), false);
-        kp_csv_cell(&x->text, kp_app_status_label(PQgetvalue(res, i, 5)), true);
+        for (int c = 0; c < KP_EXPORT_COLUMNS; c++) {
+            const char *v = PQgetvalue(res, i, c);
+            if (c == KP_EXPORT_CATEGORY)
+                v = kp_app_category_label(v);
+            else if (c == KP_EXPORT_STATUS)
+                v = kp_app_status_label(v);
+            else if (!x->unit_data && (c == KP_EXPORT_CREDIT_CODE || c == KP_EXPORT_CONTACT || c == KP_EXPORT_PHONE))
+                v = "";
+            kp_csv_cell(&x->text, v, c == KP_EXPORT_COLUMNS - 1);
+        }
     }
     int rows = PQntuples(res);
     PQclear(res);
@@ -730,6 +756,8 @@ enum kp_err kp_api_applications_csv(struct kp_req *r)
         return KP_E_NOMEM;
     }
     kp_appscope_for(kp_req_principal(r), &e.scope);
+    e.x->unit_data = kp_req_principal(r)->role != KP_ROLE_EXPERT;
+    e.batchscope = kp_batchscope_for(kp_req_principal(r));
     if (!take_filters(r, &e.f, errors)) {
         free(e.x);
         return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
@@ -739,7 +767,8 @@ enum kp_err kp_api_applications_csv(struct kp_req *r)
     enum kp_err err = db ? kp_db_tx(db, KP_TX_READ_ONLY, export_ids_tx, &e) : KP_E_NOMEM;
     struct export *x = e.x;
     kp_buf_append(&x->text, "\xEF\xBB\xBF", 3);       /* a BOM: Excel then reads UTF-8 */
-    kp_buf_printf(&x->text, "\"序号\",\"所在地区\",\"申报单位\",\"基地名称\",\"推荐单位\",\"类别\",\"状态\"\r\n");
+    kp_buf_printf(&x->text, "\"序号\",\"所在地区\",\"申报单位\",\"基地名称\",\"推荐单位\",\"类别\",\"状态\","
+                            "\"批次\",\"统一社会信用代码\",\"联系人\",\"联系电话\",\"提交时间\",\"推荐时间\",\"推荐意见\"\r\n");
     if (err || x->text.failed) {
         free_export(x);
         return err ? err : KP_E_NOMEM;
@@ -748,7 +777,8 @@ enum kp_err kp_api_applications_csv(struct kp_req *r)
     if (resp == NULL)
         return KP_E_NOMEM;
     MHD_add_response_header(resp, "Content-Type", "text/csv; charset=utf-8");
-    MHD_add_response_header(resp, "Content-Disposition",
-                            "attachment; filename*=UTF-8''%E7%94%B3%E6%8A%A5%E5%88%97%E8%A1%A8.csv");
+    char disposition[KP_FILENAME_DISPOSITION_MAX];
+    kp_filename_attachment(e.filename, disposition);
+    MHD_add_response_header(resp, "Content-Disposition", disposition);
     return kp_reply_response(r, 200, resp, 0);
 }

@@ -65,7 +65,9 @@ struct table {
     long long batch;
     struct entry *entries;
     size_t n;
-    json_t *errors;          /* per-entry problems (422) */
+    bool csv;                /* an import: a quota below its use is a bad line, not a 409 */
+    json_t *errors;          /* the import's bad lines found while reading it, in line order (422) */
+    json_t *found_errors;    /* per-entry problems found in the database, in entry order (422) */
     const char *refusal;     /* the batch's state refuses (409) */
     char detail[200];        /* a quota below its use (409) */
     bool found;
@@ -164,7 +166,7 @@ static enum kp_err apply_tx(struct kp_db *db, void *arg)
         return KP_OK;
     }
     snprintf(batch, sizeof batch, "%lld", t->batch);
-    json_array_clear(t->errors);
+    json_array_clear(t->found_errors);
     t->detail[0] = '\0';
     long long *ids = calloc(t->n ? t->n : 1, sizeof *ids);
     if (ids == NULL)
@@ -179,18 +181,25 @@ static enum kp_err apply_tx(struct kp_db *db, void *arg)
         if (PQntuples(res) != 1) {
             char msg[200];
             snprintf(msg, sizeof msg, "没有这个推荐单位：%s", e->key);
-            kp_problem_field(t->errors, e->field, "unknown_recommender", msg);
+            kp_problem_field(t->found_errors, e->field, "unknown_recommender", msg);
             PQclear(res);
             continue;
         }
         ids[i] = atoll(PQgetvalue(res, 0, 0));
         long long before = atoll(PQgetvalue(res, 0, 2)), used = atoll(PQgetvalue(res, 0, 3));
         for (size_t j = 0; j < i; j++)
-            if (ids[j] == ids[i])
-                kp_problem_field(t->errors, e->field, "duplicate", "同一推荐单位出现了两次");
-        if (e->quota < used && t->detail[0] == '\0')
-            snprintf(t->detail, sizeof t->detail, "%s 已推荐 %lld 项，名额不能少于 %lld",
-                     PQgetvalue(res, 0, 1), used, used);
+            if (ids[j] == ids[i]) {
+                kp_problem_field(t->found_errors, e->field, "duplicate", "同一推荐单位出现了两次");
+                break;
+            }
+        if (e->quota < used) {
+            char why[sizeof t->detail];
+            snprintf(why, sizeof why, "%s 已推荐 %lld 项，名额不能少于 %lld", PQgetvalue(res, 0, 1), used, used);
+            if (t->csv)
+                kp_problem_field(t->found_errors, e->field, "below_used", why);
+            else if (t->detail[0] == '\0')
+                snprintf(t->detail, sizeof t->detail, "%s", why);
+        }
         if (before != e->quota)
             json_array_append_new(changes, json_pack("{s:I, s:o, s:I}", "recommender_id",
                                                      (json_int_t)ids[i], "from",
@@ -198,7 +207,8 @@ static enum kp_err apply_tx(struct kp_db *db, void *arg)
                                                      "to", (json_int_t)e->quota));
         PQclear(res);
     }
-    if (err == KP_OK && json_array_size(t->errors) == 0 && t->detail[0] == '\0') {
+    if (err == KP_OK && json_array_size(t->errors) == 0 && json_array_size(t->found_errors) == 0 &&
+        t->detail[0] == '\0') {
         for (size_t i = 0; i < t->n && err == KP_OK; i++) {
             char rid[24], quota[24];
             snprintf(rid, sizeof rid, "%lld", ids[i]);
@@ -221,25 +231,49 @@ static enum kp_err apply_tx(struct kp_db *db, void *arg)
     return err;
 }
 
+/* The line an error points at ("lines.12" → 12; 0 for a JSON entry's). */
+static unsigned long error_line(json_t *error)
+{
+    const char *field = json_string_value(json_object_get(error, "field"));
+    return field && strncmp(field, "lines.", 6) == 0 ? strtoul(field + 6, NULL, 10) : 0;
+}
+
+/* Both lists of problems as one, in line order (each list already is):
+ * the file's bad lines read and looked up, named in one answer. */
+static json_t *merge_errors(json_t *read, json_t *found)
+{
+    json_t *all = json_array();
+    size_t i = 0, j = 0, n = json_array_size(read), m = json_array_size(found);
+    while (all && (i < n || j < m)) {
+        bool take_read = j == m || (i < n && error_line(json_array_get(read, i)) <= error_line(json_array_get(found, j)));
+        json_array_append(all, take_read ? json_array_get(read, i++) : json_array_get(found, j++));
+    }
+    return all;
+}
+
 static enum kp_err apply(struct kp_req *r, struct table *t)
 {
     struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, KP_TX_AUDITED, apply_tx, t) : KP_E_NOMEM;
-    if (err || !t->found) {
+    t->found_errors = json_array();
+    enum kp_err err = db && t->found_errors ? kp_db_tx(db, KP_TX_AUDITED, apply_tx, t) : KP_E_NOMEM;
+    json_t *errors = err == KP_OK ? merge_errors(t->errors, t->found_errors) : NULL;
+    json_decref(t->errors);
+    json_decref(t->found_errors);
+    if (err || !t->found || errors == NULL) {
         json_decref(t->items);
-        json_decref(t->errors);
-        return err ? err : kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
+        json_decref(errors);
+        return err ? err : t->found ? KP_E_NOMEM : kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
     }
     if (t->refusal || t->detail[0]) {
         json_decref(t->items);
-        json_decref(t->errors);
+        json_decref(errors);
         return kp_reply_problem(r, KP_P_INVALID_STATE, t->refusal ? t->refusal : t->detail);
     }
-    if (json_array_size(t->errors) > 0) {
+    if (json_array_size(errors) > 0) {
         json_decref(t->items);
-        return kp_reply_problem_errors(r, KP_P_VALIDATION, "名额表有误，未做任何修改", t->errors);
+        return kp_reply_problem_errors(r, KP_P_VALIDATION, "名额表有误，未做任何修改", errors);
     }
-    json_decref(t->errors);
+    json_decref(errors);
     return kp_reply_json(r, 200, json_pack("{s:o}", "items", t->items));
 }
 
@@ -371,7 +405,7 @@ static enum kp_err csv_record(void *arg, unsigned line, const char *const *field
 /* POST /api/v1/batches/{id}/quotas/import  (text/csv) */
 enum kp_err kp_api_quotas_import(struct kp_req *r)
 {
-    struct table t = { .r = r, .errors = json_array(), .items = json_array() };
+    struct table t = { .r = r, .csv = true, .errors = json_array(), .items = json_array() };
     struct csv c = { .t = &t, .first = true };
     if (t.errors == NULL || t.items == NULL) {
         json_decref(t.errors);
@@ -397,12 +431,12 @@ enum kp_err kp_api_quotas_import(struct kp_req *r)
     }
     if (t.n == 0 && json_array_size(t.errors) == 0)
         kp_problem_field(t.errors, "file", "empty", "文件中没有名额行");
-    if (json_array_size(t.errors) > 0) {
+    if (err == KP_E_INVAL || t.n == 0) {          /* nothing to look up */
         free(t.entries);
         json_decref(t.items);
         return kp_reply_problem_errors(r, KP_P_VALIDATION, "名额表有误，未做任何修改", t.errors);
     }
-    err = apply(r, &t);
+    err = apply(r, &t);                          /* the lines read well are looked up, whatever the others */
     free(t.entries);
     return err;
 }

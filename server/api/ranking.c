@@ -15,9 +15,11 @@
 #include "auth.h"
 #include "buf.h"
 #include "csv.h"
+#include "filename.h"
 #include "notify.h"
 #include "ranking.h"
 #include "rubric.h"
+#include "views.h"
 
 /* A batch's final candidates, with their submitted totals ("expert:total,"
  * in hundredths, by expert) and how many of their assignments are active
@@ -41,7 +43,7 @@ enum { C_ID, C_UNIT, C_BASE, C_CATEGORY, C_REGION, C_RECOMMENDER, C_TOTALS, C_AC
 static const struct kp_stmt SQL_CANDIDATES = { "ranking_candidates", CANDIDATES_SQL, 2 };
 
 static const struct kp_stmt SQL_BATCH = {
-    "ranking_batch", "SELECT status FROM batches WHERE id = $1", 1,
+    "ranking_batch", "SELECT status, code, " KP_TODAY_SQL " FROM batches WHERE id = $1", 1,
 };
 
 static const struct kp_stmt SQL_BATCH_LOCK = {
@@ -155,6 +157,7 @@ struct reading {
     const char *category;
     bool csv;
     bool found;
+    char filename[400];      /* the CSV's: 排名-<batch code>-<Beijing date>.csv */
     PGresult *res;
 };
 
@@ -169,6 +172,8 @@ static enum kp_err read_tx(struct kp_db *db, void *arg)
     if (err)
         return err;
     x->found = PQntuples(res) == 1;
+    if (x->found)
+        snprintf(x->filename, sizeof x->filename, "排名-%s-%s.csv", PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
     PQclear(res);
     if (!x->found)
         return KP_OK;
@@ -232,7 +237,9 @@ static enum kp_err reply_ranking(struct kp_req *r, struct reading *x)
         char *text = kp_buf_take(&b, &len);
         if (text == NULL)
             return KP_E_NOMEM;
-        kp_req_add_header(r, "Content-Disposition", "attachment; filename=\"ranking.csv\"");
+        char disposition[KP_FILENAME_DISPOSITION_MAX];
+        kp_filename_attachment(x->filename, disposition);
+        kp_req_add_header(r, "Content-Disposition", disposition);
         return kp_reply_data(r, 200, "text/csv; charset=utf-8", text, len);
     }
     json_t *items = json_array();

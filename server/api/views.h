@@ -11,6 +11,9 @@
 
 #define KP_TIME(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
+/* Today in Beijing as an export's file name carries it: "20261207". */
+#define KP_TODAY_SQL "to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD')"
+
 /* Batch: select from `batches b`. */
 #define KP_BATCH_COLUMNS                                                       \
     "b.id, b.code, b.title, b.term_start_year, b.term_end_year, "              \
@@ -70,6 +73,7 @@ json_t *kp_application_json(PGresult *res, int row);
     "u.id, s.id, s.username, u.name, u.credit_code, g.name, u.address,"                 \
     " u.legal_representative, u.supervising_body, u.contact_name, u.contact_phone,"     \
     " u.contact_email, " KP_TIME("u.created_at")
+#define KP_APPLICANT_NCOLUMNS 13
 json_t *kp_applicant_json(PGresult *res, int row);
 
 /* Attachment (attachments.c): from ATTACHMENT columns starting at `col`:

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
+import { assertExportName } from '../lib/exports.js';
 import { createDatabase, startKpjdd } from '../lib/kpjdd.js';
 import { anonymous, expectProblem } from '../lib/http.js';
 import { createAdmin, createUser, signIn } from '../lib/accounts.js';
@@ -363,6 +364,7 @@ describe('the admin\'s list and CSV', () => {
     const res = await admin.api('GET', `/annual-reports.csv?year=${cy}`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type'), /^text\/csv; charset=utf-8/);
+    assertExportName(res, `年度报告-${cy}`);
     const bytes = Buffer.from(await res.arrayBuffer());
     assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
     const lines = bytes.subarray(3).toString('utf8').split('\r\n');
@@ -381,6 +383,7 @@ describe('the admin\'s list and CSV', () => {
     assert.equal(whole.length, all.items.length);
     const at = all.items.findIndex((x) => x.evaluation !== null);
     assert.ok(whole[at].endsWith(`"91","优秀","",` + `"${all.items[at].evaluation.evaluated_at}"`), whole[at]);
+    assertExportName(await admin.api('GET', '/annual-reports.csv'), '年度报告-全部年度');
     const none = await admin.api('GET', '/annual-reports.csv?year=2001');
     assert.equal((await none.text()).split('\r\n').length, 2);   // the header and the empty end
     await expectProblem(await admin.api('GET', '/annual-reports.csv?evaluated=maybe'), 422, 'validation');

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
+import { assertExportName, parseCsv } from '../lib/exports.js';
 import { createDatabase, startKpjdd } from '../lib/kpjdd.js';
 import { expectProblem } from '../lib/http.js';
 import { createAdmin, createUser, signIn } from '../lib/accounts.js';
@@ -66,6 +67,8 @@ const APP_KEYS = ['applicant_id', 'attachments', 'base_name', 'batch_code', 'bat
 // A list item: the application without form and attachments (GET one for those).
 const LIST_KEYS = APP_KEYS.filter((k) => k !== 'form' && k !== 'attachments');
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+const CSV_HEADER = ['序号', '所在地区', '申报单位', '基地名称', '推荐单位', '类别', '状态',
+  '批次', '统一社会信用代码', '联系人', '联系电话', '提交时间', '推荐时间', '推荐意见'];
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 
 async function json(res, status = 200) {
@@ -744,7 +747,9 @@ describe('GET /applications and GET /applications.csv', () => {
     }
   });
 
-  async function csv(who, query) {
+  // The rows of an export as parsed cells, after checking what every
+  // export has: BOM, CRLF, every cell quoted, the header.
+  async function csvCells(who, query) {
     const res = await who.api('GET', `/applications.csv${query}`);
     const bytes = Buffer.from(await res.arrayBuffer());
     assert.equal(res.status, 200, bytes.toString());
@@ -753,9 +758,19 @@ describe('GET /applications and GET /applications.csv', () => {
     assert.deepEqual([...bytes.subarray(0, 3)], [0xEF, 0xBB, 0xBF], 'a UTF-8 BOM first');
     const text = bytes.subarray(3).toString('utf8');
     assert.ok(text.endsWith('\r\n'), 'CRLF line ends');
-    const lines = text.slice(0, -2).split('\r\n');
-    assert.equal(lines[0], '"序号","所在地区","申报单位","基地名称","推荐单位","类别","状态"');
-    return lines.slice(1);
+    const rows = parseCsv(text);
+    assert.deepEqual(rows[0], CSV_HEADER);
+    for (const row of rows) assert.equal(row.length, CSV_HEADER.length, JSON.stringify(row));
+    const quoted = (cells) => cells.map((c) => `"${c.replaceAll('"', '""')}"`).join(',');
+    assert.equal(text, `${rows.map(quoted).join('\r\n')}\r\n`, 'every cell quoted, quotes doubled');
+    return { res, rows: rows.slice(1) };
+  }
+
+  // The first seven columns (those the export had before 批次 and the
+  // unit's data were added) of each row, as the file writes them.
+  async function csv(who, query) {
+    const { rows } = await csvCells(who, query);
+    return rows.map((r) => r.slice(0, 7).map((c) => `"${c.replaceAll('"', '""')}"`).join(','));
   }
 
   test('CSV: BOM, header, Chinese labels, ordered by region; quotes doubled; formulas neutralised', async () => {
@@ -797,7 +812,8 @@ describe('GET /applications and GET /applications.csv', () => {
     assert.equal(res.headers.get('transfer-encoding'), 'chunked', 'not built whole first');
     assert.equal(res.headers.get('content-length'), null);
     const text = Buffer.from(await res.arrayBuffer()).subarray(3).toString('utf8');
-    const lines = text.slice(0, -2).split('\r\n').slice(1);
+    const lines = text.slice(0, -2).split('\r\n').slice(1)
+      .map((line) => line.split('","').slice(0, 7).join('","') + '"');
     assert.equal(lines.length, rows);
     const want = (await db.psql(`SELECT u.name || '|' || a.id FROM applications a JOIN applicant_units u ON u.id = a.applicant_id
       WHERE a.batch_id = ${big.id} ORDER BY u.name, a.id`)).split('\n').filter(Boolean);
@@ -821,6 +837,47 @@ describe('GET /applications and GET /applications.csv', () => {
     assert.deepEqual(got, want);
     const labels = new Set(rows.map((r) => r.match(/"([^"]*)"$/)[1]));
     for (const l of ['草稿', '已提交', '退回修改', '已推荐', '不予推荐', '逾期未报']) assert.ok(labels.has(l), l);
+  });
+
+  test('CSV: 批次, the unit\'s credit code and contact, submitted and recommended in Beijing time, the opinion; named by batch and date', async () => {
+    // RFC 3339 UTC → "YYYY-MM-DD HH:MM" in Beijing (UTC+8, no daylight saving)
+    const beijing = (iso) => new Date(Date.parse(iso) + 8 * 3600000).toISOString().slice(0, 16).replace('T', ' ');
+    await putQuotas(lb.id, [{ recommender_id: recA.id, quota: 5 }]);
+    const recommended = await json(await act(recA, sh.id, 'recommend', { opinion: '=1+1 建议推荐，"重点"支持' }));
+    const unitOf = async (a) => json(await admin.api('GET', `/applicants/${a.app.applicant_id}`));
+    await json(await admin.api('PATCH', `/applicants/${bj.app.applicant_id}`, { contact_phone: '+86 10 6857 1234', contact_name: '@张三' }));
+    const [bjUnit, shUnit] = [await unitOf(bj), await unitOf(sh)];
+
+    const { res, rows } = await csvCells(admin, `?batch_id=${lb.id}`);
+    assertExportName(res, `申报列表-${lb.code}`);
+    const row = (name) => rows.find((r) => r[2] === name);
+    assert.deepEqual(row('上海科技馆'), ['2', '上海市', '上海科技馆', '上海天文馆科普基地', '北京市科学技术协会', '科技场馆类', '已推荐',
+      lb.title, shUnit.credit_code, shUnit.contact_name, shUnit.contact_phone,
+      beijing(recommended.submitted_at), beijing(recommended.recommended_at), '\'=1+1 建议推荐，"重点"支持']);
+    assert.deepEqual(row('北京动物园').slice(7), [lb.title, bjUnit.credit_code, '\'@张三', '\'+86 10 6857 1234', '', '', ''],
+      'a draft: no times, no opinion; a contact that would start a formula is neutralised');
+    assert.match(beijing(recommended.submitted_at), /^\d{4}-\d\d-\d\d \d\d:\d\d$/);
+
+    // an expert sees its assigned applications without the units' credit codes and contacts (GET /applicants is 404 to it)
+    await createUser(db, { username: 'csv-expert', role: 'expert' });
+    await db.psql(`WITH e AS (INSERT INTO experts (name, organization, field, user_id)
+        SELECT '专家', '某大学', '科普', id FROM users WHERE username = 'csv-expert' RETURNING id, user_id),
+      u AS (UPDATE users SET org_id = e.id FROM e WHERE users.id = e.user_id RETURNING e.id)
+      INSERT INTO assignment_rounds (batch_id, seed, per_application, made_by)
+        SELECT ${lb.id}, repeat('a', 64), 1, (SELECT id FROM users WHERE username = 'admin') FROM u;
+      INSERT INTO assignments (batch_id, application_id, expert_id)
+        SELECT ${lb.id}, ${sh.id}, org_id FROM users WHERE username = 'csv-expert'`);
+    const assigned = await signIn(k.url, 'csv-expert');
+    await expectProblem(await assigned.api('GET', `/applicants/${sh.app.applicant_id}`), 404, 'not_found');
+    const seen = await csvCells(assigned, `?batch_id=${lb.id}`);
+    assert.deepEqual(seen.rows, [['1', ...row('上海科技馆').slice(1, 8), '', '', '', ...row('上海科技馆').slice(11)]]);
+
+    // the file's name: the batch's code and today in Beijing; no batch filter, or a batch the caller does not see
+    assertExportName((await csvCells(recA.session, '')).res, '申报列表-全部批次');
+    assertExportName((await csvCells(admin, '?batch_id=999999')).res, '申报列表');
+    const draft = await makeBatch(admin, { code: 'csv/草稿"批次' });
+    assertExportName((await csvCells(admin, `?batch_id=${draft.id}`)).res, '申报列表-csv-草稿批次');
+    assertExportName((await csvCells(recA.session, `?batch_id=${draft.id}`)).res, '申报列表');
   });
 });
 

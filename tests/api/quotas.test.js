@@ -217,8 +217,9 @@ describe('used and the batch state', () => {
     rows = await table(b.id);
     assert.deepEqual(quotasOf(rows), { [society.id]: 3, [prov.id]: 3 }, 'nothing applied, the good row neither');
 
-    const csv = await importCsv(b.id, `${prov.id},1\n`);
-    await expectProblem(csv, 409, 'invalid_state');
+    const csv = await expectProblem(await importCsv(b.id, `${society.id},0\n${prov.id},1\n`), 422, 'validation');
+    assert.deepEqual(fieldCodes(csv), [['lines.2', 'below_used']], 'in a file, a quota below its use is a bad line');
+    assert.match(csv.errors[0].message, /北京市科学技术协会 已推荐 2 项/);
     const ok = await put(b.id, [{ recommender_id: prov.id, quota: 2 }]);
     assert.equal(ok.status, 200, 'a quota equal to used is fine');
     assert.deepEqual(quotasOf((await ok.json()).items), { [society.id]: 3, [prov.id]: 2 });
@@ -367,8 +368,10 @@ describe('POST /batches/{id}/quotas/import', () => {
     const p = await expectProblem(res, 422, 'validation');
     assert.deepEqual(fieldCodes(p), [
       ['lines.3', 'columns'], ['lines.4', 'columns'], ['lines.5', 'quota'], ['lines.6', 'quota'],
-      ['lines.7', 'quota'], ['lines.8', 'quota'], ['lines.12', 'recommender'], ['lines.15', 'quota'],
-    ], 'line-shape errors are all reported before any lookup');
+      ['lines.7', 'quota'], ['lines.8', 'quota'], ['lines.10', 'unknown_recommender'], ['lines.11', 'duplicate'],
+      ['lines.12', 'recommender'], ['lines.13', 'unknown_recommender'], ['lines.15', 'quota'],
+    ], 'the lines read well are looked up in the same round, and every error comes in line order');
+    assert.match(p.errors[6].message, /不存在的学会/);
     assert.deepEqual(quotasOf(await table(b.id)), { [prov.id]: 1 });
 
     // with the shapes right, the lookups are reported, each of them
@@ -386,6 +389,30 @@ describe('POST /batches/{id}/quotas/import', () => {
     assert.equal((await auditRows(b.id)).length, 1);
   });
 
+  test('several bad lines of every kind in one round, unknown recommenders and quotas below use among them; nothing stored', async () => {
+    const b = await makeBatch(admin, { status: 'open' });
+    await put(b.id, [{ recommender_id: prov.id, quota: 3 }, { recommender_id: office.id, quota: 2 }]);
+    const { application } = await makeApplication(k.url, prov.session, b.id);
+    await db.psql(`UPDATE applications SET status = 'recommended', recommended_at = now() WHERE id = ${application.id}`);
+    const p = await expectProblem(await importCsv(b.id, [
+      '\uFEFF推荐单位,名额',
+      '北京市科学技术协会,0',            // 2 below the one place it used
+      '中国科学技术史学会,x',            // 3
+      '中国科普研究所,4',                // 4 unknown
+      '农业农村部,5',                    // 5 good
+      `${office.id},6`,                  // 6 the same as line 5
+      '"中国科学技术史学会",3,多余',     // 7
+      '中国科学技术史学会,9',            // 8 good
+      '888888,1',                        // 9 unknown
+    ].join('\r\n')), 422, 'validation');
+    assert.equal(p.detail, '名额表有误，未做任何修改');
+    assert.deepEqual(fieldCodes(p), [['lines.2', 'below_used'], ['lines.3', 'quota'], ['lines.4', 'unknown_recommender'],
+      ['lines.6', 'duplicate'], ['lines.7', 'columns'], ['lines.9', 'unknown_recommender']]);
+    assert.match(p.errors[2].message, /中国科普研究所/);
+    assert.match(p.errors[5].message, /888888/);
+    assert.deepEqual(quotasOf(await table(b.id)), { [prov.id]: 3, [office.id]: 2 }, 'nothing stored, the good lines neither');
+  });
+
   test('100,000 bad lines: the first 100 are listed, errors_total counts all, the answer stays small', async () => {
     const b = await makeBatch(admin);
     // odd lines one column, even lines a quota that is no number: one error each
@@ -400,19 +427,25 @@ describe('POST /batches/{id}/quotas/import', () => {
     assert.ok(Buffer.byteLength(text) < 20000, `${Buffer.byteLength(text)} bytes`);
     assert.deepEqual(await table(b.id), []);
 
-    // 2,500 good lines: each one past 2000 is an error, capped the same way
+    // 2,500 lines naming one recommender: each one past 2000 is an error, and
+    // so is each repetition among the first 2000, capped the same way
     const many = Array.from({ length: 2500 }, () => '北京市科学技术协会,1').join('\n');
     const p2 = await expectProblem(await importCsv(b.id, many), 422, 'validation');
     assert.equal(p2.errors.length, 100);
-    assert.equal(p2.errors_total, 500);
-    assert.deepEqual(p2.errors[0], { field: 'lines.2001', code: 'too_long', message: p2.errors[0].message });
+    assert.equal(p2.errors_total, 1999 + 500);
+    assert.deepEqual(p2.errors[0], { field: 'lines.2', code: 'duplicate', message: p2.errors[0].message });
+    assert.deepEqual(p2.errors[99].field, 'lines.101');
+    const p3 = await expectProblem(await importCsv(b.id, [...Array.from({ length: 150 }, () => 'x'), '不存在的学会,1'].join('\n')),
+      422, 'validation');
+    assert.equal(p3.errors_total, 151, 'an unknown recommender after 150 bad lines is counted too');
+    assert.deepEqual(await table(b.id), []);
   });
 
   test('a quoted field spanning lines keeps the line numbers of the file', async () => {
     const b = await makeBatch(admin);
     const csv = '北京市科学技术协会,1\n"中国科学技术史\n学会",2\n农业农村部,x\n';
     const p = await expectProblem(await importCsv(b.id, csv), 422, 'validation');
-    assert.deepEqual(fieldCodes(p), [['lines.4', 'quota']]);
+    assert.deepEqual(fieldCodes(p), [['lines.2', 'unknown_recommender'], ['lines.4', 'quota']]);
     const p2 = await expectProblem(await importCsv(b.id, csv.replace(',x', ',3')), 422, 'validation');
     assert.deepEqual(fieldCodes(p2), [['lines.2', 'unknown_recommender']]);
     assert.deepEqual(await table(b.id), []);

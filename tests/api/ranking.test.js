@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
+import { assertExportName } from '../lib/exports.js';
 import { createDatabase, startKpjdd } from '../lib/kpjdd.js';
 import { expectProblem } from '../lib/http.js';
 import { createAdmin, signIn } from '../lib/accounts.js';
@@ -107,6 +108,7 @@ test('ranking.csv: BOM, Chinese headers, two decimals, the same order', async ()
   const res = await admin.api('GET', `/batches/${ev.id}/ranking.csv`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type'), /^text\/csv; charset=utf-8/);
+  assertExportName(res, `排名-${ev.code}`);
   const bytes = Buffer.from(await res.arrayBuffer());
   assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
   const lines = bytes.subarray(3).toString('utf8').trim().split('\r\n');

@@ -11,6 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { beijingDate } from '../lib/exports.js';
 import { startKpjdd, createDatabase } from '../lib/kpjdd.js';
 import { createAdmin, signIn as apiSignIn, ADMIN_PASSWORD } from '../lib/accounts.js';
 import { makeBatch, makeRecommender, makeApplication, NEW_PASSWORD } from '../lib/fixtures.js';
@@ -104,7 +105,7 @@ test('the applicant fills the form section by section; it saves as it goes', { t
     }
   });
   await signIn(page, server.url, unit.username, unit.password);
-  assert.deepEqual(await texts(mainNav(page)), ['工作台', '我的申报', '通知']);
+  assert.deepEqual(await texts(mainNav(page)), ['工作台', '我的申报', '单位信息', '通知']);
 
   // The workbench lists the application from the API.
   const card = page.locator('.app-card');
@@ -579,7 +580,8 @@ test('the admin finds it by status and exports the CSV', { timeout: 90000 }, asy
     page.waitForEvent('download'),
     page.getByRole('button', { name: '导出 CSV' }).click(),
   ]);
-  assert.equal(download.suggestedFilename(), '申报列表.csv');
+  assert.match(download.suggestedFilename(), /^申报列表-全部批次-\d{8}\.csv$/, 'named by batch and date');
+  assert.ok([beijingDate(Date.now() - 60000), beijingDate()].some((d) => download.suggestedFilename().endsWith(`-${d}.csv`)));
   const csv = await readFile(await download.path());
   assert.deepEqual([...csv.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'starts with the BOM');
   const text = csv.subarray(3).toString('utf8');

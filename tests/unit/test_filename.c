@@ -158,6 +158,32 @@ START_TEST(encode)
 }
 END_TEST
 
+/* Expected values: python3 urllib.parse.quote(name, safe="!#$&+-.^_`|~")
+ * of the name as cleaned. */
+START_TEST(attachment)
+{
+    char out[KP_FILENAME_DISPOSITION_MAX];
+    kp_filename_attachment("申报列表-2026-2030-1-20261207.csv", out);
+    ck_assert_str_eq(out, "attachment; filename*=UTF-8''%E7%94%B3%E6%8A%A5%E5%88%97%E8%A1%A8-2026-2030-1-20261207.csv");
+    kp_filename_attachment("排名-a/b\\c-20261207.csv", out);        /* slashes kept as hyphens */
+    ck_assert_str_eq(out, "attachment; filename*=UTF-8''%E6%8E%92%E5%90%8D-a-b-c-20261207.csv");
+    kp_filename_attachment("年度报告-\"x\"\r\n-20261207.csv", out);  /* quotes and controls dropped */
+    ck_assert_str_eq(out, "attachment; filename*=UTF-8''%E5%B9%B4%E5%BA%A6%E6%8A%A5%E5%91%8A-x-20261207.csv");
+    kp_filename_attachment("申报列表-\xE2\x80\xAEgpj.csv-20261207.csv", out);   /* U+202E dropped */
+    ck_assert_str_eq(out, "attachment; filename*=UTF-8''%E7%94%B3%E6%8A%A5%E5%88%97%E8%A1%A8-gpj.csv-20261207.csv");
+    kp_filename_attachment("\xff.csv", out);                      /* not UTF-8 */
+    ck_assert_str_eq(out, "attachment; filename*=UTF-8''download");
+    kp_filename_attachment("/", out);                              /* nothing left but a hyphen */
+    ck_assert_str_eq(out, "attachment; filename*=UTF-8''-");
+    char longer[2000];
+    memset(longer, 'a', sizeof longer - 5);
+    memcpy(longer + sizeof longer - 5, ".csv", 5);
+    kp_filename_attachment(longer, out);                           /* cut to 255 bytes, extension kept */
+    ck_assert_uint_eq(strlen(out), strlen("attachment; filename*=UTF-8''") + KP_FILENAME_MAX);
+    ck_assert_str_eq(out + strlen(out) - 4, ".csv");
+}
+END_TEST
+
 static Suite *filename_suite(void)
 {
     Suite *s = suite_create("filename");
@@ -170,6 +196,7 @@ static Suite *filename_suite(void)
     tcase_add_test(tc, bidi_dropped);
     tcase_add_test(tc, long_names_cut);
     tcase_add_test(tc, encode);
+    tcase_add_test(tc, attachment);
     suite_add_tcase(s, tc);
     return s;
 }

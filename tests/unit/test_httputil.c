@@ -106,6 +106,28 @@ START_TEST(etag)
 }
 END_TEST
 
+START_TEST(if_match)
+{
+    long long v = 0;
+    ck_assert(kp_if_match_version(NULL, &v));
+    ck_assert_int_eq(v, -1);
+    ck_assert(kp_if_match_version("*", &v));
+    ck_assert_int_eq(v, -1);
+    ck_assert(kp_if_match_version("\"7\"", &v));
+    ck_assert_int_eq(v, 7);
+    ck_assert(kp_if_match_version("\"123456789012345678\"", &v));
+    ck_assert_int_eq(v, 123456789012345678LL);
+    static const char *const bad[] = {
+        "7", "\"7", "7\"", "\"\"", "\"-1\"", "\"+1\"", "\" 7\"", "\"7 \"", "W/\"7\"", "\"7\", \"8\"",
+        "\"1234567890123456789\"", "\"7\"x", "", "**",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        v = 0;
+        ck_assert_msg(!kp_if_match_version(bad[i], &v), "%s", bad[i]);
+    }
+}
+END_TEST
+
 START_TEST(content_length_ok)
 {
     uint64_t v = 7;
@@ -383,6 +405,7 @@ static Suite *httputil_suite(void)
     tcase_add_test(tc, media_refused);
     tcase_add_test(tc, media_list);
     tcase_add_test(tc, etag);
+    tcase_add_test(tc, if_match);
     tcase_add_test(tc, content_length_ok);
     tcase_add_test(tc, content_length_refused);
     tcase_add_test(tc, cookie_found);

@@ -30,7 +30,7 @@ export function render(root, { params, signal }) {
         h('section', { class: 'panel', 'aria-labelledby': 'ranking-title' },
           h('div', { class: 'panel-head' },
             h('h2', { id: 'ranking-title', tabindex: '-1' }, '终评排名'),
-            h('a', { class: 'button button-secondary', id: 'ranking-csv', href: `${API_BASE}/batches/${batch.id}/ranking.csv`, download: `ranking-${batch.code}.csv` }, '下载排名（CSV）')),
+            h('a', { class: 'button button-secondary', id: 'ranking-csv', href: `${API_BASE}/batches/${batch.id}/ranking.csv`, download: '' }, '下载排名（CSV）')),
           h('p', null, '各类别内按截尾平均分（5 位及以上专家时去掉一个最高分和一个最低分）排名，并列者名次相同。与中位数相差超过 15 分的专家总分标记为“离群”，请关注评分是否一致。'),
           notice && h('p', { class: 'form-message form-message-ok', role: 'status', id: 'ranking-notice', tabindex: '-1' }, notice),
           area)));

@@ -17,6 +17,7 @@ import { loading, failure } from '../states.js';
 import { textDialog } from '../dialog.js';
 import { setPageTitle } from '../batch-page.js';
 import { badge, facts } from '../widgets.js';
+import { unitPanel } from '../unit-profile.js';
 import { EVALUATED, REVIEWABLE, RESULT, loadSample, resultBadge, byline } from '../evaluation.js';
 import {
   applicationFacts, applicationSections, applicationTitle, outcomeNotice, applicationName,
@@ -85,6 +86,7 @@ export function render(root, { params, signal, user }) {
         outcomeNotice(app),
         reviewer && actions(app, batch, quota),
         !reviewer && batch && EVALUATED.has(batch.status) && evaluation(app, batch, sample),
+        unitPanel(app.applicant_id, { signal, title: '申报单位信息' }),
         applicationSections(app),
         historySection(app.id, { signal })));
   }
