@@ -19,13 +19,15 @@
 extern const char *const kp_dashboard_counts[];
 #define KP_DASHBOARD_NCOUNTS 9
 
-/* Parameters: $1 the batch id, $2 "true" for every recommender (the admin;
- * also lets a draft batch be seen), $3 the one recommender's id otherwise.
- * No rows: no such batch for this caller.  Otherwise one row per
+/* kp_dashboard_all: every recommender of the batch (the admin's);
+ * kp_dashboard_own: one (a recommender's).  Parameters: $1 the batch id,
+ * $2 kp_batchscope_for() (whether a draft batch is seen), and for
+ * kp_dashboard_own $3 the recommender's id.  No rows: no such batch for
+ * this caller.  Otherwise one row per
  * recommender (ordered by kind, then id), at most KP_DASHBOARD_MAX_ROWS,
  * or one row with a NULL KP_DASH_ID when the batch has none; every row
  * repeats the batch and the sums over all rows. */
-extern const struct kp_stmt kp_dashboard_stmt;
+extern const struct kp_stmt kp_dashboard_all, kp_dashboard_own;
 
 enum kp_dashboard_column {
     KP_DASH_BATCH_ID, KP_DASH_BATCH_CODE, KP_DASH_BATCH_TITLE, KP_DASH_BATCH_STATUS,

@@ -147,14 +147,14 @@ static enum kp_err dashboard(struct kp_req *r, bool csv)
     if (!kp_req_param_id(r, "id", &id))
         return kp_reply_problem(r, KP_P_NOT_FOUND, NULL);
     const struct kp_principal *who = kp_req_principal(r);
-    struct kp_rowscope scope;
-    kp_rowscope_own_org(who, &scope);
-    char batch[24];
+    bool all = who->role == KP_ROLE_ADMIN;
+    char batch[24], own[24];
     snprintf(batch, sizeof batch, "%lld", id);
-    const char *params[] = { batch, scope.all, scope.owner };
+    snprintf(own, sizeof own, "%lld", who->org_id);
+    const char *params[] = { batch, kp_batchscope_for(who), own };
     struct kp_db *db = kp_req_db(r);
     PGresult *res;
-    enum kp_err err = db ? kp_db_read(db, &kp_dashboard_stmt, params, &res) : KP_E_NOMEM;
+    enum kp_err err = db ? kp_db_read(db, all ? &kp_dashboard_all : &kp_dashboard_own, params, &res) : KP_E_NOMEM;
     if (err)
         return err;
     assert(PQntuples(res) == 0 || PQnfields(res) == KP_DASH_NCOLUMNS);
