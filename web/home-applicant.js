@@ -71,10 +71,11 @@ function appBlock(app, batch, missing, signal) {
   const step = nextStep(app, batch, missing);
   const when = batch && PENDING.has(app.status) && batch.status === 'open' ? deadlineFor(app, batch) : null;
   const titleId = `bench-app-${app.id}`;
-  return h('article', { class: `card bench-app bench-${step.tone}`, dataset: { id: String(app.id) }, 'aria-labelledby': titleId },
+  return h('article', { class: `card app-card bench-app bench-${step.tone}`, dataset: { id: String(app.id) }, 'aria-labelledby': titleId },
     h('h3', { class: 'card-title title-with-badge', id: titleId },
       h('span', null, applicationName(app)), applicationBadge(app.status), fastTrackBadge(app.fast_track)),
-    h('p', { class: 'bench-batch' }, batch ? `${batch.title}（${batch.code}）` : `批次 #${app.batch_id}`, ' · 推荐单位：', app.recommender_name),
+    h('p', { class: 'bench-batch' }, batch ? `${batch.title}（${batch.code}）` : `批次 #${app.batch_id}`,
+      ` · 申报单位：${app.unit_name} · ${app.region} · 推荐单位：${app.recommender_name}`),
     when && countdown(when.label, when.value, signal),
     app.status === 'returned' && app.return_reason && h('p', { class: 'bench-reason' }, `退回意见：${app.return_reason}`),
     h('div', { class: 'next-step' },

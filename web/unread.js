@@ -1,31 +1,28 @@
 // The number of unread notifications beside 通知 in the header: asked for
 // on every page the router draws and again when a notification is read
-// (GET /notifications/unread-count); every badge on the page shows the
-// last answer. Seen as a small number, heard as "3 条未读".
-import { h, replace } from './dom.js';
+// (GET /notifications/unread-count). The link keeps its text; the number
+// is drawn from its data-unread-count (style.css) and told by its label
+// ("通知，3 条未读").
 import { api } from './api.js';
 
 let unread = 0;
 let asked = 0;   // answers to older questions are dropped
 
-function paint(el) {
-  if (unread > 0) {
-    replace(el, h('span', { class: 'nav-count', 'aria-hidden': 'true' }, unread > 99 ? '99+' : String(unread)),
-      h('span', { class: 'visually-hidden' }, `${unread} 条未读`));
-  } else {
-    replace(el);
+// Paints every [data-unread] link under `root` with the last count.
+export function paintUnread(root = document) {
+  for (const link of root.querySelectorAll('[data-unread]')) {
+    if (unread > 0) {
+      link.dataset.unreadCount = unread > 99 ? '99+' : String(unread);
+      link.setAttribute('aria-label', `${link.textContent}，${unread} 条未读`);
+    } else {
+      delete link.dataset.unreadCount;
+      link.removeAttribute('aria-label');
+    }
   }
 }
 
-// A badge for a link's text; it keeps showing the count as it changes.
-export function unreadBadge() {
-  const el = h('span', { class: 'unread-badge', dataset: { unread: '' } });
-  paint(el);
-  return el;
-}
-
-// Asks the server again and repaints the badges. A failure leaves them as
-// they were: the next page asks again.
+// Asks the server again and repaints. A failure leaves the links as they
+// were: the next page asks again.
 export async function refreshUnread() {
   const mine = ++asked;
   let answer;
@@ -36,7 +33,7 @@ export async function refreshUnread() {
   }
   if (mine !== asked || typeof answer?.unread !== 'number') return;
   unread = answer.unread;
-  for (const el of document.querySelectorAll('[data-unread]')) paint(el);
+  paintUnread();
 }
 
 // After signing out: nothing to show for the next user until asked.
