@@ -141,6 +141,30 @@ test('the applicant sees each application\'s deadline ticking and its next step,
   }
 });
 
+test('the countdowns stop when the workbench is left', { timeout: 60000 }, async () => {
+  const u = units['青岛天文馆'];
+  await browser.context.clearCookies();
+  const page = await browser.newPage(DESKTOP);
+  // which intervals are running: the app's only ones are the countdowns
+  await page.addInitScript(() => {
+    const live = new Set();
+    const set = window.setInterval.bind(window);
+    const clear = window.clearInterval.bind(window);
+    window.setInterval = (...args) => { const id = set(...args); live.add(id); return id; };
+    window.clearInterval = (id) => { live.delete(id); clear(id); };
+    window.liveIntervals = () => live.size;
+  });
+  await signIn(page, server.url, u.username, u.password);
+  await card(page, '青岛天文馆').locator('.countdown-left').waitFor();
+  assert.equal(await page.evaluate(() => window.liveIntervals()), await page.locator('.countdown').count());
+  assert.ok(await page.evaluate(() => window.liveIntervals()) >= 1);
+  await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: /^通知/ }).click();
+  await waitForPage(page, '/notifications', '通知');
+  assert.equal(await page.evaluate(() => window.liveIntervals()), 0);
+  assert.deepEqual(errorsExcept(browser.errors(page)), []);
+  await page.close();
+});
+
 test('the recommender sees its numbers for the open batch, each with the link that acts', { timeout: 60000 }, async () => {
   for (const [size, tag] of [[DESKTOP, 'desktop'], [PHONE, 'phone']]) {
     const page = await pageAs(rec.username, rec.password, size);
