@@ -33,6 +33,7 @@ const struct kp_route kp_routes[] = {
     /* notifications and audit */
     { "GET",    "/api/v1/notifications",             kp_api_notifications_list, KP_SIGNED_IN, 0,    NULL, NULL },
     { "POST",   "/api/v1/notifications/{id}/read",   kp_api_notifications_read, KP_SIGNED_IN, 0,    NULL, NULL },
+    { "GET",    "/api/v1/notifications/unread-count", kp_api_notifications_unread, KP_SIGNED_IN, 0,  NULL, NULL },
     { "GET",    "/api/v1/audit",                     kp_api_audit_list,         KP_ADMIN,     0,    NULL, NULL },
     { "GET",    "/api/v1/audit/verify",              kp_api_audit_verify,       KP_ADMIN,     SLOW,    NULL, NULL },
     { "GET",    "/api/v1/audit/labels",              kp_api_audit_labels,       KP_ADMIN,     0,    NULL, NULL },
@@ -57,6 +58,9 @@ const struct kp_route kp_routes[] = {
     { "PUT",    "/api/v1/batches/{id}/contact",      kp_api_contact_put,        KP_RECOMMENDER, JSON, NULL, NULL },
     { "GET",    "/api/v1/batches/{id}/contact",      kp_api_contact_get,        KP_RECOMMENDER, 0,  NULL, NULL },
     { "GET",    "/api/v1/batches/{id}/contacts",     kp_api_contacts_list,      KP_ADMIN,     0,    NULL, NULL },
+    /* the workbenches: a batch's progress per recommender */
+    { "GET",    "/api/v1/batches/{id}/dashboard",    kp_api_dashboard_get,      KP_ADMIN | KP_RECOMMENDER, 0, NULL, NULL },
+    { "GET",    "/api/v1/batches/{id}/dashboard.csv", kp_api_dashboard_csv,     KP_ADMIN,     0,    NULL, NULL },
     /* invitation codes and registration */
     { "POST",   "/api/v1/batches/{id}/invitations",  kp_api_invitations_create, KP_RECOMMENDER, JSON, NULL, NULL },
     { "GET",    "/api/v1/batches/{id}/invitations",  kp_api_invitations_list,   KP_RECOMMENDER, 0,  NULL, NULL },

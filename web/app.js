@@ -58,6 +58,7 @@ import * as session from './session.js';
 import { renderHeader, renderFlash } from './layout.js';
 import { loading, failure } from './states.js';
 import { closeDialogs } from './dialog.js';
+import { refreshUnread, forgetUnread } from './unread.js';
 
 export const SITE_NAME = '全国科普教育基地创建与认定平台';
 
@@ -169,6 +170,7 @@ async function logout() {
     renderFlash(chrome.flash, { kind: 'error', text: `退出登录失败：${err.message}` });
     return;
   }
+  forgetUnread();
   navigate('/login', { flash: { text: '您已退出登录。' } });
 }
 
@@ -227,6 +229,7 @@ async function render({ focus = false } = {}) {
 
   setTitle(view, params);
   drawHeader();
+  if (currentArea === 'app' && !session.currentUser()?.must_change_password) refreshUnread();
   root.replaceChildren();
   view.render(root, { params, signal, navigate, user: session.currentUser() });
   if (focus) focusPage(root);

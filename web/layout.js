@@ -4,6 +4,7 @@
 // a 菜单 button. Also the flash line under the header for short notices.
 import { h, replace } from './dom.js';
 import { roleName } from './format.js';
+import { paintUnread } from './unread.js';
 
 // Navigation by role; every entry is a page that exists.
 const NAV = [
@@ -90,7 +91,9 @@ export function renderHeader({ slot, brand }, { user, area, path, forced, onLogo
         href: item.path,
         dataset: { link: '' },
         'aria-current': path === item.path ? 'page' : inSection(path, item) ? 'true' : null,
+        'data-unread': item.path === '/notifications' ? '' : null,
       }, item.label)))));
+  if (nav) paintUnread(nav);
 
   const menu = h('div', { class: 'site-menu', id: 'site-menu' },
     nav,

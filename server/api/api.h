@@ -35,6 +35,7 @@ enum kp_err kp_audit_checkpoint_periodic(struct kp_server *srv, struct kp_db *db
 /* notifications.c */
 enum kp_err kp_api_notifications_list(struct kp_req *r);
 enum kp_err kp_api_notifications_read(struct kp_req *r);
+enum kp_err kp_api_notifications_unread(struct kp_req *r);
 
 /* batches.c */
 enum kp_err kp_api_batches_create(struct kp_req *r);
@@ -56,6 +57,10 @@ enum kp_err kp_api_quotas_import(struct kp_req *r);
 enum kp_err kp_api_contact_put(struct kp_req *r);
 enum kp_err kp_api_contact_get(struct kp_req *r);
 enum kp_err kp_api_contacts_list(struct kp_req *r);
+
+/* the workbenches (dashboard.c) */
+enum kp_err kp_api_dashboard_get(struct kp_req *r);
+enum kp_err kp_api_dashboard_csv(struct kp_req *r);
 /* invitations.c */
 enum kp_err kp_api_invitations_create(struct kp_req *r);
 enum kp_err kp_api_invitations_list(struct kp_req *r);

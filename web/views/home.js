@@ -1,13 +1,16 @@
-// 工作台: who is signed in, and cards to the pages this role can use now,
-// with the count of unread notifications.
+// 工作台: who is signed in, what waits for them (the applicant's
+// applications with their deadlines and next steps, the recommender's
+// open batches, the admin's progress per recommender), and cards to the
+// pages this role can use, with the count of unread notifications.
 import { h, replace } from '../dom.js';
-import { api, query } from '../api.js';
+import { api } from '../api.js';
 import { beijingHour, roleName } from '../format.js';
 import { loadingBlock, errorBlock } from '../states.js';
-import { applicationCard } from '../appform.js';
-import { loadMyApplications } from './applications.js';
 import { assignmentsSection } from './assignments.js';
 import { myBasesSection } from '../my-bases.js';
+import { applicantWorkbench } from '../home-applicant.js';
+import { recommenderWorkbench } from '../home-recommender.js';
+import { adminDashboard } from '../home-admin.js';
 
 export const title = '工作台';
 
@@ -17,32 +20,6 @@ const ROLE_INTRO = {
   applicant: '您可以填写和提交本单位的申报表，上传附件，查看推荐单位的审核结果和相关通知。',
   expert: '您可以查看分配给您的申报，按评分标准打分、保存草稿并提交评分；与申报单位有利益关系的，请申请回避。',
 };
-
-// 我的申报 on an applicant's workbench: its applications from the API.
-function myApplications(signal) {
-  const body = h('div', null, loadingBlock());
-  const box = h('section', { class: 'section-tight', 'aria-labelledby': 'my-app-title' },
-    h('h2', { id: 'my-app-title' }, '我的申报'), body);
-  const load = async () => {
-    replace(body, loadingBlock());
-    let data;
-    try {
-      data = await loadMyApplications(signal);
-    } catch (err) {
-      if (signal.aborted) return;
-      replace(body, errorBlock(err, { title: '申报加载失败', onRetry: load }));
-      return;
-    }
-    if (signal.aborted) return;
-    replace(body, data.apps.length
-      ? h('div', { class: 'app-cards' }, data.apps.map((a) => applicationCard(a, data.titles.get(a.batch_id), { tag: 'h3' })))
-      : h('p', { class: 'muted' }, '暂无申报。'));
-  };
-  load();
-  return box;
-}
-
-const COUNT_LIMIT = 100; // counted exactly up to here, "100+" beyond
 
 function greeting(date = new Date()) {
   const hour = beijingHour(date);
@@ -108,17 +85,18 @@ export function render(root, { signal, user }) {
           h('span', { class: 'role-badge' }, roleName(user.role))),
         h('p', { class: 'muted' }, ROLE_INTRO[user.role] ?? '')),
       user.role === 'applicant' && myBasesSection(signal),
-      user.role === 'applicant' && myApplications(signal),
+      user.role === 'applicant' && applicantWorkbench(signal),
+      user.role === 'recommender' && recommenderWorkbench(signal),
+      user.role === 'admin' && adminDashboard(signal),
       user.role === 'expert' && assignmentsSection(signal),
       h('ul', { class: 'cards cards-home', 'aria-label': '功能' }, cards)));
 
   const loadUnread = async () => {
     replace(unread, loadingBlock());
     try {
-      const page = await api('GET', `/notifications${query({ unread: 'true', limit: COUNT_LIMIT })}`, undefined, { signal });
-      const n = page?.items?.length ?? 0;
-      const text = page?.next_cursor ? `${COUNT_LIMIT}+ 条未读` : n > 0 ? `${n} 条未读` : '没有未读通知';
-      replace(unread, h('p', { class: n > 0 ? 'count count-unread' : 'count', id: 'unread-count' }, text));
+      const { unread: n } = await api('GET', '/notifications/unread-count', undefined, { signal });
+      replace(unread, h('p', { class: n > 0 ? 'count count-unread' : 'count', id: 'unread-count' },
+        n > 0 ? `${n} 条未读` : '没有未读通知'));
     } catch (err) {
       if (signal.aborted) return;
       replace(unread, errorBlock(err, { title: '未读通知数加载失败', onRetry: loadUnread }));

@@ -6,6 +6,7 @@ import { h, replace } from '../dom.js';
 import { api, query } from '../api.js';
 import { formatDateTime } from '../format.js';
 import { loadingBlock, errorBlock, errorText } from '../states.js';
+import { refreshUnread } from '../unread.js';
 
 export const title = '通知';
 
@@ -85,6 +86,7 @@ export function render(root, { signal, user }) {
           list.querySelector(`[data-id="${CSS.escape(String(n.id))}"]`)?.focus();
         }
         replace(status, `已将“${n.title || '通知'}”标为已读`);
+        refreshUnread();
       });
       li.querySelector('.notif-main').after(button);
     }
