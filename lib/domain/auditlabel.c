@@ -22,6 +22,7 @@ static const struct kp_audit_label ACTIONS[] = {
     { "invitation.created", "生成邀请码" },
     { "invitation.revoked", "撤销邀请码" },
     { "applicant.registered", "申报单位注册" },
+    { "applicant.updated", "修改单位信息" },
     { "application.updated", "保存申报书" },
     { "application.submitted", "提交申报" },
     { "application.returned", "退回修改" },

@@ -22,7 +22,7 @@ const char *const kp_dashboard_counts[KP_DASHBOARD_NCOUNTS] = {
  * until used.  Each count reads one index that leads with the batch:
  * applications (batch_id, recommender_id, status) INCLUDE
  * (recommended_at), invitations (batch_id, recommender_id) INCLUDE
- * (used_at, revoked_at): migrations/0021_workbench.sql.  The window sums run
+ * (used_at, revoked_at): migrations/0024_workbench.sql.  The window sums run
  * before LIMIT, so the totals cover every row even when the rows are cut. */
 #define DASHBOARD_SQL(OWN)                                                               \
     "WITH bt AS (SELECT b.id, b.code, b.title, b.status, " UTC("b.contact_deadline") "," \

@@ -309,10 +309,9 @@ enum kp_err kp_api_audit_csv(struct kp_req *r)
     time_t beijing = time(NULL) + 8 * 3600;
     struct tm day;
     gmtime_r(&beijing, &day);
-    char disposition[160];
-    /* 审计日志 percent-encoded (RFC 6266 filename*) */
-    strftime(disposition, sizeof disposition,
-             "attachment; filename*=UTF-8''%%E5%%AE%%A1%%E8%%AE%%A1%%E6%%97%%A5%%E5%%BF%%97-%Y-%m-%d.csv", &day);
+    char name[64], disposition[KP_FILENAME_DISPOSITION_MAX];
+    strftime(name, sizeof name, "审计日志-%Y%m%d.csv", &day);
+    kp_filename_attachment(name, disposition);
     struct MHD_Response *resp = kp_req_pooled_body(r, MHD_SIZE_UNKNOWN, export_fill, e, free_export);
     if (resp == NULL)
         return KP_E_NOMEM;

@@ -123,12 +123,10 @@ static enum kp_err reply_csv(struct kp_req *r, PGresult *res)
     left_text(counts[0], counts[1], left);
     csv_row(&b, names, counts, left, filed);
 
-    /* 推荐进度_<batch code>_<YYYYMMDD, Beijing>.csv */
-    char name[256], encoded[sizeof name * 3 + 1], disposition[sizeof encoded + 96];
-    snprintf(name, sizeof name, "推荐进度_%s_%s.csv", PQgetvalue(res, 0, KP_DASH_BATCH_CODE), PQgetvalue(res, 0, KP_DASH_TODAY));
-    kp_filename_encode(name, encoded, sizeof encoded);
-    snprintf(disposition, sizeof disposition, "attachment; filename=\"dashboard-%s-%s.csv\"; filename*=UTF-8''%s",
-             PQgetvalue(res, 0, KP_DASH_BATCH_ID), PQgetvalue(res, 0, KP_DASH_TODAY), encoded);
+    /* 推荐进度-<batch code>-<YYYYMMDD, Beijing>.csv, named as every export is */
+    char name[KP_FILENAME_MAX + 1], disposition[KP_FILENAME_DISPOSITION_MAX];
+    snprintf(name, sizeof name, "推荐进度-%s-%s.csv", PQgetvalue(res, 0, KP_DASH_BATCH_CODE), PQgetvalue(res, 0, KP_DASH_TODAY));
+    kp_filename_attachment(name, disposition);
     size_t len;
     char *text = kp_buf_take(&b, &len);
     if (text == NULL)

@@ -149,7 +149,7 @@ enum kp_err kp_api_notifications_read(struct kp_req *r)
 }
 
 /* The caller's unread notifications, counted on the partial index of them
- * (migrations/0021_workbench.sql).  A recommender's count includes the
+ * (migrations/0024_workbench.sql).  A recommender's count includes the
  * deadline reminder that its list would make now: the statement makes it
  * and adds what it made, which its own snapshot cannot see. */
 #define UNREAD_COUNT "(SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL)"

@@ -233,12 +233,11 @@ enum kp_err kp_api_recommendation_sheet_csv(struct kp_req *r)
         kp_csv_cell(&b, beijing(s.rows, i, R_AT, at), false);
         kp_csv_cell(&b, PQgetvalue(s.rows, i, R_OPINION), true);
     }
-    char name[300], encoded[sizeof name * 3 + 1], disposition[sizeof encoded + 48];
+    char name[KP_FILENAME_MAX + 1], disposition[KP_FILENAME_DISPOSITION_MAX];
     snprintf(name, sizeof name, "推荐汇总表-%s-%s.csv", PQgetvalue(s.head, 0, H_CODE),
              PQgetvalue(s.head, 0, H_DATE));
     free_sheet(&s);
-    kp_filename_encode(name, encoded, sizeof encoded);
-    snprintf(disposition, sizeof disposition, "attachment; filename*=UTF-8''%s", encoded);
+    kp_filename_attachment(name, disposition);
     size_t len;
     char *text = kp_buf_take(&b, &len);
     if (text == NULL)

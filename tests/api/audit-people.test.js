@@ -178,7 +178,7 @@ test('audit.csv: the same rows as the list, with names, Chinese labels and Beiji
   assert.equal(res.headers.get('content-type'), 'text/csv; charset=utf-8');
   const today = beijingDate(new Date().toISOString());
   assert.equal(res.headers.get('content-disposition'),
-    `attachment; filename*=UTF-8''${encodeURIComponent('审计日志')}-${today}.csv`);
+    `attachment; filename*=UTF-8''${encodeURIComponent('审计日志')}-${today.replaceAll('-', '')}.csv`);
   const bytes = Buffer.from(await res.arrayBuffer());
   assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
   const [head, ...rows] = parseCsv(bytes.subarray(3).toString('utf8'));

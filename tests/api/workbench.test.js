@@ -213,9 +213,9 @@ describe('GET /batches/{id}/dashboard.csv', () => {
       ['合计', '', '', '8', '2', '6', '10', '9', '1', '3', '2', '1', '1', '1/3'],
     ]);
     const day = await db.psql(`SELECT to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD')`);
-    const name = `推荐进度_${batch.code}_${day}.csv`;
+    const name = `推荐进度-${batch.code}-${day}.csv`;
     assert.equal(res.headers.get('content-disposition'),
-      `attachment; filename="dashboard-${batch.id}-${day}.csv"; filename*=UTF-8''${encodeURIComponent(name)}`);
+      `attachment; filename*=UTF-8''${encodeURIComponent(name)}`);
   });
 
   test('a batch with no recommenders: the header and a 合计 of zeros, an empty quota', async () => {

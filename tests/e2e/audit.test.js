@@ -113,7 +113,7 @@ for (const [name, size] of [['desktop', DESKTOP], ['phone', PHONE]]) {
 
     // The CSV of what the filters select.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '导出 CSV' }).click()]);
-    assert.equal(download.suggestedFilename(), `审计日志-${today}.csv`);
+    assert.equal(download.suggestedFilename(), `审计日志-${today.replaceAll('-', '')}.csv`);
     const csv = await readFile(await download.path());
     assert.deepEqual([...csv.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
     const lines = csv.subarray(3).toString('utf8').trim().split('\r\n');

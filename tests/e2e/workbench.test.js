@@ -210,7 +210,7 @@ test('the admin reads the progress per recommender with totals, and downloads it
     if (tag === 'desktop') {
       const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#dashboard-csv').click()]);
       const day = await db.psql(`SELECT to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD')`);
-      assert.equal(download.suggestedFilename(), `推荐进度_${batch.code}_${day}.csv`);
+      assert.equal(download.suggestedFilename(), `推荐进度-${batch.code}-${day}.csv`);
       const bytes = await readFile(await download.path());
       assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
       const lines = bytes.subarray(3).toString('utf8').trim().split('\r\n');

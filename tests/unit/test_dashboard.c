@@ -29,7 +29,7 @@ static const char *const MIGRATIONS[] = {
     "migrations/0011_rubric.sql", "migrations/0012_onsite_sample.sql", "migrations/0013_onsite_check.sql",
     "migrations/0014_experts.sql", "migrations/0015_assignments.sql", "migrations/0016_publicity.sql",
     "migrations/0017_bases.sql", "migrations/0018_annual_reports.sql", "migrations/0019_term.sql",
-    "migrations/0020_submit_deadline.sql", "migrations/0021_workbench.sql",
+    "migrations/0020_submit_deadline.sql", "migrations/0024_workbench.sql",
 };
 
 static void seed(void)
