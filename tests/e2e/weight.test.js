@@ -5,7 +5,9 @@
 // loading state while they come and an error state when one cannot.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startKpjdd } from '../lib/kpjdd.js';
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { config, startKpjdd } from '../lib/kpjdd.js';
 import { launch, screenshot } from './lib/browser.js';
 import { errorsExcept } from './lib/session.js';
 
@@ -51,6 +53,27 @@ async function weigh(path, heading) {
   await page.close();
   return { total, requests: list };
 }
+
+// The modules `file` (under web/) imports statically, and theirs: what a
+// page needs before its view (dynamic import() calls are not followed).
+function staticImports(file, seen = new Set()) {
+  const text = readFileSync(join(config.webRoot, file), 'utf8');
+  for (const m of text.matchAll(/^(?:import|export)\s[^;]*?\bfrom\s+'(\.{1,2}\/[^']+)'/gm)) {
+    const dep = relative(config.webRoot, join(config.webRoot, dirname(file), m[1]));
+    if (!seen.has(dep)) {
+      seen.add(dep);
+      staticImports(dep, seen);
+    }
+  }
+  return seen;
+}
+
+test("index.html preloads exactly app.js's static imports", () => {
+  const html = readFileSync(join(config.webRoot, 'index.html'), 'utf8');
+  const preloaded = [...html.matchAll(/<link rel="modulepreload" href="\/([^"]+)">/g)].map((m) => m[1]);
+  assert.deepEqual(preloaded.toSorted(), [...staticImports('app.js')].toSorted());
+  assert.ok(preloaded.includes('dom.js'), 'imports of imports too');
+});
 
 for (const [path, heading, view] of [['/', '全国科普教育基地创建与认定平台', 'landing'], ['/login', '登录', 'login']]) {
   test(`${path} loads under 100 KiB, gzip-coded, with only its own view`, { timeout: 60000 }, async (t) => {
