@@ -6,7 +6,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
       libmicrohttpd-dev libjansson-dev libpq-dev libsodium-dev check \
-      libcairo2-dev libpango1.0-dev libqrencode-dev \
+      libcairo2-dev libpango1.0-dev libqrencode-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -22,7 +22,7 @@ FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libmicrohttpd12 libjansson4 libpq5 libsodium23 ca-certificates \
-      libcairo2 libpango-1.0-0 libpangocairo-1.0-0 libqrencode4 fontconfig fonts-noto-cjk \
+      libcairo2 libpango-1.0-0 libpangocairo-1.0-0 libqrencode4 zlib1g fontconfig fonts-noto-cjk \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --no-create-home --shell /usr/sbin/nologin kpjd
 COPY --from=build /build/kpjdd /usr/local/bin/kpjdd

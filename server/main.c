@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "gzcache.h"
 #include "housekeeping.h"
 #include "httpd.h"
 #include "keys.h"
@@ -236,6 +237,7 @@ static int cmd_serve(const struct kp_config *cfg)
     labels[KP_METRIC_STATIC] = "static";
     labels[KP_METRIC_UNMATCHED] = "unmatched";
     srv.metrics = kp_metrics_new(kp_routes_count + 2, labels);
+    srv.gz = kp_gzcache_new(KP_STATIC_GZ_CACHE);
 
     int rc = 1;
     sigset_t stop;
@@ -248,7 +250,7 @@ static int cmd_serve(const struct kp_config *cfg)
 
     struct kp_httpd *httpd = NULL;
     struct kp_housekeeping *hk = NULL;
-    bool ready = srv.metrics != NULL && prepare_schema(cfg);
+    bool ready = srv.metrics != NULL && srv.gz != NULL && prepare_schema(cfg);
     if (ready)
         record_keys(&srv);
     if (ready && (hk = kp_housekeeping_start(&srv)) != NULL && (httpd = kp_httpd_start(&srv)) != NULL) {
@@ -263,6 +265,7 @@ static int cmd_serve(const struct kp_config *cfg)
     if (hk != NULL)
         kp_housekeeping_stop(hk);
     kp_metrics_free(srv.metrics);
+    kp_gzcache_free(srv.gz);
     kp_keyring_clear(&srv.keys);
     free(labels);
     free(label_text);

@@ -27,6 +27,10 @@
 #define KP_RETRY_AFTER_S 5
 
 struct kp_pool;
+struct kp_gzcache;
+
+/* Bytes the gzip forms of static files may hold in all (server/static.c). */
+#define KP_STATIC_GZ_CACHE (8u << 20)
 
 struct kp_server {
     const struct kp_config *cfg;
@@ -43,6 +47,7 @@ struct kp_server {
      * user, so that it takes as long as a wrong password. */
     char dummy_hash[KP_PWHASH_LEN];
     struct kp_keyring keys;              /* crypto.signing_key and crypto.retired_keys */
+    struct kp_gzcache *gz;               /* gzip forms of static files, KP_STATIC_GZ_CACHE at most */
 };
 
 struct kp_req;

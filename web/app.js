@@ -2,57 +2,6 @@
 // The server answers index.html for the UI's own routes, so any path may
 // arrive here; the router decides which view renders it, after asking
 // session.js whether the page's visitor may see it.
-import * as landing from './views/landing.js';
-import * as login from './views/login.js';
-import * as password from './views/password.js';
-import * as home from './views/home.js';
-import * as notifications from './views/notifications.js';
-import * as audit from './views/audit.js';
-import * as batches from './views/batches.js';
-import * as batchNew from './views/batch-new.js';
-import * as batch from './views/batch.js';
-import * as batchQuotas from './views/batch-quotas.js';
-import * as batchContacts from './views/batch-contacts.js';
-import * as batchReview from './views/batch-review.js';
-import * as batchSample from './views/batch-sample.js';
-import * as batchSamplePrint from './views/batch-sample-print.js';
-import * as batchRubric from './views/batch-rubric.js';
-import * as batchExperts from './views/batch-experts.js';
-import * as batchAssign from './views/batch-assign.js';
-import * as batchProgress from './views/batch-progress.js';
-import * as batchRanking from './views/batch-ranking.js';
-import * as experts from './views/experts.js';
-import * as onsiteCheck from './views/onsite-check.js';
-import * as recommenders from './views/recommenders.js';
-import * as recommenderNew from './views/recommender-new.js';
-import * as myBatches from './views/my-batches.js';
-import * as myBatch from './views/my-batch.js';
-import * as myInvitations from './views/my-invitations.js';
-import * as myInvitationsPrint from './views/my-invitations-print.js';
-import * as register from './views/register.js';
-import * as applications from './views/applications.js';
-import * as application from './views/application.js';
-import * as review from './views/review.js';
-import * as reviewDetail from './views/review-detail.js';
-import * as assignments from './views/assignments.js';
-import * as assignment from './views/assignment.js';
-import * as adminApplications from './views/admin-applications.js';
-import * as notices from './views/notices.js';
-import * as notice from './views/notice.js';
-import * as objection from './views/objection.js';
-import * as publicBases from './views/public-bases.js';
-import * as verify from './views/verify.js';
-import * as batchPublicity from './views/batch-publicity.js';
-import * as batchNaming from './views/batch-naming.js';
-import * as adminBases from './views/admin-bases.js';
-import * as adminBase from './views/admin-base.js';
-import * as myBase from './views/my-base.js';
-import * as termDesk from './views/term-desk.js';
-import * as termReport from './views/term-report.js';
-import * as batchCarryOver from './views/batch-carry-over.js';
-import * as forbidden from './views/forbidden.js';
-import * as notFound from './views/not-found.js';
-import * as unit from './views/unit.js';
 import { setAuthHandler } from './api.js';
 import * as session from './session.js';
 import { renderHeader, renderFlash } from './layout.js';
@@ -65,6 +14,8 @@ export const SITE_NAME = '全国科普教育基地创建与认定平台';
 // Each view module exports `title` (string, or function of params) and
 // `render(root, { params, signal, navigate, user })`. `signal` aborts when
 // the user navigates away, so a view can cancel its requests and timers.
+// A route names its view by `load`, a dynamic import, so that a page
+// fetches only its own view's modules (see loadView).
 //
 // access: 'public'  anyone; the header offers 登录 or 进入工作台
 //         'guest'   the login page: no session needed, none probed
@@ -72,64 +23,78 @@ export const SITE_NAME = '全国科普教育基地创建与认定平台';
 //         'user'    a session free to use the platform
 // roles:  who may see it (others get the 无权访问 view)
 const routes = [
-  { pattern: /^\/(?:index\.html)?$/, view: landing, access: 'public' },
-  { pattern: /^\/login$/, view: login, access: 'guest' },
-  { pattern: /^\/password$/, view: password, access: 'session' },
-  { pattern: /^\/home$/, view: home, access: 'user' },
-  { pattern: /^\/notifications$/, view: notifications, access: 'user' },
-  { pattern: /^\/audit$/, view: audit, access: 'user', roles: ['admin'] },
-  { pattern: /^\/batches$/, view: batches, access: 'user', roles: ['admin'] },
-  { pattern: /^\/batches\/new$/, view: batchNew, access: 'user', roles: ['admin'] },
-  { pattern: /^\/batches\/(?<id>\d{1,18})$/, view: batch, access: 'user', roles: ['admin'] },
-  { pattern: /^\/batches\/(?<id>\d{1,18})\/quotas$/, view: batchQuotas, access: 'user', roles: ['admin'] },
-  { pattern: /^\/batches\/(?<id>\d{1,18})\/contacts$/, view: batchContacts, access: 'user', roles: ['admin'] },
-  { pattern: /^\/batches\/(?<id>\d{1,18})\/review$/, view: batchReview, access: 'user', roles: ['admin'] },
-  { pattern: /^\/batches\/(?<id>\d{1,18})\/sample$/, view: batchSample, access: 'user', roles: ['admin'] },
-  { pattern: /^\/batches\/(?<id>\d{1,18})\/sample\/print$/, view: batchSamplePrint, access: 'user', roles: ['admin'] },
-  { pattern: /^\/batches\/(?<id>\d{1,18})\/onsite\/(?<app>\d{1,18})$/, view: onsiteCheck, access: 'user', roles: ['admin'] },
-  { pattern: /^\/batches\/(?<id>\d{1,18})\/rubric$/, view: batchRubric, access: 'user', roles: ['admin'] },
-  { pattern: /^\/batches\/(?<id>\d{1,18})\/experts$/, view: batchExperts, access: 'user', roles: ['admin'] },
-  { pattern: /^\/batches\/(?<id>\d{1,18})\/assignments$/, view: batchAssign, access: 'user', roles: ['admin'] },
-  { pattern: /^\/batches\/(?<id>\d{1,18})\/progress$/, view: batchProgress, access: 'user', roles: ['admin'] },
-  { pattern: /^\/batches\/(?<id>\d{1,18})\/ranking$/, view: batchRanking, access: 'user', roles: ['admin'] },
-  { pattern: /^\/experts$/, view: experts, access: 'user', roles: ['admin'] },
-  { pattern: /^\/recommenders$/, view: recommenders, access: 'user', roles: ['admin'] },
-  { pattern: /^\/recommenders\/new$/, view: recommenderNew, access: 'user', roles: ['admin'] },
-  { pattern: /^\/my\/batches$/, view: myBatches, access: 'user', roles: ['recommender'] },
-  { pattern: /^\/my\/batches\/(?<id>\d{1,18})$/, view: myBatch, access: 'user', roles: ['recommender'] },
-  { pattern: /^\/my\/batches\/(?<id>\d{1,18})\/invitations$/, view: myInvitations, access: 'user', roles: ['recommender'] },
-  { pattern: /^\/my\/batches\/(?<id>\d{1,18})\/invitations\/print$/, view: myInvitationsPrint, access: 'user', roles: ['recommender'] },
-  { pattern: /^\/applications$/, view: applications, access: 'user', roles: ['applicant'] },
-  { pattern: /^\/applications\/(?<id>\d{1,18})$/, view: application, access: 'user', roles: ['applicant'] },
-  { pattern: /^\/review$/, view: review, access: 'user', roles: ['recommender'] },
-  { pattern: /^\/review\/(?<id>\d{1,18})$/, view: reviewDetail, access: 'user', roles: ['recommender'] },
-  { pattern: /^\/admin\/applications$/, view: adminApplications, access: 'user', roles: ['admin'] },
-  { pattern: /^\/admin\/applications\/(?<id>\d{1,18})$/, view: reviewDetail, access: 'user', roles: ['admin'] },
-  { pattern: /^\/assignments$/, view: assignments, access: 'user', roles: ['expert'] },
-  { pattern: /^\/assignments\/(?<id>\d{1,18})$/, view: assignment, access: 'user', roles: ['expert'] },
-  { pattern: /^\/register$/, view: register, access: 'public' },
-  { pattern: /^\/batches\/(?<id>\d{1,18})\/publicity$/, view: batchPublicity, access: 'user', roles: ['admin'] },
-  { pattern: /^\/batches\/(?<id>\d{1,18})\/naming$/, view: batchNaming, access: 'user', roles: ['admin'] },
-  { pattern: /^\/admin\/bases$/, view: adminBases, access: 'user', roles: ['admin'] },
-  { pattern: /^\/admin\/bases\/(?<id>\d{1,18})$/, view: adminBase, access: 'user', roles: ['admin'] },
-  { pattern: /^\/my\/bases\/(?<id>\d{1,18})$/, view: myBase, access: 'user', roles: ['applicant'] },
-  { pattern: /^\/admin\/term$/, view: termDesk, access: 'user', roles: ['admin'] },
-  { pattern: /^\/admin\/term\/reports\/(?<base>\d{1,18})\/(?<year>\d{4})$/, view: termReport, access: 'user', roles: ['admin'] },
-  { pattern: /^\/batches\/(?<id>\d{1,18})\/carry-over$/, view: batchCarryOver, access: 'user', roles: ['admin'] },
-  { pattern: /^\/notices$/, view: notices, access: 'public' },
-  { pattern: /^\/notices\/(?<id>\d{1,18})$/, view: notice, access: 'public' },
-  { pattern: /^\/objections\/(?<receipt>[^/]{1,64})$/, view: objection, access: 'public' },
-  { pattern: /^\/bases$/, view: publicBases, access: 'public' },
-  { pattern: /^\/verify(?:\/(?<no>[^/]{1,64}))?$/, view: verify, access: 'public' },
-  { pattern: /^\/my\/unit$/, view: unit, access: 'user', roles: ['applicant'] },
+  { pattern: /^\/(?:index\.html)?$/, load: () => import('./views/landing.js'), access: 'public' },
+  { pattern: /^\/login$/, load: () => import('./views/login.js'), access: 'guest' },
+  { pattern: /^\/password$/, load: () => import('./views/password.js'), access: 'session' },
+  { pattern: /^\/home$/, load: () => import('./views/home.js'), access: 'user' },
+  { pattern: /^\/notifications$/, load: () => import('./views/notifications.js'), access: 'user' },
+  { pattern: /^\/audit$/, load: () => import('./views/audit.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches$/, load: () => import('./views/batches.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/new$/, load: () => import('./views/batch-new.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})$/, load: () => import('./views/batch.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/quotas$/, load: () => import('./views/batch-quotas.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/contacts$/, load: () => import('./views/batch-contacts.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/review$/, load: () => import('./views/batch-review.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/sample$/, load: () => import('./views/batch-sample.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/sample\/print$/, load: () => import('./views/batch-sample-print.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/onsite\/(?<app>\d{1,18})$/, load: () => import('./views/onsite-check.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/rubric$/, load: () => import('./views/batch-rubric.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/experts$/, load: () => import('./views/batch-experts.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/assignments$/, load: () => import('./views/batch-assign.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/progress$/, load: () => import('./views/batch-progress.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/ranking$/, load: () => import('./views/batch-ranking.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/experts$/, load: () => import('./views/experts.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/recommenders$/, load: () => import('./views/recommenders.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/recommenders\/new$/, load: () => import('./views/recommender-new.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/my\/batches$/, load: () => import('./views/my-batches.js'), access: 'user', roles: ['recommender'] },
+  { pattern: /^\/my\/batches\/(?<id>\d{1,18})$/, load: () => import('./views/my-batch.js'), access: 'user', roles: ['recommender'] },
+  { pattern: /^\/my\/batches\/(?<id>\d{1,18})\/invitations$/, load: () => import('./views/my-invitations.js'), access: 'user', roles: ['recommender'] },
+  { pattern: /^\/my\/batches\/(?<id>\d{1,18})\/invitations\/print$/, load: () => import('./views/my-invitations-print.js'), access: 'user', roles: ['recommender'] },
+  { pattern: /^\/applications$/, load: () => import('./views/applications.js'), access: 'user', roles: ['applicant'] },
+  { pattern: /^\/applications\/(?<id>\d{1,18})$/, load: () => import('./views/application.js'), access: 'user', roles: ['applicant'] },
+  { pattern: /^\/review$/, load: () => import('./views/review.js'), access: 'user', roles: ['recommender'] },
+  { pattern: /^\/review\/(?<id>\d{1,18})$/, load: () => import('./views/review-detail.js'), access: 'user', roles: ['recommender'] },
+  { pattern: /^\/admin\/applications$/, load: () => import('./views/admin-applications.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/admin\/applications\/(?<id>\d{1,18})$/, load: () => import('./views/review-detail.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/assignments$/, load: () => import('./views/assignments.js'), access: 'user', roles: ['expert'] },
+  { pattern: /^\/assignments\/(?<id>\d{1,18})$/, load: () => import('./views/assignment.js'), access: 'user', roles: ['expert'] },
+  { pattern: /^\/register$/, load: () => import('./views/register.js'), access: 'public' },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/publicity$/, load: () => import('./views/batch-publicity.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/naming$/, load: () => import('./views/batch-naming.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/admin\/bases$/, load: () => import('./views/admin-bases.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/admin\/bases\/(?<id>\d{1,18})$/, load: () => import('./views/admin-base.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/my\/bases\/(?<id>\d{1,18})$/, load: () => import('./views/my-base.js'), access: 'user', roles: ['applicant'] },
+  { pattern: /^\/admin\/term$/, load: () => import('./views/term-desk.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/admin\/term\/reports\/(?<base>\d{1,18})\/(?<year>\d{4})$/, load: () => import('./views/term-report.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/batches\/(?<id>\d{1,18})\/carry-over$/, load: () => import('./views/batch-carry-over.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/notices$/, load: () => import('./views/notices.js'), access: 'public' },
+  { pattern: /^\/notices\/(?<id>\d{1,18})$/, load: () => import('./views/notice.js'), access: 'public' },
+  { pattern: /^\/objections\/(?<receipt>[^/]{1,64})$/, load: () => import('./views/objection.js'), access: 'public' },
+  { pattern: /^\/bases$/, load: () => import('./views/public-bases.js'), access: 'public' },
+  { pattern: /^\/verify(?:\/(?<no>[^/]{1,64}))?$/, load: () => import('./views/verify.js'), access: 'public' },
+  { pattern: /^\/my\/unit$/, load: () => import('./views/unit.js'), access: 'user', roles: ['applicant'] },
 ];
+
+const loadNotFound = () => import('./views/not-found.js');
+const loadForbidden = () => import('./views/forbidden.js');
 
 function match(pathname) {
   for (const route of routes) {
     const m = route.pattern.exec(pathname);
     if (m) return { route, params: m.groups ?? {} };
   }
-  return { route: { view: notFound, access: 'public' }, params: { path: pathname } };
+  return { route: { load: loadNotFound, access: 'public' }, params: { path: pathname } };
+}
+
+// Views already loaded, by loader: a page seen before renders at once,
+// without a loading state in between.
+const loadedViews = new Map();
+
+function loadView(load) {
+  return load().then((view) => {
+    loadedViews.set(load, view);
+    return view;
+  });
 }
 
 // Where to send someone who needs to sign in first, coming back to `next`.
@@ -147,8 +112,9 @@ let current = null;       // AbortController of the view on screen
 let currentArea = 'public';
 let pendingFlash = null;  // shown by the next render
 
+// view: a loaded view module, or null while it loads.
 function setTitle(view, params) {
-  const title = typeof view.title === 'function' ? view.title(params) : view.title;
+  const title = typeof view?.title === 'function' ? view.title(params) : view?.title;
   document.title = title && title !== SITE_NAME ? `${title} - ${SITE_NAME}` : SITE_NAME;
 }
 
@@ -191,7 +157,10 @@ async function render({ focus = false } = {}) {
   current = new AbortController();
   const { signal } = current;
   const { route, params } = match(location.pathname);
-  let view = route.view;
+  let load = route.load;
+  // The view's modules download while the session is asked about.
+  const pending = loadedViews.has(load) ? null : loadView(load);
+  pending?.catch(() => {});   // awaited, and a failure shown, below
 
   renderFlash(chrome.flash, pendingFlash);
   pendingFlash = null;
@@ -201,7 +170,7 @@ async function render({ focus = false } = {}) {
     let user;
     if (!session.isLoaded()) {
       drawHeader();
-      setTitle(view, params);
+      setTitle(loadedViews.get(load) ?? null, params);
       loading(root);
     }
     try {
@@ -221,10 +190,28 @@ async function render({ focus = false } = {}) {
       navigate('/password', { replace: true });
       return;
     }
-    if (route.roles && !route.roles.includes(user.role)) view = forbidden;
+    if (route.roles && !route.roles.includes(user.role)) load = loadForbidden;
   } else if (route.access === 'public') {
     // Only to choose between 登录 and 进入工作台; no probe without a hint.
     session.loadIfHinted().catch(() => {});
+  }
+
+  let view = loadedViews.get(load);
+  if (!view) {
+    drawHeader();
+    setTitle(null, params);
+    loading(root);
+    try {
+      view = await (load === route.load ? pending : loadView(load));
+    } catch (err) {
+      // A module that did not arrive (offline, a deploy in between): say so,
+      // and retry by reloading, as a failed import() is not fetched again.
+      if (signal.aborted) return;
+      failure(root, err, { title: '页面加载失败', onRetry: () => location.reload() });
+      if (focus) focusPage(root);
+      return;
+    }
+    if (signal.aborted) return;
   }
 
   setTitle(view, params);

@@ -16,16 +16,22 @@ export function roleName(role) {
 // Every time the UI shows is Beijing time (Asia/Shanghai, UTC+8 all year),
 // whatever the browser's time zone: formatDateTime, formatDate, formatClock
 // and formatDeadline below, and the date inputs' toChinaInput/fromChinaInput.
-const BEIJING = new Intl.DateTimeFormat('zh-CN', {
-  timeZone: 'Asia/Shanghai',
-  year: 'numeric', month: '2-digit', day: '2-digit',
-  hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
-});
+// The formatter is made on first use, not at load: building it takes tens of
+// milliseconds (the locale's data), which every page would pay before its
+// first view.
+let beijing = null;
+function beijingFormat() {
+  return (beijing ??= new Intl.DateTimeFormat('zh-CN', {
+    timeZone: 'Asia/Shanghai',
+    year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+  }));
+}
 
 function beijingParts(value) {
   const date = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(date.getTime())) return null;
-  return Object.fromEntries(BEIJING.formatToParts(date).map((p) => [p.type, p.value]));
+  return Object.fromEntries(beijingFormat().formatToParts(date).map((p) => [p.type, p.value]));
 }
 
 // RFC 3339 → "2024-05-01 14:30:05" in Beijing time; the input unchanged

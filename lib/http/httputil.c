@@ -81,6 +81,90 @@ bool kp_etag_matches(const char *if_none_match, const char *etag)
     }
 }
 
+/* A qvalue in thousandths: "0" ["." 0-3 digits] or "1" ["." 0-3 "0"];
+ * -1 when it is anything else. */
+static int qvalue(const char *s, size_t n)
+{
+    if (n == 0 || (s[0] != '0' && s[0] != '1') || (n > 1 && s[1] != '.') || n > 5)
+        return -1;
+    int q = (s[0] - '0') * 1000;
+    for (size_t i = 2, scale = 100; i < n; i++, scale /= 10) {
+        if (!isdigit((unsigned char)s[i]))
+            return -1;
+        q += (s[i] - '0') * (int)scale;
+    }
+    return q <= 1000 ? q : -1;
+}
+
+/* One element of Accept-Encoding, `coding *( OWS ";" OWS name "=" value )`,
+ * n bytes at e: the coding's length and its q (1000 when not given).  False
+ * for an empty element or a bad q. */
+static bool coding_element(const char *e, size_t n, size_t *coding, int *q)
+{
+    const char *end = e + n;
+    const char *p = e;
+    while (p < end && *p != ';' && *p != ' ' && *p != '\t')
+        p++;
+    *coding = (size_t)(p - e);
+    *q = 1000;
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        if (p == end)
+            break;
+        if (*p++ != ';')
+            return false;
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        const char *name = p;
+        while (p < end && *p != '=' && *p != ';')
+            p++;
+        if (p == end || *p != '=')
+            return false;
+        size_t name_len = (size_t)(p - name);
+        const char *value = ++p;
+        while (p < end && *p != ';' && *p != ' ' && *p != '\t')
+            p++;
+        if (name_len == 1 && (*name == 'q' || *name == 'Q') &&
+            (*q = qvalue(value, (size_t)(p - value))) < 0)
+            return false;
+    }
+    return *coding > 0;
+}
+
+bool kp_accepts_gzip(const char *accept_encoding)
+{
+    if (accept_encoding == NULL)
+        return false;
+    /* -1: not named.  A coding named twice keeps its lower q, so that a
+     * refusal is never outvoted. */
+    int gzip = -1, star = -1, identity = -1;
+    for (const char *p = accept_encoding; *p; ) {
+        p = skip_space(p);
+        size_t n = strcspn(p, ",");
+        size_t trimmed = n;
+        while (trimmed && (p[trimmed - 1] == ' ' || p[trimmed - 1] == '\t'))
+            trimmed--;
+        size_t cl;
+        int q;
+        if (coding_element(p, trimmed, &cl, &q)) {
+            int *slot = (cl == 4 && strncasecmp(p, "gzip", 4) == 0) ||
+                        (cl == 6 && strncasecmp(p, "x-gzip", 6) == 0)   ? &gzip
+                        : cl == 1 && *p == '*'                          ? &star
+                        : cl == 8 && strncasecmp(p, "identity", 8) == 0 ? &identity
+                                                                        : NULL;
+            if (slot != NULL && (*slot < 0 || q < *slot))
+                *slot = q;
+        }
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    int g = gzip >= 0 ? gzip : star >= 0 ? star : 0;
+    int id = identity >= 0 ? identity : star >= 0 ? star : 0;   /* unnamed: no preference said */
+    return g > 0 && g >= id;
+}
+
 bool kp_parse_content_length(const char *text, uint64_t *out)
 {
     uint64_t v = 0;

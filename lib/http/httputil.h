@@ -20,6 +20,12 @@ bool kp_etag_matches(const char *if_none_match, const char *etag);
  * "*" (any version).  false when it is anything else (a list, a weak tag,
  * a number of more than 18 digits). */
 bool kp_if_match_version(const char *if_match, long long *out);
+/* Whether an Accept-Encoding header lets a static answer be gzip-coded
+ * (RFC 9110 §12.5.3): gzip (or x-gzip, or else "*") with a q above 0 and
+ * not below the q that identity is given by name (or through "*").  An
+ * element with a malformed q is ignored; codings are case-insensitive.  No
+ * header, or an empty one: false, identity. */
+bool kp_accepts_gzip(const char *accept_encoding);
 
 /* A Content-Length header's value: digits only, no overflow. */
 bool kp_parse_content_length(const char *text, uint64_t *out);

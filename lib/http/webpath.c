@@ -55,29 +55,43 @@ bool kp_webpath_has_extension(const char *path)
     return strchr(last, '.') != NULL;
 }
 
-static const struct { const char *ext, *type; } types[] = {
-    { "html",  "text/html; charset=utf-8" },
-    { "js",    "text/javascript; charset=utf-8" },
-    { "mjs",   "text/javascript; charset=utf-8" },
-    { "css",   "text/css; charset=utf-8" },
-    { "json",  "application/json; charset=utf-8" },
-    { "svg",   "image/svg+xml" },
-    { "png",   "image/png" },
-    { "jpg",   "image/jpeg" },
-    { "jpeg",  "image/jpeg" },
-    { "ico",   "image/x-icon" },
-    { "woff2", "font/woff2" },
-    { "txt",   "text/plain; charset=utf-8" },
-    { "pdf",   "application/pdf" },
-    { "webmanifest", "application/manifest+json" },
+/* gzip: worth compressing (text); images, fonts and PDFs are compressed
+ * already. */
+static const struct { const char *ext, *type; bool gzip; } types[] = {
+    { "html",  "text/html; charset=utf-8",        true },
+    { "js",    "text/javascript; charset=utf-8",  true },
+    { "mjs",   "text/javascript; charset=utf-8",  true },
+    { "css",   "text/css; charset=utf-8",         true },
+    { "json",  "application/json; charset=utf-8", true },
+    { "svg",   "image/svg+xml",                   true },
+    { "png",   "image/png",                       false },
+    { "jpg",   "image/jpeg",                      false },
+    { "jpeg",  "image/jpeg",                      false },
+    { "ico",   "image/x-icon",                    true },
+    { "woff2", "font/woff2",                      false },
+    { "txt",   "text/plain; charset=utf-8",       true },
+    { "pdf",   "application/pdf",                 false },
+    { "webmanifest", "application/manifest+json", true },
 };
 
-const char *kp_mime_type(const char *filename)
+static int type_of(const char *filename)
 {
     const char *dot = strrchr(filename, '.');
     if (dot != NULL && strchr(dot, '/') == NULL)
         for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
             if (strcasecmp(dot + 1, types[i].ext) == 0)
-                return types[i].type;
-    return "application/octet-stream";
+                return (int)i;
+    return -1;
+}
+
+const char *kp_mime_type(const char *filename)
+{
+    int t = type_of(filename);
+    return t >= 0 ? types[t].type : "application/octet-stream";
+}
+
+bool kp_mime_compressible(const char *filename)
+{
+    int t = type_of(filename);
+    return t >= 0 && types[t].gzip;
 }

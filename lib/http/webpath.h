@@ -25,4 +25,8 @@ bool kp_webpath_has_extension(const char *path);
 /* The Content-Type for a file name, by extension; static storage. */
 const char *kp_mime_type(const char *filename);
 
+/* Whether a file of that name is text worth sending gzip-coded (HTML,
+ * scripts, CSS, JSON, SVG...), by extension; unknown extensions are not. */
+bool kp_mime_compressible(const char *filename);
+
 #endif

@@ -395,6 +395,70 @@ START_TEST(query_arg_field_fits)
 }
 END_TEST
 
+/* Accept-Encoding as browsers, curl and proxies send it. */
+START_TEST(gzip_accepted)
+{
+    ck_assert(kp_accepts_gzip("gzip"));
+    ck_assert(kp_accepts_gzip("gzip, deflate, br, zstd"));           /* Chromium */
+    ck_assert(kp_accepts_gzip("deflate, gzip"));
+    ck_assert(kp_accepts_gzip("GZIP"));
+    ck_assert(kp_accepts_gzip("x-gzip"));
+    ck_assert(kp_accepts_gzip("*"));
+    ck_assert(kp_accepts_gzip("br;q=1.0, gzip;q=0.8, *;q=0.1"));
+    ck_assert(kp_accepts_gzip("gzip;q=0.001"));
+    ck_assert(kp_accepts_gzip("gzip;q=1"));
+    ck_assert(kp_accepts_gzip("gzip;q=1."));
+    ck_assert(kp_accepts_gzip("gzip;q=1.000"));
+    ck_assert(kp_accepts_gzip("gzip; q=0.5"));
+    ck_assert(kp_accepts_gzip("gzip ;q=0.5"));
+    ck_assert(kp_accepts_gzip("gzip;Q=0.5"));
+    ck_assert(kp_accepts_gzip("gzip;level=9"));                       /* other parameters ignored */
+    ck_assert(kp_accepts_gzip("gzip;q=0.3"));                         /* identity not named: no preference */
+    ck_assert(kp_accepts_gzip("gzip;q=0.5, identity;q=0.5"));         /* a tie goes to the smaller answer */
+    ck_assert(kp_accepts_gzip("identity;q=0, gzip"));
+    ck_assert(kp_accepts_gzip(" , ,gzip,"));
+    ck_assert(kp_accepts_gzip("\tgzip\t"));
+    ck_assert(kp_accepts_gzip("deflate, *;q=0.5"));                   /* "*" covers gzip */
+    ck_assert(kp_accepts_gzip("gzip;q=bogus, x-gzip"));               /* the bad element alone is dropped */
+}
+END_TEST
+
+START_TEST(gzip_refused)
+{
+    ck_assert(!kp_accepts_gzip(NULL));                                /* no header: identity */
+    ck_assert(!kp_accepts_gzip(""));
+    ck_assert(!kp_accepts_gzip("identity"));
+    ck_assert(!kp_accepts_gzip("deflate, br"));
+    ck_assert(!kp_accepts_gzip("gzip;q=0"));
+    ck_assert(!kp_accepts_gzip("gzip;q=0."));
+    ck_assert(!kp_accepts_gzip("gzip;q=0.000"));
+    ck_assert(!kp_accepts_gzip("gzip; q=0, *"));                      /* named beats "*" */
+    ck_assert(!kp_accepts_gzip("*;q=0"));
+    ck_assert(!kp_accepts_gzip("*, gzip;q=0"));
+    ck_assert(!kp_accepts_gzip("gzip, gzip;q=0"));                    /* a refusal is never outvoted */
+    ck_assert(!kp_accepts_gzip("x-gzip;q=0, gzip"));
+    ck_assert(!kp_accepts_gzip("gzip;q=0.5, identity"));              /* identity preferred */
+    ck_assert(!kp_accepts_gzip("gzip;q=0.4, *;q=0.5"));               /* identity through "*" */
+    ck_assert(!kp_accepts_gzip("gzipx"));
+    ck_assert(!kp_accepts_gzip("gzi"));
+    ck_assert(!kp_accepts_gzip("xgzip"));
+    ck_assert(!kp_accepts_gzip("gzip-x"));
+    /* a malformed q drops the element, never lets it through */
+    ck_assert(!kp_accepts_gzip("gzip;q=1.1"));
+    ck_assert(!kp_accepts_gzip("gzip;q=2"));
+    ck_assert(!kp_accepts_gzip("gzip;q=0.0001"));
+    ck_assert(!kp_accepts_gzip("gzip;q=.5"));
+    ck_assert(!kp_accepts_gzip("gzip;q=-1"));
+    ck_assert(!kp_accepts_gzip("gzip;q="));
+    ck_assert(!kp_accepts_gzip("gzip;q=\"0.5\""));
+    ck_assert(!kp_accepts_gzip("gzip;q=0.5x"));
+    ck_assert(!kp_accepts_gzip("gzip;q"));
+    ck_assert(!kp_accepts_gzip("gzip;"));
+    ck_assert(!kp_accepts_gzip("gzip q=1"));
+    ck_assert(!kp_accepts_gzip(";q=1"));
+}
+END_TEST
+
 static Suite *httputil_suite(void)
 {
     Suite *s = suite_create("httputil");
@@ -420,6 +484,8 @@ static Suite *httputil_suite(void)
     tcase_add_test(tc, query_arg_clean);
     tcase_add_test(tc, query_arg_refused);
     tcase_add_test(tc, query_arg_field_fits);
+    tcase_add_test(tc, gzip_accepted);
+    tcase_add_test(tc, gzip_refused);
     suite_add_tcase(s, tc);
     return s;
 }

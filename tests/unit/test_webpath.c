@@ -254,6 +254,19 @@ START_TEST(mime_types)
 }
 END_TEST
 
+START_TEST(mime_compressible)
+{
+    const char *text[] = { "index.html", "/srv/web/app.js", "mod.mjs", "style.css", "openapi.json",
+                           "favicon.svg", "favicon.ico", "notes.txt", "App.JS", "site.webmanifest" };
+    for (size_t i = 0; i < sizeof text / sizeof text[0]; i++)
+        ck_assert_msg(kp_mime_compressible(text[i]), "%s", text[i]);
+    const char *packed[] = { "logo.png", "photo.jpg", "photo.jpeg", "font.woff2", "form.pdf",
+                             "archive.html.gz", "README", "data.unknown", "trailing." };
+    for (size_t i = 0; i < sizeof packed / sizeof packed[0]; i++)
+        ck_assert_msg(!kp_mime_compressible(packed[i]), "%s", packed[i]);
+}
+END_TEST
+
 static Suite *webpath_suite(void)
 {
     Suite *s = suite_create("webpath");
@@ -268,6 +281,7 @@ static Suite *webpath_suite(void)
     tcase_add_test(tc, limits);
     tcase_add_test(tc, has_extension);
     tcase_add_test(tc, mime_types);
+    tcase_add_test(tc, mime_compressible);
     suite_add_tcase(s, tc);
     return s;
 }
