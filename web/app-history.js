@@ -10,28 +10,12 @@ import { loadingBlock, errorBlock } from './states.js';
 
 const MAX_PAGES = 5;        // 1,000 moves: far more than any application makes
 
-const ACTION = {
-  'application.submitted': '提交申报',
-  'application.returned': '退回修改',
-  'application.declined': '不予推荐',
-  'application.recommended': '推荐',
-  'application.recommendation_withdrawn': '撤回推荐',
-  'application.expired': '逾期未报',
-  'application.initial_reviewed': '初评',
-  'application.onsite_checked': '实地抽检',
-  'application.fast_tracked': '依终期考核直通终评',
-  'application.carried_over': '依终期考核直接认定',
-  'application.proposed': '列入拟认定名单',
-  'application.final_rejected': '终评未通过',
-  'application.withdrawn_after_objection': '异议成立，撤销',
-  'application.named': '命名',
-};
 const RESULT = { pass: '通过', fail: '未通过' };
 
 // A submission after the first is a resubmission (after 退回修改).
 function actionName(item, earlierSubmits) {
   if (item.action === 'application.submitted' && earlierSubmits > 0) return '重新提交';
-  const name = ACTION[item.action] ?? item.action;
+  const name = item.action_label ?? item.action;
   return item.result && RESULT[item.result] ? `${name}${RESULT[item.result]}` : name;
 }
 

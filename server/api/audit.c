@@ -17,6 +17,7 @@
 #include "auditlist.h"
 #include "auth.h"
 #include "csv.h"
+#include "filename.h"
 #include "list.h"
 #include "log.h"
 #include "validate.h"

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "api.h"
+#include "auditlabel.h"
 #include "list.h"
 #include "views.h"
 
@@ -56,14 +57,17 @@ static void put(json_t *item, const char *key, PGresult *res, int row, int col)
         json_object_set_new(item, key, json_string(PQgetvalue(res, row, col)));
 }
 
-/* {"at","action","actor_role", and what the move carried}; the audit id
+/* {"at","action","action_label","actor_role", and what the move carried}; the audit id
  * stays in the cursor. */
 static json_t *item(PGresult *res, int row)
 {
-    json_t *it = json_pack("{s:s, s:s, s:s}", "at", PQgetvalue(res, row, H_AT), "action", PQgetvalue(res, row, H_ACTION),
+    const char *action = PQgetvalue(res, row, H_ACTION), *label = kp_audit_action_label(action);
+    json_t *it = json_pack("{s:s, s:s, s:s}", "at", PQgetvalue(res, row, H_AT), "action", action,
                            "actor_role", PQgetvalue(res, row, H_ROLE));
     if (it == NULL)
         return NULL;
+    if (label != NULL)       /* the audit log's own Chinese name: one table for both */
+        json_object_set_new(it, "action_label", json_string(label));
     put(it, "actor_name", res, row, H_NAME);
     put(it, "reason", res, row, H_REASON);
     put(it, "opinion", res, row, H_OPINION);

@@ -21,7 +21,7 @@ const FORM = Object.freeze({
   profile: '简介', work_summary: '工作总结', conditions: '条件', plan: '计划',
 });
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
-const ITEM_KEYS = new Set(['at', 'action', 'actor_role', 'actor_name', 'reason', 'opinion', 'comments', 'result']);
+const ITEM_KEYS = new Set(['at', 'action', 'action_label', 'actor_role', 'actor_name', 'reason', 'opinion', 'comments', 'result']);
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
 async function json(res, status = 200) {
@@ -180,6 +180,8 @@ describe('GET /applications/{id}/history', () => {
       'application.submitted', 'application.returned', 'application.submitted', 'application.recommended',
       'application.recommendation_withdrawn', 'application.declined',
     ], 'edits (application.updated) are not moves');
+    // the Chinese names are the audit log's (lib/domain/auditlabel.c), one table for both
+    assert.deepEqual(items.map((i) => i.action_label), ['提交申报', '退回修改', '提交申报', '推荐', '撤回推荐', '不予推荐']);
     assert.deepEqual(items.map((i) => i.actor_role), ['applicant', 'recommender', 'applicant', 'recommender', 'recommender', 'recommender']);
     assert.equal(items[0].actor_name, '中国古动物馆');
     assert.equal(items[1].actor_name, '中国天文学会');
