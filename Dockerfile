@@ -6,7 +6,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
       libmicrohttpd-dev libjansson-dev libpq-dev libsodium-dev check \
-      libcairo2-dev libpango1.0-dev libqrencode-dev zlib1g-dev \
+      libcairo2-dev libpango1.0-dev libqrencode-dev zlib1g-dev libpwquality-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -18,11 +18,15 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DKPJD_TESTS=OFF \
 # Certificates (PDF) need cairo, Pango, libqrencode and the Noto CJK fonts;
 # `fontconfig` builds the system font cache as the fonts install, so kpjdd
 # (user kpjd, no home) does not scan 100 MB of fonts on every start.
+# Passwords are checked with libpwquality against cracklib-runtime's
+# dictionary (only recommended by libcrack2, so named here); kpjdd will not
+# start without it.
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libmicrohttpd12 libjansson4 libpq5 libsodium23 ca-certificates \
       libcairo2 libpango-1.0-0 libpangocairo-1.0-0 libqrencode4 zlib1g fontconfig fonts-noto-cjk \
+      libpwquality1 cracklib-runtime \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --no-create-home --shell /usr/sbin/nologin kpjd
 COPY --from=build /build/kpjdd /usr/local/bin/kpjdd

@@ -72,9 +72,10 @@ int kp_cli_create_admin(const struct kp_config *cfg, const char *username)
                         "line of standard input\n", KP_PASSWORD_MIN, KP_PASSWORD_MAX);
         return 1;
     }
-    if (!kp_password_acceptable(password, why, sizeof why)) {
+    if (!kp_password_acceptable(password, username, why, sizeof why)) {
         sodium_memzero(password, sizeof password);
-        fprintf(stderr, "kpjdd: create-admin: password refused: %s (%d to %d characters)\n",
+        fprintf(stderr, "kpjdd: create-admin: password refused: %s (%d to %d characters, "
+                        "no dictionary word, nothing simple or systematic, not the username)\n",
                 why, KP_PASSWORD_MIN, KP_PASSWORD_MAX);
         return 1;
     }

@@ -18,6 +18,7 @@
 #include "keys.h"
 #include "log.h"
 #include "migrate.h"
+#include "pwcheck.h"
 #include "server.h"
 
 extern char **environ;
@@ -218,6 +219,11 @@ static int cmd_serve(const struct kp_config *cfg)
     kp_token_new(nothing);
     if (kp_password_hash(nothing, &srv.pwcost, srv.dummy_hash) != KP_OK) {
         fprintf(stderr, "kpjdd: auth.pwhash_mem: cannot have that much memory for a hash\n");
+        return 1;
+    }
+    char why[256];
+    if (!kp_pwcheck_ready(NULL, why, sizeof why)) {
+        fprintf(stderr, "kpjdd: passwords cannot be checked for strength: %s\n", why);
         return 1;
     }
 

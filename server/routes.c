@@ -25,6 +25,7 @@ const struct kp_route kp_routes[] = {
     { "POST",   "/api/v1/csp-reports",               kp_api_csp_report,         KP_PUBLIC,    JSON, CSP_MEDIA, NULL },
     /* reference data */
     { "GET",    "/api/v1/regions",                   kp_api_regions_list,       KP_PUBLIC,    0,    NULL, NULL },
+    { "GET",    "/api/v1/limits",                    kp_api_limits,             KP_PUBLIC,    0,    NULL, NULL },
     /* session */
     { "POST",   "/api/v1/session",                   kp_api_session_create,     KP_PUBLIC,    JSON | SLOW, NULL, NULL },
     { "GET",    "/api/v1/session",                   kp_api_session_get,        KP_SIGNED_IN, PENDING, NULL, NULL },

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "password.h"
+#include "pwcheck.h"
 
 static bool valid_utf8_chars(const char *s, size_t *chars)
 {
@@ -26,7 +27,7 @@ static bool valid_utf8_chars(const char *s, size_t *chars)
     return true;
 }
 
-bool kp_password_acceptable(const char *password, char *why, size_t why_len)
+bool kp_password_acceptable(const char *password, const char *username, char *why, size_t why_len)
 {
     size_t chars;
     if (!valid_utf8_chars(password, &chars)) {
@@ -35,6 +36,11 @@ bool kp_password_acceptable(const char *password, char *why, size_t why_len)
     }
     if (chars < KP_PASSWORD_MIN || chars > KP_PASSWORD_MAX) {
         snprintf(why, why_len, "密码长度应为 %d 到 %d 个字符", KP_PASSWORD_MIN, KP_PASSWORD_MAX);
+        return false;
+    }
+    const char *weak = kp_pwcheck(password, username);
+    if (weak) {
+        snprintf(why, why_len, "%s", weak);
         return false;
     }
     return true;
@@ -56,12 +62,20 @@ bool kp_password_verify(const char *stored, const char *password)
 void kp_password_random(char out[17])
 {
     static const char alphabet[] = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ";
-    bool digit = false;
-    do {
+    char why[160];
+    for (int strength_tries = 0;;) {
+        bool digit = false;
         for (int i = 0; i < 16; i++) {
             out[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
             digit |= out[i] >= '2' && out[i] <= '9';
         }
-    } while (!digit);
-    out[16] = '\0';
+        out[16] = '\0';
+        if (!digit)
+            continue;
+        /* cracklib finds a rare draw systematic ("...abcde..."): draw again.
+         * Eight refusals in a row would mean the check itself is broken
+         * (kp_pwcheck_ready stops kpjdd from starting so). */
+        if (kp_password_acceptable(out, NULL, why, sizeof why) || ++strength_tries == 8)
+            return;
+    }
 }

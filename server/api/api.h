@@ -13,6 +13,8 @@ enum kp_err kp_api_metrics(struct kp_req *r);
 enum kp_err kp_api_openapi(struct kp_req *r);
 /* regions.c */
 enum kp_err kp_api_regions_list(struct kp_req *r);
+/* limits.c */
+enum kp_err kp_api_limits(struct kp_req *r);
 /* csp_reports.c */
 enum kp_err kp_api_csp_report(struct kp_req *r);
 /* session.c */

@@ -253,7 +253,7 @@ static void check_fields(struct registration *g, json_t *errors)
         kp_problem_field(errors, "invitation_code", "check", "邀请码有误，请核对后重新输入（12 位，可含连字符）");
     if (!kp_username_valid(g->username, why, sizeof why))
         kp_problem_field(errors, "username", "invalid", why);
-    if (!kp_password_acceptable(g->password, why, sizeof why))
+    if (!kp_password_acceptable(g->password, g->username, why, sizeof why))
         kp_problem_field(errors, "password", "invalid", why);
     kp_creditcode_take(g->credit_typed, g->credit, "unit.credit_code", errors);
     check_contact(g->unit[PHONE], g->unit[EMAIL], "unit.", errors);

@@ -497,7 +497,7 @@ enum kp_err kp_api_session_password(struct kp_req *r)
         return KP_E_NOMEM;
     if (kp_json_take(kp_req_json(r), spec, "", false, errors) == KP_OK) {
         char why[160];
-        if (!kp_password_acceptable(c.fresh, why, sizeof why))
+        if (!kp_password_acceptable(c.fresh, who->username, why, sizeof why))
             kp_problem_field(errors, "new_password", "invalid", why);
         else if (strcmp(c.fresh, c.current) == 0)
             kp_problem_field(errors, "new_password", "unchanged", "新密码不能与当前密码相同");

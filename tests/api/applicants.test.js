@@ -332,6 +332,20 @@ describe('validation (422, nothing created)', () => {
     }
   });
 
+  test('a weak password (libpwquality): 422 naming the field, the reason in Chinese', async () => {
+    const cases = [
+      [{ password: '123456789012' }, '密码过于简单或有规律（如 123456789012、abcdefghijkl），容易被猜到'],
+      [{ password: 'abcdefghijkl' }, '密码过于简单或有规律（如 123456789012、abcdefghijkl），容易被猜到'],
+      [{ password: 'Misunderstanding!' }, '密码以常见英文单词为基础，容易被猜到'],
+      [{ password: 'aaaaaaaaaaaa' }, '密码不能是回文（正读和反读相同）'],
+      [{ username: 'kexieguan', password: 'KeXieGuan 2026 pass' }, '密码不能包含用户名（包括倒写或改变大小写）'],
+    ];
+    for (const [over, message] of cases) {
+      const p = await expectProblem(await register(applicantPayload(c, over)), 422, 'validation');
+      assert.deepEqual(p.errors, [{ field: 'password', code: 'invalid', message }], JSON.stringify(over));
+    }
+  });
+
   test('unknown fields, at the top and in the unit', async () => {
     assert.deepEqual(await fields({ ...applicantPayload(c), role: 'admin' }), [['role', 'unknown']]);
     const body = applicantPayload(c);
@@ -383,7 +397,10 @@ test('any of the 32 province-level regions, e.g. 新疆生产建设兵团', asyn
 });
 
 test('a 100-character unit name and a 128-character password work', async () => {
-  const body = applicantPayload(await code(), { password: '密'.repeat(128), unit: { name: '馆'.repeat(100) } });
+  // 128 characters, and varied: one character 128 times is refused as weak
+  const password = '科普教育基地申报密码一二三四五'.repeat(9).slice(0, 128);
+  assert.equal([...password].length, 128);
+  const body = applicantPayload(await code(), { password, unit: { name: '馆'.repeat(100) } });
   const res = await register(body);
   assert.equal(res.status, 201, await res.text());
   assert.equal((await login(k.url, body.username, body.password)).res.status, 201);

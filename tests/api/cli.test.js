@@ -128,6 +128,8 @@ describe('create-admin', () => {
         [['create-admin', 'adm\u0130n'], 'a long enough password\n', 1, /invalid username/],
         [['create-admin', '\u212Aelvin'], 'a long enough password\n', 1, /invalid username/],
         [['create-admin', 'shorty'], 'too short\n', 1, /password refused: .*12 to 128 characters/],
+        [['create-admin', 'weakling'], '123456789012\n', 1, /password refused: 密码过于简单或有规律.*12 to 128 characters/],
+        [['create-admin', 'chief-admin'], 'Chief-Admin 2026\n', 1, /password refused: 密码不能包含用户名/],
         [['create-admin', 'longy'], `${'x'.repeat(129)}\n`, 1, /password refused/],
         [['create-admin', 'silent'], '', 1, /give the password/],
         [['create-admin'], '', 2, /create-admin needs a USERNAME/],
@@ -139,7 +141,8 @@ describe('create-admin', () => {
       }
       assert.equal(await db.psql('SELECT count(*) FROM users'), '1');
       // 128 characters of Chinese are 128, not 384
-      assert.equal(runKpjdd(['create-admin', 'zh-admin'], { env, input: `${'密'.repeat(128)}\n` }).status, 0);
+      const zh = '科普教育基地申报密码一二三四五'.repeat(9).slice(0, 128);
+      assert.equal(runKpjdd(['create-admin', 'zh-admin'], { env, input: `${zh}\n` }).status, 0);
     } finally {
       await db.drop();
     }

@@ -270,9 +270,31 @@ describe('password change', () => {
       assert.deepEqual(p.errors.map((e) => [e.field, e.code]), [[field, code]], JSON.stringify(body));
     }
     // 12 and 128 characters (Chinese counts per character) are fine
-    const twelve = await changePassword(k.url, s, ADMIN_PASSWORD, '科'.repeat(12));
+    const TWELVE = '科普教育基地申报密码一二';
+    const LONGEST = '科普教育基地申报密码一二三四五'.repeat(9).slice(0, 128);
+    assert.equal([...TWELVE].length, 12);
+    assert.equal([...LONGEST].length, 128);
+    const twelve = await changePassword(k.url, s, ADMIN_PASSWORD, TWELVE);
     assert.equal(twelve.res.status, 200);
-    assert.equal((await changePassword(k.url, twelve.session, '科'.repeat(12), '普'.repeat(128))).res.status, 200);
+    assert.equal((await changePassword(k.url, twelve.session, TWELVE, LONGEST)).res.status, 200);
+  });
+
+  test('a weak new password (libpwquality) is refused with the reason in Chinese, and nothing changes', async () => {
+    createAdmin(db, 'weakling');
+    const s = await signIn(k.url, 'weakling');
+    const cases = [
+      ['123456789012', '密码过于简单或有规律（如 123456789012、abcdefghijkl），容易被猜到'],
+      ['incomprehensible', '密码以常见英文单词为基础，容易被猜到'],
+      ['racecar racecar', '密码不能是回文（正读和反读相同）'],
+      ['Weakling-2026 blue', '密码不能包含用户名（包括倒写或改变大小写）'],   // the username, any case
+      ['gnilkaew blue sky', '密码不能包含用户名（包括倒写或改变大小写）'],    // reversed
+    ];
+    for (const [fresh, message] of cases) {
+      const p = await expectProblem(await s.api('PUT', '/session/password', { current_password: ADMIN_PASSWORD, new_password: fresh }), 422, 'validation');
+      assert.deepEqual(p.errors, [{ field: 'new_password', code: 'invalid', message }], fresh);
+    }
+    assert.equal((await s.api('GET', '/session')).status, 200, 'the session stays');
+    assert.equal((await login(k.url, 'weakling', ADMIN_PASSWORD)).res.status, 201, 'the password stays');
   });
 
   test('a wrong current password is audited (never the password) and counts as a failed login', async () => {

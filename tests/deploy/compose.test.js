@@ -198,7 +198,7 @@ test("the Dockerfile's stages: the build stage has every -dev package CMake asks
   const cmake = readFileSync(join(REPO_ROOT, 'CMakeLists.txt'), 'utf8');
   const modules = [...cmake.matchAll(/pkg_check_modules\(\w+\s+REQUIRED IMPORTED_TARGET ([^)]+)\)/g)]
     .flatMap((m) => m[1].trim().split(/\s+/));
-  assert.ok(modules.includes('pangocairo') && modules.includes('libqrencode'), modules.join(' '));
+  assert.ok(modules.includes('pangocairo') && modules.includes('libqrencode') && modules.includes('pwquality'), modules.join(' '));
   for (const mod of modules) {
     const dir = run('pkg-config', ['--variable=pcfiledir', mod]).stdout.trim();
     const pkg = owner(`${dir}/${mod}.pc`);
@@ -217,6 +217,7 @@ test("the Dockerfile's stages: the build stage has every -dev package CMake asks
     const pkg = owner(realpathSync(path));
     assert.ok(reachable.has(pkg), `the runtime stage installs ${pkg} (for ${lib}), or a package that depends on it`);
   }
-  for (const pkg of ['libcairo2', 'libpangocairo-1.0-0', 'libqrencode4', 'zlib1g', 'fonts-noto-cjk', 'fontconfig'])
+  for (const pkg of ['libcairo2', 'libpangocairo-1.0-0', 'libqrencode4', 'zlib1g', 'fonts-noto-cjk', 'fontconfig', 'libpwquality1',
+                     'cracklib-runtime'])
     assert.ok(runtime.has(pkg), `the runtime stage installs ${pkg}`);
 });

@@ -12,8 +12,8 @@ import { launch, screenshot } from './lib/browser.js';
 import { migrate, createAdmin, signIn, submitLogin, waitForPage, errorsExcept, texts } from './lib/session.js';
 
 const ADMIN = { username: 'admin', password: 'correct horse battery' };
-const SECOND = { username: 'second', password: 'second horse battery' };
-const SECOND_NEW = '一二三四五六七八九十 new';
+const SECOND = { username: 'second', password: 'quiet horse battery' };   // not the username (libpwquality)
+const SECOND_NEW = '一二三四五六七八九十 星空';
 const ADMIN_NAV = ['工作台', '批次管理', '推荐单位', '认定专家', '申报管理', '基地管理', '届期管理', '通知', '审计日志'];
 
 let db;
@@ -209,6 +209,23 @@ test('(c) the first sign-in must change the password first', { timeout: 60000 },
   assert.ok(problem.errors.some((e) => e.field === 'current_password'), JSON.stringify(problem));
   await page.locator('#pw-current-error').filter({ hasText: /\S/ }).waitFor();
   assert.equal(new URL(page.url()).pathname, '/password');
+
+  // A weak new password (libpwquality): the server's Chinese reason beside the field.
+  await page.getByLabel('初始密码', { exact: true }).fill(SECOND.password);
+  await page.getByLabel('新密码', { exact: true }).fill('123456789012');
+  await page.getByLabel('确认新密码', { exact: true }).fill('123456789012');
+  const [weak] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/session/password'),
+    page.getByRole('button', { name: '修改密码' }).click(),
+  ]);
+  assert.equal(weak.status(), 422);
+  await page.locator('#pw-new-error').filter({ hasText: /\S/ }).waitFor();
+  assert.equal((await page.locator('#pw-new-error').textContent()).trim(),
+    '密码过于简单或有规律（如 123456789012、abcdefghijkl），容易被猜到');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'pw-new');
+  await screenshot(page, 'password-weak');
+  await page.getByLabel('新密码', { exact: true }).fill(SECOND_NEW);
+  await page.getByLabel('确认新密码', { exact: true }).fill(SECOND_NEW);
 
   // A valid change lands on the workbench, with the navigation back.
   await db.psql(`INSERT INTO notifications (user_id, kind, title)

@@ -1,5 +1,6 @@
-/* lib/password: what a new password must be, argon2id hashes, and the
- * random passwords handed out of band. */
+/* lib/password: what a new password must be (its length here; its
+ * strength in test_pwcheck.c), argon2id hashes, and the random passwords
+ * handed out of band. */
 #include <check.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -20,30 +21,48 @@ static void setup(void)
 
 START_TEST(acceptable)
 {
-    ck_assert(kp_password_acceptable("correct horse", why, sizeof why));
-    ck_assert(kp_password_acceptable("abcdefghijkl", why, sizeof why));          /* 12 */
-    ck_assert(kp_password_acceptable("养老服务机构申报密码一二三", why, sizeof why)); /* 13 characters */
-    ck_assert(kp_password_acceptable("养老服务机构申报密码一二", why, sizeof why));   /* 12, 36 bytes */
-    char max[KP_PASSWORD_MAX + 2];
-    memset(max, 'p', KP_PASSWORD_MAX);
-    max[KP_PASSWORD_MAX] = '\0';
-    ck_assert(kp_password_acceptable(max, why, sizeof why));
+    ck_assert(kp_password_acceptable("correct horse", NULL, why, sizeof why));
+    ck_assert(kp_password_acceptable("kqzmvtrwxbnp", NULL, why, sizeof why));          /* 12 */
+    ck_assert(kp_password_acceptable("养老服务机构申报密码一二三", NULL, why, sizeof why)); /* 13 characters */
+    ck_assert(kp_password_acceptable("养老服务机构申报密码一二", "unit1", why, sizeof why)); /* 12, 36 bytes */
+    /* 128 characters, not a palindrome nor a run (a random draw, Python's
+     * random.seed(7) over "bcdfghjkmnpqrstvwxz2468") */
+    const char max[] = "pgr4cdxfqzcwjcdssdkdxsczfk44zczzrckcxgnsgxfznx6hfzz4jqfx8dzc2jv6"
+                       "xsptztqnkh8kdznwvptn2dfwshpgvsc6dxzpp8q2vztddmv86dc8n4z6tn8r6qbt";
+    ck_assert_uint_eq(strlen(max), KP_PASSWORD_MAX);
+    ck_assert(kp_password_acceptable(max, NULL, why, sizeof why));
 }
 END_TEST
 
 START_TEST(length_in_characters)
 {
-    ck_assert(!kp_password_acceptable("abcdefghijk", why, sizeof why));          /* 11 */
+    ck_assert(!kp_password_acceptable("abcdefghijk", NULL, why, sizeof why));          /* 11 */
     ck_assert_str_eq(why, "密码长度应为 12 到 128 个字符");
     why[0] = '\0';
-    ck_assert(!kp_password_acceptable("", why, sizeof why));
+    ck_assert(!kp_password_acceptable("", NULL, why, sizeof why));
     ck_assert_str_eq(why, "密码长度应为 12 到 128 个字符");
     /* 11 Chinese characters are 33 bytes: still too short */
-    ck_assert(!kp_password_acceptable("养老服务机构申报密码一", why, sizeof why));
+    ck_assert(!kp_password_acceptable("养老服务机构申报密码一", NULL, why, sizeof why));
     char over[KP_PASSWORD_MAX + 2];
     memset(over, 'p', KP_PASSWORD_MAX + 1);
     over[KP_PASSWORD_MAX + 1] = '\0';
-    ck_assert(!kp_password_acceptable(over, why, sizeof why));
+    ck_assert(!kp_password_acceptable(over, NULL, why, sizeof why));
+    ck_assert_str_eq(why, "密码长度应为 12 到 128 个字符");
+}
+END_TEST
+
+/* Long enough but weak: libpwquality's reason, in Chinese (the whole table
+ * is in test_pwcheck.c). */
+START_TEST(strength)
+{
+    ck_assert(!kp_password_acceptable("123456789012", NULL, why, sizeof why));
+    ck_assert_str_eq(why, "密码过于简单或有规律（如 123456789012、abcdefghijkl），容易被猜到");
+    ck_assert(!kp_password_acceptable("incomprehensible", NULL, why, sizeof why));
+    ck_assert_str_eq(why, "密码以常见英文单词为基础，容易被猜到");
+    ck_assert(!kp_password_acceptable("zhangsan2024 blue", "ZhangSan", why, sizeof why));
+    ck_assert_str_eq(why, "密码不能包含用户名（包括倒写或改变大小写）");
+    /* the same password for another account is fine */
+    ck_assert(kp_password_acceptable("zhangsan2024 blue", "lisi2024", why, sizeof why));
 }
 END_TEST
 
@@ -56,7 +75,7 @@ START_TEST(invalid_characters)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         why[0] = '\0';
-        ck_assert_msg(!kp_password_acceptable(bad[i], why, sizeof why), "case %zu accepted", i);
+        ck_assert_msg(!kp_password_acceptable(bad[i], NULL, why, sizeof why), "case %zu accepted", i);
         ck_assert_str_eq(why, "密码含有无效字符");
     }
 }
@@ -103,7 +122,7 @@ START_TEST(random_passwords)
             digit |= *c >= '2' && *c <= '9';
         }
         ck_assert_msg(digit, "no digit in %s", p);
-        ck_assert(kp_password_acceptable(p, why, sizeof why));
+        ck_assert(kp_password_acceptable(p, NULL, why, sizeof why));
         for (int j = 0; j < i; j++)
             ck_assert_str_ne(p, seen[j]);
     }
@@ -118,6 +137,7 @@ static Suite *password_suite(void)
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, acceptable);
     tcase_add_test(tc, length_in_characters);
+    tcase_add_test(tc, strength);
     tcase_add_test(tc, invalid_characters);
     tcase_add_test(tc, hash_and_verify);
     tcase_add_test(tc, verify_garbage);

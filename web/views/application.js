@@ -5,15 +5,19 @@
 // and If-Match: "<version>". A 412 whose cause is only our own uploads is
 // retried with the new version; one from a real change elsewhere stops the
 // saving and offers 重新载入. Attachments upload with XMLHttpRequest for
-// the progress bar. 提交 sends it to the recommender; a 422 lists what is
-// missing and jumps to the first. Once submitted the page reads only, with
-// the status and what the recommender said.
+// the progress bar. 提交 first lists what is still missing (completeness.js,
+// the server's own list) and jumps to the first, asking to confirm only
+// when nothing is; a 422 from the server is listed the same way. Once
+// submitted the page reads only, with the status and what the recommender
+// said.
 import { h, replace } from '../dom.js';
 import { api, upload, ApiError } from '../api.js';
 import { CATEGORIES, charCount, formatClock, formatDeadline, isPast } from '../format.js';
 import { field } from '../forms.js';
 import { loading, failure, errorText } from '../states.js';
 import { confirmDialog } from '../dialog.js';
+import { uploadLimits, oversize } from '../limits.js';
+import { missingFields } from '../completeness.js';
 import { setPageTitle } from '../batch-page.js';
 import {
   BASE_NAME_MAX, HONORS_MAX, HONOR_TEXT_MAX, FIGURES, NARRATIVES, ATTACHMENT_KINDS,
@@ -552,7 +556,7 @@ export function render(root, { params, signal }) {
       const input = h('input', {
         type: 'file', id: inputId, class: 'input input-file', accept: k.accept,
         multiple: k.kind === 'evidence' || k.kind === 'other',
-        'aria-describedby': `${inputId}-hint ${inputId}-error`,
+        'aria-describedby': `${inputId}-hint ${inputId}-limits ${inputId}-error`,
       });
       const errorEl = h('p', { class: 'field-error', id: `${inputId}-error`, role: 'alert' });
       const progressList = h('ul', { class: 'upload-list', 'aria-label': `${k.label}上传进度` });
@@ -562,6 +566,7 @@ export function render(root, { params, signal }) {
           k.required && h('span', { class: 'badge badge-warn' }, '必传')),
         h('p', { class: 'field-hint', id: `${inputId}-hint` }, k.hint),
         h('label', { class: 'field-label upload-label', for: inputId }, `上传${k.label}（${k.typeText}）`),
+        uploadLimits(`${inputId}-limits`, k.typeText, '本申报全部附件'),
         input, errorEl, progressList, listArea);
       const setError = (text) => {
         replace(errorEl, text ?? '');
@@ -617,6 +622,8 @@ export function render(root, { params, signal }) {
         setError(`“${file.name}”是空文件，未上传。`);
         return;
       }
+      const big = await oversize(file);
+      if (big) { setError(big); return; }
       const bar = h('progress', { max: '100', value: '0', 'aria-label': `“${file.name}”上传进度` });
       const pct = h('span', { class: 'upload-pct' }, '0%');
       const state = h('span', { class: 'upload-state' }, '正在上传');
@@ -733,6 +740,15 @@ export function render(root, { params, signal }) {
         return;
       }
       if (saveError) { say(`修改尚未保存：${saveError}`); return; }
+      // Incomplete: the list, and no question (the 422 below stays the authority).
+      const missing = missingFields(app);
+      if (missing.length) {
+        showMissing(missing);
+        say(`申报表尚未填写完整，还缺少 ${missing.length} 项，已在上方列出。`);
+        focusField(missing[0].field);
+        return;
+      }
+      replace(missingBox);
       const ok = await confirmDialog({
         title: resubmit ? '重新提交申报？' : '提交申报？',
         body: h('div', null,

@@ -10,6 +10,7 @@ import { api, upload, ApiError } from '../api.js';
 import { submitButton, formMessage, onSubmit } from '../forms.js';
 import { loading, failure, errorText, emptyBlock } from '../states.js';
 import { facts } from '../widgets.js';
+import { uploadLimits, oversize } from '../limits.js';
 import { setPageTitle } from '../batch-page.js';
 import { categoryName, attachmentList, fileType } from '../appform.js';
 import { baseBadge, termText, certificatePdf, verifyPath, paragraphs } from '../publicity.js';
@@ -147,7 +148,7 @@ export function render(root, { params, signal }) {
       const inputId = 'report-file';
       const input = h('input', {
         type: 'file', id: inputId, class: 'input input-file', accept: FILE_ACCEPT, multiple: true,
-        'aria-describedby': `${inputId}-hint ${inputId}-error`,
+        'aria-describedby': `${inputId}-hint ${inputId}-limits ${inputId}-error`,
       });
       const errorEl = h('p', { class: 'field-error', id: `${inputId}-error`, role: 'alert' });
       const progressList = h('ul', { class: 'upload-list', 'aria-label': '附件上传进度' });
@@ -174,6 +175,8 @@ export function render(root, { params, signal }) {
         const type = fileType(file);
         if (!FILE_TYPES.includes(type)) { setError(`“${file.name}”不是 PDF、PNG 或 JPEG 文件，未上传。`); return; }
         if (file.size === 0) { setError(`“${file.name}”是空文件，未上传。`); return; }
+        const big = await oversize(file);
+        if (big) { setError(big); return; }
         const bar = h('progress', { max: '100', value: '0', 'aria-label': `“${file.name}”上传进度` });
         const state = h('span', { class: 'upload-state' }, '正在上传');
         const li = h('li', { class: 'upload', dataset: { state: 'uploading' } }, h('span', { class: 'upload-name' }, file.name), bar, state);
@@ -209,6 +212,7 @@ export function render(root, { params, signal }) {
         h('h3', { id: 'report-files-title' }, '附件'),
         h('p', { class: 'field-hint', id: `${inputId}-hint` }, '年度工作总结、活动照片等，PDF、PNG 或 JPEG 格式，可上传多个；评估后不能再上传。'),
         h('label', { class: 'field-label upload-label', for: inputId }, '上传附件（PDF、PNG 或 JPEG）'),
+        uploadLimits(`${inputId}-limits`, 'PDF、PNG 或 JPEG', '本报告全部附件'),
         input, errorEl, progressList, listArea, said);
     }
 

@@ -9,6 +9,7 @@ import { field, radioField, submitButton, formMessage, onSubmit } from '../forms
 import { loading, failure, errorText } from '../states.js';
 import { setPageTitle } from '../batch-page.js';
 import { facts } from '../widgets.js';
+import { uploadLimits, oversize } from '../limits.js';
 import {
   applicationFacts, applicationName, applicationTitle, attachmentList, fileType, ONSITE_EVIDENCE,
 } from '../appform.js';
@@ -180,7 +181,7 @@ export function render(root, { params, signal }) {
     const inputId = 'onsite-file';
     const input = h('input', {
       type: 'file', id: inputId, class: 'input input-file', accept: k.accept, multiple: true,
-      'aria-describedby': `${inputId}-hint ${inputId}-error`,
+      'aria-describedby': `${inputId}-hint ${inputId}-limits ${inputId}-error`,
     });
     const errorEl = h('p', { class: 'field-error', id: `${inputId}-error`, role: 'alert' });
     const progressList = h('ul', { class: 'upload-list', 'aria-label': '核查材料上传进度' });
@@ -208,6 +209,8 @@ export function render(root, { params, signal }) {
       const type = fileType(file);
       if (!k.types.includes(type)) { setError(`“${file.name}”不是 ${k.typeText} 文件，未上传。`); return; }
       if (file.size === 0) { setError(`“${file.name}”是空文件，未上传。`); return; }
+      const big = await oversize(file);
+      if (big) { setError(big); return; }
       const bar = h('progress', { max: '100', value: '0', 'aria-label': `“${file.name}”上传进度` });
       const pct = h('span', { class: 'upload-pct' }, '0%');
       const state = h('span', { class: 'upload-state' }, '正在上传');
@@ -264,6 +267,7 @@ export function render(root, { params, signal }) {
         h('p', { class: 'field-hint', id: `${inputId}-hint` }, k.hint),
         open && [
           h('label', { class: 'field-label upload-label', for: inputId }, `上传核查材料（${k.typeText}）`),
+          uploadLimits(`${inputId}-limits`, k.typeText, '本申报全部附件'),
           input, errorEl, progressList],
         listArea, said));
   }

@@ -27,7 +27,7 @@ export function render(root, { navigate, signal, user }) {
   const next = field({
     id: 'pw-new',
     label: '新密码',
-    hint: `${MIN}–${MAX} 个字符，建议使用一句容易记住、别人难以猜到的话。`,
+    hint: `${MIN}–${MAX} 个字符，不能是常见英文单词、连续或重复的数字和字母，也不能含用户名；建议用一句容易记住、别人难以猜到的话。`,
     attrs: { type: 'password', autocomplete: 'new-password', required: true, minlength: MIN, maxlength: MAX },
   });
   const confirm = field({

@@ -172,7 +172,7 @@ export function render(root, { signal, navigate }) {
       username: f('username', '用户名', { maxlength: 32, autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false' },
         '3–32 个字符，以字母或数字开头，可含 _ . @ -；登录时使用。'),
       password: f('password', '密码', { type: 'password', maxlength: PASSWORD_MAX, autocomplete: 'new-password' },
-        `${PASSWORD_MIN}–${PASSWORD_MAX} 个字符，建议使用一句容易记住、别人难以猜到的话。`),
+        `${PASSWORD_MIN}–${PASSWORD_MAX} 个字符，不能是常见英文单词、连续或重复的数字和字母，也不能含用户名；建议用一句容易记住、别人难以猜到的话。`),
       confirm: f('confirm', '确认密码', { type: 'password', maxlength: PASSWORD_MAX, autocomplete: 'new-password' }),
     };
     const message = formMessage('reg-message');
@@ -214,15 +214,25 @@ export function render(root, { signal, navigate }) {
       root.querySelector('#reg-code')?.focus();
     });
 
-    // The credit code while typing: the count, and what is wrong as soon as it shows.
+    // The credit code while typing: the count, and what is wrong as soon as
+    // it shows. One state at a time: a code the server refused (already
+    // registered in the batch, or barred) shows its refusal, never also the
+    // green mark of a well-formed code.
+    const refusedCredit = new Map();   // normalized code → the server's reason
     const checkCredit = () => {
       const value = normalizeCreditCode(credit.input.value);
-      const problem = checkCreditCode(value, { partial: true });
+      const problem = refusedCredit.has(value)
+        ? { message: refusedCredit.get(value) }
+        : checkCreditCode(value, { partial: true });
       credit.setError(problem?.message ?? null);
       if (problem) replace(creditState);
       else if (value.length === CREDIT_LENGTH) replace(creditState, '✓ 格式和校验位正确');
       else replace(creditState, value ? `已输入 ${value.length} / ${CREDIT_LENGTH} 位` : '');
       creditState.classList.toggle('field-ok-done', !problem && value.length === CREDIT_LENGTH);
+    };
+    const refuseCredit = (message) => {
+      refusedCredit.set(normalizeCreditCode(credit.input.value), message);
+      checkCredit();
     };
     credit.input.addEventListener('input', checkCredit);
     credit.input.addEventListener('blur', () => {
@@ -288,14 +298,15 @@ export function render(root, { signal, navigate }) {
         } else if (err instanceof ApiError && err.status === 409 && err.code === 'barred') {
           // The unit's base was assessed unqualified at the end of its term.
           message.show(`不能注册：${err.message}。如有疑问，请联系推荐单位或中国科协。`);
-          creditState.replaceChildren();   // its format is right, but that is not the point now
-          fields['unit.credit_code']?.setError('该统一社会信用代码的单位不得参加本批次申报');
-          fields['unit.credit_code']?.input.focus();
+          refuseCredit('该统一社会信用代码的单位不得参加本批次申报');
+          credit.input.focus();
         } else if (err instanceof ApiError && err.status === 409 && err.code === 'invalid_state') {
           message.show(`不能注册：${err.message}。请点击“更换邀请码”使用其他邀请码。`);
           change.focus();
         } else {
           showApiErrors(err, fields, message, { title: '注册失败', fallbackFocus: submit });
+          const taken = err instanceof ApiError ? err.errors.find((e) => e.field === 'unit.credit_code') : null;
+          if (taken) refuseCredit(taken.message || '该单位已在本批次申报');
         }
         return;
       }
