@@ -23,3 +23,16 @@ export function missingFields(app) {
   }
   return missing;
 }
+
+// The same list named briefly, for a sentence (the applicant's workbench:
+// “还缺：基地名称、类别……”).
+const SHORT = {
+  base_name: '基地名称',
+  category: '类别',
+  'attachments.application_form': '申报表扫描件',
+  ...Object.fromEntries(FORM_FIELDS.map((f) => [`form.${f.key}`, f.label])),
+};
+
+export function missingNames(app) {
+  return missingFields(app).map((m) => SHORT[m.field] ?? m.field);
+}

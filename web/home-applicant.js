@@ -5,24 +5,10 @@ import { h, replace } from './dom.js';
 import { api, listAll } from './api.js';
 import { APPLICATION_STATUS, isPast, label } from './format.js';
 import { loadingBlock, errorBlock } from './states.js';
-import { FIGURES, NARRATIVES, applicationName } from './appform.js';
+import { applicationName } from './appform.js';
+import { missingNames } from './completeness.js';
 import { applicationBadge, fastTrackBadge } from './widgets.js';
 import { countdown } from './countdown.js';
-
-// The parts a submission needs that `app` (GET /applications/{id}) lacks,
-// as the server counts them (kp_appform_missing): base name, category,
-// every figure and narrative, the sealed form's scan.
-export function missingParts(app) {
-  const form = app.form ?? {};
-  const empty = (v) => v == null || v === '';
-  return [
-    empty(app.base_name) && '基地名称',
-    empty(app.category) && '类别',
-    ...FIGURES.map((f) => empty(form[f.key]) && f.label),
-    ...NARRATIVES.map((n) => empty(form[n.key]) && n.label),
-    !(app.attachments ?? []).some((a) => a.kind === 'application_form') && '申报表扫描件',
-  ].filter(Boolean);
-}
 
 // The deadline that binds `app` in `batch`: a draft's is the unit
 // submission deadline when the batch has one (a returned application may
@@ -36,7 +22,7 @@ export function deadlineFor(app, batch) {
 const PENDING = new Set(['draft', 'returned', 'submitted']);
 
 // What to do next. → { text, link?, linkText?, tone }
-//   missing: missingParts of a draft (null when not known)
+//   missing: missingNames of a draft (web/completeness.js) (null when not known)
 export function nextStep(app, batch, missing) {
   const page = `/applications/${app.id}`;
   const open = batch?.status === 'open';
@@ -109,7 +95,7 @@ export function applicantWorkbench(signal) {
     if (signal.aborted) return;
     replace(body, apps.length
       ? h('div', { class: 'app-cards' }, apps.map((a) => appBlock(a, batches.get(a.batch_id),
-        details.has(a.id) ? missingParts(details.get(a.id)) : null, signal)))
+        details.has(a.id) ? missingNames(details.get(a.id)) : null, signal)))
       : h('p', { class: 'muted' }, '暂无申报。'));
   };
   load();

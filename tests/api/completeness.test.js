@@ -12,7 +12,7 @@ import { createDatabase, startKpjdd } from '../lib/kpjdd.js';
 import { expectProblem } from '../lib/http.js';
 import { createAdmin, signIn } from '../lib/accounts.js';
 import { makeApplication, makeBatch, makeRecommender } from '../lib/fixtures.js';
-import { missingFields } from '../../web/completeness.js';
+import { missingFields, missingNames } from '../../web/completeness.js';
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 const FULL = {
@@ -75,6 +75,10 @@ for (const [name, body, attach] of CASES) {
     assert.ok(page.length > 0);
     const p = await expectProblem(await session.api('POST', `/applications/${id}/submit`), 422, 'validation');
     assert.deepEqual(page, p.errors);
+    // the workbench's short names: one per error, none unnamed
+    const names = missingNames(app);
+    assert.equal(names.length, p.errors.length);
+    for (const n of names) assert.doesNotMatch(n, /^(form\.|attachments\.|base_name|category)/);
   });
 }
 
