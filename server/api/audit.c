@@ -101,10 +101,6 @@ static bool take_filters(struct kp_req *r, struct filters *x, json_t *errors)
     size_t before = json_array_size(errors);
     if (f->actor_id != NULL && !positive_bigint(f->actor_id))
         kp_problem_field(errors, "actor_id", "type", "应为正整数");
-    /* An object number names nothing without its type (nor has it an
-     * index of its own). */
-    if (given(f->entity_id) && !given(f->entity))
-        kp_problem_field(errors, "entity_id", "required", "按对象编号筛选时须同时指定对象类型（entity）");
     const char *from = kp_req_query(r, "from"), *to = kp_req_query(r, "to");
     long long from_us = 0, to_us = 0;
     if (given(from) && !time_bound(from, false, x->from, &from_us))
