@@ -140,6 +140,20 @@ typedef ssize_t (*kp_body_fill)(void *cls, struct kp_db *db, uint64_t pos, char 
 struct MHD_Response *kp_req_pooled_body(struct kp_req *r, uint64_t size, kp_body_fill fill,
                                         void *cls, void (*free_cls)(void *cls));
 
+/* A body made a block at a time on the pool, for answers whose bytes come
+ * from work (an export's rows read a block at a time, a document's pages
+ * drawn one by one), sent chunked (server/blocks.c).  `out` is a buffer
+ * inside `cls`; what it holds now is the body's first bytes.  `next`
+ * appends the next block to `out` — emptied before each call, and called
+ * only once MHD has taken all of it, so memory holds one block — and sets
+ * *end when the body is complete; each call must move the body on towards
+ * its end.  An error from `next` (or `out` failed) cuts the connection;
+ * `next` says what happened in the log.  Otherwise as kp_req_pooled_body. */
+struct kp_buf;
+typedef enum kp_err (*kp_block_next)(void *cls, struct kp_db *db, bool *end);
+struct MHD_Response *kp_req_pooled_blocks(struct kp_req *r, struct kp_buf *out, kp_block_next next,
+                                          void *cls, void (*free_cls)(void *cls));
+
 /* application/problem+json; `detail` may be NULL.  503 carries
  * Retry-After. */
 enum kp_err kp_reply_problem(struct kp_req *r, enum kp_problem p, const char *detail);

@@ -601,9 +601,7 @@ struct export {
     struct filters f;
     char year[8], region[256], category[32], evaluated[8];   /* the filters, copied: the request's end first */
     long long after;
-    bool done;
-    struct kp_buf text;               /* the CSV of the last block read: bytes [text_pos, text_pos + len) */
-    uint64_t text_pos;
+    struct kp_buf text;               /* the CSV of the last block read (kp_req_pooled_blocks) */
 };
 
 static void free_export(void *cls)
@@ -615,8 +613,9 @@ static void free_export(void *cls)
 
 /* The next block of rows after x->after as CSV in x->text: one statement,
  * keyset by id, so each block costs what the first does. */
-static enum kp_err export_block(struct kp_db *db, struct export *x)
+static enum kp_err export_block(void *cls, struct kp_db *db, bool *done)
 {
+    struct export *x = cls;
     char after[24];
     snprintf(after, sizeof after, "%lld", x->after);
     const char *params[] = { after, EXPORT_BLOCK, x->f.year, x->f.region, x->f.category, x->f.evaluated };
@@ -636,30 +635,9 @@ static enum kp_err export_block(struct kp_db *db, struct export *x)
         }
         x->after = atoll(PQgetvalue(res, i, 0));
     }
-    x->done = rows < atoi(EXPORT_BLOCK);
+    *done = rows < atoi(EXPORT_BLOCK);
     PQclear(res);
     return x->text.failed ? KP_E_NOMEM : KP_OK;
-}
-
-/* On the pool: copies from the block holding `pos`, reading blocks on. */
-static ssize_t export_fill(void *cls, struct kp_db *db, uint64_t pos, char *out, size_t max)
-{
-    struct export *x = cls;
-    if (pos < x->text_pos)
-        return -1;                   /* MHD reads forward only */
-    while (pos >= x->text_pos + x->text.len) {
-        if (x->done)
-            return 0;
-        x->text_pos += x->text.len;
-        x->text.len = 0;
-        if (export_block(db, x) != KP_OK)
-            return -1;
-    }
-    size_t offset = (size_t)(pos - x->text_pos), n = x->text.len - offset;
-    if (n > max)
-        n = max;
-    memcpy(out, x->text.data + offset, n);
-    return (ssize_t)n;
 }
 
 static const char *keep(const char *value, char *buf, size_t n)
@@ -710,7 +688,7 @@ enum kp_err kp_api_annual_reports_csv(struct kp_req *r)
         free_export(x);
         return KP_E_NOMEM;
     }
-    struct MHD_Response *resp = kp_req_pooled_body(r, MHD_SIZE_UNKNOWN, export_fill, x, free_export);
+    struct MHD_Response *resp = kp_req_pooled_blocks(r, &x->text, export_block, x, free_export);
     if (resp == NULL)
         return KP_E_NOMEM;
     MHD_add_response_header(resp, "Content-Type", "text/csv; charset=utf-8");

@@ -604,7 +604,7 @@ enum kp_err kp_api_applications_list(struct kp_req *r)
     return kp_list_reply(r, errors, x.f.oldest ? 0 : LLONG_MAX, KP_LIST_ONE_READ, fetch, &x);
 }
 
-/* The export streams (kp_req_pooled_body): the handler fetches the ids in
+/* The export streams (kp_req_pooled_blocks): the handler fetches the ids in
  * the export's order (800 KB for 100,000 rows), then each block of the body
  * reads the next EXPORT_BLOCK rows by id and writes them as CSV, so memory
  * holds one block whatever the size.  A block reads its rows as they are
@@ -615,8 +615,7 @@ struct export {
     long long *ids;          /* in the export's order */
     size_t nids, next;       /* next: the first id not yet read */
     bool unit_data;          /* the units' credit codes and contacts: not for an expert (GET /applicants/{id}) */
-    struct kp_buf text;      /* the CSV of the last block read: bytes [text_pos, text_pos + len) */
-    uint64_t text_pos;
+    struct kp_buf text;      /* the CSV of the last block read (kp_req_pooled_blocks) */
     long long number;        /* 序号 of the last row written */
 };
 
@@ -679,10 +678,16 @@ static enum kp_err export_ids_tx(struct kp_db *db, void *arg)
     return KP_OK;
 }
 
-/* The rows of ids [next, next + EXPORT_BLOCK) as CSV in x->text: one
- * statement, without a transaction (a block reads its rows as they are). */
-static enum kp_err export_block(struct kp_db *db, struct export *x)
+/* On the pool: the rows of ids [next, next + EXPORT_BLOCK) as CSV in
+ * x->text; one statement, without a transaction (a block reads its rows as
+ * they are).  Each block moves `next` on, so the export ends. */
+static enum kp_err export_block(void *cls, struct kp_db *db, bool *done)
 {
+    struct export *x = cls;
+    if (x->next >= x->nids) {    /* nothing matched: the header alone */
+        *done = true;
+        return KP_OK;
+    }
     size_t end = x->nids - x->next < EXPORT_BLOCK ? x->nids : x->next + EXPORT_BLOCK;
     struct kp_buf ids = { 0 };
     kp_buf_append(&ids, "{", 1);
@@ -720,29 +725,8 @@ static enum kp_err export_block(struct kp_db *db, struct export *x)
         return KP_E_NOMEM;
     x->number += rows;
     x->next = end;
+    *done = x->next >= x->nids;
     return KP_OK;
-}
-
-/* On the pool: copies from the block holding `pos`, reading blocks on
- * until one does (each read moves `next` on, so this ends). */
-static ssize_t export_fill(void *cls, struct kp_db *db, uint64_t pos, char *out, size_t max)
-{
-    struct export *x = cls;
-    if (pos < x->text_pos)
-        return -1;                   /* MHD reads forward only */
-    while (pos >= x->text_pos + x->text.len) {
-        if (x->next >= x->nids)
-            return 0;
-        x->text_pos += x->text.len;
-        x->text.len = 0;
-        if (export_block(db, x) != KP_OK)
-            return -1;
-    }
-    size_t offset = (size_t)(pos - x->text_pos), n = x->text.len - offset;
-    if (n > max)
-        n = max;
-    memcpy(out, x->text.data + offset, n);
-    return (ssize_t)n;
 }
 
 /* GET /api/v1/applications.csv?batch_id&status&category&region&q */
@@ -773,7 +757,7 @@ enum kp_err kp_api_applications_csv(struct kp_req *r)
         free_export(x);
         return err ? err : KP_E_NOMEM;
     }
-    struct MHD_Response *resp = kp_req_pooled_body(r, MHD_SIZE_UNKNOWN, export_fill, x, free_export);
+    struct MHD_Response *resp = kp_req_pooled_blocks(r, &x->text, export_block, x, free_export);
     if (resp == NULL)
         return KP_E_NOMEM;
     MHD_add_response_header(resp, "Content-Type", "text/csv; charset=utf-8");

@@ -172,7 +172,7 @@ enum kp_err kp_api_audit_labels(struct kp_req *r)
                                            "entities", labels_json(e, ne)));
 }
 
-/* The export streams (kp_req_pooled_body) block by block in keyset order,
+/* The export streams (kp_req_pooled_blocks) block by block in keyset order,
  * each block one statement of at most KP_AUDITLIST_BLOCK rows below the
  * last id written, so memory holds one block however long the log.  Rows
  * appended meanwhile have higher ids and are not in it. */
@@ -180,9 +180,7 @@ struct export {
     struct filters x;
     char *query[KP_AUDITLIST_FILTERS];   /* copies of the query's filters */
     char after[24];          /* the last id written */
-    bool done;
-    struct kp_buf text;      /* the CSV of the last block read: bytes [text_pos, text_pos + len) */
-    uint64_t text_pos;
+    struct kp_buf text;      /* the CSV of the last block read */
 };
 
 static void free_export(void *cls)
@@ -222,8 +220,9 @@ static void label_cell(struct kp_buf *b, const char *label, const char *code)
 }
 
 /* The next block as CSV in e->text: one statement, no transaction. */
-static enum kp_err export_block(struct kp_db *db, struct export *e)
+static enum kp_err export_block(void *cls, struct kp_db *db, bool *done)
 {
+    struct export *e = cls;
     char limit[16];
     snprintf(limit, sizeof limit, "%d", KP_AUDITLIST_BLOCK);
     const char *params[KP_AUDITLIST_MAX_PARAMS];
@@ -251,31 +250,9 @@ static enum kp_err export_block(struct kp_db *db, struct export *e)
     }
     if (rows > 0)
         snprintf(e->after, sizeof e->after, "%s", PQgetvalue(res, rows - 1, 0));
-    e->done = rows < KP_AUDITLIST_BLOCK;
+    *done = rows < KP_AUDITLIST_BLOCK;
     PQclear(res);
     return e->text.failed ? KP_E_NOMEM : KP_OK;
-}
-
-/* On the pool: copies from the block holding `pos`, reading blocks on
- * until one does or the rows end. */
-static ssize_t export_fill(void *cls, struct kp_db *db, uint64_t pos, char *out, size_t max)
-{
-    struct export *e = cls;
-    if (pos < e->text_pos)
-        return -1;                   /* MHD reads forward only */
-    while (pos >= e->text_pos + e->text.len) {
-        if (e->done)
-            return 0;
-        e->text_pos += e->text.len;
-        e->text.len = 0;
-        if (export_block(db, e) != KP_OK)
-            return -1;
-    }
-    size_t offset = (size_t)(pos - e->text_pos), n = e->text.len - offset;
-    if (n > max)
-        n = max;
-    memcpy(out, e->text.data + offset, n);
-    return (ssize_t)n;
 }
 
 /* GET /api/v1/audit.csv?entity&entity_id&actor_id&action&from&to: the
@@ -309,7 +286,7 @@ enum kp_err kp_api_audit_csv(struct kp_req *r)
     char name[64], disposition[KP_FILENAME_DISPOSITION_MAX];
     strftime(name, sizeof name, "审计日志-%Y%m%d.csv", &day);
     kp_filename_attachment(name, disposition);
-    struct MHD_Response *resp = kp_req_pooled_body(r, MHD_SIZE_UNKNOWN, export_fill, e, free_export);
+    struct MHD_Response *resp = kp_req_pooled_blocks(r, &e->text, export_block, e, free_export);
     if (resp == NULL)
         return KP_E_NOMEM;
     MHD_add_response_header(resp, "Content-Type", "text/csv; charset=utf-8");

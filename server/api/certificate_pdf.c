@@ -2,7 +2,7 @@
  * own, for the admin and the base's applicant; a batch's print file, one
  * page per base in certificate-number order, for the admin.  Rendering is
  * slow work: both routes run on the pool, and the document streams
- * (kp_req_pooled_body): each block of the answer renders the next pages,
+ * (kp_req_pooled_blocks): each block of the answer renders the next pages,
  * reading the bases BLOCK at a time by keyset, so memory holds one block of
  * rows and one page however large the batch (lib/pdf/pdf.h). */
 #include <libpq-fe.h>
@@ -52,9 +52,7 @@ struct print {
     int row;                     /* its next row */
     const char *public_url;      /* the configuration's: outlives the request */
     struct kp_pdf *doc;
-    struct kp_buf out;           /* the document's bytes [out_pos, out_pos + out.len) */
-    uint64_t out_pos;
-    bool finished;               /* out holds the document's last bytes */
+    struct kp_buf out;           /* the document's bytes since the last block was sent */
 };
 
 static void free_print(void *cls)
@@ -91,9 +89,11 @@ static enum kp_err render_row(struct print *p)
     return kp_certpage_draw(p->doc, &c);
 }
 
-/* The next page into p->out, or the document's end once there is none. */
-static enum kp_err next_page(struct print *p, struct kp_db *db)
+/* On the pool: the next page into p->out, or the document's end once
+ * there is none. */
+static enum kp_err next_page(void *cls, struct kp_db *db, bool *end)
 {
+    struct print *p = cls;
     int n = PQntuples(p->rows);
     if (p->row == n && p->batch_id[0] != '\0' && n == BLOCK) {
         char after[32];
@@ -106,36 +106,16 @@ static enum kp_err next_page(struct print *p, struct kp_db *db)
             return err;
         p->row = 0;
     }
-    if (p->row < PQntuples(p->rows))
-        return render_row(p);
-    p->finished = true;
-    return kp_pdf_finish(p->doc);
-}
-
-/* On the pool: copies from the bytes holding `pos`, rendering pages until
- * some do (every page and the end write bytes, so this ends). */
-static ssize_t fill(void *cls, struct kp_db *db, uint64_t pos, char *out, size_t max)
-{
-    struct print *p = cls;
-    if (pos < p->out_pos)
-        return -1;                   /* MHD reads forward only */
-    while (pos >= p->out_pos + p->out.len) {
-        if (p->finished)
-            return 0;
-        p->out_pos += p->out.len;
-        p->out.len = 0;
-        enum kp_err err = next_page(p, db);
-        if (err) {
-            kp_error("certificates: the PDF stopped after %u pages: %s", kp_pdf_pages(p->doc),
-                     kp_err_str(err));
-            return -1;
-        }
+    enum kp_err err;
+    if (p->row < PQntuples(p->rows)) {
+        err = render_row(p);
+    } else {
+        *end = true;
+        err = kp_pdf_finish(p->doc);
     }
-    size_t offset = (size_t)(pos - p->out_pos), n = p->out.len - offset;
-    if (n > max)
-        n = max;
-    memcpy(out, p->out.data + offset, n);
-    return (ssize_t)n;
+    if (err)
+        kp_error("certificates: the PDF stopped after %u pages: %s", kp_pdf_pages(p->doc), kp_err_str(err));
+    return err;
 }
 
 /* Answers the document of `rows` (stolen; more blocks follow for a batch)
@@ -160,7 +140,7 @@ static enum kp_err stream(struct kp_req *r, PGresult *rows, const char *batch_id
         free_print(p);
         return err == KP_E_NOT_FOUND ? KP_E_IO : err;
     }
-    struct MHD_Response *resp = kp_req_pooled_body(r, MHD_SIZE_UNKNOWN, fill, p, free_print);
+    struct MHD_Response *resp = kp_req_pooled_blocks(r, &p->out, next_page, p, free_print);
     if (resp == NULL)
         return KP_E_NOMEM;
     MHD_add_response_header(resp, "Content-Type", "application/pdf");

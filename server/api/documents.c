@@ -31,9 +31,8 @@
 struct print {
     struct kp_flow *flow;
     struct kp_pdf *doc;
-    struct kp_buf out;           /* the document's bytes [out_pos, out_pos + out.len) */
-    uint64_t out_pos;
-    bool drawn, finished;        /* every page drawn; out holds the last bytes */
+    struct kp_buf out;           /* the document's bytes since the last block was sent */
+    bool drawn;                  /* every page drawn */
 };
 
 static void free_print(void *cls)
@@ -52,37 +51,22 @@ static enum kp_err sink(void *cls, const unsigned char *data, size_t len)
     return p->out.failed ? KP_E_NOMEM : KP_OK;
 }
 
-/* On the pool: copies from the bytes holding `pos`, drawing pages until
- * some do (every page and the end write bytes, so this ends). */
-static ssize_t fill(void *cls, struct kp_db *db, uint64_t pos, char *out, size_t max)
+/* On the pool: the next page into p->out, or the document's end once
+ * every page is drawn. */
+static enum kp_err next_page(void *cls, struct kp_db *db, bool *end)
 {
     (void)db;
     struct print *p = cls;
-    if (pos < p->out_pos)
-        return -1;                   /* MHD reads forward only */
-    while (pos >= p->out_pos + p->out.len) {
-        if (p->finished)
-            return 0;
-        p->out_pos += p->out.len;
-        p->out.len = 0;
-        enum kp_err err;
-        if (p->drawn) {
-            p->finished = true;
-            err = kp_pdf_finish(p->doc);
-        } else {
-            err = kp_flow_next_page(p->flow, p->doc, &p->drawn);
-        }
-        if (err) {
-            kp_error("documents: the PDF stopped after %u pages: %s", kp_pdf_pages(p->doc),
-                     kp_err_str(err));
-            return -1;
-        }
+    enum kp_err err;
+    if (p->drawn) {
+        *end = true;
+        err = kp_pdf_finish(p->doc);
+    } else {
+        err = kp_flow_next_page(p->flow, p->doc, &p->drawn);
     }
-    size_t offset = (size_t)(pos - p->out_pos), n = p->out.len - offset;
-    if (n > max)
-        n = max;
-    memcpy(out, p->out.data + offset, n);
-    return (ssize_t)n;
+    if (err)
+        kp_error("documents: the PDF stopped after %u pages: %s", kp_pdf_pages(p->doc), kp_err_str(err));
+    return err;
 }
 
 enum kp_err kp_reply_flow(struct kp_req *r, struct kp_flow *flow, const char *title,
@@ -106,7 +90,7 @@ enum kp_err kp_reply_flow(struct kp_req *r, struct kp_flow *flow, const char *ti
         free_print(p);
         return err == KP_E_NOT_FOUND ? KP_E_IO : err;
     }
-    struct MHD_Response *resp = kp_req_pooled_body(r, MHD_SIZE_UNKNOWN, fill, p, free_print);
+    struct MHD_Response *resp = kp_req_pooled_blocks(r, &p->out, next_page, p, free_print);
     if (resp == NULL)
         return KP_E_NOMEM;
     char encoded[KP_FILENAME_MAX * 3 + 1], disposition[sizeof encoded + 48];
