@@ -21,6 +21,7 @@ import {
   COMMENT_MAX, assignmentBadge, assignmentName, loadAssignment, pointsText, readScore,
   totalHundredths, totalText,
 } from '../scoring.js';
+import { applicationNumber } from '../documents.js';
 
 export const title = '评审';
 
@@ -57,9 +58,9 @@ export function render(root, { params, signal, navigate }) {
       h('p', { class: 'breadcrumb' },
         h('a', { href: '/assignments', dataset: { link: '' } }, '评审任务'),
         h('span', { 'aria-hidden': 'true' }, ' / '),
-        h('span', null, `申报编号 ${x.application_id}`)),
+        h('span', null, app ? `申报编号 ${applicationNumber(app)}` : `申报 #${x.application_id}`)),
       heading,
-      app ? applicationFacts(app) : facts([['申报单位', x.unit_name], ['申报编号', String(x.application_id)]], 'facts-compact'));
+      app ? applicationFacts(app) : facts([['申报单位', x.unit_name], ['申报 ID', String(x.application_id)]], 'facts-compact'));
     const note = notice && h('p', { class: 'form-message form-message-ok', role: 'status', id: 'score-notice' }, notice);
 
     if (x.status === 'recused' || !app) {

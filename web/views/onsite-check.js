@@ -14,6 +14,7 @@ import {
   applicationFacts, applicationName, applicationTitle, attachmentList, fileType, ONSITE_EVIDENCE,
 } from '../appform.js';
 import { RESULT, loadSample, resultBadge, byline } from '../evaluation.js';
+import { applicationNumber } from '../documents.js';
 
 export const title = '实地核查';
 
@@ -70,7 +71,7 @@ export function render(root, { params, signal }) {
             h('span', { 'aria-hidden': 'true' }, ' / '),
             h('a', { href: samplePath, dataset: { link: '' } }, '实地抽检'),
             h('span', { 'aria-hidden': 'true' }, ' / '),
-            h('span', null, `申报编号 ${app.id}`)),
+            h('span', null, `申报编号 ${applicationNumber(app)}`)),
           h1,
           applicationFacts(app, batch.title),
           h('p', null, h('a', { href: `/admin/applications/${app.id}`, dataset: { link: '' } }, '查看申报表'))),
