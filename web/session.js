@@ -105,6 +105,12 @@ export async function changePassword(currentPassword, newPassword) {
   set(answer.user, answer.csrf_token);
 }
 
+// The signed-in unit renamed itself (PATCH /applicants/{id}; the server
+// renames its account too): the header says the new name at once.
+export function renamed(displayName) {
+  if (user && displayName && user.display_name !== displayName) set({ ...user, display_name: displayName });
+}
+
 // The server answered 403 password_change_required: the user must change
 // the password before anything else.
 export function requirePasswordChange() {

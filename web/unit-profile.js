@@ -12,6 +12,7 @@ import { field, submitButton, formMessage, showApiErrors } from './forms.js';
 import { fillRegionSelect } from './regions.js';
 import { facts } from './widgets.js';
 import { loadingBlock, errorBlock } from './states.js';
+import * as session from './session.js';
 
 // The fields a unit may change, as registration asks for them.
 const FIELDS = [
@@ -136,6 +137,8 @@ export function unitPanel(id, { signal, title = '单位信息', own = false } = 
         return;
       }
       if (signal?.aborted) return;
+      const me = session.currentUser();
+      if (me?.role === 'applicant' && me.org_id === saved.id) session.renamed(saved.name);
       show(saved, { text: '单位信息已保存。' });
     });
     fields.name.input.focus();

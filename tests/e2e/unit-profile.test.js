@@ -103,6 +103,8 @@ test('the unit reads its registration data from the navigation and edits it', { 
   await page.locator('#unit-status', { hasText: '单位信息已保存' }).waitFor();
   assert.equal((await fact(page, '单位名称').textContent()).trim(), '北京自然博物馆（新馆）');
   assert.equal((await fact(page, '所在地区').textContent()).trim(), '天津市');
+  // the header says the new name at once, not after a reload
+  await page.locator('.site-header .user-name', { hasText: '北京自然博物馆（新馆）' }).waitFor({ timeout: 5000 });
 
   // changed meanwhile elsewhere: 412, and the page shows the latest
   const elsewhere = await admin.api('PATCH', `/applicants/${unit.applicant.id}`, { contact_name: '赵六' });
