@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "pdf.h"
 #include "utf8.h"
 
@@ -80,6 +81,13 @@ static bool face_found(struct kp_pdf *d, enum kp_pdf_face face, bool bold)
     }
     pango_font_description_free(want);
     return found;
+}
+
+enum kp_err kp_pdf_buf_sink(void *cls, const unsigned char *data, size_t len)
+{
+    struct kp_buf *b = cls;
+    kp_buf_append(b, data, len);
+    return b->failed ? KP_E_NOMEM : KP_OK;
 }
 
 enum kp_err kp_pdf_new(kp_pdf_sink sink, void *cls, const char *title, struct kp_pdf **out,

@@ -34,6 +34,10 @@ enum kp_pdf_paper { KP_PDF_A4_PORTRAIT, KP_PDF_A4_LANDSCAPE };
  * document with that error. */
 typedef enum kp_err (*kp_pdf_sink)(void *cls, const unsigned char *data, size_t len);
 
+/* The sink of a document streamed from memory: appends to the struct
+ * kp_buf `cls` (buf.h); KP_E_NOMEM once it failed. */
+enum kp_err kp_pdf_buf_sink(void *cls, const unsigned char *data, size_t len);
+
 struct kp_pdf;
 
 /* A new document titled `title` (UTF-8, the PDF's metadata).  KP_E_NOMEM,

@@ -64,13 +64,6 @@ static void free_print(void *cls)
     free(p);
 }
 
-static enum kp_err sink(void *cls, const unsigned char *data, size_t len)
-{
-    struct print *p = cls;
-    kp_buf_append(&p->out, data, len);
-    return p->out.failed ? KP_E_NOMEM : KP_OK;
-}
-
 static enum kp_err render_row(struct print *p)
 {
     PGresult *res = p->rows;
@@ -132,7 +125,7 @@ static enum kp_err stream(struct kp_req *r, PGresult *rows, const char *batch_id
     p->public_url = kp_req_server(r)->cfg->web.public_url;
     snprintf(p->batch_id, sizeof p->batch_id, "%s", batch_id);
     const char *why;
-    enum kp_err err = kp_pdf_new(sink, p, title, &p->doc, &why);
+    enum kp_err err = kp_pdf_new(kp_pdf_buf_sink, &p->out, title, &p->doc, &why);
     if (err == KP_E_NOT_FOUND)
         kp_error("req=%s certificates: font '%s' not found (Debian package fonts-noto-cjk)",
                  kp_req_id(r), why);

@@ -44,13 +44,6 @@ static void free_print(void *cls)
     free(p);
 }
 
-static enum kp_err sink(void *cls, const unsigned char *data, size_t len)
-{
-    struct print *p = cls;
-    kp_buf_append(&p->out, data, len);
-    return p->out.failed ? KP_E_NOMEM : KP_OK;
-}
-
 /* On the pool: the next page into p->out, or the document's end once
  * every page is drawn. */
 static enum kp_err next_page(void *cls, struct kp_db *db, bool *end)
@@ -79,7 +72,7 @@ enum kp_err kp_reply_flow(struct kp_req *r, struct kp_flow *flow, const char *ti
     }
     p->flow = flow;
     const char *why;
-    enum kp_err err = kp_pdf_new(sink, p, title, &p->doc, &why);
+    enum kp_err err = kp_pdf_new(kp_pdf_buf_sink, &p->out, title, &p->doc, &why);
     if (err == KP_E_NOT_FOUND)
         kp_error("req=%s documents: font '%s' not found (Debian package fonts-noto-cjk)",
                  kp_req_id(r), why);
