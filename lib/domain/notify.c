@@ -27,6 +27,33 @@ enum kp_err kp_notify(struct kp_db *db, long long user_id, const char *kind, con
     return err;
 }
 
+static const struct kp_stmt SQL_NOTIFY_ONCE = {
+    "notify_once",
+    "INSERT INTO notifications (user_id, kind, title, body, data, once_key)"
+    " VALUES ($1, $2, $3, $4, $5::json, $6)"
+    " ON CONFLICT (user_id, once_key) WHERE once_key IS NOT NULL DO NOTHING",
+    6,
+};
+
+enum kp_err kp_notify_once(struct kp_db *db, long long user_id, const char *once_key, const char *kind,
+                           const char *title, const char *body, const json_t *data, bool *created)
+{
+    char uid[24];
+    snprintf(uid, sizeof uid, "%lld", user_id);
+    char *text = data ? json_dumps(data, JSON_COMPACT) : strdup("{}");
+    if (text == NULL)
+        return KP_E_NOMEM;
+    const char *params[] = { uid, kind, title, body ? body : "", text, once_key };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_NOTIFY_ONCE, params, &res);
+    if (err == KP_OK) {
+        *created = atoi(PQcmdTuples(res)) == 1;
+        PQclear(res);
+    }
+    free(text);
+    return err;
+}
+
 static const struct kp_stmt SQL_NOTIFY_ROLE = {
     "notify_role",
     "INSERT INTO notifications (user_id, kind, title, body, data)"

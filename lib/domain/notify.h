@@ -3,6 +3,8 @@
 #ifndef KP_NOTIFY_H
 #define KP_NOTIFY_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "db.h"
@@ -12,6 +14,11 @@
  * object concerned ({"application_id": 7}). */
 enum kp_err kp_notify(struct kp_db *db, long long user_id, const char *kind, const char *title,
                       const char *body, const json_t *data);
+
+/* kp_notify at most once per user and `once_key` ("remind:submit:7:3d"):
+ * *created says whether this call wrote it. */
+enum kp_err kp_notify_once(struct kp_db *db, long long user_id, const char *once_key, const char *kind,
+                           const char *title, const char *body, const json_t *data, bool *created);
 
 /* The same message to every enabled user of a role ("admin"). */
 enum kp_err kp_notify_role(struct kp_db *db, const char *role, const char *kind,
