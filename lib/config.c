@@ -8,7 +8,8 @@
 
 #include "config.h"
 
-enum kind { K_STRING, K_UINT, K_SIZE, K_BOOL, K_LISTEN, K_LOGLEVEL, K_ADDRS, K_URL };
+enum kind { K_STRING, K_UINT, K_SIZE, K_BOOL, K_LISTEN, K_LOGLEVEL, K_ADDRS, K_URL,
+             K_LOGFORMAT };
 
 struct key {
     const char   *section;
@@ -68,6 +69,7 @@ static const struct key keys[] = {
     { "crypto", "retired_keys",  K_STRING,   F(crypto.retired_keys),  0, 0, "" },
     { "audit", "checkpoint_interval", K_UINT, F(audit.checkpoint_interval), 0, 604800, "3600" },
     { "log",  "level",           K_LOGLEVEL, F(log.level),            0, 0, "info" },
+    { "log",  "format",          K_LOGFORMAT, F(log.format),          0, 0, "text" },
     { "metrics", "allow",        K_ADDRS,    F(metrics.allow),        0, 0, "127.0.0.1 ::1" },
 };
 
@@ -180,6 +182,12 @@ static enum kp_err set_value(struct kp_config *cfg, const struct key *k, const c
     case K_LOGLEVEL:
         if (!kp_log_level_parse(v, (enum kp_log_level *)(void *)field)) {
             snprintf(why, n, "expected debug, info, warn or error, got '%s'", v);
+            return KP_E_INVAL;
+        }
+        return KP_OK;
+    case K_LOGFORMAT:
+        if (!kp_log_format_parse(v, (enum kp_log_format *)(void *)field)) {
+            snprintf(why, n, "expected text or json, got '%s'", v);
             return KP_E_INVAL;
         }
         return KP_OK;

@@ -81,6 +81,7 @@ struct kp_config {
     } audit;
     struct {
         enum kp_log_level level;
+        enum kp_log_format format;  /* text, or JSON lines for log shippers */
     } log;
     struct {
         struct kp_addr_list allow;

@@ -43,6 +43,11 @@ void kp_metrics_free(struct kp_metrics *m)
     free(m);
 }
 
+const char *kp_metrics_label(const struct kp_metrics *m, size_t route)
+{
+    return route < m->nroutes ? m->labels[route] : "-";
+}
+
 static size_t status_index(unsigned status)
 {
     for (size_t i = 0; i < NSTATUS - 1; i++)
@@ -133,5 +138,31 @@ char *kp_metrics_render(const struct kp_metrics *m, const struct kp_metrics_gaug
         (unsigned long long)g->db_lost, (unsigned long long)g->tx_retries,
         (unsigned long long)g->db_round_trips, (unsigned long long)g->pool_waiting,
         (unsigned long long)g->pool_running);
+    kp_buf_printf(&b,
+        "# HELP kpjd_db_connections_busy Connections inside a transaction or a read now (waits for the audit turn included).\n"
+        "# TYPE kpjd_db_connections_busy gauge\nkpjd_db_connections_busy %llu\n"
+        "# HELP kpjd_db_connections_max Connections this process may open: one per worker, pool and housekeeping thread.\n"
+        "# TYPE kpjd_db_connections_max gauge\nkpjd_db_connections_max %llu\n"
+        "# HELP kpjd_db_turn_waiting Audited transactions waiting for their turn at the audit log's head.\n"
+        "# TYPE kpjd_db_turn_waiting gauge\nkpjd_db_turn_waiting %llu\n"
+        "# HELP kpjd_db_statement_retries_total Transactions run again, by the statement that hit the serialization failure or deadlock.\n"
+        "# TYPE kpjd_db_statement_retries_total counter\n",
+        (unsigned long long)g->db_busy, (unsigned long long)g->db_max,
+        (unsigned long long)g->turn_waiting);
+    for (size_t i = 0; i < g->n_stmt_retries; i++)
+        if (g->stmt_retries[i].n > 0)
+            kp_buf_printf(&b, "kpjd_db_statement_retries_total{statement=\"%s\"} %llu\n",
+                          g->stmt_retries[i].label, (unsigned long long)g->stmt_retries[i].n);
+    kp_buf_printf(&b,
+        "# HELP kpjd_ready What the last /readyz answered: 1 ready, 0 not (absent until asked).\n"
+        "# TYPE kpjd_ready gauge\n");
+    if (g->ready >= 0)
+        kp_buf_printf(&b, "kpjd_ready %d\n", g->ready);
+    kp_buf_printf(&b,
+        "# HELP kpjd_ready_changes_total Times the answer of /readyz changed (flapping when it climbs).\n"
+        "# TYPE kpjd_ready_changes_total counter\nkpjd_ready_changes_total %llu\n"
+        "# HELP process_start_time_seconds When the process started, in seconds since the epoch.\n"
+        "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds %.3f\n",
+        (unsigned long long)g->ready_changes, g->start_time);
     return kp_buf_take(&b, len);
 }

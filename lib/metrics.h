@@ -1,5 +1,7 @@
 /* Request metrics in Prometheus text format: requests by route and status,
- * a latency histogram per route.  Counters are relaxed atomics: worker
+ * a latency histogram per route (p99 per route, the slowest routes: PromQL
+ * over its buckets; routes are templates, so the labels are bounded), and
+ * the process's gauges and counters.  Counters are relaxed atomics: worker
  * threads never take a lock to count. */
 #ifndef KP_METRICS_H
 #define KP_METRICS_H
@@ -14,7 +16,16 @@ struct kp_metrics;
 struct kp_metrics *kp_metrics_new(size_t nroutes, const char *const *labels);
 void kp_metrics_free(struct kp_metrics *m);
 
+/* Route i's label ("-" out of range); borrowed like the labels. */
+const char *kp_metrics_label(const struct kp_metrics *m, size_t route);
+
 void kp_metrics_observe(struct kp_metrics *m, size_t route, unsigned status, uint64_t usec);
+
+/* A counter with one label value (borrowed). */
+struct kp_metrics_count {
+    const char *label;
+    uint64_t n;
+};
 
 /* Process-wide values that are not per-request counters. */
 struct kp_metrics_gauges {
@@ -27,7 +38,16 @@ struct kp_metrics_gauges {
     uint64_t db_round_trips;     /* statements (BEGIN, COMMIT, prepares too) sent and waited for */
     uint64_t pool_waiting;       /* slow-work jobs placed, not yet started */
     uint64_t pool_running;       /* slow-work jobs started, not yet done */
+    uint64_t db_busy;            /* connections inside a transaction or read now */
+    uint64_t db_max;             /* connections the process may open: one per thread that serves */
+    uint64_t turn_waiting;       /* audited transactions waiting for their turn */
+    const struct kp_metrics_count *stmt_retries;   /* by statement name; n entries */
+    size_t n_stmt_retries;
+    int ready;                   /* the last /readyz: 1 ready, 0 not, -1 not asked yet */
+    uint64_t ready_changes;      /* times the answer of /readyz changed */
+    double start_time;           /* seconds since the epoch when the process started */
 };
+
 
 /* The whole exposition text.  Caller frees; NULL on allocation failure. */
 char *kp_metrics_render(const struct kp_metrics *m, const struct kp_metrics_gauges *g,

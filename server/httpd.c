@@ -799,11 +799,26 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (r == NULL)
         return;
     uint64_t us = now_us() - r->started_us;
-    /* One line per request: never bodies, cookies, tokens or the query. */
-    kp_info("req=%s %s %s %u %lluB %lluus%s", r->id[0] ? r->id : "-",
-            r->method ? r->method : "-", r->path ? r->path : "-", r->status,
-            (unsigned long long)r->bytes, (unsigned long long)us,
-            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection closed early)");
+    /* One line per request: never bodies, cookies, tokens or the query.
+     * The route is the template ("GET /applications/{id}"), as in /metrics. */
+    char client[64];
+    kp_req_client_ip(r, client, sizeof client);
+    bool early = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK;
+    const struct kp_log_field fields[] = {
+        { "req", r->id[0] ? r->id : "-", 0 },
+        { "method", r->method ? r->method : "-", 0 },
+        { "route", kp_metrics_label(srv->metrics, r->metric), 0 },
+        { "path", r->path ? r->path : "-", 0 },
+        { "status", NULL, r->status },
+        { "bytes", NULL, (long long)r->bytes },
+        { "duration_us", NULL, (long long)us },
+        { "client", client, 0 },
+        { "closed_early", NULL, early },
+    };
+    kp_log_fields(KP_LOG_INFO, fields, sizeof fields / sizeof fields[0],
+                  "req=%s %s %s %u %lluB %lluus%s", fields[0].str, fields[1].str, fields[3].str,
+                  r->status, (unsigned long long)r->bytes, (unsigned long long)us,
+                  early ? " (connection closed early)" : "");
     if (r->status != 0)
         kp_metrics_observe(srv->metrics, r->metric, r->status, us);
     if (r->stream_begun)
@@ -858,6 +873,7 @@ struct kp_httpd *kp_httpd_start(struct kp_server *srv)
     unsigned pool_threads = cfg->http.pool_threads ? cfg->http.pool_threads
                                                    : (unsigned)(cpus > 0 ? cpus : 1);
     fit_descriptor_limit(cfg->http.max_connections, workers);
+    srv->db_max = workers + pool_threads + 1;    /* + housekeeping's */
     h->conns = kp_conns_start(cfg);
     srv->pool = h->conns ? kp_pool_new(pool_threads, cfg->http.pool_queue) : NULL;
     if (srv->pool == NULL) {

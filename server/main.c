@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "config.h"
@@ -19,6 +20,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "pwcheck.h"
+#include "sdnotify.h"
 #include "server.h"
 
 extern char **environ;
@@ -206,7 +208,10 @@ static void record_keys(struct kp_server *srv)
 
 static int cmd_serve(const struct kp_config *cfg)
 {
-    struct kp_server srv = { .cfg = cfg };
+    struct kp_server srv = { .cfg = cfg, .ready = -1 };
+    struct timespec started;
+    clock_gettime(CLOCK_REALTIME, &started);
+    srv.start_time = (double)started.tv_sec + (double)started.tv_nsec / 1e9;
     if (realpath(cfg->web.root, srv.web_root) == NULL) {
         fprintf(stderr, "kpjdd: web.root: cannot open %s: %s\n", cfg->web.root, strerror(errno));
         return EXIT_USAGE;
@@ -256,12 +261,22 @@ static int cmd_serve(const struct kp_config *cfg)
 
     struct kp_httpd *httpd = NULL;
     struct kp_housekeeping *hk = NULL;
+    kp_sd_notify(cfg->db.auto_migrate ? "STATUS=migrating the database schema"
+                                      : "STATUS=checking the database schema");
     bool ready = srv.metrics != NULL && srv.gz != NULL && prepare_schema(cfg);
     if (ready)
         record_keys(&srv);
     if (ready && (hk = kp_housekeeping_start(&srv)) != NULL && (httpd = kp_httpd_start(&srv)) != NULL) {
+        /* Ready for systemd (Type=notify) once the port answers, after the
+         * schema was migrated or checked.  /readyz may still say 503 (the
+         * database away): that is the load balancer's question, not the
+         * service manager's. */
+        if (!kp_sd_notifyf("READY=1\nSTATUS=serving on %s", cfg->http.listen))
+            kp_warn("systemd: cannot write to NOTIFY_SOCKET");
         int sig;
         sigwait(&stop, &sig);
+        kp_sd_notifyf("STOPPING=1\nSTATUS=stopping: in-flight requests get %us",
+                      cfg->http.shutdown_grace);
         kp_info("%s: stopping (in-flight requests get %us)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
                 cfg->http.shutdown_grace);
         kp_httpd_stop(httpd);
@@ -344,6 +359,7 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     kp_log_set_level(cfg.log.level);
+    kp_log_set_format(cfg.log.format);
     if (sodium_init() < 0) {
         fprintf(stderr, "kpjdd: libsodium failed to initialise\n");
         return 1;

@@ -39,6 +39,10 @@ struct kp_server {
     struct kp_db_stats db_stats;
     struct kp_db_options db_options;
     _Atomic uint64_t inflight;           /* requests between URI and completion */
+    unsigned db_max;                     /* threads that hold a connection (kpjd_db_connections_max) */
+    atomic_int ready;                    /* the last /readyz: 1, 0, or -1 before the first */
+    _Atomic uint64_t ready_changes;      /* times that answer changed */
+    double start_time;                   /* seconds since the epoch */
     atomic_bool shutting_down;
     atomic_bool past_grace;              /* shutdown: slow requests still waiting answer 503 */
     struct kp_pool *pool;                /* slow work (lib/http/pool.c), started with the HTTP side */

@@ -19,6 +19,7 @@ struct kp_db {
     size_t nprepared, cap;
     uint64_t failed_at_us;            /* last failed connect, 0: none */
     bool holds_turn;                  /* the audit turn (TX_TURN_LOCK) is held: inside kp_db_tx only */
+    const char *retry_stmt;           /* the statement that last failed with 40001/40P01 (static) */
     char sqlstate[6];
     char constraint[64];
 };
@@ -175,6 +176,7 @@ static enum kp_err failure(struct kp_db *db, PGresult *res, const char *what)
         err = KP_E_DB_GONE;
     } else if (strcmp(db->sqlstate, "40001") == 0 || strcmp(db->sqlstate, "40P01") == 0) {
         err = KP_E_DB_RETRY;
+        db->retry_stmt = what;
     } else if (strcmp(db->sqlstate, "57014") == 0 || strcmp(db->sqlstate, "55P03") == 0) {
         err = KP_E_DB_SLOW;              /* db.statement_timeout, or a lock not had in time */
         kp_warn("database: %s outran its time limit: %s", what,
@@ -384,7 +386,9 @@ static enum kp_err begin(struct kp_db *db, unsigned flags)
         return err;
     }
     PGresult *res[2];
+    STAT_ADD(db, turn_waiting, 1);
     err = pipelined(db, &TX_TURN_LOCK, &TX_BEGIN, res);
+    STAT_ADD(db, turn_waiting, (uint64_t)-1);
     if (err)
         return err;
     enum kp_err locked = outcome(db, &res[0], TX_TURN_LOCK.name);
@@ -445,6 +449,33 @@ static void backoff(unsigned attempt)
     nanosleep(&ts, NULL);
 }
 
+/* One more retry by db->retry_stmt: its slot, found or claimed (two
+ * threads claiming one slot for different names: the loser goes on), or
+ * retried_other when all are taken. */
+static void count_retry(struct kp_db *db)
+{
+    struct kp_db_stats *st = db->stats;
+    const char *name = db->retry_stmt ? db->retry_stmt : "unknown";
+    if (st == NULL)
+        return;
+    for (size_t i = 0; i < KP_DB_RETRY_NAMES; i++) {
+        const char *have = atomic_load_explicit(&st->retried[i].stmt, memory_order_acquire);
+        if (have == NULL) {
+            const char *expected = NULL;
+            if (atomic_compare_exchange_strong_explicit(&st->retried[i].stmt, &expected, name,
+                                                        memory_order_acq_rel, memory_order_acquire))
+                have = name;
+            else
+                have = expected;              /* another thread's, maybe the same name */
+        }
+        if (have == name || strcmp(have, name) == 0) {
+            atomic_fetch_add_explicit(&st->retried[i].n, 1, memory_order_relaxed);
+            return;
+        }
+    }
+    atomic_fetch_add_explicit(&st->retried_other, 1, memory_order_relaxed);
+}
+
 /* Whether kp_db_read or kp_db_tx runs its work again after `err`: a
  * serialization failure or deadlock up to db.tx_retries times (backing
  * off), and once a connection that broke while idle (PostgreSQL restarted),
@@ -454,6 +485,7 @@ static bool run_again(struct kp_db *db, enum kp_err err, unsigned *attempt, bool
     if (err == KP_E_DB_RETRY && *attempt < db->tx_retries) {
         ++*attempt;
         STAT_ADD(db, tx_retries, 1);
+        count_retry(db);
         backoff(*attempt);
         return true;
     }
@@ -465,8 +497,8 @@ static bool run_again(struct kp_db *db, enum kp_err err, unsigned *attempt, bool
     return false;
 }
 
-enum kp_err kp_db_read(struct kp_db *db, const struct kp_stmt *stmt,
-                       const char *const *params, PGresult **res)
+static enum kp_err read_retrying(struct kp_db *db, const struct kp_stmt *stmt,
+                             const char *const *params, PGresult **res)
 {
     *res = NULL;
     bool reconnected = false;
@@ -507,7 +539,7 @@ bool kp_db_holds_turn(const struct kp_db *db)
     return db->holds_turn;
 }
 
-enum kp_err kp_db_tx(struct kp_db *db, unsigned flags, kp_tx_fn fn, void *arg)
+static enum kp_err tx_retrying(struct kp_db *db, unsigned flags, kp_tx_fn fn, void *arg)
 {
     bool reconnected = false;
     unsigned attempt = 0;
@@ -529,4 +561,23 @@ enum kp_err kp_db_tx(struct kp_db *db, unsigned flags, kp_tx_fn fn, void *arg)
         if (!run_again(db, err, &attempt, &reconnected))
             return err;
     }
+}
+
+/* The connection counts as busy (kpjd_db_connections_busy) from the first
+ * attempt to the last answer, back-offs and waits for the turn included. */
+enum kp_err kp_db_read(struct kp_db *db, const struct kp_stmt *stmt,
+                       const char *const *params, PGresult **res)
+{
+    STAT_ADD(db, busy, 1);
+    enum kp_err err = read_retrying(db, stmt, params, res);
+    STAT_ADD(db, busy, (uint64_t)-1);
+    return err;
+}
+
+enum kp_err kp_db_tx(struct kp_db *db, unsigned flags, kp_tx_fn fn, void *arg)
+{
+    STAT_ADD(db, busy, 1);
+    enum kp_err err = tx_retrying(db, flags, fn, arg);
+    STAT_ADD(db, busy, (uint64_t)-1);
+    return err;
 }

@@ -26,6 +26,15 @@ struct kp_stmt {
     int         nparams;
 };
 
+/* Serialization failures and deadlocks retried, by the statement that hit
+ * them: statement names are static (struct kp_stmt), so the set is bounded
+ * by the program; KP_DB_RETRY_NAMES slots, the rest counted together. */
+#define KP_DB_RETRY_NAMES 64
+struct kp_db_retry_count {
+    _Atomic(const char *) stmt;    /* NULL: free slot; set once, never changed */
+    _Atomic uint64_t n;
+};
+
 /* Counters shared by all connections of a process (for /metrics). */
 struct kp_db_stats {
     _Atomic uint64_t open;
@@ -34,6 +43,10 @@ struct kp_db_stats {
     _Atomic uint64_t lost;
     _Atomic uint64_t tx_retries;
     _Atomic uint64_t round_trips;  /* messages sent and waited for: statements, BEGIN, COMMIT, prepares */
+    _Atomic uint64_t busy;         /* connections inside kp_db_tx or kp_db_read now */
+    _Atomic uint64_t turn_waiting; /* audited transactions waiting for their turn now */
+    struct kp_db_retry_count retried[KP_DB_RETRY_NAMES];
+    _Atomic uint64_t retried_other;  /* by statements that found no free slot */
 };
 
 struct kp_db_options {

@@ -24,6 +24,15 @@ static enum kp_err check_schema(struct kp_db *db, void *arg)
                            &rd->state, rd->why, sizeof rd->why);
 }
 
+/* Keeps the answer for /metrics (kpjd_ready), counting changes: a
+ * readiness that flaps shows as kpjd_ready_changes_total climbing. */
+static void remember(struct kp_server *srv, bool ready)
+{
+    int was = atomic_exchange(&srv->ready, ready ? 1 : 0);
+    if (was >= 0 && was != (ready ? 1 : 0))
+        atomic_fetch_add(&srv->ready_changes, 1);
+}
+
 /* GET /readyz */
 enum kp_err kp_api_readyz(struct kp_req *r)
 {
@@ -32,6 +41,7 @@ enum kp_err kp_api_readyz(struct kp_req *r)
         return KP_E_NOMEM;
     struct readiness rd;
     enum kp_err err = kp_db_tx(db, KP_TX_READ_ONLY, check_schema, &rd);
+    remember(kp_req_server(r), err == KP_OK && rd.state == KP_SCHEMA_CURRENT);
     if (err == KP_E_DB_GONE)
         return kp_reply_problem(r, KP_P_UNAVAILABLE, "数据库暂时无法连接");
     if (err)

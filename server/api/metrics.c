@@ -13,6 +13,16 @@ enum kp_err kp_api_metrics(struct kp_req *r)
     const struct sockaddr *client = kp_req_client(r);
     if (client == NULL || !kp_addr_list_match(&srv->cfg->metrics.allow, client))
         return kp_reply_problem(r, KP_P_FORBIDDEN, "此地址不在 metrics.allow 之列");
+    const struct kp_db_stats *st = &srv->db_stats;
+    struct kp_metrics_count retried[KP_DB_RETRY_NAMES + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < KP_DB_RETRY_NAMES; i++) {
+        const char *stmt = atomic_load(&st->retried[i].stmt);
+        if (stmt == NULL)
+            break;                               /* slots are claimed in order */
+        retried[n++] = (struct kp_metrics_count){ stmt, atomic_load(&st->retried[i].n) };
+    }
+    retried[n++] = (struct kp_metrics_count){ "other", atomic_load(&st->retried_other) };
     struct kp_metrics_gauges g = {
         .inflight            = atomic_load(&srv->inflight),
         .db_open             = atomic_load(&srv->db_stats.open),
@@ -23,6 +33,14 @@ enum kp_err kp_api_metrics(struct kp_req *r)
         .db_round_trips      = atomic_load(&srv->db_stats.round_trips),
         .pool_waiting        = kp_pool_waiting(srv->pool),
         .pool_running        = kp_pool_running(srv->pool),
+        .db_busy             = atomic_load(&st->busy),
+        .db_max              = srv->db_max,
+        .turn_waiting        = atomic_load(&st->turn_waiting),
+        .stmt_retries        = retried,
+        .n_stmt_retries      = n,
+        .ready               = atomic_load(&srv->ready),
+        .ready_changes       = atomic_load(&srv->ready_changes),
+        .start_time          = srv->start_time,
     };
     size_t len;
     char *text = kp_metrics_render(srv->metrics, &g, &len);

@@ -1,6 +1,7 @@
 /* lib/log: level names, and what reaches standard error: one line per
  * call, whatever the message holds. */
 #include <check.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +233,129 @@ START_TEST(long_escaped_line_cut_whole)
 }
 END_TEST
 
+/* ---- log.format = json ---- */
+
+/* The one line of `out` as a JSON object (asserted), its newline checked. */
+static json_t *parse_line(const char *out)
+{
+    ck_assert_uint_eq(count_lines(out), 1);
+    ck_assert_msg(out[strlen(out) - 1] == '\n', "line not ended");
+    json_error_t e;
+    json_t *o = json_loads(out, JSON_REJECT_DUPLICATES, &e);
+    ck_assert_msg(o != NULL, "not JSON (%s): %s", e.text, out);
+    ck_assert(json_is_object(o));
+    for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+        ck_assert_msg(*p >= 0x20 || *p == '\n', "raw control 0x%02x in a json line", *p);
+    return o;
+}
+
+static const char *member(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    ck_assert_msg(json_is_string(v), "member %s missing or not a string", key);
+    return json_string_value(v);
+}
+
+START_TEST(json_names)
+{
+    enum kp_log_format f = KP_LOG_TEXT;
+    ck_assert(kp_log_format_parse("json", &f));
+    ck_assert_int_eq(f, KP_LOG_JSON);
+    ck_assert(kp_log_format_parse("text", &f));
+    ck_assert_int_eq(f, KP_LOG_TEXT);
+    ck_assert(!kp_log_format_parse("JSON", &f));
+    ck_assert(!kp_log_format_parse("", &f));
+    ck_assert_int_eq(f, KP_LOG_TEXT);
+}
+END_TEST
+
+START_TEST(json_line_and_fields)
+{
+    kp_log_set_level(KP_LOG_INFO);
+    kp_log_set_format(KP_LOG_JSON);
+    const struct kp_log_field f[] = {
+        { "req", "r-1", 0 }, { "route", "GET /applications/{id}", 0 },
+        { "status", NULL, 404 }, { "duration_us", NULL, 1234567890123LL },
+    };
+    capture_start();
+    kp_log_fields(KP_LOG_WARN, f, 4, "申报 %s", "A-1");
+    char *out = capture_end();
+    kp_log_set_format(KP_LOG_TEXT);
+    json_t *o = parse_line(out);
+    const char *ts = member(o, "ts");           /* RFC 3339, UTC, milliseconds */
+    ck_assert_uint_eq(strlen(ts), 24);
+    ck_assert_msg(ts[4] == '-' && ts[10] == 'T' && ts[19] == '.' && ts[23] == 'Z', "ts %s", ts);
+    ck_assert_str_eq(member(o, "level"), "warn");
+    ck_assert_str_eq(member(o, "msg"), "申报 A-1");
+    ck_assert_str_eq(member(o, "req"), "r-1");
+    ck_assert_str_eq(member(o, "route"), "GET /applications/{id}");
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "status")), 404);
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "duration_us")), 1234567890123LL);
+    ck_assert_uint_eq(json_object_size(o), 7);
+    json_decref(o);
+    free(out);
+}
+END_TEST
+
+/* Quotes, backslashes, line ends, controls, bidi controls and bytes that
+ * are not UTF-8, in the message and in a field: every line parses, and
+ * decodes to what was logged (invalid bytes as the text \xHH). */
+START_TEST(json_escaped)
+{
+    static const struct { const char *in, *decoded; } cases[] = {
+        { "say \"hi\" \\ back", "say \"hi\" \\ back" },
+        { "a\nb\r\nc\td", "a\nb\r\nc\td" },
+        { "GET /\x1b[31mred \x01\x7f", "GET /\x1b[31mred \x01\x7f" },
+        { "c1 \xC2\x85 bidi \xE2\x80\xAE" "x \xE2\x81\xA6", "c1 \xC2\x85 bidi \xE2\x80\xAE" "x \xE2\x81\xA6" },
+        { "bad \xFF \xC0\xAF cut \xE4\xB8", "bad \\xFF \\xC0\\xAF cut \\xE4\\xB8" },
+        { "kept 申报 \xF0\x9F\x98\x80 </script>", "kept 申报 \xF0\x9F\x98\x80 </script>" },
+    };
+    kp_log_set_level(KP_LOG_INFO);
+    kp_log_set_format(KP_LOG_JSON);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct kp_log_field f[] = { { "path", cases[i].in, 0 } };
+        capture_start();
+        kp_log_fields(KP_LOG_INFO, f, 1, "%s", cases[i].in);
+        char *out = capture_end();
+        json_t *o = parse_line(out);
+        ck_assert_str_eq(member(o, "msg"), cases[i].decoded);
+        ck_assert_str_eq(member(o, "path"), cases[i].decoded);
+        /* none of the dangerous code points raw in the line itself */
+        ck_assert_ptr_null(strstr(out, "\xE2\x80\xAE"));
+        ck_assert_ptr_null(strstr(out, "\xC2\x85"));
+        json_decref(o);
+        free(out);
+    }
+    kp_log_set_format(KP_LOG_TEXT);
+}
+END_TEST
+
+/* A line too long for the buffer is cut inside a string, between whole
+ * escapes or characters, and still closes: it parses. */
+START_TEST(json_long_line_still_parses)
+{
+    static const char *const fills[] = { "\x1b", "科", "\"", "\xFF", "m" };
+    kp_log_set_level(KP_LOG_INFO);
+    kp_log_set_format(KP_LOG_JSON);
+    for (size_t k = 0; k < sizeof fills / sizeof fills[0]; k++) {
+        char big[2000] = "";
+        while (strlen(big) + strlen(fills[k]) < sizeof big)
+            strcat(big, fills[k]);
+        const struct kp_log_field f[] = { { "path", big, 0 }, { "status", NULL, 200 },
+                                          { "also", big, 0 } };
+        capture_start();
+        kp_log_fields(KP_LOG_INFO, f, 3, "%s", big);
+        char *out = capture_end();
+        ck_assert_uint_le(strlen(out), 4096);              /* newline included */
+        json_t *o = parse_line(out);
+        ck_assert_str_eq(member(o, "level"), "info");
+        json_decref(o);
+        free(out);
+    }
+    kp_log_set_format(KP_LOG_TEXT);
+}
+END_TEST
+
 static Suite *log_suite(void)
 {
     Suite *s = suite_create("log");
@@ -243,6 +367,10 @@ static Suite *log_suite(void)
     tcase_add_test(tc, long_message_truncated);
     tcase_add_test(tc, controls_escaped);
     tcase_add_test(tc, long_escaped_line_cut_whole);
+    tcase_add_test(tc, json_names);
+    tcase_add_test(tc, json_line_and_fields);
+    tcase_add_test(tc, json_escaped);
+    tcase_add_test(tc, json_long_line_still_parses);
     suite_add_tcase(s, tc);
     return s;
 }
