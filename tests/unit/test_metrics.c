@@ -174,6 +174,36 @@ START_TEST(no_routes)
 }
 END_TEST
 
+/* The pool's gauges, retries by statement (only those that happened), and
+ * readiness: absent before the first /readyz. */
+START_TEST(pool_retries_readiness)
+{
+    const struct kp_metrics_count retried[] = { { "app_update", 3 }, { "kp_tx_commit", 1 },
+                                                { "other", 0 } };
+    struct kp_metrics_gauges g = { .db_busy = 2, .db_max = 9, .turn_waiting = 1,
+                                   .stmt_retries = retried, .n_stmt_retries = 3,
+                                   .ready = -1, .ready_changes = 4, .start_time = 1700000000.5 };
+    render(&g);
+    has_line("kpjd_db_connections_busy 2");
+    has_line("kpjd_db_connections_max 9");
+    has_line("kpjd_db_turn_waiting 1");
+    has_line("# TYPE kpjd_db_statement_retries_total counter");
+    has_line("kpjd_db_statement_retries_total{statement=\"app_update\"} 3");
+    has_line("kpjd_db_statement_retries_total{statement=\"kp_tx_commit\"} 1");
+    lacks("statement=\"other\"");
+    has_line("# TYPE kpjd_ready gauge");
+    lacks("\nkpjd_ready ");
+    has_line("kpjd_ready_changes_total 4");
+    has_line("process_start_time_seconds 1700000000.500");
+    g.ready = 0;
+    render(&g);
+    has_line("kpjd_ready 0");
+    g.ready = 1;
+    render(&g);
+    has_line("kpjd_ready 1");
+}
+END_TEST
+
 static void *hammer(void *arg)
 {
     struct kp_metrics *mm = arg;
@@ -205,6 +235,7 @@ static Suite *metrics_suite(void)
     tcase_add_test(tc, histogram);
     tcase_add_test(tc, histogram_cumulative);
     tcase_add_test(tc, gauges);
+    tcase_add_test(tc, pool_retries_readiness);
     tcase_add_test(tc, out_of_range_route_ignored);
     tcase_add_test(tc, no_routes);
     tcase_add_test(tc, threads_count_exactly);
