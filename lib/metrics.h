@@ -46,6 +46,9 @@ struct kp_metrics_gauges {
     int ready;                   /* the last /readyz: 1 ready, 0 not, -1 not asked yet */
     uint64_t ready_changes;      /* times the answer of /readyz changed */
     double start_time;           /* seconds since the epoch when the process started */
+    uint64_t mail_sent;          /* messages the mail sender delivered */
+    uint64_t mail_failed;        /* messages it gave up on */
+    uint64_t mail_retried;       /* attempts that failed for now */
 };
 
 

@@ -873,7 +873,8 @@ struct kp_httpd *kp_httpd_start(struct kp_server *srv)
     unsigned pool_threads = cfg->http.pool_threads ? cfg->http.pool_threads
                                                    : (unsigned)(cpus > 0 ? cpus : 1);
     fit_descriptor_limit(cfg->http.max_connections, workers);
-    srv->db_max = workers + pool_threads + 1;    /* + housekeeping's */
+    /* + housekeeping's, + the mail sender's when mail is on */
+    srv->db_max = workers + pool_threads + 1 + (cfg->mail.url[0] != '\0');
     h->conns = kp_conns_start(cfg);
     srv->pool = h->conns ? kp_pool_new(pool_threads, cfg->http.pool_queue) : NULL;
     if (srv->pool == NULL) {

@@ -41,6 +41,9 @@ enum kp_err kp_api_metrics(struct kp_req *r)
         .ready               = atomic_load(&srv->ready),
         .ready_changes       = atomic_load(&srv->ready_changes),
         .start_time          = srv->start_time,
+        .mail_sent           = atomic_load(&srv->mail_sent),
+        .mail_failed         = atomic_load(&srv->mail_failed),
+        .mail_retried        = atomic_load(&srv->mail_retried),
     };
     size_t len;
     char *text = kp_metrics_render(srv->metrics, &g, &len);
