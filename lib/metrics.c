@@ -148,7 +148,7 @@ char *kp_metrics_render(const struct kp_metrics *m, const struct kp_metrics_gaug
     kp_buf_printf(&b,
         "# HELP kpjd_db_connections_busy Connections inside a transaction or a read now (waits for the audit turn included).\n"
         "# TYPE kpjd_db_connections_busy gauge\nkpjd_db_connections_busy %llu\n"
-        "# HELP kpjd_db_connections_max Connections this process may open: one per worker, pool and housekeeping thread.\n"
+        "# HELP kpjd_db_connections_max Connections this process may open: one per worker, pool and housekeeping thread, and the mail sender's.\n"
         "# TYPE kpjd_db_connections_max gauge\nkpjd_db_connections_max %llu\n"
         "# HELP kpjd_db_turn_waiting Audited transactions waiting for their turn at the audit log's head.\n"
         "# TYPE kpjd_db_turn_waiting gauge\nkpjd_db_turn_waiting %llu\n"
