@@ -15,6 +15,7 @@ import { after, before, test } from 'node:test';
 import { createDatabase, startKpjdd } from '../lib/kpjdd.js';
 import { createAdmin, signIn } from '../lib/accounts.js';
 import { makeBatch, makeRecommender, registerApplicant } from '../lib/fixtures.js';
+import { sleep } from '../lib/http.js';
 import { freePort, startNginx } from '../lib/nginx.js';
 
 const PROXY = '127.0.0.2';
@@ -89,7 +90,10 @@ test("X-Request-Id passes through nginx; without one, nginx's own reaches kpjdd"
   assert.equal(mine.headers.get('x-request-id'), 'ops-proxy-1');
   const theirs = await fetch(`${nginx.url}/healthz`);
   assert.match(theirs.headers.get('x-request-id'), /^[0-9a-f]{32}$/, 'nginx $request_id');
-  assert.ok((a.log() + b.log()).includes(`req=${theirs.headers.get('x-request-id')} GET /healthz`), 'in kpjdd\'s log');
+  // kpjdd logs a request once it is answered: soon after the client has the answer
+  const line = `req=${theirs.headers.get('x-request-id')} GET /healthz`;
+  for (let i = 0; i < 50 && !(a.log() + b.log()).includes(line); i++) await sleep(100);
+  assert.ok((a.log() + b.log()).includes(line), 'in kpjdd\'s log');
 });
 
 test('the client address kpjdd throttles and audits is the one nginx saw, not what the client wrote', async () => {
