@@ -14,16 +14,20 @@ import { REPO_ROOT } from './kpjdd.js';
 export const NGINX = process.env.KPJD_NGINX || '/usr/sbin/nginx';
 export const TEMPLATE = join(REPO_ROOT, 'deploy', 'nginx', 'kpjd.conf');
 
-// A port free on 127.0.0.1 now (the kernel's choice).
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
+// A port free on 127.0.0.1 now, below Linux's ephemeral range (32768 up),
+// where nothing that binds port 0 — another test's kpjdd, a client's
+// connection — can take it while a replica restarts on it.
+export async function freePort() {
+  for (let i = 0; i < 100; i++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const ok = await new Promise((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
     });
-  });
+    if (ok) return port;
+  }
+  throw new Error('no free port in 20000-31999');
 }
 
 // The shipped file with its upstream servers at `upstreams` (ports on
