@@ -34,6 +34,7 @@ static const struct key keys[] = {
     { "http", "max_connections", K_UINT,     F(http.max_connections), 1, 100000, "1000" },
     { "http", "max_per_ip",      K_UINT,     F(http.max_per_ip),      0, 100000, "64" },
     { "http", "shutdown_grace",  K_UINT,     F(http.shutdown_grace),  0, 600, "10" },
+    { "http", "drain_idle",      K_UINT,     F(http.drain_idle),      0, 600, "0" },
     { "http", "pool_threads",    K_UINT,     F(http.pool_threads),    0, 1024, "0" },
     { "http", "pool_queue",      K_UINT,     F(http.pool_queue),      1, 100000, "64" },
     { "http", "trusted_proxies", K_ADDRS,    F(http.trusted_proxies), 0, 0, "" },

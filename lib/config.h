@@ -24,6 +24,7 @@ struct kp_config {
         unsigned max_connections;
         unsigned max_per_ip;
         unsigned shutdown_grace;   /* seconds in-flight requests get at shutdown */
+        unsigned drain_idle;       /* seconds idle keep-alive clients get to close first */
         unsigned pool_threads;     /* threads for slow work; 0: one per online CPU */
         unsigned pool_queue;       /* slow requests waiting for a pool thread, at most */
         struct kp_addr_list trusted_proxies;   /* whose X-Forwarded-For is believed */

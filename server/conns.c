@@ -80,6 +80,7 @@ struct kp_conns {
     pthread_cond_t wake;
     bool stopping;
     struct kp_conn *head;
+    unsigned open;                       /* entries in the list */
     struct kp_conn **candidates;   /* max_connections of them: never more are open */
     unsigned refused;              /* over max_per_ip since the watchdog last said so */
     pthread_t thread;
@@ -154,6 +155,7 @@ static void table_insert(struct kp_conns *t, struct kp_conn *c)
     if (t->head != NULL)
         t->head->prev = c;
     t->head = c;
+    t->open++;
     pthread_mutex_unlock(&t->lock);
 }
 
@@ -166,7 +168,16 @@ static void table_remove(struct kp_conns *t, struct kp_conn *c)
         t->head = c->next;
     if (c->next != NULL)
         c->next->prev = c->prev;
+    t->open--;
     pthread_mutex_unlock(&t->lock);
+}
+
+unsigned kp_conns_open(struct kp_conns *t)
+{
+    pthread_mutex_lock(&t->lock);
+    unsigned n = t->open;
+    pthread_mutex_unlock(&t->lock);
+    return n;
 }
 
 void kp_conns_notify(void *cls, struct MHD_Connection *conn, void **socket_context,

@@ -24,6 +24,10 @@ struct kp_conns *kp_conns_start(const struct kp_config *cfg);
  * connection has been reported closed. */
 void kp_conns_stop(struct kp_conns *t);
 
+/* The connections open now (those MHD has reported started and not yet
+ * closed). */
+unsigned kp_conns_open(struct kp_conns *t);
+
 /* MHD_OPTION_NOTIFY_CONNECTION's callback; `cls` is the table. */
 void kp_conns_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
                      enum MHD_ConnectionNotificationCode code);

@@ -921,6 +921,17 @@ struct kp_httpd *kp_httpd_start(struct kp_server *srv)
     return h;
 }
 
+/* Past the grace nothing in flight is waited for; idle connections are
+ * waited for until http.drain_idle (from the same start).  A request that
+ * comes on an idle connection meanwhile is answered (Connection: close). */
+static bool draining(struct kp_httpd *h, uint64_t grace_end, uint64_t idle_end)
+{
+    uint64_t now = now_us();
+    if (now < grace_end && atomic_load(&h->srv->inflight) > 0)
+        return true;
+    return now < idle_end && kp_conns_open(h->conns) > 0;
+}
+
 void kp_httpd_stop(struct kp_httpd *h)
 {
     struct kp_server *srv = h->srv;
@@ -928,15 +939,21 @@ void kp_httpd_stop(struct kp_httpd *h)
     MHD_socket listen_fd = MHD_quiesce_daemon(h->daemon);
     if (listen_fd != MHD_INVALID_SOCKET)
         close(listen_fd);
-    uint64_t deadline = now_us() + (uint64_t)srv->cfg->http.shutdown_grace * 1000000u;
-    uint64_t left;
-    while ((left = atomic_load(&srv->inflight)) > 0 && now_us() < deadline) {
+    uint64_t start = now_us();
+    uint64_t grace_end = start + (uint64_t)srv->cfg->http.shutdown_grace * 1000000u;
+    uint64_t idle_end = start + (uint64_t)srv->cfg->http.drain_idle * 1000000u;
+    while (draining(h, grace_end, idle_end)) {
         struct timespec ts = { 0, 10 * 1000000 };
         nanosleep(&ts, NULL);
     }
+    uint64_t left = atomic_load(&srv->inflight);
     if (left > 0)
         kp_warn("shutdown: %llu requests still running after %us; closing them",
                 (unsigned long long)left, srv->cfg->http.shutdown_grace);
+    unsigned idle = kp_conns_open(h->conns);
+    if (srv->cfg->http.drain_idle > 0 && idle > 0)
+        kp_info("shutdown: closing %u connections their clients kept open past http.drain_idle",
+                idle);
     /* Every job placed runs (waiting handlers just answer 503), and each
      * resumes its connection: MHD must not stop with one suspended. */
     atomic_store(&srv->past_grace, true);

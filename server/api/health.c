@@ -1,7 +1,7 @@
 /* Liveness and readiness.  /healthz answers while the process serves;
- * /readyz only while the database answers and its schema is the one this
- * build speaks, so a load balancer sends no traffic to a kpjdd that can't
- * serve it. */
+ * /readyz only while the database answers, its schema is the one this
+ * build speaks and it is not stopping, so a load balancer sends no traffic
+ * to a kpjdd that can't serve it. */
 
 #include "api.h"
 #include "migrate.h"
@@ -33,9 +33,15 @@ static void remember(struct kp_server *srv, bool ready)
         atomic_fetch_add(&srv->ready_changes, 1);
 }
 
-/* GET /readyz */
+/* GET /readyz.  A kpjdd that is stopping is not ready: it answers what
+ * comes on the connections it still has, but a load balancer that asks
+ * should send the next requests elsewhere. */
 enum kp_err kp_api_readyz(struct kp_req *r)
 {
+    if (atomic_load(&kp_req_server(r)->shutting_down)) {
+        remember(kp_req_server(r), false);
+        return kp_reply_problem(r, KP_P_UNAVAILABLE, "服务正在停止");
+    }
     struct kp_db *db = kp_req_db(r);
     if (db == NULL)
         return KP_E_NOMEM;

@@ -45,9 +45,9 @@ function conninfoUser(conninfo) {
 }
 
 test('docker-compose.yml: pinned PostgreSQL, three roles, secrets from files, a /readyz healthcheck', () => {
-  const c = composeConfig({ KPJD_TRUSTED_PROXIES: '10.0.0.0/8' });
-  const { db, migrate, kpjdd } = c.services;
-  assert.ok(db && migrate && kpjdd, 'services db, migrate and kpjdd');
+  const c = composeConfig();
+  const { db, migrate, kpjdd1, kpjdd2 } = c.services;
+  assert.ok(db && migrate && kpjdd1 && kpjdd2, 'services db, migrate, kpjdd1 and kpjdd2');
 
   assert.match(db.image, /^postgres:15\.\d+(-[a-z]+)?$/, 'PostgreSQL pinned to a 15.x minor version');
   assert.equal(db.environment.POSTGRES_PASSWORD, undefined, 'no superuser password in the file');
@@ -56,7 +56,7 @@ test('docker-compose.yml: pinned PostgreSQL, three roles, secrets from files, a 
     'the role init script is mounted');
 
   const superuser = db.environment.POSTGRES_USER;
-  for (const [name, svc] of [['migrate', migrate], ['kpjdd', kpjdd]]) {
+  for (const [name, svc] of [['migrate', migrate], ['kpjdd1', kpjdd1], ['kpjdd2', kpjdd2]]) {
     const e = svc.environment;
     assert.doesNotMatch(JSON.stringify(e), /password=/i, `${name}: no password in a conninfo`);
     assert.notEqual(conninfoUser(e.KPJD_DB_CONNINFO), superuser, `${name} does not connect as the superuser`);
@@ -65,16 +65,77 @@ test('docker-compose.yml: pinned PostgreSQL, three roles, secrets from files, a 
   }
   assert.equal(conninfoUser(migrate.environment.KPJD_DB_MIGRATE_CONNINFO), db.environment.KPJD_OWNER_ROLE,
     'migrations run as the owner role');
-  assert.equal(conninfoUser(kpjdd.environment.KPJD_DB_CONNINFO), db.environment.KPJD_APP_ROLE,
-    'kpjdd serves as the application role');
   assert.notEqual(db.environment.KPJD_APP_ROLE, db.environment.KPJD_OWNER_ROLE);
-  assert.equal(kpjdd.environment.KPJD_DB_AUTO_MIGRATE, 'false', 'the serving role does not migrate');
-  assert.equal(kpjdd.environment.KPJD_HTTP_TRUSTED_PROXIES, '10.0.0.0/8', 'trusted proxies from .env');
-  assert.ok(!(kpjdd.secrets ?? []).some((s) => (s.source ?? s) === 'kpjd_owner_password'),
-    'kpjdd never sees the owner password');
-  assert.equal(kpjdd.depends_on.migrate.condition, 'service_completed_successfully');
-  assert.match(kpjdd.healthcheck.test.join(' '), /\/readyz/);
+  for (const [name, kpjdd] of [['kpjdd1', kpjdd1], ['kpjdd2', kpjdd2]]) {
+    assert.equal(conninfoUser(kpjdd.environment.KPJD_DB_CONNINFO), db.environment.KPJD_APP_ROLE,
+      `${name} serves as the application role`);
+    assert.equal(kpjdd.environment.KPJD_DB_AUTO_MIGRATE, 'false', `${name}: the serving role does not migrate`);
+    assert.ok(!(kpjdd.secrets ?? []).some((s) => (s.source ?? s) === 'kpjd_owner_password'),
+      `${name} never sees the owner password`);
+    assert.equal(kpjdd.depends_on.migrate.condition, 'service_completed_successfully');
+    assert.match(kpjdd.healthcheck.test.join(' '), /\/readyz/);
+  }
   for (const s of Object.values(c.secrets)) assert.ok(s.file, 'secrets are files');
+});
+
+// "30s", "1m30s" → seconds
+const seconds = (d) => [...String(d).matchAll(/(\d+)(h|m|s)/g)]
+  .reduce((n, [, v, u]) => n + Number(v) * { h: 3600, m: 60, s: 1 }[u], 0);
+
+test('docker-compose.yml: nginx runs deploy/nginx/kpjd.conf in front of the replicas, the one published port, the one trusted proxy', () => {
+  for (const env of [{}, { KPJD_NET: '10.77.3' }]) {
+    const c = composeConfig(env);
+    const { nginx } = c.services;
+    const replicas = Object.entries(c.services).filter(([, s]) => (s.command ?? []).includes('serve'));
+    assert.deepEqual(replicas.map(([n]) => n).sort(), ['kpjdd1', 'kpjdd2']);
+    assert.match(nginx.image, /^nginx:\d+\.\d+\.\d+(-[a-z]+)?$/, 'nginx pinned to a version');
+    const mount = nginx.volumes.find((v) => (v.target ?? String(v).split(':')[1]) === '/etc/nginx/conf.d/default.conf');
+    assert.ok(mount, 'the site config is mounted');
+    assert.equal(realpathSync(mount.source ?? String(mount).split(':')[0]), realpathSync(join(REPO_ROOT, 'deploy', 'nginx', 'kpjd.conf')));
+    assert.equal(nginx.ports.length, 1, 'nginx publishes one port');
+    for (const [n, s] of replicas) assert.equal(s.ports, undefined, `${n} is reached through nginx only`);
+
+    // the upstream is the replicas, on the port they listen on
+    const conf = readFileSync(join(REPO_ROOT, 'deploy', 'nginx', 'kpjd.conf'), 'utf8');
+    const upstream = [...conf.matchAll(/^\s*server (\S+):(\d+)\b/gm)].map((m) => `${m[1]}:${m[2]}`);
+    assert.deepEqual(upstream.sort(), replicas.map(([n]) => `${n}:8080`).sort());
+
+    // fixed addresses in the network: nginx's is the one the replicas trust
+    const net = c.networks.default.ipam.config[0];
+    const proxy = nginx.networks.default.ipv4_address;
+    const prefix = net.subnet.replace(/\.0\/24$/, '.');
+    assert.ok(proxy.startsWith(prefix), `${proxy} in ${net.subnet}`);
+    if (env.KPJD_NET) assert.equal(proxy, `${env.KPJD_NET}.10`);
+    const addresses = new Set([proxy]);
+    for (const [n, s] of replicas) {
+      assert.equal(s.environment.KPJD_HTTP_TRUSTED_PROXIES, proxy, `${n} trusts nginx's X-Forwarded-For and no one else's`);
+      const own = s.networks.default.ipv4_address;
+      assert.ok(own.startsWith(prefix) && !addresses.has(own), `${n}: a fixed address of its own (${own})`);
+      addresses.add(own);
+      const last = (a) => Number(a.split('.')[3]);
+      assert.ok(last(own) < Number(net.ip_range.split('.')[3].split('/')[0]), 'clear of the dynamic range');
+    }
+
+    // the hand-off at SIGTERM: nginx closes idle connections before kpjdd
+    // would, and docker waits for kpjdd to finish
+    const keepalive = seconds(/^\s*keepalive_timeout (\S+);/m.exec(conf)[1]);
+    for (const [n, s] of replicas) {
+      const drain = Number(s.environment.KPJD_HTTP_DRAIN_IDLE);
+      assert.ok(drain > keepalive, `${n}: http.drain_idle ${drain} > nginx's keepalive_timeout ${keepalive}`);
+      assert.ok(seconds(s.stop_grace_period) > Math.max(drain, 10), `${n}: stop_grace_period outlasts the drain`);
+    }
+  }
+});
+
+test('deploy/nginx/kpjd.conf: its body limit lets the largest attachment through to kpjdd', () => {
+  const conf = readFileSync(join(REPO_ROOT, 'deploy', 'nginx', 'kpjd.conf'), 'utf8');
+  const kpjd = readFileSync(join(REPO_ROOT, 'conf', 'kpjd.conf'), 'utf8');
+  const maxFile = Number(/^\[attachments\][^[]*^max_file = (\d+)M$/m.exec(kpjd)[1]);
+  const limit = Number(/^\s*client_max_body_size (\d+)m;/m.exec(conf)[1]);
+  assert.ok(limit > maxFile && limit <= maxFile + 8, `client_max_body_size ${limit}m just above attachments.max_file ${maxFile}M`);
+  for (const d of ['proxy_request_buffering off;', 'proxy_buffering off;', 'proxy_http_version 1.1;',
+    'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;', 'proxy_set_header Host $http_host;'])
+    assert.ok(conf.includes(d), d);
 });
 
 test('the entry point refuses a missing, empty or placeholder password and writes a private pgpass', () => {
