@@ -80,6 +80,9 @@ struct kp_config {
         unsigned checkpoint_interval;   /* seconds between signed checkpoints; 0: off */
     } audit;
     struct {
+        unsigned every;                 /* seconds between runs of the deadline reminders */
+    } reminders;
+    struct {
         enum kp_log_level level;
     } log;
     struct {
