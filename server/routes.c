@@ -37,6 +37,8 @@ const struct kp_route kp_routes[] = {
     { "POST",   "/api/v1/notifications/{id}/read",   kp_api_notifications_read, KP_SIGNED_IN, 0,    NULL, NULL },
     { "GET",    "/api/v1/notifications/unread-count", kp_api_notifications_unread, KP_SIGNED_IN, 0,  NULL, NULL },
     { "GET",    "/api/v1/audit",                     kp_api_audit_list,         KP_ADMIN,     0,    NULL, NULL },
+    { "GET",    "/api/v1/mail/outbox",               kp_api_outbox_list,        KP_ADMIN,     0,    NULL, NULL },
+    { "POST",   "/api/v1/mail/outbox/{id}/resend",   kp_api_outbox_resend,      KP_ADMIN,     0,    NULL, NULL },
     { "GET",    "/api/v1/audit/verify",              kp_api_audit_verify,       KP_ADMIN,     SLOW,    NULL, NULL },
     { "GET",    "/api/v1/audit/labels",              kp_api_audit_labels,       KP_ADMIN,     0,    NULL, NULL },
     { "GET",    "/api/v1/audit.csv",                 kp_api_audit_csv,          KP_ADMIN,     SLOW,    NULL, NULL },
