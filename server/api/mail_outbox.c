@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "auth.h"
 #include "list.h"
 #include "validate.h"
 #include "views.h"
