@@ -68,7 +68,7 @@ async function auditRows(action, id) {
   return items;
 }
 
-const KEYS = ['disabled', 'field', 'id', 'name', 'organization', 'organization_credit_code', 'recommender_id',
+const KEYS = ['disabled', 'email', 'field', 'id', 'name', 'organization', 'organization_credit_code', 'recommender_id',
   'region', 'username'];
 
 describe('POST /experts', () => {

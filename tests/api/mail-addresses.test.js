@@ -29,6 +29,13 @@ after(async () => {
 const emailOf = (username) => db.psql(`SELECT coalesce(email, '<null>') FROM users WHERE username = '${username}'`);
 const fieldCodes = (p) => p.errors.map((e) => [e.field, e.code]);
 
+// The JSON body of an answer that must have `status`.
+async function answer(res, status) {
+  const text = await res.text();
+  assert.equal(res.status, status, text);
+  return JSON.parse(text);
+}
+
 async function auditRows(action, entity, entityId) {
   const res = await admin.api('GET', `/audit?action=${action}&entity=${entity}&entity_id=${entityId}&limit=200`);
   assert.equal(res.status, 200);
@@ -71,8 +78,7 @@ describe('addresses set where the platform learns them', () => {
 
   test('a recommender at creation: optional `email`, checked, shown and audited', async () => {
     let res = await admin.api('POST', '/recommenders', { name: '中国地质学会', kind: 'national_society', username: 'geo-soc', email: 'office@geosoc.example.cn' });
-    assert.equal(res.status, 201, await res.text());
-    const { recommender } = await res.json();
+    const { recommender } = await answer(res, 201);
     assert.equal(recommender.email, 'office@geosoc.example.cn');
     assert.equal(await emailOf('geo-soc'), 'office@geosoc.example.cn');
     assert.equal((await (await admin.api('GET', `/recommenders/${recommender.id}`)).json()).email, 'office@geosoc.example.cn');
@@ -92,16 +98,14 @@ describe('addresses set where the platform learns them', () => {
   test('an expert: optional `email` at creation, changed or cleared by PATCH, shown by GET and the list, audited', async () => {
     let res = await admin.api('POST', '/experts', { name: '李四光', username: 'expert-li', organization: '中国地质大学',
       field: '地质学', email: 'li@cug.example.cn' });
-    assert.equal(res.status, 201, await res.text());
-    const { expert } = await res.json();
+    const { expert } = await answer(res, 201);
     assert.equal(expert.email, 'li@cug.example.cn');
     assert.equal(await emailOf('expert-li'), 'li@cug.example.cn');
     let [row] = await auditRows('expert.created', 'expert', expert.id);
     assert.equal(row.data.email, 'li@cug.example.cn');
 
     res = await admin.api('PATCH', `/experts/${expert.id}`, { email: 'siguang.li@cug.example.cn' });
-    assert.equal(res.status, 200, await res.text());
-    assert.equal((await res.json()).email, 'siguang.li@cug.example.cn');
+    assert.equal((await answer(res, 200)).email, 'siguang.li@cug.example.cn');
     assert.equal((await (await admin.api('GET', `/experts/${expert.id}`)).json()).email, 'siguang.li@cug.example.cn');
     const list = await (await admin.api('GET', '/experts?limit=200')).json();
     assert.equal(list.items.find((e) => e.id === expert.id).email, 'siguang.li@cug.example.cn');
@@ -154,8 +158,7 @@ describe('the caller\'s own settings', () => {
   test('PUT /session/mail changes either or both, answers the session, and audits each change with its old value', async () => {
     const me = await signIn(k.url, rec.username, rec.password);
     let res = await me.api('PUT', '/session/mail', { email: 'Duty@KPZJ.example.cn' });
-    assert.equal(res.status, 200, await res.text());
-    let body = await res.json();
+    let body = await answer(res, 200);
     assert.equal(body.user.email, 'Duty@KPZJ.example.cn');
     assert.equal(body.user.mail_opt_out, false);
     assert.equal(body.user.id, rec.session.user.id);
