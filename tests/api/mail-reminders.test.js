@@ -3,6 +3,8 @@
 // open batch's contact, unit submission and recommend deadlines, to those
 // who still have something to do, each once.  Deadlines are set with SQL
 // relative to the database clock; the test waits for the task's runs.
+// Mail goes to a real SMTP server (tests/lib/smtp.js): a reminder reaches
+// each reminded account that has an address and has not opted out, once.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -10,8 +12,9 @@ import { createDatabase, startKpjdd } from '../lib/kpjdd.js';
 import { sleep } from '../lib/http.js';
 import { createAdmin, signIn } from '../lib/accounts.js';
 import { makeApplication, makeBatch, makeRecommender } from '../lib/fixtures.js';
+import { startSmtp } from '../lib/smtp.js';
 
-let db, k, admin;
+let smtp, db, k, admin;
 // recommenders: r1 (quota in A, no contact), r2 (quota in A, contact filed),
 // r3 (no quota anywhere), r4 (B: one submitted), r5 (C: nothing submitted
 // awaits within the window), r6 (E, a batch no longer open)
@@ -61,8 +64,12 @@ async function expectReminders(want) {
 }
 
 before(async () => {
+  smtp = await startSmtp();
   db = await createDatabase();
-  k = await startKpjdd({ db, migrate: true, env: { KPJD_REMINDERS_EVERY: '1', KPJD_INVITATIONS_LOOKUP_LIMIT: '10000' } });
+  k = await startKpjdd({ db, migrate: true, env: {
+    KPJD_REMINDERS_EVERY: '1', KPJD_INVITATIONS_LOOKUP_LIMIT: '10000',
+    KPJD_MAIL_URL: smtp.url, KPJD_MAIL_FROM: '科普基地平台 <noreply@kpjd.example.cn>', KPJD_MAIL_POLL: '1',
+    KPJD_MAIL_RATE: '6000', KPJD_WEB_PUBLIC_URL: 'https://kpjd.example.cn' } });
   createAdmin(db);
   admin = await signIn(k.url, 'admin');
   [r1, r2, r3, r4, r5, r6] = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => makeRecommender(k.url, admin, { name: `推荐单位甲${i}` })));
@@ -79,11 +86,19 @@ before(async () => {
   units.cSubmitted = await unit(r5, C, 'submitted');
   units.cReturned = await unit(r5, C, 'returned');
   units.eDraft = await unit(r6, E, 'draft');
+  // r1 reads its mail; r4 wants essential mail only
+  for (const [r, settings] of [[r1, { email: 'r1@kepu.example.cn' }], [r4, { email: 'r4@kepu.example.cn', mail_opt_out: true }]]) {
+    const res = await r.session.api('PUT', '/session/mail', settings);
+    assert.equal(res.status, 200, await res.text());
+  }
 });
 after(async () => {
   await k?.stop();
   await db?.drop();
+  await smtp?.close();
 });
+
+const contactEmail = (u) => u.applicant.contact_email;
 
 describe('deadline reminders', () => {
   test('none while every deadline is more than three days away', async () => {
@@ -136,10 +151,25 @@ describe('deadline reminders', () => {
     assert.equal((await mine(r5.session)).length, 0);
   });
 
+  test('by mail: to each reminded account with an address, once; not to one that opted out', async () => {
+    const reminders = (m) => /即将截止/.test(m.subject);
+    const want = ['r1@kepu.example.cn', contactEmail(units.bDraft), contactEmail(units.cDraft)].sort();
+    const got = await smtp.waitFor(reminders, { count: want.length });
+    await sleep(2500);                        // further runs and polls send nothing more
+    const all = smtp.messages().filter(reminders);
+    assert.deepEqual(all.flatMap((m) => m.to).sort(), want);
+    const r1Mail = got.find((m) => m.to.includes('r1@kepu.example.cn'));
+    assert.equal(r1Mail.subject, `联系人报送即将截止：${A.title}`);
+    assert.ok(r1Mail.text.includes('（北京时间）'), r1Mail.text);
+    assert.equal(await db.psql(`SELECT count(*) FROM email_outbox WHERE kind = 'deadline.reminder' AND to_addr = 'r4@kepu.example.cn'`), '0');
+  });
+
   test('the 1-day reminder follows the 3-day one when the deadline comes within a day; filing the contact form stops the next', async () => {
     await db.psql(`UPDATE batches SET contact_deadline = now() + interval '20 hours' WHERE id = ${A.id}`);
     const before = await reminders();
     await expectReminders([...before, `${userId(r1)} remind:contact:${A.id}:1d`]);
+    const toR1 = await smtp.waitFor((m) => m.to.includes('r1@kepu.example.cn'), { count: 2 });
+    assert.equal(toR1.length, 2, 'the 3-day and the 1-day reminder, each once');
     // C's submit deadline within a day, but the unit has submitted meanwhile: nothing
     await db.psql(`UPDATE applications SET status = 'submitted' WHERE id = ${units.cDraft.application.id};
                    UPDATE batches SET submit_deadline = now() + interval '5 hours' WHERE id = ${C.id}`);
