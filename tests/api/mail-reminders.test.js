@@ -165,8 +165,8 @@ describe('deadline reminders', () => {
   });
 
   test('the 1-day reminder follows the 3-day one when the deadline comes within a day; filing the contact form stops the next', async () => {
+    const before = await reminders();         // read first: the next run may come at once
     await db.psql(`UPDATE batches SET contact_deadline = now() + interval '20 hours' WHERE id = ${A.id}`);
-    const before = await reminders();
     await expectReminders([...before, `${userId(r1)} remind:contact:${A.id}:1d`]);
     const toR1 = await smtp.waitFor((m) => m.to.includes('r1@kepu.example.cn'), { count: 2 });
     assert.equal(toR1.length, 2, 'the 3-day and the 1-day reminder, each once');

@@ -64,14 +64,14 @@ for (const [name, size] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     await email.fill('not an address');
     await section.getByRole('button', { name: '保存邮件设置' }).click();
     await section.locator('.field-error', { hasText: '请填写有效的电子邮箱' }).waitFor();
-    assert.equal(await settingsOf(rec.username), '- f');
+    assert.equal(await settingsOf(rec.username), '- false');
 
     const address = `kepu-${name}@example.cn`;
     await email.fill(address);
     await wanted.uncheck();
     await section.getByRole('button', { name: '保存邮件设置' }).click();
     await section.locator('.form-message-ok', { hasText: `邮件将发往 ${address}` }).waitFor();
-    assert.equal(await settingsOf(rec.username), `${address} t`);
+    assert.equal(await settingsOf(rec.username), `${address} true`);
     assert.ok(await pageOverflow(page) <= 0, 'no sideways scroll of the page');
     assert.deepEqual(await labelProblems(page), []);
     await screenshot(page, `mail-settings-${name}`);
