@@ -69,6 +69,7 @@ static const struct key keys[] = {
     { "crypto", "signing_key",   K_STRING,   F(crypto.signing_key),   0, 0, "" },
     { "crypto", "retired_keys",  K_STRING,   F(crypto.retired_keys),  0, 0, "" },
     { "audit", "checkpoint_interval", K_UINT, F(audit.checkpoint_interval), 0, 604800, "3600" },
+    { "reminders", "every",      K_UINT,     F(reminders.every),      1, 86400, "3600" },
     { "log",  "level",           K_LOGLEVEL, F(log.level),            0, 0, "info" },
     { "log",  "format",          K_LOGFORMAT, F(log.format),          0, 0, "text" },
     { "metrics", "allow",        K_ADDRS,    F(metrics.allow),        0, 0, "127.0.0.1 ::1" },

@@ -81,6 +81,9 @@ struct kp_config {
         unsigned checkpoint_interval;   /* seconds between signed checkpoints; 0: off */
     } audit;
     struct {
+        unsigned every;                 /* seconds between runs of the deadline reminders */
+    } reminders;
+    struct {
         enum kp_log_level level;
         enum kp_log_format format;  /* text, or JSON lines for log shippers */
     } log;

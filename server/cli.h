@@ -4,8 +4,9 @@
 
 #include "config.h"
 
-/* kpjdd create-admin USERNAME (password on standard input).  Exit status. */
-int kp_cli_create_admin(const struct kp_config *cfg, const char *username);
+/* kpjdd create-admin USERNAME [--email ADDRESS] (password on standard
+ * input; email may be NULL).  Exit status. */
+int kp_cli_create_admin(const struct kp_config *cfg, const char *username, const char *email);
 
 /* kpjdd keygen --out FILE: a new signing key.  Exit status. */
 int kp_cli_keygen(const char *path);

@@ -1,6 +1,6 @@
-/* kpjdd create-admin USERNAME: the first account, made from the command
- * line with the password on standard input (never in argv, where `ps`
- * would show it). */
+/* kpjdd create-admin USERNAME [--email ADDRESS]: the first account, made
+ * from the command line with the password on standard input (never in
+ * argv, where `ps` would show it). */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,16 +15,17 @@
 #include "db.h"
 #include "migrate.h"
 #include "password.h"
+#include "validate.h"
 
 static const struct kp_stmt SQL_INSERT = {
     "create_admin_insert",
-    "INSERT INTO users (username, role, display_name, password_hash)"
-    " VALUES ($1, 'admin', '系统管理员', $2) RETURNING id",
-    2,
+    "INSERT INTO users (username, role, display_name, password_hash, email)"
+    " VALUES ($1, 'admin', '系统管理员', $2, $3) RETURNING id",
+    3,
 };
 
 struct admin {
-    const char *username;
+    const char *username, *email;     /* email: NULL when none */
     char hash[KP_PWHASH_LEN];
     char id[24];
 };
@@ -32,7 +33,7 @@ struct admin {
 static enum kp_err insert_tx(struct kp_db *db, void *arg)
 {
     struct admin *a = arg;
-    const char *params[] = { a->username, a->hash };
+    const char *params[] = { a->username, a->hash, a->email };
     PGresult *res;
     enum kp_err err = kp_db_exec(db, &SQL_INSERT, params, &res);
     if (err)
@@ -40,8 +41,8 @@ static enum kp_err insert_tx(struct kp_db *db, void *arg)
     snprintf(a->id, sizeof a->id, "%s", PQgetvalue(res, 0, 0));
     PQclear(res);
     const struct kp_actor system = { 0, "system", NULL, NULL };
-    json_t *data = json_pack("{s:s, s:s, s:s}", "username", a->username, "role", "admin",
-                             "via", "create-admin");
+    json_t *data = json_pack("{s:s, s:s, s:s, s:o}", "username", a->username, "role", "admin",
+                             "via", "create-admin", "email", a->email ? json_string(a->email) : json_null());
     err = kp_audit_append(db, &system, "user.created", "user", a->id, data);
     json_decref(data);
     return err;
@@ -59,11 +60,15 @@ static bool read_password(char *buf, size_t n)
     return true;
 }
 
-int kp_cli_create_admin(const struct kp_config *cfg, const char *username)
+int kp_cli_create_admin(const struct kp_config *cfg, const char *username, const char *email)
 {
     char why[256];
     if (!kp_username_valid(username, why, sizeof why)) {
         fprintf(stderr, "kpjdd: create-admin: invalid username '%s': %s\n", username, why);
+        return 1;
+    }
+    if (email != NULL && !kp_valid_email(email)) {
+        fprintf(stderr, "kpjdd: create-admin: invalid email address '%s'\n", email);
         return 1;
     }
     char password[KP_PASSWORD_MAX * 4 + 2];
@@ -79,7 +84,7 @@ int kp_cli_create_admin(const struct kp_config *cfg, const char *username)
                 why, KP_PASSWORD_MIN, KP_PASSWORD_MAX);
         return 1;
     }
-    struct admin a = { .username = username };
+    struct admin a = { .username = username, .email = email };
     const struct kp_pwcost cost = { cfg->auth.pwhash_ops, cfg->auth.pwhash_mem };
     enum kp_err err = kp_password_hash(password, &cost, a.hash);
     sodium_memzero(password, sizeof password);

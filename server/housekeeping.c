@@ -12,6 +12,7 @@
 #include "housekeeping.h"
 #include "log.h"
 #include "migrate.h"
+#include "remind.h"
 
 struct task {
     const char *name;
@@ -93,6 +94,30 @@ static enum kp_err expire_throttle(struct kp_server *srv, struct kp_db *db)
     return err;
 }
 
+/* Deadline reminders (lib/domain/remind.h), REMIND_BATCH a run: a longer
+ * list waits for the next run. */
+#define REMIND_BATCH 500
+
+static enum kp_err remind_tx(struct kp_db *db, void *arg)
+{
+    return kp_remind_due(db, REMIND_BATCH, arg);
+}
+
+static enum kp_err send_reminders(struct kp_server *srv, struct kp_db *db)
+{
+    (void)srv;
+    int sent = 0;
+    enum kp_err err = kp_db_tx(db, 0, remind_tx, &sent);
+    if (err == KP_OK && sent > 0)
+        kp_info("housekeeping: sent %d deadline reminders", sent);
+    return err;
+}
+
+static unsigned reminders_every(const struct kp_config *cfg)
+{
+    return cfg->reminders.every;
+}
+
 static unsigned hourly(const struct kp_config *cfg)
 {
     (void)cfg;
@@ -103,6 +128,7 @@ static const struct task tasks[] = {
     { "sweep_uploads", half_the_upload_grace, sweep_uploads },
     { "expire_login_throttle", hourly, expire_throttle },
     { "audit_checkpoint", kp_audit_checkpoint_every, kp_audit_checkpoint_periodic },
+    { "deadline_reminders", reminders_every, send_reminders },
 };
 #define NTASKS (sizeof tasks / sizeof tasks[0])
 

@@ -41,9 +41,9 @@ static void usage(FILE *out)
         "  keygen --out FILE\n"
         "             write a new Ed25519 signing key to FILE (mode 0600) and its\n"
         "             public key to FILE.pub; never overwrites (crypto.signing_key)\n"
-        "  create-admin USERNAME\n"
+        "  create-admin USERNAME [--email ADDRESS]\n"
         "             create an admin account; the password (12-128 characters)\n"
-        "             is read from one line of standard input\n"
+        "             is read from one line of standard input; mail goes to ADDRESS\n"
         "  sample --seed HEX --rate R [--stratify-by none|region|category] < FILE\n"
         "             draw an on-site spot-check sample (kpjd-sample-v1) as the API\n"
         "             does, from lines 'id<TAB>region<TAB>category'; prints the\n"
@@ -319,7 +319,7 @@ static int cmd_serve(const struct kp_config *cfg)
 
 int main(int argc, char **argv)
 {
-    const char *file = NULL, *command = NULL, *operand = NULL;
+    const char *file = NULL, *command = NULL, *operand = NULL, *email = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
@@ -332,6 +332,9 @@ int main(int argc, char **argv)
                 return sodium_init() < 0 ? 1 : kp_cli_sample(argc - i - 1, argv + i + 1);
         } else if (argv[i][0] != '-' && operand == NULL && strcmp(command, "create-admin") == 0) {
             operand = argv[i];
+        } else if (strcmp(argv[i], "--email") == 0 && i + 1 < argc && email == NULL &&
+                   command != NULL && strcmp(command, "create-admin") == 0) {
+            email = argv[++i];
         } else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc && operand == NULL &&
                    command != NULL && strcmp(command, "keygen") == 0) {
             operand = argv[++i];
@@ -389,6 +392,6 @@ int main(int argc, char **argv)
         return 1;
     }
     if (strcmp(command, "create-admin") == 0)
-        return kp_cli_create_admin(&cfg, operand);
+        return kp_cli_create_admin(&cfg, operand, email);
     return strcmp(command, "migrate") == 0 ? cmd_migrate(&cfg) : cmd_serve(&cfg);
 }

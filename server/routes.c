@@ -28,14 +28,17 @@ const struct kp_route kp_routes[] = {
     { "GET",    "/api/v1/limits",                    kp_api_limits,             KP_PUBLIC,    0,    NULL, NULL },
     /* session */
     { "POST",   "/api/v1/session",                   kp_api_session_create,     KP_PUBLIC,    JSON | SLOW, NULL, NULL },
-    { "GET",    "/api/v1/session",                   kp_api_session_get,        KP_SIGNED_IN, PENDING, NULL, NULL },
+    { "GET",    "/api/v1/session",                   kp_api_session_get,        KP_SIGNED_IN, PENDING | OWN, NULL, NULL },
     { "DELETE", "/api/v1/session",                   kp_api_session_delete,     KP_SIGNED_IN, PENDING, NULL, NULL },
     { "PUT",    "/api/v1/session/password",          kp_api_session_password,   KP_SIGNED_IN, PENDING | JSON | SLOW, NULL, NULL },
+    { "PUT",    "/api/v1/session/mail",              kp_api_session_mail,       KP_SIGNED_IN, JSON, NULL, NULL },
     /* notifications and audit */
     { "GET",    "/api/v1/notifications",             kp_api_notifications_list, KP_SIGNED_IN, 0,    NULL, NULL },
     { "POST",   "/api/v1/notifications/{id}/read",   kp_api_notifications_read, KP_SIGNED_IN, 0,    NULL, NULL },
     { "GET",    "/api/v1/notifications/unread-count", kp_api_notifications_unread, KP_SIGNED_IN, 0,  NULL, NULL },
     { "GET",    "/api/v1/audit",                     kp_api_audit_list,         KP_ADMIN,     0,    NULL, NULL },
+    { "GET",    "/api/v1/mail/outbox",               kp_api_outbox_list,        KP_ADMIN,     0,    NULL, NULL },
+    { "POST",   "/api/v1/mail/outbox/{id}/resend",   kp_api_outbox_resend,      KP_ADMIN,     0,    NULL, NULL },
     { "GET",    "/api/v1/audit/verify",              kp_api_audit_verify,       KP_ADMIN,     SLOW,    NULL, NULL },
     { "GET",    "/api/v1/audit/labels",              kp_api_audit_labels,       KP_ADMIN,     0,    NULL, NULL },
     { "GET",    "/api/v1/audit.csv",                 kp_api_audit_csv,          KP_ADMIN,     SLOW,    NULL, NULL },

@@ -29,6 +29,7 @@ const routes = [
   { pattern: /^\/home$/, load: () => import('./views/home.js'), access: 'user' },
   { pattern: /^\/notifications$/, load: () => import('./views/notifications.js'), access: 'user' },
   { pattern: /^\/audit$/, load: () => import('./views/audit.js'), access: 'user', roles: ['admin'] },
+  { pattern: /^\/admin\/mail$/, load: () => import('./views/mail-outbox.js'), access: 'user', roles: ['admin'] },
   { pattern: /^\/batches$/, load: () => import('./views/batches.js'), access: 'user', roles: ['admin'] },
   { pattern: /^\/batches\/new$/, load: () => import('./views/batch-new.js'), access: 'user', roles: ['admin'] },
   { pattern: /^\/batches\/(?<id>\d{1,18})$/, load: () => import('./views/batch.js'), access: 'user', roles: ['admin'] },

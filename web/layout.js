@@ -21,6 +21,7 @@ const NAV = [
   { path: '/my/unit', label: '单位信息', roles: ['applicant'] },
   { path: '/assignments', label: '评审任务', roles: ['expert'] },
   { path: '/notifications', label: '通知' },
+  { path: '/admin/mail', label: '邮件发送', roles: ['admin'] },
   { path: '/audit', label: '审计日志', roles: ['admin'] },
 ];
 

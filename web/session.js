@@ -9,7 +9,7 @@ import { api, ApiError, setCsrfToken, setCsrfRefresher } from './api.js';
 
 const HINT_KEY = 'kpjd.signedIn';
 
-let user = null;      // { id, username, role, org_id, display_name, must_change_password }
+let user = null;      // { id, username, role, org_id, display_name, must_change_password, email, mail_opt_out }
 let csrf = null;      // the session's CSRF token, also given to api.js
 let loading = null;   // promise of the probe in flight or done
 const listeners = new Set();
@@ -103,6 +103,14 @@ export function forget() {
 export async function changePassword(currentPassword, newPassword) {
   const answer = await api('PUT', '/session/password', { current_password: currentPassword, new_password: newPassword });
   set(answer.user, answer.csrf_token);
+}
+
+// PUT /session/mail { email?, mail_opt_out? } → the user as it now is.
+// Throws the ApiError (422 naming `email`).
+export async function setMail(settings) {
+  const answer = await api('PUT', '/session/mail', settings);
+  set(answer.user, answer.csrf_token);
+  return user;
 }
 
 // The signed-in unit renamed itself (PATCH /applicants/{id}; the server

@@ -10,6 +10,7 @@ static const struct kp_audit_label ACTIONS[] = {
     { "user.created", "创建账号" },
     { "user.password_changed", "修改密码" },
     { "user.password_change_failed", "修改密码失败" },
+    { "user.mail_settings", "修改邮件设置" },
     { "batch.created", "创建批次" },
     { "batch.updated", "修改批次" },
     { "quota.set", "设置推荐名额" },
@@ -72,6 +73,7 @@ static const struct kp_audit_label ACTIONS[] = {
     { "application.carried_over", "依终期考核直接认定" },
     { "application.fast_tracked", "依终期考核直通终评" },
     { "audit.checkpoint_created", "生成审计检查点" },
+    { "email.resent", "重新发送邮件" },
 };
 
 static const struct kp_audit_label ENTITIES[] = {
@@ -92,6 +94,7 @@ static const struct kp_audit_label ENTITIES[] = {
     { "annual_report", "年度报告" },
     { "annual_reports", "年度报告（按年度）" },
     { "audit_checkpoint", "审计检查点" },
+    { "email", "邮件" },
 };
 
 static const char *find(const struct kp_audit_label *t, size_t n, const char *code)

@@ -22,6 +22,11 @@ enum kp_err kp_api_session_create(struct kp_req *r);
 enum kp_err kp_api_session_get(struct kp_req *r);
 enum kp_err kp_api_session_delete(struct kp_req *r);
 enum kp_err kp_api_session_password(struct kp_req *r);
+enum kp_err kp_api_session_mail(struct kp_req *r);
+
+/* mail_outbox.c */
+enum kp_err kp_api_outbox_list(struct kp_req *r);
+enum kp_err kp_api_outbox_resend(struct kp_req *r);
 /* audit.c */
 enum kp_err kp_api_audit_list(struct kp_req *r);
 enum kp_err kp_api_audit_verify(struct kp_req *r);

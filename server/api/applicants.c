@@ -66,11 +66,12 @@ static const struct kp_stmt SQL_UNIT = {
     9,
 };
 
+/* The account's address is the unit's contact address (notify.c mails it). */
 static const struct kp_stmt SQL_USER = {
     "applicants_user",
-    "INSERT INTO users (username, role, org_id, display_name, password_hash)"
-    " VALUES ($1, 'applicant', $2, $3, $4) RETURNING id",
-    4,
+    "INSERT INTO users (username, role, org_id, display_name, password_hash, email)"
+    " VALUES ($1, 'applicant', $2, $3, $4, $5) RETURNING id",
+    5,
 };
 
 static const struct kp_stmt SQL_APPLICATION = {
@@ -206,7 +207,7 @@ static enum kp_err register_tx(struct kp_db *db, void *arg)
                          g->unit[SUPERVISOR], g->unit[CONTACT], g->unit[PHONE], g->unit[EMAIL] };
     if ((err = one_id(db, &SQL_UNIT, up, unit)))
         return err;
-    const char *sp[] = { g->username, unit, g->unit[NAME], g->hash };
+    const char *sp[] = { g->username, unit, g->unit[NAME], g->hash, g->unit[EMAIL] };
     if ((err = one_id(db, &SQL_USER, sp, user)))
         return err;
     const char *ap[] = { batch, recommender, unit, g->credit };
@@ -357,11 +358,13 @@ static const struct kp_stmt SQL_UNIT_UPDATE = {
 };
 
 /* The unit's account shows its name (users.display_name, set at
- * registration): a new name goes there too. */
+ * registration) and is mailed at its contact address: a new name or
+ * address goes there too ($2, $3; NULL keeps a value). */
 static const struct kp_stmt SQL_UNIT_ACCOUNT = {
-    "applicants_account_name",
-    "UPDATE users SET display_name = $2 WHERE role = 'applicant' AND org_id = $1",
-    2,
+    "applicants_account",
+    "UPDATE users SET display_name = coalesce($2, display_name), email = coalesce($3, email)"
+    " WHERE role = 'applicant' AND org_id = $1",
+    3,
 };
 
 /* Whether one of the statuses ("draft,submitted") lets the unit edit its
@@ -514,8 +517,8 @@ static enum kp_err patch_tx(struct kp_db *db, void *arg)
     if (json_object_size(changes) > 0) {
         if ((err = kp_db_exec(db, &SQL_UNIT_UPDATE, set, &res)) == KP_OK) {
             PQclear(res);
-            const char *account[] = { o->id, set[1 + NAME] };
-            if (set[1 + NAME] && (err = kp_db_exec(db, &SQL_UNIT_ACCOUNT, account, &res)) == KP_OK)
+            const char *account[] = { o->id, set[1 + NAME], set[1 + EMAIL] };
+            if ((set[1 + NAME] || set[1 + EMAIL]) && (err = kp_db_exec(db, &SQL_UNIT_ACCOUNT, account, &res)) == KP_OK)
                 PQclear(res);
         }
         json_t *data = json_pack("{s:O}", "changes", changes);

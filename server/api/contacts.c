@@ -38,6 +38,11 @@ static const struct kp_stmt SQL_UPSERT = {
     9,
 };
 
+/* The recommender's account is mailed at its newest contact's address. */
+static const struct kp_stmt SQL_ACCOUNT_EMAIL = {
+    "contacts_account_email", "UPDATE users SET email = $2 WHERE id = $1", 2,
+};
+
 static const struct kp_stmt SQL_GET = {
     "contacts_get",
     "SELECT " CONTACT_COLUMNS " FROM contacts c JOIN recommenders r ON r.id = c.recommender_id"
@@ -128,6 +133,12 @@ static enum kp_err file_tx(struct kp_db *db, void *arg)
     if ((err = kp_db_exec(db, &SQL_UPSERT, row, &res)))
         return err;
     bool first = PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    char uid[24];
+    snprintf(uid, sizeof uid, "%lld", kp_req_principal(c->r)->user_id);
+    const char *account[] = { uid, c->f[5] };
+    if ((err = kp_db_exec(db, &SQL_ACCOUNT_EMAIL, account, &res)))
+        return err;
     PQclear(res);
     json_decref(c->contact);
     c->contact = NULL;

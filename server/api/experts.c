@@ -21,7 +21,7 @@
 
 #define EXPERT_COLUMNS                                                                  \
     "e.id, e.name, u.username, e.organization, e.organization_credit_code,"             \
-    " e.recommender_id, e.field, g.name, u.disabled"
+    " e.recommender_id, e.field, g.name, u.disabled, u.email"
 #define FROM_EXPERTS \
     " FROM experts e JOIN users u ON u.id = e.user_id LEFT JOIN regions g ON g.code = e.region_code"
 
@@ -39,13 +39,14 @@ static const struct kp_stmt SQL_INSERT = {
     "WITH e AS (INSERT INTO experts (name, organization, organization_credit_code, recommender_id,"
     "                                field, region_code, user_id)"
     "           VALUES ($1, $2, $3, $4::bigint, $5, $6::int, $7) RETURNING id, user_id)"
-    "UPDATE users SET org_id = e.id FROM e WHERE users.id = e.user_id RETURNING e.id",
-    7,
+    "UPDATE users SET org_id = e.id, email = $8 FROM e WHERE users.id = e.user_id RETURNING e.id",
+    8,
 };
 
 static const struct kp_stmt SQL_GET = {
     "experts_get", "SELECT " EXPERT_COLUMNS ", u.id" FROM_EXPERTS " WHERE e.id = $1", 1,
 };
+enum { EXPERT_USER_ID = 10 };        /* SQL_GET's column after EXPERT_COLUMNS */
 
 static const struct kp_stmt SQL_LIST = {
     "experts_list",
@@ -58,7 +59,8 @@ static const struct kp_stmt SQL_LIST = {
 };
 
 /* A field sent as null clears it ($n::boolean says whether it was sent);
- * the login's display name follows the expert's. */
+ * the login's display name follows the expert's, and its address is the
+ * expert's (notify.c mails it). */
 static const struct kp_stmt SQL_UPDATE = {
     "experts_update",
     "WITH e AS (UPDATE experts SET name = coalesce($2, name), organization = coalesce($3, organization),"
@@ -67,31 +69,34 @@ static const struct kp_stmt SQL_UPDATE = {
     "             field = coalesce($8, field),"
     "             region_code = CASE WHEN $9::boolean THEN $10::int ELSE region_code END"
     "           WHERE id = $1 RETURNING user_id, name)"
-    "UPDATE users SET display_name = e.name FROM e WHERE users.id = e.user_id",
-    10,
+    "UPDATE users SET display_name = e.name,"
+    "       email = CASE WHEN $11::boolean THEN $12 ELSE users.email END"
+    "  FROM e WHERE users.id = e.user_id",
+    12,
 };
 
 /* {"id","name","username","organization","organization_credit_code",
- * "recommender_id","field","region","disabled"} from EXPERT_COLUMNS. */
+ * "recommender_id","field","region","disabled","email"} from EXPERT_COLUMNS. */
 static json_t *expert_json(PGresult *res, int row)
 {
     json_t *recommender = PQgetisnull(res, row, 5) ? json_null()
                                                    : json_integer(atoll(PQgetvalue(res, row, 5)));
-    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:b}",
+    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:b, s:o}",
                      "id", (json_int_t)atoll(PQgetvalue(res, row, 0)), "name", PQgetvalue(res, row, 1),
                      "username", PQgetvalue(res, row, 2), "organization", PQgetvalue(res, row, 3),
                      "organization_credit_code", kp_text_or_null(res, row, 4),
                      "recommender_id", recommender, "field", PQgetvalue(res, row, 6),
                      "region", kp_text_or_null(res, row, 7),
-                     "disabled", PQgetvalue(res, row, 8)[0] == 't');
+                     "disabled", PQgetvalue(res, row, 8)[0] == 't',
+                     "email", kp_text_or_null(res, row, 9));
 }
 
 /* What POST and PATCH take.  Optional references start at what no valid
  * value is (KP_JNULLABLE): NULL, 0. */
 struct fields {
-    const char *name, *username, *organization, *credit_typed, *field, *region;
+    const char *name, *username, *organization, *credit_typed, *field, *region, *email;
     long long recommender;
-    bool has_credit, has_recommender, has_region;
+    bool has_credit, has_recommender, has_region, has_email;
     char credit[KP_CREDITCODE_LEN + 1];
 };
 
@@ -118,7 +123,7 @@ static enum kp_err fetch(struct one *o, struct kp_db *db)
     json_decref(o->expert);
     o->expert = o->found ? expert_json(res, 0) : NULL;
     if (o->found)
-        snprintf(o->user_id, sizeof o->user_id, "%s", PQgetvalue(res, 0, 9));
+        snprintf(o->user_id, sizeof o->user_id, "%s", PQgetvalue(res, 0, EXPERT_USER_ID));
     PQclear(res);
     return KP_OK;
 }
@@ -160,6 +165,8 @@ static void check_fields(struct fields *f, json_t *errors)
         kp_problem_field(errors, "username", "invalid", why);
     if (f->credit_typed)
         kp_creditcode_take(f->credit_typed, f->credit, "organization_credit_code", errors);
+    if (f->email && !kp_valid_email(f->email))
+        kp_problem_field(errors, "email", "format", "请填写有效的电子邮箱");
 }
 
 /* Takes the body by `spec` into f and checks it: false when the 422 is
@@ -193,7 +200,8 @@ static enum kp_err create_tx(struct kp_db *db, void *arg)
     if ((err = kp_account_create(db, "expert", f->username, f->name, o->pw.hash, uid)))
         return err;
     const char *params[] = { f->name, f->organization, f->credit_typed ? f->credit : NULL,
-                             f->recommender ? recommender : NULL, f->field, f->region ? region : NULL, uid };
+                             f->recommender ? recommender : NULL, f->field, f->region ? region : NULL, uid,
+                             f->email };
     PGresult *res;
     if ((err = kp_db_exec(db, &SQL_INSERT, params, &res)))
         return err;
@@ -216,6 +224,7 @@ enum kp_err kp_api_experts_create(struct kp_req *r)
         KP_JOPTIONAL("recommender_id", KP_J_INT, &f->recommender, 1, LLONG_MAX, &f->has_recommender),
         KP_JSTRING("field", &f->field, 1, 100),
         KP_JOPTIONAL("region", KP_J_STRING, &f->region, 1, 32, &f->has_region),
+        KP_JOPTIONAL("email", KP_J_STRING, &f->email, 3, 254, &f->has_email),
         KP_JEND,
     };
     enum kp_err err;
@@ -312,7 +321,8 @@ static enum kp_err update_tx(struct kp_db *db, void *arg)
     const char *params[] = { o->id, f->name, f->organization,
                              f->has_credit ? "true" : "false", f->credit_typed ? f->credit : NULL,
                              f->has_recommender ? "true" : "false", f->recommender ? recommender : NULL,
-                             f->field, f->has_region ? "true" : "false", f->region ? region : NULL };
+                             f->field, f->has_region ? "true" : "false", f->region ? region : NULL,
+                             f->has_email ? "true" : "false", f->email };
     PGresult *res;
     if ((err = kp_db_exec(db, &SQL_UPDATE, params, &res)))
         return err;
@@ -341,6 +351,7 @@ enum kp_err kp_api_experts_update(struct kp_req *r)
         KP_JNULLABLE("recommender_id", KP_J_INT, &f->recommender, 1, LLONG_MAX, &f->has_recommender),
         KP_JOPTIONAL("field", KP_J_STRING, &f->field, 1, 100, NULL),
         KP_JNULLABLE("region", KP_J_STRING, &f->region, 1, 32, &f->has_region),
+        KP_JNULLABLE("email", KP_J_STRING, &f->email, 3, 254, &f->has_email),
         KP_JEND,
     };
     enum kp_err err;

@@ -23,38 +23,6 @@ static const struct kp_stmt SQL_LIST = {
     5,
 };
 
-/* A recommender with submissions not yet reviewed in a batch whose
- * recommend deadline is within three days gets a reminder, made when it
- * looks (no background job), once per batch and day. */
-#define REMIND_INSERT                                                                    \
-    "INSERT INTO notifications (user_id, kind, title, body, data, once_key)"              \
-    " SELECT $1, 'deadline.reminder', '推荐即将截止：' || b.title,"                        \
-    "        format('还有 %s 项申报待审核，推荐截止时间为 %s（北京时间）', count(*),"           \
-    "               to_char(b.recommend_deadline AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI')),"      \
-    "        json_build_object('batch_id', b.id, 'unreviewed', count(*)),"                 \
-    "        'deadline.reminder:' || b.id || ':' || to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')"        \
-    "   FROM applications a JOIN batches b ON b.id = a.batch_id"                          \
-    "  WHERE a.recommender_id = $2 AND a.status = 'submitted' AND b.status = 'open'"      \
-    "    AND b.recommend_deadline > now() AND b.recommend_deadline <= now() + interval '3 days'" \
-    "  GROUP BY b.id"                                                                     \
-    " ON CONFLICT (user_id, once_key) WHERE once_key IS NOT NULL DO NOTHING"
-
-static const struct kp_stmt SQL_REMIND = { "notifications_remind", REMIND_INSERT, 2 };
-
-static enum kp_err remind_tx(struct kp_db *db, void *arg)
-{
-    const struct kp_principal *who = arg;
-    char user[24], org[24];
-    snprintf(user, sizeof user, "%lld", who->user_id);
-    snprintf(org, sizeof org, "%lld", who->org_id);
-    const char *params[] = { user, org };
-    PGresult *res;
-    enum kp_err err = kp_db_exec(db, &SQL_REMIND, params, &res);
-    if (err == KP_OK)
-        PQclear(res);
-    return err;
-}
-
 static const struct kp_stmt SQL_READ = {
     "notifications_read",
     "UPDATE notifications SET read_at = coalesce(read_at, now())"
@@ -102,14 +70,6 @@ enum kp_err kp_api_notifications_list(struct kp_req *r)
     if (unread != NULL && strcmp(unread, "true") != 0 && strcmp(unread, "false") != 0)
         kp_problem_field(errors, "unread", "type", "应为 true 或 false");
     f.unread = unread != NULL && strcmp(unread, "true") == 0;
-    if (who->role == KP_ROLE_RECOMMENDER && json_array_size(errors) == 0) {
-        struct kp_db *db = kp_req_db(r);
-        enum kp_err err = db ? kp_db_tx(db, 0, remind_tx, (void *)who) : KP_E_NOMEM;
-        if (err) {
-            json_decref(errors);
-            return err;
-        }
-    }
     return kp_list_reply(r, errors, LLONG_MAX, KP_TX_READ_ONLY, fetch, &f);
 }
 
@@ -149,29 +109,22 @@ enum kp_err kp_api_notifications_read(struct kp_req *r)
 }
 
 /* The caller's unread notifications, counted on the partial index of them
- * (migrations/0024_workbench.sql).  A recommender's count includes the
- * deadline reminder that its list would make now: the statement makes it
- * and adds what it made, which its own snapshot cannot see. */
-#define UNREAD_COUNT "(SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL)"
-static const struct kp_stmt SQL_UNREAD = { "notifications_unread", "SELECT " UNREAD_COUNT, 1 };
-static const struct kp_stmt SQL_UNREAD_REMIND = {
-    "notifications_unread_remind",
-    "WITH made AS (" REMIND_INSERT " RETURNING 1) SELECT " UNREAD_COUNT " + (SELECT count(*) FROM made)",
-    2,
+ * (migrations/0024_workbench.sql). */
+static const struct kp_stmt SQL_UNREAD = {
+    "notifications_unread",
+    "SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
+    1,
 };
 
 /* GET /api/v1/notifications/unread-count → {"unread"} */
 enum kp_err kp_api_notifications_unread(struct kp_req *r)
 {
-    const struct kp_principal *who = kp_req_principal(r);
-    char user[24], org[24];
-    snprintf(user, sizeof user, "%lld", who->user_id);
-    snprintf(org, sizeof org, "%lld", who->org_id);
-    const char *params[] = { user, org };
-    bool remind = who->role == KP_ROLE_RECOMMENDER;
+    char user[24];
+    snprintf(user, sizeof user, "%lld", kp_req_principal(r)->user_id);
+    const char *params[] = { user };
     struct kp_db *db = kp_req_db(r);
     PGresult *res;
-    enum kp_err err = db ? kp_db_read(db, remind ? &SQL_UNREAD_REMIND : &SQL_UNREAD, params, &res) : KP_E_NOMEM;
+    enum kp_err err = db ? kp_db_read(db, &SQL_UNREAD, params, &res) : KP_E_NOMEM;
     if (err)
         return err;
     json_int_t n = atoll(PQgetvalue(res, 0, 0));

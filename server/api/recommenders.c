@@ -27,8 +27,8 @@ static const struct kp_stmt SQL_INSERT = {
     "recommenders_insert",
     "WITH r AS (INSERT INTO recommenders (name, kind, region_code, user_id)"
     "           VALUES ($1, $2, $3::int, $4) RETURNING id, user_id)"
-    "UPDATE users SET org_id = r.id FROM r WHERE users.id = r.user_id RETURNING r.id",
-    4,
+    "UPDATE users SET org_id = r.id, email = $5 FROM r WHERE users.id = r.user_id RETURNING r.id",
+    5,
 };
 
 static const struct kp_stmt SQL_GET = {
@@ -52,8 +52,8 @@ static const struct kp_stmt SQL_LIST = {
 struct one {
     struct kp_req *r;
     long long id;
-    const char *name, *kind, *region, *username;
-    bool has_region;
+    const char *name, *kind, *region, *username, *email;
+    bool has_region, has_email;
     struct kp_initial_password pw;
     json_t *recommender;
     bool found, unknown_region;
@@ -74,7 +74,7 @@ static enum kp_err fetch(struct one *o, struct kp_db *db, const struct kp_rowsco
     json_decref(o->recommender);
     o->recommender = o->found ? kp_recommender_json(res, 0) : NULL;
     if (o->found)
-        snprintf(o->user_id, sizeof o->user_id, "%s", PQgetvalue(res, 0, 7));
+        snprintf(o->user_id, sizeof o->user_id, "%s", PQgetvalue(res, 0, KP_RECOMMENDER_NCOLUMNS));
     PQclear(res);
     return KP_OK;
 }
@@ -100,7 +100,7 @@ static enum kp_err create_tx(struct kp_db *db, void *arg)
     char uid[24];
     if ((err = kp_account_create(db, "recommender", o->username, o->name, o->pw.hash, uid)))
         return err;
-    const char *rec[] = { o->name, o->kind, o->region ? region_code : NULL, uid };
+    const char *rec[] = { o->name, o->kind, o->region ? region_code : NULL, uid, o->email };
     if ((err = kp_db_exec(db, &SQL_INSERT, rec, &res)))
         return err;
     o->id = atoll(PQgetvalue(res, 0, 0));
@@ -122,6 +122,7 @@ enum kp_err kp_api_recommenders_create(struct kp_req *r)
         KP_JSTRING("kind", &o.kind, 1, 32),
         KP_JOPTIONAL("region", KP_J_STRING, &o.region, 1, 32, &o.has_region),
         KP_JSTRING("username", &o.username, 1, 64),
+        KP_JOPTIONAL("email", KP_J_STRING, &o.email, 3, 254, &o.has_email),
         KP_JEND,
     };
     json_t *errors = json_array();
@@ -137,6 +138,8 @@ enum kp_err kp_api_recommenders_create(struct kp_req *r)
             kp_problem_field(errors, "region", "unexpected", "只有省级科协有所在地区");
         if (!kp_username_valid(o.username, why, sizeof why))
             kp_problem_field(errors, "username", "invalid", why);
+        if (o.email && !kp_valid_email(o.email))
+            kp_problem_field(errors, "email", "format", "请填写有效的电子邮箱");
     }
     if (json_array_size(errors) > 0)
         return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);

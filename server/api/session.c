@@ -1,4 +1,6 @@
-/* Sessions: log in, who am I, log out, change the password.
+/* Sessions: log in, who am I, log out, change the password, the mail
+ * settings (the account's address and whether it wants mail that is not
+ * essential).
  * A token is 32 random bytes; the database keeps only its SHA-256.  A
  * session ends at logout, after auth.session_idle seconds without a
  * request, after auth.session_lifetime seconds in any case, and when its
@@ -20,6 +22,7 @@
 #include "password.h"
 #include "throttle.h"
 #include "token.h"
+#include "validate.h"
 
 #define TIME_FORMAT "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'"
 
@@ -117,14 +120,39 @@ enum kp_err kp_session_resolve(struct kp_req *r, struct kp_principal *who)
 
 /* ---- the user as the API shows it ---- */
 
-static json_t *user_json(const struct kp_principal *who)
+/* The account's mail settings, beside the principal (which holds only
+ * what every request needs). */
+struct mail_settings {
+    char email[256];
+    bool has_email, opt_out;
+};
+
+static void mail_take(PGresult *res, int row, int col, struct mail_settings *m)
 {
-    return json_pack("{s:I, s:s, s:s, s:o, s:s, s:b}",
+    m->has_email = !PQgetisnull(res, row, col);
+    copy(m->email, sizeof m->email, PQgetvalue(res, row, col));
+    m->opt_out = PQgetvalue(res, row, col + 1)[0] == 't';
+}
+
+static json_t *user_json(const struct kp_principal *who, const struct mail_settings *m)
+{
+    return json_pack("{s:I, s:s, s:s, s:o, s:s, s:b, s:o, s:b}",
                      "id", (json_int_t)who->user_id, "username", who->username,
                      "role", kp_role_name(who->role),
                      "org_id", who->org_id ? json_integer(who->org_id) : json_null(),
                      "display_name", who->display_name,
-                     "must_change_password", who->must_change_password);
+                     "must_change_password", who->must_change_password,
+                     "email", m->has_email ? json_string(m->email) : json_null(),
+                     "mail_opt_out", m->opt_out);
+}
+
+/* GET's shape: the user, the CSRF token, the end of the session. */
+static enum kp_err reply_current(struct kp_req *r, const struct kp_principal *who,
+                                 const struct mail_settings *m)
+{
+    return kp_reply_json(r, 200, json_pack("{s:o, s:s, s:s}", "user", user_json(who, m),
+                                           "csrf_token", who->csrf_token,
+                                           "expires_at", who->expires_at));
 }
 
 static enum kp_err set_session_cookie(struct kp_req *r, const char *token, unsigned max_age)
@@ -156,7 +184,8 @@ static const struct kp_stmt SQL_CREATE = {
     "   WHERE id = $1 AND password_hash = $6 AND NOT disabled"
     "  RETURNING id, user_id, expires_at)"
     "SELECT s.id, to_char(s.expires_at AT TIME ZONE 'UTC', " TIME_FORMAT "),"
-    "       u.username, u.role, coalesce(u.org_id, 0), u.display_name, u.must_change_password"
+    "       u.username, u.role, coalesce(u.org_id, 0), u.display_name, u.must_change_password,"
+    "       u.email, u.mail_opt_out"
     "  FROM s JOIN users u ON u.id = s.user_id",
     6,
 };
@@ -179,6 +208,7 @@ struct login {
     /* the new session */
     char token[KP_TOKEN_TEXT], token_hash[KP_TOKEN_HASH], csrf[KP_TOKEN_TEXT];
     struct kp_principal who;
+    struct mail_settings mail;
     const char *reason;             /* why a login failed, for the audit trail */
 };
 
@@ -265,6 +295,7 @@ static enum kp_err session_open(struct kp_db *db, struct login *l, const char *h
     copy(who->display_name, sizeof who->display_name, PQgetvalue(res, 0, 5));
     who->must_change_password = PQgetvalue(res, 0, 6)[0] == 't';
     who->user_id = l->user_id;
+    mail_take(res, 0, 7, &l->mail);
     PQclear(res);
     return KP_OK;
 }
@@ -307,7 +338,7 @@ static enum kp_err reply_session(struct kp_req *r, struct login *l, unsigned sta
     enum kp_err err = set_session_cookie(r, l->token, kp_req_server(r)->cfg->auth.session_lifetime);
     if (err)
         return err;
-    json_t *body = json_pack("{s:o, s:s, s:s, s:s}", "user", user_json(&l->who), "token", l->token,
+    json_t *body = json_pack("{s:o, s:s, s:s, s:s}", "user", user_json(&l->who, &l->mail), "token", l->token,
                              "csrf_token", l->csrf, "expires_at", l->who.expires_at);
     sodium_memzero(l->token, sizeof l->token);
     return kp_reply_json(r, status, body);
@@ -361,12 +392,137 @@ enum kp_err kp_api_session_create(struct kp_req *r)
 
 /* ---- GET /api/v1/session ---- */
 
+/* The session and the account's mail settings in one statement
+ * (auth.h, KP_ROUTE_OWN_SESSION). */
+static const struct kp_stmt SQL_CURRENT = {
+    "session_current",
+    KP_SESSION_WITH("$1", "$2")
+    " SELECT " KP_SESSION_COLUMNS ", u.email, u.mail_opt_out FROM s JOIN users u ON u.id = s.uid",
+    2,
+};
+
 enum kp_err kp_api_session_get(struct kp_req *r)
 {
+    char hash[KP_TOKEN_HASH], idle[16];
+    bool via_cookie;
+    struct kp_principal who = { .role = KP_ROLE_ANONYMOUS };
+    if (!kp_session_token_hash(r, hash, &via_cookie)) {
+        kp_auth_admit(r, &who);                         /* 401 */
+        return KP_OK;
+    }
+    struct kp_db *db = kp_req_db(r);
+    if (db == NULL)
+        return KP_E_NOMEM;
+    kp_session_idle_param(r, idle);
+    const char *params[] = { hash, idle };
+    PGresult *res;
+    enum kp_err err = kp_db_read(db, &SQL_CURRENT, params, &res);
+    if (err)
+        return err;
+    struct mail_settings m = { 0 };
+    if (PQntuples(res) == 1) {
+        kp_session_take(res, 0, 0, &who);
+        mail_take(res, 0, KP_SESSION_NCOLUMNS, &m);
+    }
+    PQclear(res);
+    who.via_cookie = via_cookie;
+    if (!kp_auth_admit(r, &who))
+        return KP_OK;                                   /* refused: the answer is queued */
+    err = kp_session_touch(db, &who);
+    return err ? err : reply_current(r, &who, &m);
+}
+
+/* ---- PUT /api/v1/session/mail ---- */
+
+static const struct kp_stmt SQL_MAIL_LOCK = {
+    "session_mail_lock", "SELECT email, mail_opt_out FROM users WHERE id = $1 FOR UPDATE", 1,
+};
+
+/* $2: whether an address was sent ($3, NULL clears it); $4 NULL keeps the choice. */
+static const struct kp_stmt SQL_MAIL_SET = {
+    "session_mail_set",
+    "UPDATE users SET email = CASE WHEN $2::boolean THEN $3 ELSE email END,"
+    "                 mail_opt_out = coalesce($4::boolean, mail_opt_out)"
+    " WHERE id = $1 RETURNING email, mail_opt_out",
+    4,
+};
+
+struct mail_change {
+    struct kp_req *r;
+    char uid[24];
+    const char *email;
+    bool has_email, has_opt_out, opt_out;
+    struct mail_settings now;
+};
+
+/* {"field": {"from", "to"}} for each setting that changes. */
+static json_t *mail_changes(const struct mail_settings *was, const struct mail_settings *now)
+{
+    json_t *changes = json_object();
+    if (was->has_email != now->has_email || strcmp(was->email, now->email) != 0)
+        json_object_set_new(changes, "email",
+                            json_pack("{s:o, s:o}",
+                                      "from", was->has_email ? json_string(was->email) : json_null(),
+                                      "to", now->has_email ? json_string(now->email) : json_null()));
+    if (was->opt_out != now->opt_out)
+        json_object_set_new(changes, "mail_opt_out",
+                            json_pack("{s:b, s:b}", "from", was->opt_out, "to", now->opt_out));
+    return changes;
+}
+
+static enum kp_err mail_tx(struct kp_db *db, void *arg)
+{
+    struct mail_change *c = arg;
+    const char *id[] = { c->uid };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_MAIL_LOCK, id, &res);
+    if (err)
+        return err;
+    struct mail_settings was = { 0 };
+    if (PQntuples(res) == 1)                  /* the session's user: it is there */
+        mail_take(res, 0, 0, &was);
+    PQclear(res);
+    const char *params[] = { c->uid, c->has_email ? "true" : "false", c->email,
+                             c->has_opt_out ? (c->opt_out ? "true" : "false") : NULL };
+    if ((err = kp_db_exec(db, &SQL_MAIL_SET, params, &res)))
+        return err;
+    if (PQntuples(res) == 1)
+        mail_take(res, 0, 0, &c->now);
+    PQclear(res);
+    json_t *changes = mail_changes(&was, &c->now);
+    if (changes == NULL)
+        return KP_E_NOMEM;
+    if (json_object_size(changes) > 0) {
+        json_t *data = json_pack("{s:O}", "changes", changes);
+        err = data ? kp_req_audit(c->r, db, "user.mail_settings", "user", c->uid, data) : KP_E_NOMEM;
+        json_decref(data);
+    }
+    json_decref(changes);
+    return err;
+}
+
+enum kp_err kp_api_session_mail(struct kp_req *r)
+{
     const struct kp_principal *who = kp_req_principal(r);
-    return kp_reply_json(r, 200, json_pack("{s:o, s:s, s:s}", "user", user_json(who),
-                                           "csrf_token", who->csrf_token,
-                                           "expires_at", who->expires_at));
+    struct mail_change c = { .r = r };
+    const struct kp_jfield spec[] = {
+        KP_JNULLABLE("email", KP_J_STRING, &c.email, 3, 254, &c.has_email),
+        KP_JOPTIONAL("mail_opt_out", KP_J_BOOL, &c.opt_out, 0, 0, &c.has_opt_out),
+        KP_JEND,
+    };
+    json_t *errors = json_array();
+    if (errors == NULL)
+        return KP_E_NOMEM;
+    if (kp_json_take(kp_req_json(r), spec, "", false, errors) == KP_OK && c.email &&
+        !kp_valid_email(c.email))
+        kp_problem_field(errors, "email", "format", "请填写有效的电子邮箱");
+    if (json_array_size(errors) > 0)
+        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
+    json_decref(errors);
+    snprintf(c.uid, sizeof c.uid, "%lld", who->user_id);
+    struct kp_db *db = kp_req_db(r);
+    enum kp_err err = db ? kp_db_tx(db, KP_TX_AUDITED, mail_tx, &c) : KP_E_NOMEM;
+    return err ? err : reply_current(r, who, &c.now);
 }
 
 /* ---- DELETE /api/v1/session ---- */

@@ -29,12 +29,12 @@ json_t *kp_batch_json(PGresult *res, int row)
 
 json_t *kp_recommender_json(PGresult *res, int row)
 {
-    return json_pack("{s:I, s:s, s:s, s:o, s:s, s:b, s:s}",
+    return json_pack("{s:I, s:s, s:s, s:o, s:s, s:b, s:s, s:o}",
                      "id", integer(res, row, 0), "name", PQgetvalue(res, row, 1),
                      "kind", PQgetvalue(res, row, 2), "region", kp_text_or_null(res, row, 3),
                      "username", PQgetvalue(res, row, 4),
                      "disabled", PQgetvalue(res, row, 5)[0] == 't',
-                     "created_at", PQgetvalue(res, row, 6));
+                     "created_at", PQgetvalue(res, row, 6), "email", kp_text_or_null(res, row, 7));
 }
 
 json_t *kp_with_initial_password(const char *key, json_t *obj, struct kp_initial_password *pw)

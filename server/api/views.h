@@ -24,7 +24,8 @@ json_t *kp_batch_json(PGresult *res, int row);
 /* Recommender: select from `recommenders r JOIN users u ON u.id = r.user_id
  * LEFT JOIN regions g ON g.code = r.region_code`. */
 #define KP_RECOMMENDER_COLUMNS \
-    "r.id, r.name, r.kind, g.name, u.username, u.disabled, " KP_TIME("r.created_at")
+    "r.id, r.name, r.kind, g.name, u.username, u.disabled, " KP_TIME("r.created_at") ", u.email"
+enum { KP_RECOMMENDER_NCOLUMNS = 8 };
 json_t *kp_recommender_json(PGresult *res, int row);
 
 /* Application: select KP_APPLICATION_COLUMNS KP_APPLICATION_FROM, one

@@ -140,7 +140,8 @@ describe('a registration', () => {
     const { res: r, body: s } = await login(k.url, 'kjg-beijing', body.password);
     assert.equal(r.status, 201, JSON.stringify(s));
     assert.deepEqual(s.user, { id: reply.applicant.user_id, username: 'Kjg-Beijing', role: 'applicant',
-      org_id: reply.applicant.id, display_name: '北京自然博物馆', must_change_password: false });
+      org_id: reply.applicant.id, display_name: '北京自然博物馆', must_change_password: false,
+      email: body.unit.contact_email, mail_opt_out: false });
     assert.equal((await login(k.url, 'Kjg-Beijing', 'not the password')).res.status, 401);
   });
 

@@ -1,8 +1,8 @@
 // Applications (申报): the applicant fills in the form and submits it; its
 // recommender returns, declines or recommends it within its quota and the
 // batch's recommend deadline; moving the batch to evaluation expires what
-// was not recommended.  Also who sees what (one, the list, the CSV export)
-// and the deadline reminder a recommender finds among its notifications.
+// was not recommended.  Also who sees what (one, the list, the CSV export).
+// (Deadline reminders: mail-reminders.test.js.)
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -878,41 +878,5 @@ describe('GET /applications and GET /applications.csv', () => {
     const draft = await makeBatch(admin, { code: 'csv/草稿"批次' });
     assertExportName((await csvCells(admin, `?batch_id=${draft.id}`)).res, '申报列表-csv-草稿批次');
     assertExportName((await csvCells(recA.session, `?batch_id=${draft.id}`)).res, '申报列表');
-  });
-});
-
-describe('the recommend-deadline reminder', () => {
-  let rb, rec, app;
-  before(async () => {
-    rb = await makeBatch(admin, { status: 'open' });
-    rec = recB;
-    app = await newApplicant(rec, rb.id);
-    await submitted(app);
-  });
-  const reminders = async (session) => (await notifications(session)).filter((n) => n.kind === 'deadline.reminder');
-
-  test('none while the deadline is more than three days away', async () => {
-    assert.deepEqual(await reminders(rec.session), []);
-    await json(await admin.api('PATCH', `/batches/${rb.id}`, { contact_deadline: isoIn(1), recommend_deadline: isoIn(4) }));
-    assert.deepEqual(await reminders(rec.session), []);
-  });
-
-  test('within three days, with submitted applications unreviewed: one reminder a day however often it looks', async () => {
-    await json(await admin.api('PATCH', `/batches/${rb.id}`, { recommend_deadline: isoIn(2) }));
-    const first = await reminders(rec.session);
-    assert.equal(first.length, 1);
-    assert.deepEqual(first[0].data, { batch_id: rb.id, unreviewed: 1 });
-    assert.ok(first[0].title.includes(rb.title), first[0].title);
-    for (let i = 0; i < 3; i++) assert.equal((await reminders(rec.session)).length, 1);
-    assert.equal(await db.psql("SELECT count(*) FROM notifications WHERE kind = 'deadline.reminder'"), '1');
-    // recA has submitted applications waiting too, but in batches whose deadline is far
-    assert.deepEqual(await reminders(recA.session), []);
-    assert.deepEqual(await reminders(app.session), [], 'applicants are not reminded');
-  });
-
-  test('nothing unreviewed, no reminder', async () => {
-    await db.psql("DELETE FROM notifications WHERE kind = 'deadline.reminder'");
-    await json(await act(rec, app.id, 'decline', { reason: '不符合' }));
-    assert.deepEqual(await reminders(rec.session), []);
   });
 });

@@ -68,7 +68,7 @@ async function auditRows(action, id) {
   return items;
 }
 
-const KEYS = ['disabled', 'field', 'id', 'name', 'organization', 'organization_credit_code', 'recommender_id',
+const KEYS = ['disabled', 'email', 'field', 'id', 'name', 'organization', 'organization_credit_code', 'recommender_id',
   'region', 'username'];
 
 describe('POST /experts', () => {
@@ -77,7 +77,7 @@ describe('POST /experts', () => {
     const typed = `${code.slice(0, 9).toLowerCase()} ${code.slice(9)}`;   // as people type it
     const res = await admin.api('POST', '/experts', {
       name: '李明', username: 'liming', organization: '中国科学技术馆', organization_credit_code: typed,
-      recommender_id: rec.id, field: '科技馆展教', region: '北京市',
+      recommender_id: rec.id, field: '科技馆展教', region: '北京市', email: 'liming@cstm.example.cn',
     });
     const body = await json(res, 201);
     passwords.push(body.initial_password);
@@ -87,7 +87,7 @@ describe('POST /experts', () => {
     assert.equal(typeof e.id, 'number');
     assert.deepEqual({ ...e, id: 0 }, {
       id: 0, name: '李明', username: 'liming', organization: '中国科学技术馆', organization_credit_code: code,
-      recommender_id: rec.id, field: '科技馆展教', region: '北京市', disabled: false,
+      recommender_id: rec.id, field: '科技馆展教', region: '北京市', disabled: false, email: 'liming@cstm.example.cn',
     });
     assert.match(body.initial_password, /^[2-9a-km-np-zA-HJ-NP-Z]{16}$/);
     assert.deepEqual(await json(await admin.api('GET', `/experts/${e.id}`)), e);
@@ -100,8 +100,8 @@ describe('POST /experts', () => {
 
   test('the optional fields may be left out: null', async () => {
     const { expert } = await create(expertBody({ name: '王芳', username: 'wangfang' }));
-    assert.deepEqual([expert.organization_credit_code, expert.recommender_id, expert.region, expert.disabled],
-      [null, null, null, false]);
+    assert.deepEqual([expert.organization_credit_code, expert.recommender_id, expert.region, expert.disabled, expert.email],
+      [null, null, null, false, null]);
   });
 
   test('each initial password is new', async () => {

@@ -58,12 +58,13 @@ describe('POST /recommenders', () => {
     passwords.push(body.initial_password);
     assert.deepEqual(Object.keys(body).sort(), ['initial_password', 'recommender']);
     const r = body.recommender;
-    assert.deepEqual(Object.keys(r).sort(), ['created_at', 'disabled', 'id', 'kind', 'name', 'region', 'username']);
+    assert.deepEqual(Object.keys(r).sort(), ['created_at', 'disabled', 'email', 'id', 'kind', 'name', 'region', 'username']);
     assert.equal(typeof r.id, 'number');
     assert.equal(r.name, '新疆生产建设兵团科学技术协会');
     assert.equal(r.kind, 'provincial_cast');
     assert.equal(r.region, '新疆生产建设兵团');
     assert.equal(r.username, 'bingtuan.kx');
+    assert.equal(r.email, null);
     assert.equal(r.disabled, false);
     assert.match(r.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     assert.match(body.initial_password, /^[2-9a-km-np-zA-HJ-NP-Z]{16}$/);

@@ -32,7 +32,7 @@ describe('login', () => {
     assert.equal(res.status, 201);
     assert.deepEqual(Object.keys(body).sort(), ['csrf_token', 'expires_at', 'token', 'user']);
     assert.deepEqual(body.user, { id: 1, username: 'admin', role: 'admin', org_id: null,
-      display_name: '系统管理员', must_change_password: false });
+      display_name: '系统管理员', must_change_password: false, email: null, mail_opt_out: false });
     assert.match(body.token, /^[A-Za-z0-9_-]{43}$/);
     assert.match(body.csrf_token, /^[A-Za-z0-9_-]{43}$/);
     assert.match(body.expires_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);

@@ -256,19 +256,6 @@ describe('GET /notifications/unread-count', () => {
     assert.equal(await count(admin), adminUnread);
   });
 
-  test('a recommender\'s count holds the deadline reminder its list would make now, made once', async () => {
-    const soon = await makeBatch(admin, { status: 'open' });
-    await apps(R3, soon.id, ['submitted']);
-    await db.psql(`UPDATE batches SET recommend_deadline = now() + interval '2 days', contact_deadline = now() WHERE id = ${soon.id}`);
-    const before = Number(await db.psql(`SELECT count(*) FROM notifications n JOIN recommenders r ON r.user_id = n.user_id
-                                          WHERE r.id = ${R3.id} AND n.read_at IS NULL`));
-    assert.equal(await count(R3.session), before + 1);
-    assert.equal(await count(R3.session), before + 1, 'made once');
-    const list = await json(await R3.session.api('GET', '/notifications?unread=true'));
-    assert.equal(list.items.filter((n) => n.kind === 'deadline.reminder').length, 1);
-    assert.equal(list.items.length, before + 1);
-  });
-
   test('anonymous 401; a query is not needed and none is refused', async () => {
     await expectProblem(await anonymous(k.url)('GET', '/notifications/unread-count'), 401, 'unauthenticated');
     assert.equal(typeof await count(expert), 'number');

@@ -573,7 +573,7 @@ test('the recommender recommends within its quota, withdraws, declines; past the
 test('the admin finds it by status and exports the CSV', { timeout: 90000 }, async () => {
   const page = await freshPage();
   await signIn(page, server.url, 'admin', ADMIN_PASSWORD);
-  assert.deepEqual(await texts(mainNav(page)), ['工作台', '批次管理', '推荐单位', '认定专家', '申报管理', '基地管理', '届期管理', '通知', '审计日志']);
+  assert.deepEqual(await texts(mainNav(page)), ['工作台', '批次管理', '推荐单位', '认定专家', '申报管理', '基地管理', '届期管理', '通知', '邮件发送', '审计日志']);
   await mainNav(page).filter({ hasText: '申报管理' }).click();
   await waitForPage(page, '/admin/applications', '申报管理');
   await page.waitForFunction(() => document.querySelectorAll('.apps-table tbody tr').length === 4);

@@ -14,7 +14,7 @@ import { migrate, createAdmin, signIn, submitLogin, waitForPage, errorsExcept, t
 const ADMIN = { username: 'admin', password: 'correct horse battery' };
 const SECOND = { username: 'second', password: 'quiet horse battery' };   // not the username (libpwquality)
 const SECOND_NEW = '一二三四五六七八九十 星空';
-const ADMIN_NAV = ['工作台', '批次管理', '推荐单位', '认定专家', '申报管理', '基地管理', '届期管理', '通知', '审计日志'];
+const ADMIN_NAV = ['工作台', '批次管理', '推荐单位', '认定专家', '申报管理', '基地管理', '届期管理', '通知', '邮件发送', '审计日志'];
 
 let db;
 let server;

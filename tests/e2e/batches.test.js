@@ -71,7 +71,7 @@ async function clickFor(page, locator, method, pathRe) {
 test('the admin creates a batch and opens it', { timeout: 90000 }, async () => {
   const page = await freshPage();
   await signIn(page, server.url, ADMIN.username, ADMIN.password);
-  assert.deepEqual(await texts(mainNav(page)), ['工作台', '批次管理', '推荐单位', '认定专家', '申报管理', '基地管理', '届期管理', '通知', '审计日志']);
+  assert.deepEqual(await texts(mainNav(page)), ['工作台', '批次管理', '推荐单位', '认定专家', '申报管理', '基地管理', '届期管理', '通知', '邮件发送', '审计日志']);
 
   await mainNav(page).filter({ hasText: '批次管理' }).click();
   await waitForPage(page, '/batches', '批次管理');

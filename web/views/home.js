@@ -74,7 +74,7 @@ export function render(root, { signal, user }) {
       text: '填写申报表、上传附件、提交给推荐单位，查看审核结果。' }));
   }
   cards.push(card({ href: '/password', name: '修改密码', id: 'card-password',
-    text: '定期更换密码；修改后其他设备上的登录将失效。' }));
+    text: '定期更换密码；修改后其他设备上的登录将失效。设置接收通知的电子邮箱。' }));
 
   replace(root,
     h('section', { class: 'page' },

@@ -1,13 +1,15 @@
 // 修改密码: current, new and confirmed new password → PUT /session/password,
 // which ends this session and answers a new one (session.js takes it).
 // An account created with an initial password lands here first and can do
-// nothing else (except sign out) until it has chosen its own.
+// nothing else (except sign out) until it has chosen its own.  Below, once
+// the password is the user's own, the mail settings (web/mail-settings.js).
 import { h, replace } from '../dom.js';
 import { ApiError } from '../api.js';
 import * as session from '../session.js';
 import { field, submitButton, formMessage } from '../forms.js';
 import { charCount } from '../format.js';
 import { errorText } from '../states.js';
+import { mailSettings } from '../mail-settings.js';
 
 export const title = '修改密码';
 
@@ -47,7 +49,7 @@ export function render(root, { navigate, signal, user }) {
     current.wrap, next.wrap, confirm.wrap, message, actions);
 
   replace(root,
-    h('section', { class: 'auth-page' },
+    h('section', { class: 'auth-page account-page' },
       h('div', { class: 'auth-card auth-card-wide' },
         h('h1', { id: 'pw-title' }, '修改密码'),
         forced
@@ -55,7 +57,8 @@ export function render(root, { navigate, signal, user }) {
             h('p', { class: 'callout-title' }, '首次登录请先修改初始密码'),
             h('p', null, '为保障账号安全，管理员分配的初始密码只能使用一次。请设置您自己的新密码，修改完成后即可使用平台的其他功能。'))
           : h('p', { class: 'muted' }, '修改后，您在其他设备或浏览器上的登录将失效，当前登录保持有效。'),
-        form)));
+        form),
+      forced ? null : mailSettings({ signal, user })));
   if (forced) form.setAttribute('aria-describedby', 'pw-why');
 
   logout.addEventListener('click', async () => {
