@@ -22,6 +22,9 @@ enum kp_err kp_api_session_create(struct kp_req *r);
 enum kp_err kp_api_session_get(struct kp_req *r);
 enum kp_err kp_api_session_delete(struct kp_req *r);
 enum kp_err kp_api_session_password(struct kp_req *r);
+/* password_reset.c */
+enum kp_err kp_api_password_reset_request(struct kp_req *r);
+enum kp_err kp_api_password_reset_confirm(struct kp_req *r);
 /* audit.c */
 enum kp_err kp_api_audit_list(struct kp_req *r);
 enum kp_err kp_api_audit_verify(struct kp_req *r);
