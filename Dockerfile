@@ -7,6 +7,7 @@ RUN apt-get update \
       build-essential cmake pkg-config \
       libmicrohttpd-dev libjansson-dev libpq-dev libsodium-dev check \
       libcairo2-dev libpango1.0-dev libqrencode-dev zlib1g-dev libpwquality-dev \
+      libcurl4-openssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -26,7 +27,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libmicrohttpd12 libjansson4 libpq5 libsodium23 ca-certificates \
       libcairo2 libpango-1.0-0 libpangocairo-1.0-0 libqrencode4 zlib1g fontconfig fonts-noto-cjk \
-      libpwquality1 cracklib-runtime \
+      libpwquality1 cracklib-runtime libcurl4 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --no-create-home --shell /usr/sbin/nologin kpjd
 COPY --from=build /build/kpjdd /usr/local/bin/kpjdd

@@ -73,6 +73,17 @@ static const struct key keys[] = {
     { "audit", "checkpoint_interval", K_UINT, F(audit.checkpoint_interval), 0, 604800, "3600" },
     { "log",  "level",           K_LOGLEVEL, F(log.level),            0, 0, "info" },
     { "metrics", "allow",        K_ADDRS,    F(metrics.allow),        0, 0, "127.0.0.1 ::1" },
+    { "mail", "url",             K_STRING,   F(mail.url),             0, 0, "" },
+    { "mail", "from",            K_STRING,   F(mail.from),            0, 0, "" },
+    { "mail", "credentials_file", K_STRING,  F(mail.credentials_file), 0, 0, "" },
+    { "mail", "starttls",        K_STRING,   F(mail.starttls),        0, 0, "try" },
+    { "mail", "domain",          K_STRING,   F(mail.domain),          0, 0, "" },
+    { "mail", "rate",            K_UINT,     F(mail.rate),            1, 100000, "60" },
+    { "mail", "max_attempts",    K_UINT,     F(mail.max_attempts),    1, 100, "8" },
+    { "mail", "retry_base",      K_UINT,     F(mail.retry_base),      1, 86400, "60" },
+    { "mail", "retry_max",       K_UINT,     F(mail.retry_max),       1, 604800, "21600" },
+    { "mail", "poll",            K_UINT,     F(mail.poll),            1, 3600, "10" },
+    { "mail", "timeout",         K_UINT,     F(mail.timeout),         1, 600, "30" },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -378,6 +389,21 @@ enum kp_err kp_config_check(const struct kp_config *cfg, char *why, size_t why_l
         snprintf(why, why_len, "attachments.upload_grace (%u s) must be at least twice http.timeout "
                  "(%u s): an upload may be silent that long and still be alive",
                  cfg->attachments.upload_grace, cfg->http.timeout);
+        return KP_E_INVAL;
+    }
+    const char *url = cfg->mail.url;
+    const char *host = strncmp(url, "smtp://", 7) == 0 ? url + 7 : strncmp(url, "smtps://", 8) == 0 ? url + 8 : NULL;
+    if (*url != '\0' && (host == NULL || *host == '\0' || *host == '/' || strpbrk(url, " \t\r\n") != NULL)) {
+        snprintf(why, why_len, "mail.url: expected smtp://host:port or smtps://host:port, got '%s'", url);
+        return KP_E_INVAL;
+    }
+    if (*url != '\0' && cfg->mail.from[0] == '\0') {
+        snprintf(why, why_len, "mail.from: the sender's address is needed when mail.url is set");
+        return KP_E_INVAL;
+    }
+    const char *tls = cfg->mail.starttls;
+    if (strcmp(tls, "off") != 0 && strcmp(tls, "try") != 0 && strcmp(tls, "required") != 0) {
+        snprintf(why, why_len, "mail.starttls: expected off, try or required, got '%s'", tls);
         return KP_E_INVAL;
     }
     return KP_OK;

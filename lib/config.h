@@ -89,6 +89,19 @@ struct kp_config {
     struct {
         struct kp_addr_list allow;
     } metrics;
+    struct {
+        char     url[512];           /* smtp://host:port or smtps://host:port; "": mail off */
+        char     from[512];          /* "addr@x.cn" or "Name <addr@x.cn>" */
+        char     credentials_file[1024]; /* user and password for SMTP AUTH; "": none */
+        char     starttls[16];       /* off, try, required (smtp:// only) */
+        char     domain[256];        /* of Message-IDs; "": the from address's */
+        unsigned rate;               /* messages a minute, at most */
+        unsigned max_attempts;       /* attempts before a temporary failure is final */
+        unsigned retry_base;         /* seconds before the second attempt; doubles after */
+        unsigned retry_max;          /* seconds between attempts, at most */
+        unsigned poll;               /* seconds between looks for due mail */
+        unsigned timeout;            /* seconds one SMTP conversation may take */
+    } mail;
 };
 
 /* Fills every key with its default. */
@@ -112,7 +125,9 @@ enum kp_err kp_config_apply_env(struct kp_config *cfg, char *const *env,
 /* Rules between keys, checked once everything is loaded; `why` names the
  * keys.  An upload may stay silent for http.timeout seconds before the
  * connection is closed, and marks its row only now and then
- * (attachments.c): attachments.upload_grace must be at least twice that. */
+ * (attachments.c): attachments.upload_grace must be at least twice that.
+ * mail.url is empty or smtp:// or smtps://, then a host; mail.from is set
+ * when it is; mail.starttls is off, try or required. */
 enum kp_err kp_config_check(const struct kp_config *cfg, char *why, size_t why_len);
 
 #endif

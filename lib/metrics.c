@@ -127,11 +127,18 @@ char *kp_metrics_render(const struct kp_metrics *m, const struct kp_metrics_gaug
         "# HELP kpjd_pool_waiting_jobs Slow-work jobs waiting for a pool thread (http.pool_queue bounds them).\n"
         "# TYPE kpjd_pool_waiting_jobs gauge\nkpjd_pool_waiting_jobs %llu\n"
         "# HELP kpjd_pool_running_jobs Slow-work jobs running on a pool thread (http.pool_threads bound them).\n"
-        "# TYPE kpjd_pool_running_jobs gauge\nkpjd_pool_running_jobs %llu\n",
+        "# TYPE kpjd_pool_running_jobs gauge\nkpjd_pool_running_jobs %llu\n"
+        "# HELP kpjd_mail_sent_total Messages the mail sender handed to the SMTP server.\n"
+        "# TYPE kpjd_mail_sent_total counter\nkpjd_mail_sent_total %llu\n"
+        "# HELP kpjd_mail_failed_total Messages failed for good (refused, expired, attempts spent).\n"
+        "# TYPE kpjd_mail_failed_total counter\nkpjd_mail_failed_total %llu\n"
+        "# HELP kpjd_mail_retried_total Attempts that failed for now and will be repeated.\n"
+        "# TYPE kpjd_mail_retried_total counter\nkpjd_mail_retried_total %llu\n",
         (unsigned long long)g->inflight, (unsigned long long)g->db_open,
         (unsigned long long)g->db_connects, (unsigned long long)g->db_connect_failures,
         (unsigned long long)g->db_lost, (unsigned long long)g->tx_retries,
         (unsigned long long)g->db_round_trips, (unsigned long long)g->pool_waiting,
-        (unsigned long long)g->pool_running);
+        (unsigned long long)g->pool_running, (unsigned long long)g->mail_sent,
+        (unsigned long long)g->mail_failed, (unsigned long long)g->mail_retried);
     return kp_buf_take(&b, len);
 }

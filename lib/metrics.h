@@ -27,6 +27,9 @@ struct kp_metrics_gauges {
     uint64_t db_round_trips;     /* statements (BEGIN, COMMIT, prepares too) sent and waited for */
     uint64_t pool_waiting;       /* slow-work jobs placed, not yet started */
     uint64_t pool_running;       /* slow-work jobs started, not yet done */
+    uint64_t mail_sent;          /* messages the mail sender delivered */
+    uint64_t mail_failed;        /* messages it gave up on */
+    uint64_t mail_retried;       /* attempts that failed for now */
 };
 
 /* The whole exposition text.  Caller frees; NULL on allocation failure. */

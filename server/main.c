@@ -1,6 +1,7 @@
 /* kpjdd: subcommands, configuration, signals, start and stop.
  * The only file that calls exit(). */
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <limits.h>
@@ -14,6 +15,8 @@
 #include "config.h"
 #include "gzcache.h"
 #include "housekeeping.h"
+#include "mailer.h"
+#include "outbox.h"
 #include "httpd.h"
 #include "keys.h"
 #include "log.h"
@@ -226,6 +229,19 @@ static int cmd_serve(const struct kp_config *cfg)
         fprintf(stderr, "kpjdd: passwords cannot be checked for strength: %s\n", why);
         return 1;
     }
+    /* Mail: on when mail.url is set; the settings and credentials are read
+     * now, before any thread, or kpjdd does not start. */
+    static struct kp_smtp smtp;
+    bool mail = cfg->mail.url[0] != '\0';
+    if (mail && !kp_smtp_prepare(cfg, &smtp, why, sizeof why)) {
+        fprintf(stderr, "kpjdd: %s\n", why);
+        return EXIT_USAGE;
+    }
+    if (mail && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "kpjdd: libcurl failed to initialise\n");
+        return 1;
+    }
+    kp_outbox_setup(mail, cfg->web.public_url, smtp.domain);
 
     /* Metric labels: "METHOD /pattern" per route, then static, unmatched. */
     const char **labels = calloc(kp_routes_count + 2, sizeof *labels);
@@ -256,10 +272,13 @@ static int cmd_serve(const struct kp_config *cfg)
 
     struct kp_httpd *httpd = NULL;
     struct kp_housekeeping *hk = NULL;
+    struct kp_mailer *mailer = NULL;
     bool ready = srv.metrics != NULL && srv.gz != NULL && prepare_schema(cfg);
     if (ready)
         record_keys(&srv);
-    if (ready && (hk = kp_housekeeping_start(&srv)) != NULL && (httpd = kp_httpd_start(&srv)) != NULL) {
+    if (ready && (hk = kp_housekeeping_start(&srv)) != NULL &&
+        (!mail || (mailer = kp_mailer_start(&srv, &smtp)) != NULL) &&
+        (httpd = kp_httpd_start(&srv)) != NULL) {
         int sig;
         sigwait(&stop, &sig);
         kp_info("%s: stopping (in-flight requests get %us)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
@@ -268,8 +287,13 @@ static int cmd_serve(const struct kp_config *cfg)
         kp_info("stopped");
         rc = 0;
     }
+    if (mailer != NULL)
+        kp_mailer_stop(mailer);
     if (hk != NULL)
         kp_housekeeping_stop(hk);
+    kp_smtp_clear(&smtp);
+    if (mail)
+        curl_global_cleanup();
     kp_metrics_free(srv.metrics);
     kp_gzcache_free(srv.gz);
     kp_keyring_clear(&srv.keys);

@@ -48,6 +48,9 @@ struct kp_server {
     char dummy_hash[KP_PWHASH_LEN];
     struct kp_keyring keys;              /* crypto.signing_key and crypto.retired_keys */
     struct kp_gzcache *gz;               /* gzip forms of static files, KP_STATIC_GZ_CACHE at most */
+    _Atomic uint64_t mail_sent;          /* by this process's sender (server/mailer.c) */
+    _Atomic uint64_t mail_failed;        /* permanently, or given up */
+    _Atomic uint64_t mail_retried;       /* attempts that failed for now */
 };
 
 struct kp_req;

@@ -4,6 +4,7 @@
 #   root:   root              store:  root store
 #   auth:   root store auth   domain: root store auth domain
 #   http:   root store http        pdf:    root pdf
+#   mail:   root mail
 # Prints each include that breaks the rule; fails if there is one.
 set -euo pipefail
 LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)
@@ -11,13 +12,13 @@ LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)
 declare -A MAY=(
   [root]="root" [store]="root store" [auth]="root store auth"
   [domain]="root store auth domain" [http]="root store http"
-  [pdf]="root pdf"
+  [pdf]="root pdf" [mail]="root mail"
 )
 
 room_of() {                    # a header's room, from where it lives
   local h=$1 r
   [ -f "$LIB/$h" ] && { echo root; return; }
-  for r in store auth domain http pdf; do
+  for r in store auth domain http pdf mail; do
     [ -f "$LIB/$r/$h" ] && { echo "$r"; return; }
   done
   echo unknown

@@ -1,5 +1,8 @@
 /* In-app notifications: a message to one user, written in the caller's
- * transaction together with the change it announces. */
+ * transaction together with the change it announces.  Each function also
+ * queues the message as an email (kp_outbox_put, the same transaction) to
+ * every recipient with an address, as mailkind.h decides: not at all, only
+ * to those who did not opt out, or to all (essential). */
 #ifndef KP_NOTIFY_H
 #define KP_NOTIFY_H
 

@@ -1,5 +1,6 @@
 #include <assert.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <sodium.h>
 
@@ -16,8 +17,36 @@ static const struct kp_stmt SQL_OUTBOX_PUT = {
     10,
 };
 
+/* The configuration loaded at start (kp_outbox_setup), read-only afterwards. */
+static struct {
+    bool on;
+    char public_url[512];
+    char domain[256];
+} setup;
+
+void kp_outbox_setup(bool on, const char *public_url, const char *mail_domain)
+{
+    setup.on = on;
+    snprintf(setup.public_url, sizeof setup.public_url, "%s", public_url);
+    snprintf(setup.domain, sizeof setup.domain, "%s", mail_domain);
+}
+
+bool kp_outbox_on(void)
+{
+    return setup.on;
+}
+
+const char *kp_outbox_public_url(void)
+{
+    return setup.public_url;
+}
+
 enum kp_err kp_outbox_put(struct kp_db *db, const struct kp_outbox_msg *m, const char *mail_domain)
 {
+    if (!setup.on)
+        return KP_OK;
+    if (mail_domain == NULL || *mail_domain == '\0')
+        mail_domain = setup.domain;
     assert(m->to != NULL && m->kind != NULL && m->subject != NULL && m->body != NULL);
     char uid[24], valid[16];
     snprintf(uid, sizeof uid, "%lld", m->user_id);

@@ -18,8 +18,21 @@ struct kp_outbox_msg {
     unsigned    valid_for;    /* seconds it may still be sent; 0: no end */
 };
 
-/* Queues one message.  Its Message-ID is made here, unique across
- * processes: <outbox id>.<16 random hex>@<mail_domain>. */
+/* Set once at start, before any thread queues mail: whether mail is on
+ * (mail.url is set), the platform's public address for links in messages
+ * (web.public_url), and the domain of Message-IDs.  Strings are copied.
+ * Until it is called mail is off. */
+void kp_outbox_setup(bool on, const char *public_url, const char *mail_domain);
+
+/* Whether mail is on; the public URL given to kp_outbox_setup. */
+bool kp_outbox_on(void);
+const char *kp_outbox_public_url(void);
+
+/* Queues one message.  While mail is off it queues nothing and returns
+ * KP_OK: the outbox holds no mail that no sender will take, and switching
+ * mail on later sends nothing stale.  Its Message-ID is made here, unique
+ * across processes: <outbox id>.<16 random hex>@<mail_domain>
+ * (NULL or "": the domain given to kp_outbox_setup). */
 enum kp_err kp_outbox_put(struct kp_db *db, const struct kp_outbox_msg *m, const char *mail_domain);
 
 #endif

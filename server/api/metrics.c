@@ -23,6 +23,9 @@ enum kp_err kp_api_metrics(struct kp_req *r)
         .db_round_trips      = atomic_load(&srv->db_stats.round_trips),
         .pool_waiting        = kp_pool_waiting(srv->pool),
         .pool_running        = kp_pool_running(srv->pool),
+        .mail_sent           = atomic_load(&srv->mail_sent),
+        .mail_failed         = atomic_load(&srv->mail_failed),
+        .mail_retried        = atomic_load(&srv->mail_retried),
     };
     size_t len;
     char *text = kp_metrics_render(srv->metrics, &g, &len);

@@ -217,7 +217,7 @@ test("the Dockerfile's stages: the build stage has every -dev package CMake asks
     const pkg = owner(realpathSync(path));
     assert.ok(reachable.has(pkg), `the runtime stage installs ${pkg} (for ${lib}), or a package that depends on it`);
   }
-  for (const pkg of ['libcairo2', 'libpangocairo-1.0-0', 'libqrencode4', 'zlib1g', 'fonts-noto-cjk', 'fontconfig', 'libpwquality1',
+  for (const pkg of ['libcairo2', 'libpangocairo-1.0-0', 'libqrencode4', 'zlib1g', 'fonts-noto-cjk', 'fontconfig', 'libpwquality1', 'libcurl4',
                      'cracklib-runtime'])
     assert.ok(runtime.has(pkg), `the runtime stage installs ${pkg}`);
 });

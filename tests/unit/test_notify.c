@@ -25,6 +25,9 @@ static char alice[24], bob[24];
 static void notify_setup(void)
 {
     kp_testdb_fresh_schema("migrations/0002_accounts.sql");
+    /* what the mail side of notify reads (0025_mail.sql's columns) */
+    free(kp_testdb_sql("ALTER TABLE users ADD COLUMN email text, "
+                       "ADD COLUMN mail_opt_out boolean NOT NULL DEFAULT false"));
     char *id = kp_testdb_sql("INSERT INTO users (username, role, display_name, password_hash) "
                              "VALUES ('alice', 'applicant', '爱丽丝', 'x') RETURNING id");
     snprintf(alice, sizeof alice, "%s", id);
