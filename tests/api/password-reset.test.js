@@ -23,7 +23,8 @@ before(async () => {
   smtp = await startSmtp();
   db = await createDatabase();
   const env = {
-    KPJD_MAIL_URL: smtp.url, KPJD_MAIL_POLL: '1', KPJD_LOG_LEVEL: 'debug',
+    KPJD_MAIL_URL: smtp.url, KPJD_MAIL_POLL: '1', KPJD_MAIL_FROM: 'noreply@kpjd.example.cn', KPJD_MAIL_RATE: '6000',
+    KPJD_LOG_LEVEL: 'debug',
     KPJD_WEB_PUBLIC_URL: PUBLIC_URL, KPJD_HTTP_TRUSTED_PROXIES: '127.0.0.0/8',
   };
   k1 = await startKpjdd({ db, migrate: true, env });
@@ -153,13 +154,27 @@ test('by address, whatever its case: one mail per enabled account with it, each 
   assert.equal((await confirmReset(mails[1].token)).status, 204);
 });
 
+const COUNTS = 'SELECT concat_ws(\' \', (SELECT count(*) FROM email_outbox), (SELECT count(*) FROM password_resets), (SELECT count(*) FROM audit_log))';
+
 test('an unknown login: the same 202, and nothing written or sent', async () => {
-  const before = await db.psql('SELECT (SELECT count(*) FROM email_outbox) || (SELECT count(*) FROM password_resets) || (SELECT count(*) FROM audit_log)');
+  const before = await db.psql(COUNTS);
   for (const login of ['nobody.here', 'nobody@example.cn', 'x', '中文名字'])
     assert.equal((await requestReset(login)).status, 202, login);
-  assert.equal(await db.psql('SELECT (SELECT count(*) FROM email_outbox) || (SELECT count(*) FROM password_resets) || (SELECT count(*) FROM audit_log)'), before);
+  assert.equal(await db.psql(COUNTS), before);
   await expectProblem(await requestReset(''), 422, 'validation');
   await expectProblem(await fetch(`${k1.url}/api/v1/password-reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), 422, 'validation');
+});
+
+test('without mail (no mail.url): still 202, and no link is made that nobody could receive', async () => {
+  const id = await makeAccount('unit.zeta', 'zeta@example.cn');
+  const k3 = await startKpjdd({ db, env: { KPJD_HTTP_TRUSTED_PROXIES: '127.0.0.0/8' } });
+  try {
+    assert.equal((await requestReset('unit.zeta', { url: k3.url })).status, 202);
+  } finally {
+    await k3.stop();
+  }
+  assert.equal(await db.psql(`SELECT count(*) FROM password_resets WHERE user_id = ${id}`), '0');
+  assert.equal(await outboxCount(id), 0);
 });
 
 test('a token expired, outlived by a newer reset, unknown or malformed: 404', async () => {

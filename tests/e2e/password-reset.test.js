@@ -37,7 +37,7 @@ before(async () => {
     db,
     env: {
       KPJD_HTTP_LISTEN: `127.0.0.1:${port}`, KPJD_WEB_PUBLIC_URL: `http://127.0.0.1:${port}`,
-      KPJD_MAIL_URL: smtp.url, KPJD_MAIL_POLL: '1',
+      KPJD_MAIL_URL: smtp.url, KPJD_MAIL_POLL: '1', KPJD_MAIL_FROM: 'noreply@kpjd.example.cn',
     },
   });
   browser = await launch();
