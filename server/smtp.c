@@ -64,7 +64,7 @@ struct transfer {
     const char *msg;
     size_t len, pos;
     const atomic_bool *stop;
-    char reply[400];             /* the server's last reply line */
+    char reply[400];             /* the server's first refusal (4xx, 5xx), "" if none */
 };
 
 static size_t read_msg(char *out, size_t size, size_t n, void *arg)
@@ -76,12 +76,13 @@ static size_t read_msg(char *out, size_t size, size_t n, void *arg)
     return k;
 }
 
-/* Server replies come to the debug callback as "header" data. */
+/* Server replies come to the debug callback as "header" data.  The first
+ * refusal is the answer; the QUIT that follows it is not. */
 static int keep_reply(CURL *c, curl_infotype type, char *data, size_t n, void *arg)
 {
     (void)c;
     struct transfer *t = arg;
-    if (type == CURLINFO_HEADER_IN && n > 0) {
+    if (type == CURLINFO_HEADER_IN && n > 0 && t->reply[0] == '\0' && (data[0] == '4' || data[0] == '5')) {
         size_t k = n < sizeof t->reply - 1 ? n : sizeof t->reply - 1;
         memcpy(t->reply, data, k);
         t->reply[k] = '\0';
@@ -139,7 +140,9 @@ void kp_smtp_send(const struct kp_smtp *s, const char *to, const char *msg, size
     long code = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     r->outcome = kp_mail_outcome_of(rc == CURLE_OK, code, t.pos == t.len);
-    if (rc == CURLE_OK || (code >= 400 && t.reply[0] != '\0'))
+    if (rc == CURLE_OK)
+        r->answer[0] = '\0';
+    else if (t.reply[0] != '\0')
         snprintf(r->answer, sizeof r->answer, "%s", t.reply);
     else
         snprintf(r->answer, sizeof r->answer, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));

@@ -109,10 +109,11 @@ let seq = 0;
 // Queues a message directly, as kp_outbox_put does (the reset mail's path).
 async function queue({ addr, subject = '测试邮件', body = '正文', bodyAfter = null, expires = null, status = 'pending', claimedAgo = null }) {
   const n = ++seq;
-  return db.psql(`INSERT INTO email_outbox (kind, essential, to_addr, subject, body, body_after, expires_at, message_id, status, claimed_at)
+  return db.psql(`WITH i AS (INSERT INTO email_outbox (kind, essential, to_addr, subject, body, body_after, expires_at, message_id, status, claimed_at)
     VALUES ('test.direct', true, '${addr}', '${subject}', '${body}', ${bodyAfter === null ? 'NULL' : `'${bodyAfter}'`},
             ${expires === null ? 'NULL' : `now() + interval '${expires} seconds'`}, 'direct${n}.${Date.now()}@kpjd.example.cn',
-            '${status}', ${claimedAgo === null ? 'NULL' : `now() - interval '${claimedAgo} seconds'`}) RETURNING id`);
+            '${status}', ${claimedAgo === null ? 'NULL' : `now() - interval '${claimedAgo} seconds'`}) RETURNING id)
+    SELECT id FROM i`);
 }
 
 // ---------------------------------------------------------------------------
@@ -221,7 +222,7 @@ describe('the sender', () => {
     assert.equal((await outbox(`id = ${id}`))[0].attempts, 1, 'not tried again');
   });
 
-  test('a 451 answer is temporary: retried with backoff until max_attempts, then failed', async () => {
+  test('a 451 answer is temporary: recorded, the message waits for its next attempt', async () => {
     const id = await queue({ addr: 'tempfail-busy@example.cn' });
     const [first] = await waitOutbox(`id = ${id}`, ([r]) => r.attempts >= 1 && r.status === 'pending');
     assert.match(first.last_error, /^451 /);
