@@ -55,6 +55,10 @@ struct kp_config {
         unsigned throttle_address;  /* failed logins per client address before lockouts begin */
         unsigned throttle_window;   /* seconds after which failures are forgotten */
         unsigned lockout_max;       /* seconds: the longest lockout */
+        unsigned reset_address_limit;   /* password-reset requests per client address and window */
+        unsigned reset_address_window;  /* seconds */
+        unsigned reset_account_limit;   /* reset mails per account and window */
+        unsigned reset_account_window;  /* seconds */
     } auth;
     struct {
         size_t max_file;            /* bytes of one attachment */

@@ -162,6 +162,12 @@ const char *kp_req_header(const struct kp_req *r, const char *name)
 
 const char *kp_req_method(const struct kp_req *r) { return r->method; }
 const char *kp_req_path(const struct kp_req *r) { return r->path; }
+
+/* The path as logs show it: a secret route's pattern instead of its token. */
+static const char *logged_path(const struct kp_req *r)
+{
+    return r->match.secret ? r->match.secret : r->path ? r->path : "-";
+}
 json_t *kp_req_json(const struct kp_req *r) { return r->json; }
 
 void *kp_req_state(const struct kp_req *r) { return r->state; }
@@ -735,7 +741,7 @@ void kp_reply_error(struct kp_req *r, enum kp_err err)
         kp_reply_problem(r, KP_P_UNAVAILABLE, "服务繁忙，请稍后再试");
         return;
     }
-    kp_error("req=%s %s %s: handler failed without answering: %s", r->id, r->method, r->path,
+    kp_error("req=%s %s %s: handler failed without answering: %s", r->id, r->method, logged_path(r),
              kp_err_str(err));
     kp_reply_problem(r, KP_P_INTERNAL, NULL);
 }
@@ -808,7 +814,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         { "req", r->id[0] ? r->id : "-", 0 },
         { "method", r->method ? r->method : "-", 0 },
         { "route", kp_metrics_label(srv->metrics, r->metric), 0 },
-        { "path", r->path ? r->path : "-", 0 },
+        { "path", logged_path(r), 0 },
         { "status", NULL, r->status },
         { "bytes", NULL, (long long)r->bytes },
         { "duration_us", NULL, (long long)us },

@@ -13,6 +13,7 @@
 #define STREAM  KP_ROUTE_STREAM
 #define SLOW    KP_ROUTE_SLOW      /* hashes a password, or moves files or CSV: on the pool */
 #define OWN     KP_ROUTE_OWN_SESSION  /* one statement checks the session and reads the row */
+#define SECRET  KP_ROUTE_SECRET_PATH  /* the path carries a secret: logs show the pattern */
 #define UPLOAD_MEDIA "application/pdf image/png image/jpeg video/mp4"
 #define CSP_MEDIA "application/csp-report application/json application/reports+json"
 
@@ -32,6 +33,8 @@ const struct kp_route kp_routes[] = {
     { "DELETE", "/api/v1/session",                   kp_api_session_delete,     KP_SIGNED_IN, PENDING, NULL, NULL },
     { "PUT",    "/api/v1/session/password",          kp_api_session_password,   KP_SIGNED_IN, PENDING | JSON | SLOW, NULL, NULL },
     { "PUT",    "/api/v1/session/mail",              kp_api_session_mail,       KP_SIGNED_IN, JSON, NULL, NULL },
+    { "POST",   "/api/v1/password-reset",            kp_api_password_reset_request, KP_PUBLIC, JSON, NULL, NULL },
+    { "POST",   "/api/v1/password-reset/{token}",    kp_api_password_reset_confirm, KP_PUBLIC, JSON | SLOW | SECRET, NULL, NULL },
     /* notifications and audit */
     { "GET",    "/api/v1/notifications",             kp_api_notifications_list, KP_SIGNED_IN, 0,    NULL, NULL },
     { "POST",   "/api/v1/notifications/{id}/read",   kp_api_notifications_read, KP_SIGNED_IN, 0,    NULL, NULL },

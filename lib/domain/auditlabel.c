@@ -11,6 +11,8 @@ static const struct kp_audit_label ACTIONS[] = {
     { "user.password_changed", "修改密码" },
     { "user.password_change_failed", "修改密码失败" },
     { "user.mail_settings", "修改邮件设置" },
+    { "user.password_reset_requested", "申请重置密码" },
+    { "user.password_reset", "通过邮件重置密码" },
     { "batch.created", "创建批次" },
     { "batch.updated", "修改批次" },
     { "quota.set", "设置推荐名额" },

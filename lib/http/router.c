@@ -52,15 +52,20 @@ enum kp_match_result kp_router_match(const struct kp_route *routes, size_t n,
     m->route = NULL;
     m->nparams = 0;
     m->allow[0] = '\0';
+    m->secret = NULL;
     for (size_t i = 0; i < n; i++) {
         if (!match_path(routes[i].pattern, path, &probe))
             continue;
         path_seen = true;
+        if (m->secret == NULL && (routes[i].flags & KP_ROUTE_SECRET_PATH))
+            m->secret = routes[i].pattern;
         if (strcmp(routes[i].method, want) == 0) {
+            const char *secret = m->secret;
             *m = probe;
             m->route = &routes[i];
             m->index = i;
             m->allow[0] = '\0';
+            m->secret = secret;
             return KP_MATCH_OK;
         }
         add_allow(m->allow, sizeof m->allow, routes[i].method);

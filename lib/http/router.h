@@ -21,6 +21,7 @@ typedef enum kp_err (*kp_handler)(struct kp_req *r);
 #define KP_ROUTE_SLOW       0x10u   /* the handler runs on the slow-work pool, off the event threads */
 #define KP_ROUTE_OWN_SESSION 0x20u  /* GET: the handler checks the session in its own statement (auth.h) */
 #define KP_ROUTE_JSON_OPTIONAL 0x40u /* with JSON_BODY: no body at all is allowed (kp_req_json is then NULL) */
+#define KP_ROUTE_SECRET_PATH 0x80u  /* a path parameter is a secret (a reset token): never logged */
 
 /* A route that takes its body as a stream (uploads): the gate runs before
  * the body, then begin, then take for each piece as it arrives, flushing
@@ -61,6 +62,9 @@ struct kp_match {
     size_t nparams;
     struct { const char *name; size_t name_len; char value[128]; } params[KP_MAX_PARAMS];
     char allow[64];                /* KP_MATCH_METHOD: "GET, HEAD, POST" */
+    /* The pattern of a KP_ROUTE_SECRET_PATH route the path matched, whatever
+     * the method: what logs show instead of the path.  NULL: none. */
+    const char *secret;
 };
 
 enum kp_match_result { KP_MATCH_OK, KP_MATCH_NO_PATH, KP_MATCH_METHOD };

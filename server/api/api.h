@@ -27,6 +27,9 @@ enum kp_err kp_api_session_mail(struct kp_req *r);
 /* mail_outbox.c */
 enum kp_err kp_api_outbox_list(struct kp_req *r);
 enum kp_err kp_api_outbox_resend(struct kp_req *r);
+/* password_reset.c */
+enum kp_err kp_api_password_reset_request(struct kp_req *r);
+enum kp_err kp_api_password_reset_confirm(struct kp_req *r);
 /* audit.c */
 enum kp_err kp_api_audit_list(struct kp_req *r);
 enum kp_err kp_api_audit_verify(struct kp_req *r);

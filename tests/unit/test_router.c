@@ -19,6 +19,7 @@ static enum kp_err h_login(struct kp_req *r) { (void)r; return KP_OK; }
 static enum kp_err h_export(struct kp_req *r) { (void)r; return KP_OK; }
 static enum kp_err h_four(struct kp_req *r) { (void)r; return KP_OK; }
 static enum kp_err h_five(struct kp_req *r) { (void)r; return KP_OK; }
+static enum kp_err h_reset(struct kp_req *r) { (void)r; return KP_OK; }
 
 static const struct kp_route routes[] = {
     { "GET",    "/api/v1/healthz",                                  h_health, 0,    0, NULL, NULL },
@@ -32,6 +33,7 @@ static const struct kp_route routes[] = {
     { "POST",   "/api/v1/session",                                  h_login, 0,     KP_ROUTE_JSON_BODY, NULL, NULL },
     { "GET",    "/t/{a}/{b}/{c}/{d}",                               h_four, 0,      0, NULL, NULL },
     { "GET",    "/u/{a}/{b}/{c}/{d}/{e}",                           h_five, 0,      0, NULL, NULL },
+    { "POST",   "/api/v1/reset/{token}",                            h_reset, 0,     KP_ROUTE_SECRET_PATH, NULL, NULL },
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -207,6 +209,25 @@ START_TEST(param_limit)
 }
 END_TEST
 
+/* A secret route's pattern stands for its path in logs, also when the
+ * method is wrong (a 405 is logged too); other matches name none. */
+START_TEST(secret_path)
+{
+    ck_assert_int_eq(match("POST", "/api/v1/reset/s3cret"), KP_MATCH_OK);
+    ck_assert_ptr_eq(m.route->handler, h_reset);
+    ck_assert_str_eq(kp_match_param(&m, "token"), "s3cret");
+    ck_assert_str_eq(m.secret, "/api/v1/reset/{token}");
+    ck_assert_int_eq(match("GET", "/api/v1/reset/s3cret"), KP_MATCH_METHOD);
+    ck_assert_str_eq(m.secret, "/api/v1/reset/{token}");
+    ck_assert_int_eq(match("GET", "/api/v1/batches/7"), KP_MATCH_OK);
+    ck_assert_ptr_null(m.secret);
+    ck_assert_int_eq(match("PATCH", "/api/v1/batches/7"), KP_MATCH_METHOD);
+    ck_assert_ptr_null(m.secret);
+    ck_assert_int_eq(match("GET", "/nowhere"), KP_MATCH_NO_PATH);
+    ck_assert_ptr_null(m.secret);
+}
+END_TEST
+
 static Suite *router_suite(void)
 {
     Suite *s = suite_create("router");
@@ -223,6 +244,7 @@ static Suite *router_suite(void)
     tcase_add_test(tc, empty_segment);
     tcase_add_test(tc, long_parameter);
     tcase_add_test(tc, param_limit);
+    tcase_add_test(tc, secret_path);
     suite_add_tcase(s, tc);
     return s;
 }

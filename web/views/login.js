@@ -53,10 +53,12 @@ export function render(root, { navigate, signal }) {
         h('h1', { id: 'login-title' }, '登录'),
         h('p', { class: 'muted' }, '中国科协、推荐单位、申报单位和评审专家使用本平台账号登录。'),
         form,
+        h('p', { class: 'auth-forgot' },
+          h('a', { href: '/forgot-password', dataset: { link: '' } }, '忘记密码？')),
         h('p', { class: 'auth-foot muted' },
           '申报单位请使用推荐单位发放的申报邀请码',
           h('a', { href: '/register', dataset: { link: '' } }, '注册账号'),
-          '；忘记密码请联系推荐单位或中国科协。'))));
+          '。账号没有登记邮箱的，忘记密码请联系推荐单位或中国科协。'))));
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();

@@ -13,8 +13,10 @@ import { mailSettings } from '../mail-settings.js';
 
 export const title = '修改密码';
 
-const MIN = 12;
-const MAX = 128;
+export const MIN = 12;
+export const MAX = 128;
+// The rules of a new password, as lib/auth/pwcheck.c applies them.
+export const NEW_PASSWORD_HINT = `${MIN}–${MAX} 个字符，不能是常见英文单词、连续或重复的数字和字母，也不能含用户名；建议用一句容易记住、别人难以猜到的话。`;
 
 // Server field names → our inputs.
 const SERVER_FIELDS = { current_password: 'current', new_password: 'next' };
@@ -29,7 +31,7 @@ export function render(root, { navigate, signal, user }) {
   const next = field({
     id: 'pw-new',
     label: '新密码',
-    hint: `${MIN}–${MAX} 个字符，不能是常见英文单词、连续或重复的数字和字母，也不能含用户名；建议用一句容易记住、别人难以猜到的话。`,
+    hint: NEW_PASSWORD_HINT,
     attrs: { type: 'password', autocomplete: 'new-password', required: true, minlength: MIN, maxlength: MAX },
   });
   const confirm = field({
