@@ -104,15 +104,16 @@ static enum kp_err hash_tx(struct kp_db *db, void *arg)
     return KP_OK;
 }
 
+enum verdict { MATCH, MISMATCH, UNREADABLE };
+
 /* Whether one attachment's bytes match its row; prints why not. */
-static bool check_file(struct kp_db *db, const char *id, const char *size, const char *sha256,
-                       bool *failed)
+static enum verdict check_file(struct kp_db *db, const char *id, const char *size,
+                               const char *sha256)
 {
     struct file f = { .id = id, .size = strtoll(size, NULL, 10) };
     if (kp_db_tx(db, KP_TX_READ_ONLY, hash_tx, &f) != KP_OK) {
         printf("backup-check: attachment %s: cannot read its chunks\n", id);
-        *failed = true;
-        return false;
+        return UNREADABLE;
     }
     if (f.missing >= 0)
         printf("backup-check: attachment %s: chunk %lld missing or empty (%lld of %lld bytes)\n",
@@ -124,16 +125,16 @@ static bool check_file(struct kp_db *db, const char *id, const char *size, const
         printf("backup-check: attachment %s: bytes hash to %s, recorded sha256 %s\n",
                id, f.hex, sha256);
     else
-        return true;
-    return false;
+        return MATCH;
+    return MISMATCH;
 }
 
-/* Every complete attachment, PAGE at a time.  Counts checked and bad. */
+/* Every complete attachment, PAGE at a time; counts those checked and those
+ * not matching.  False when the database failed us before the end. */
 static bool check_attachments(struct kp_db *db, long long *checked, long long *bad,
                               long long *bytes)
 {
     struct page p = { .after = "0" };
-    bool failed = false;
     for (;;) {                              /* ends: ids only grow, the table is finite */
         if (kp_db_tx(db, KP_TX_READ_ONLY, list_tx, &p) != KP_OK) {
             printf("backup-check: cannot list the attachments\n");
@@ -141,19 +142,21 @@ static bool check_attachments(struct kp_db *db, long long *checked, long long *b
             return false;
         }
         int n = PQntuples(p.rows);
-        for (int i = 0; i < n && !failed; i++) {
+        for (int i = 0; i < n; i++) {
             const char *id = PQgetvalue(p.rows, i, 0), *size = PQgetvalue(p.rows, i, 1);
+            enum verdict v = check_file(db, id, size, PQgetvalue(p.rows, i, 2));
+            if (v == UNREADABLE) {
+                PQclear(p.rows);
+                return false;
+            }
             ++*checked;
             *bytes += strtoll(size, NULL, 10);
-            if (!check_file(db, id, size, PQgetvalue(p.rows, i, 2), &failed))
-                ++*bad;
+            *bad += v == MISMATCH;
         }
         if (n > 0)
             snprintf(p.after, sizeof p.after, "%s", PQgetvalue(p.rows, n - 1, 0));
         PQclear(p.rows);
         p.rows = NULL;
-        if (failed)
-            return false;
         if (n < PAGE)
             return true;
     }
