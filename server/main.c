@@ -44,6 +44,9 @@ static void usage(FILE *out)
         "  create-admin USERNAME [--email ADDRESS]\n"
         "             create an admin account; the password (12-128 characters)\n"
         "             is read from one line of standard input; mail goes to ADDRESS\n"
+        "  backup-check\n"
+        "             verify the audit chain and every attachment's SHA-256 in the\n"
+        "             database (after a restore: see README, \"Backups\"); exit 0 if all hold\n"
         "  sample --seed HEX --rate R [--stratify-by none|region|category] < FILE\n"
         "             draw an on-site spot-check sample (kpjd-sample-v1) as the API\n"
         "             does, from lines 'id<TAB>region<TAB>category'; prints the\n"
@@ -370,7 +373,7 @@ int main(int argc, char **argv)
         return sodium_init() < 0 ? 1 : kp_cli_keygen(operand);
     }
     if (strcmp(command, "serve") != 0 && strcmp(command, "migrate") != 0 &&
-        strcmp(command, "create-admin") != 0) {
+        strcmp(command, "create-admin") != 0 && strcmp(command, "backup-check") != 0) {
         fprintf(stderr, "kpjdd: unknown command '%s'\n", command);
         usage(stderr);
         return EXIT_USAGE;
@@ -393,5 +396,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(command, "create-admin") == 0)
         return kp_cli_create_admin(&cfg, operand, email);
+    if (strcmp(command, "backup-check") == 0)
+        return kp_cli_backup_check(&cfg);
     return strcmp(command, "migrate") == 0 ? cmd_migrate(&cfg) : cmd_serve(&cfg);
 }
