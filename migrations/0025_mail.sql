@@ -48,7 +48,7 @@ CREATE TABLE email_outbox (
     last_error      text,
     created_at      timestamptz NOT NULL DEFAULT now()
 );
--- The sender's query: what is due, oldest first.
-CREATE INDEX email_outbox_due ON email_outbox (next_attempt_at, id) WHERE status = 'pending';
+-- The sender's query: what is due, essential mail first, then oldest first.
+CREATE INDEX email_outbox_due ON email_outbox (essential DESC, next_attempt_at, id) WHERE status = 'pending';
 -- The admin's view, by status, newest first.
 CREATE INDEX email_outbox_status ON email_outbox (status, id);

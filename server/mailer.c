@@ -44,15 +44,18 @@ static const struct kp_stmt SQL_EXPIRE = {
     0,
 };
 
-/* Claims up to $1 due messages, oldest first, skipping those another
- * sender is claiming right now; committed on its own before any is sent. */
+/* Claims up to $1 due messages, essential ones (a reset link, valid for
+ * half an hour) before the rest and then oldest first, skipping those
+ * another sender is claiming right now; committed on its own before any is
+ * sent.  On deadline day hundreds of notifications may wait at mail.rate
+ * per minute; a reset link must not wait behind them. */
 static const struct kp_stmt SQL_CLAIM = {
     "mail_claim",
     "UPDATE email_outbox SET status = 'sending', claimed_at = now(), attempts = attempts + 1"
     " WHERE id IN (SELECT id FROM email_outbox"
     "               WHERE status = 'pending' AND next_attempt_at <= now()"
     "                 AND (expires_at IS NULL OR expires_at > now())"
-    "               ORDER BY next_attempt_at, id LIMIT $1::int FOR UPDATE SKIP LOCKED)"
+    "               ORDER BY essential DESC, next_attempt_at, id LIMIT $1::int FOR UPDATE SKIP LOCKED)"
     " RETURNING id, to_addr, subject, body, message_id, attempts, extract(epoch FROM created_at)::bigint",
     1,
 };
