@@ -11,6 +11,8 @@
 // tests' load.  Everything it starts lives in one private directory under
 // the system's temporary directory (a clone under a 0700 /root cannot be
 // entered by the postgres user), and is stopped and removed at the end.
+// KPJD_TEST_VERBOSE=1 prints etcd's and the two Patronis' logs (PostgreSQL's
+// included) at the end.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
