@@ -74,7 +74,7 @@ function dirFor(...parts) {
 // 200 kB) for the report of a failure.
 function startAsPg(name, cmd, args, env) {
   const proc = spawn(cmd, args, {
-    cwd: base, uid: pgUid, gid: pgGid, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: base, ...(asRoot ? { uid: pgUid, gid: pgGid } : {}), stdio: ['ignore', 'pipe', 'pipe'],
     env: { PATH: process.env.PATH, HOME: base, LANG: 'C.UTF-8', ...env },
   });
   let out = '';
@@ -108,7 +108,7 @@ const status = async (url) => (await fetch(url, { signal: AbortSignal.timeout(30
 // deploy/patroni/etcd.env with this test's name, addresses and directory in
 // place of the seven settings that differ per member (the file must have them).
 function etcdEnv(client, peer) {
-  const own = {
+  const mine = {
     ETCD_NAME: 'etcd1',
     ETCD_DATA_DIR: join(dirFor('etcd'), 'data'),
     ETCD_LISTEN_PEER_URLS: `http://127.0.0.1:${peer}`,
@@ -122,8 +122,8 @@ function etcdEnv(client, peer) {
     const m = /^(ETCD_[A-Z0-9_]+)=(.*)$/.exec(line);
     if (m) env[m[1]] = m[2];
   }
-  for (const key of Object.keys(own)) assert.ok(key in env, `deploy/patroni/etcd.env sets ${key}`);
-  return { ...env, ...own };
+  for (const key of Object.keys(mine)) assert.ok(key in env, `deploy/patroni/etcd.env sets ${key}`);
+  return { ...env, ...mine };
 }
 
 // A node's configuration directory: deploy/patroni/kpjd.yml as it is, and
@@ -328,4 +328,5 @@ test('the primary dies under writes: 503 with Retry-After, then writes again on 
   assert.equal(v.ok, true, JSON.stringify(v));
   assert.ok(v.count >= present.size);
   assert.match(k.log(), /database: connected again/);
+  await k.stop();                 // exit 0, no sanitizer report
 });
