@@ -416,5 +416,13 @@ enum kp_err kp_config_check(const struct kp_config *cfg, char *why, size_t why_l
         snprintf(why, why_len, "mail.starttls: expected off, try or required, got '%s'", tls);
         return KP_E_INVAL;
     }
+    /* With `try`, whoever sits between us and the server can strip
+     * STARTTLS and read the password that AUTH then sends. */
+    if (cfg->mail.credentials_file[0] != '\0' && strncmp(url, "smtp://", 7) == 0 &&
+        strcmp(tls, "required") != 0) {
+        snprintf(why, why_len, "mail.credentials_file is set: mail.starttls must be 'required' "
+                 "(or mail.url smtps://), or the password may cross the network in clear");
+        return KP_E_INVAL;
+    }
     return KP_OK;
 }

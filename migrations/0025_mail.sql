@@ -44,6 +44,7 @@ CREATE TABLE email_outbox (
     attempts        integer NOT NULL DEFAULT 0,
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
     claimed_at      timestamptz,
+    claimed_by      text,                             -- the claim's name (server/mailer.c)
     sent_at         timestamptz,
     last_error      text,
     created_at      timestamptz NOT NULL DEFAULT now()

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "log.h"
 #include "mailer.h"
 #include "migrate.h"
@@ -21,7 +23,15 @@ struct kp_mailer {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     atomic_bool stop;
+    char claim[33];          /* the next claim's name: new once a claim answered */
 };
+
+static void new_claim_name(struct kp_mailer *m)
+{
+    unsigned char rnd[16];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(m->claim, sizeof m->claim, rnd, sizeof rnd);
+}
 
 /* A message claimed by a sender that died (or lost its database) stays
  * 'sending'.  Whether it left is unknown, so it is not sent again: once
@@ -48,16 +58,25 @@ static const struct kp_stmt SQL_EXPIRE = {
  * half an hour) before the rest and then oldest first, skipping those
  * another sender is claiming right now; committed on its own before any is
  * sent.  On deadline day hundreds of notifications may wait at mail.rate
- * per minute; a reset link must not wait behind them. */
+ * per minute; a reset link must not wait behind them.
+ *
+ * $2 names the claim.  A claim whose answer was lost (the connection broke
+ * after the commit) is made again under the same name until one answers,
+ * and `mine` hands back what the lost one took: those rows are sent now,
+ * not left 'sending' to be failed as interrupted. */
 static const struct kp_stmt SQL_CLAIM = {
     "mail_claim",
-    "UPDATE email_outbox SET status = 'sending', claimed_at = now(), attempts = attempts + 1"
-    " WHERE id IN (SELECT id FROM email_outbox"
-    "               WHERE status = 'pending' AND next_attempt_at <= now()"
-    "                 AND (expires_at IS NULL OR expires_at > now())"
-    "               ORDER BY essential DESC, next_attempt_at, id LIMIT $1::int FOR UPDATE SKIP LOCKED)"
-    " RETURNING id, to_addr, subject, body, message_id, attempts, extract(epoch FROM created_at)::bigint",
-    1,
+    "WITH fresh AS (SELECT id FROM email_outbox"
+    "                WHERE status = 'pending' AND next_attempt_at <= now()"
+    "                  AND (expires_at IS NULL OR expires_at > now())"
+    "                ORDER BY essential DESC, next_attempt_at, id LIMIT $1::int FOR UPDATE SKIP LOCKED),"
+    "     mine AS (SELECT id FROM email_outbox WHERE status = 'sending' AND claimed_by = $2)"
+    " UPDATE email_outbox o SET status = 'sending', claimed_at = now(), claimed_by = $2,"
+    "        attempts = o.attempts + CASE WHEN o.status = 'pending' THEN 1 ELSE 0 END"
+    "  WHERE o.id IN (SELECT id FROM fresh UNION ALL SELECT id FROM mine)"
+    " RETURNING o.id, o.to_addr, o.subject, o.body, o.message_id, o.attempts,"
+    "           extract(epoch FROM o.created_at)::bigint",
+    2,
 };
 enum { C_ID, C_TO, C_SUBJECT, C_BODY, C_MESSAGE_ID, C_ATTEMPTS, C_CREATED };
 
@@ -115,8 +134,9 @@ static bool schema_current(struct kp_db *db)
            state == KP_SCHEMA_CURRENT;
 }
 
-/* Sends row i of a claim and records the outcome. */
-static void deliver(struct kp_mailer *m, struct kp_db *db, PGresult *res, int i)
+/* Sends row i of a claim and records the outcome; false when it could not
+ * be recorded. */
+static bool deliver(struct kp_mailer *m, struct kp_db *db, PGresult *res, int i)
 {
     const struct kp_config *cfg = m->srv->cfg;
     const char *id = PQgetvalue(res, i, C_ID), *to = PQgetvalue(res, i, C_TO);
@@ -137,6 +157,9 @@ static void deliver(struct kp_mailer *m, struct kp_db *db, PGresult *res, int i)
         kp_smtp_send(&m->smtp, to, text.data, text.len, &m->stop, &r);
     }
     kp_buf_free(&text);
+    /* Cut short by our own shutdown: not the server's fault, no attempt spent. */
+    if (r.outcome == KP_MAIL_TEMPORARY && atomic_load(&m->stop))
+        return run1(db, &SQL_RELEASE, (const char *const[]){ id }, NULL) == KP_OK;
     if (r.outcome == KP_MAIL_TEMPORARY && attempts >= cfg->mail.max_attempts)
         r.outcome = KP_MAIL_PERMANENT;
     char delay[16];
@@ -166,6 +189,7 @@ static void deliver(struct kp_mailer *m, struct kp_db *db, PGresult *res, int i)
     }
     if (err)
         kp_warn("mail: %s: the outcome is not recorded (%s); it stays claimed", id, kp_err_str(err));
+    return err == KP_OK;
 }
 
 /* One round: recover and expire, then claim and send up to `room`
@@ -183,11 +207,16 @@ static int round_(struct kp_mailer *m, struct kp_db *db, unsigned room)
     if (room == 0)
         return 0;
     PGresult *res;
-    if (kp_db_read(db, &SQL_CLAIM, (const char *const[]){ limit }, &res) != KP_OK)
-        return 0;
+    if (kp_db_read(db, &SQL_CLAIM, (const char *const[]){ limit, m->claim }, &res) != KP_OK)
+        return 0;                                 /* the same name next time */
+    new_claim_name(m);
     int claimed = PQntuples(res), i = 0;
-    for (; i < claimed && !atomic_load(&m->stop); i++)
-        deliver(m, db, res, i);
+    /* An outcome that cannot be recorded means the database is away: the
+     * rest is not sent (its outcome could not be recorded either) but
+     * handed back, if the database lets us. */
+    bool recorded = true;
+    for (; i < claimed && recorded && !atomic_load(&m->stop); i++)
+        recorded = deliver(m, db, res, i);
     for (; i < claimed; i++)
         run1(db, &SQL_RELEASE, (const char *const[]){ PQgetvalue(res, i, C_ID) }, NULL);
     PQclear(res);
@@ -243,6 +272,7 @@ struct kp_mailer *kp_mailer_start(struct kp_server *srv, const struct kp_smtp *s
     m->srv = srv;
     m->smtp = *smtp;
     atomic_init(&m->stop, false);
+    new_claim_name(m);
     pthread_mutex_init(&m->lock, NULL);
     pthread_cond_init(&m->wake, NULL);           /* CLOCK_REALTIME */
     if (pthread_create(&m->thread, NULL, run, m) != 0) {

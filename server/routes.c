@@ -32,7 +32,7 @@ const struct kp_route kp_routes[] = {
     { "GET",    "/api/v1/session",                   kp_api_session_get,        KP_SIGNED_IN, PENDING | OWN, NULL, NULL },
     { "DELETE", "/api/v1/session",                   kp_api_session_delete,     KP_SIGNED_IN, PENDING, NULL, NULL },
     { "PUT",    "/api/v1/session/password",          kp_api_session_password,   KP_SIGNED_IN, PENDING | JSON | SLOW, NULL, NULL },
-    { "PUT",    "/api/v1/session/mail",              kp_api_session_mail,       KP_SIGNED_IN, JSON, NULL, NULL },
+    { "PUT",    "/api/v1/session/mail",              kp_api_session_mail,       KP_SIGNED_IN, JSON | SLOW, NULL, NULL },
     { "POST",   "/api/v1/password-reset",            kp_api_password_reset_request, KP_PUBLIC, JSON, NULL, NULL },
     { "POST",   "/api/v1/password-reset/{token}",    kp_api_password_reset_confirm, KP_PUBLIC, JSON | SLOW | SECRET, NULL, NULL },
     /* notifications and audit */

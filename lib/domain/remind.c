@@ -15,7 +15,9 @@
  * ones already sent left out so that LIMIT moves on.  The unit's deadline
  * is per application: a draft's is the submit deadline when the batch has
  * one, a returned one's the recommend deadline (as web/home-applicant.js
- * shows it); a unit's nearest one counts. */
+ * shows it).  The two are two deadlines with a reminder each ('submit',
+ * 'resubmit'): a unit with both a draft and a returned application is
+ * reminded of each. */
 static const struct kp_stmt SQL_DUE = {
     "remind_due",
     "WITH todo AS ("
@@ -27,8 +29,10 @@ static const struct kp_stmt SQL_DUE = {
     "     AND NOT EXISTS (SELECT 1 FROM contacts c"
     "                      WHERE c.batch_id = b.id AND c.recommender_id = q.recommender_id)"
     "  UNION ALL"
-    "  SELECT u.id, b.id, b.title, 'submit', min(a.due), count(*)"
+    "  SELECT u.id, b.id, b.title, a.deadline, min(a.due), count(*)"
     "    FROM (SELECT a.batch_id, a.applicant_id,"
+    "                 CASE WHEN a.status = 'draft' AND b.submit_deadline IS NOT NULL THEN 'submit'"
+    "                      ELSE 'resubmit' END AS deadline,"
     "                 CASE WHEN a.status = 'draft' THEN coalesce(b.submit_deadline, b.recommend_deadline)"
     "                      ELSE b.recommend_deadline END AS due"
     "            FROM applications a JOIN batches b ON b.id = a.batch_id"
@@ -36,7 +40,7 @@ static const struct kp_stmt SQL_DUE = {
     "    JOIN batches b ON b.id = a.batch_id"
     "    JOIN users u ON u.role = 'applicant' AND u.org_id = a.applicant_id AND NOT u.disabled"
     "   WHERE " DUE("a.due")
-    "   GROUP BY u.id, b.id"
+    "   GROUP BY u.id, b.id, a.deadline"
     "  UNION ALL"
     "  SELECT u.id, b.id, b.title, 'recommend', b.recommend_deadline, count(*)"
     "    FROM applications a JOIN batches b ON b.id = a.batch_id"
@@ -70,6 +74,10 @@ static void words(PGresult *res, int i, char *title, size_t tn, char *body, size
         snprintf(title, tn, "申报提交即将截止：%s", batch);
         snprintf(body, bn, "本单位在该批次的申报尚未提交（草稿或退回修改），截止时间为 %s（北京时间），"
                            "请及时完成并提交给推荐单位。", at);
+    } else if (strcmp(deadline, "resubmit") == 0) {
+        snprintf(title, tn, "申报提交即将截止：%s", batch);
+        snprintf(body, bn, "本单位在该批次的申报尚未提交（草稿或退回修改），须在推荐截止前提交，"
+                           "截止时间为 %s（北京时间），请及时完成并提交给推荐单位。", at);
     } else {
         snprintf(title, tn, "推荐即将截止：%s", batch);
         snprintf(body, bn, "还有 %s 项申报待审核，推荐截止时间为 %s（北京时间），请及时审核。", pending, at);

@@ -358,11 +358,13 @@ static const struct kp_stmt SQL_UNIT_UPDATE = {
 };
 
 /* The unit's account shows its name (users.display_name, set at
- * registration) and is mailed at its contact address: a new name or
- * address goes there too ($2, $3; NULL keeps a value). */
+ * registration): a new name goes there too ($2; NULL keeps it).  A new
+ * contact address ($3) becomes the account's only when it has none: the
+ * account's address is where a reset link goes, changed only by
+ * PUT /session/mail with the password, or by the admin. */
 static const struct kp_stmt SQL_UNIT_ACCOUNT = {
     "applicants_account",
-    "UPDATE users SET display_name = coalesce($2, display_name), email = coalesce($3, email)"
+    "UPDATE users SET display_name = coalesce($2, display_name), email = coalesce(email, $3)"
     " WHERE role = 'applicant' AND org_id = $1",
     3,
 };

@@ -38,9 +38,11 @@ static const struct kp_stmt SQL_UPSERT = {
     9,
 };
 
-/* The recommender's account is mailed at its newest contact's address. */
+/* The recommender's account takes its contact's address when it has none.
+ * An address already set is the account's own (where a reset link goes):
+ * only PUT /session/mail, with the password, or the admin changes it. */
 static const struct kp_stmt SQL_ACCOUNT_EMAIL = {
-    "contacts_account_email", "UPDATE users SET email = $2 WHERE id = $1", 2,
+    "contacts_account_email", "UPDATE users SET email = coalesce(email, $2) WHERE id = $1", 2,
 };
 
 static const struct kp_stmt SQL_GET = {

@@ -432,99 +432,6 @@ enum kp_err kp_api_session_get(struct kp_req *r)
     return err ? err : reply_current(r, &who, &m);
 }
 
-/* ---- PUT /api/v1/session/mail ---- */
-
-static const struct kp_stmt SQL_MAIL_LOCK = {
-    "session_mail_lock", "SELECT email, mail_opt_out FROM users WHERE id = $1 FOR UPDATE", 1,
-};
-
-/* $2: whether an address was sent ($3, NULL clears it); $4 NULL keeps the choice. */
-static const struct kp_stmt SQL_MAIL_SET = {
-    "session_mail_set",
-    "UPDATE users SET email = CASE WHEN $2::boolean THEN $3 ELSE email END,"
-    "                 mail_opt_out = coalesce($4::boolean, mail_opt_out)"
-    " WHERE id = $1 RETURNING email, mail_opt_out",
-    4,
-};
-
-struct mail_change {
-    struct kp_req *r;
-    char uid[24];
-    const char *email;
-    bool has_email, has_opt_out, opt_out;
-    struct mail_settings now;
-};
-
-/* {"field": {"from", "to"}} for each setting that changes. */
-static json_t *mail_changes(const struct mail_settings *was, const struct mail_settings *now)
-{
-    json_t *changes = json_object();
-    if (was->has_email != now->has_email || strcmp(was->email, now->email) != 0)
-        json_object_set_new(changes, "email",
-                            json_pack("{s:o, s:o}",
-                                      "from", was->has_email ? json_string(was->email) : json_null(),
-                                      "to", now->has_email ? json_string(now->email) : json_null()));
-    if (was->opt_out != now->opt_out)
-        json_object_set_new(changes, "mail_opt_out",
-                            json_pack("{s:b, s:b}", "from", was->opt_out, "to", now->opt_out));
-    return changes;
-}
-
-static enum kp_err mail_tx(struct kp_db *db, void *arg)
-{
-    struct mail_change *c = arg;
-    const char *id[] = { c->uid };
-    PGresult *res;
-    enum kp_err err = kp_db_exec(db, &SQL_MAIL_LOCK, id, &res);
-    if (err)
-        return err;
-    struct mail_settings was = { 0 };
-    if (PQntuples(res) == 1)                  /* the session's user: it is there */
-        mail_take(res, 0, 0, &was);
-    PQclear(res);
-    const char *params[] = { c->uid, c->has_email ? "true" : "false", c->email,
-                             c->has_opt_out ? (c->opt_out ? "true" : "false") : NULL };
-    if ((err = kp_db_exec(db, &SQL_MAIL_SET, params, &res)))
-        return err;
-    if (PQntuples(res) == 1)
-        mail_take(res, 0, 0, &c->now);
-    PQclear(res);
-    json_t *changes = mail_changes(&was, &c->now);
-    if (changes == NULL)
-        return KP_E_NOMEM;
-    if (json_object_size(changes) > 0) {
-        json_t *data = json_pack("{s:O}", "changes", changes);
-        err = data ? kp_req_audit(c->r, db, "user.mail_settings", "user", c->uid, data) : KP_E_NOMEM;
-        json_decref(data);
-    }
-    json_decref(changes);
-    return err;
-}
-
-enum kp_err kp_api_session_mail(struct kp_req *r)
-{
-    const struct kp_principal *who = kp_req_principal(r);
-    struct mail_change c = { .r = r };
-    const struct kp_jfield spec[] = {
-        KP_JNULLABLE("email", KP_J_STRING, &c.email, 3, 254, &c.has_email),
-        KP_JOPTIONAL("mail_opt_out", KP_J_BOOL, &c.opt_out, 0, 0, &c.has_opt_out),
-        KP_JEND,
-    };
-    json_t *errors = json_array();
-    if (errors == NULL)
-        return KP_E_NOMEM;
-    if (kp_json_take(kp_req_json(r), spec, "", false, errors) == KP_OK && c.email &&
-        !kp_valid_email(c.email))
-        kp_problem_field(errors, "email", "format", "请填写有效的电子邮箱");
-    if (json_array_size(errors) > 0)
-        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
-    json_decref(errors);
-    snprintf(c.uid, sizeof c.uid, "%lld", who->user_id);
-    struct kp_db *db = kp_req_db(r);
-    enum kp_err err = db ? kp_db_tx(db, KP_TX_AUDITED, mail_tx, &c) : KP_E_NOMEM;
-    return err ? err : reply_current(r, who, &c.now);
-}
-
 /* ---- DELETE /api/v1/session ---- */
 
 static const struct kp_stmt SQL_END = {
@@ -689,4 +596,143 @@ enum kp_err kp_api_session_password(struct kp_req *r)
     if (!c.changed)
         return kp_reply_problem(r, KP_P_CONFLICT, "密码刚刚已被修改，请重新登录后再试");
     return reply_session(r, &c.l, 200);
+}
+
+/* ---- PUT /api/v1/session/mail ---- */
+
+static const struct kp_stmt SQL_MAIL_LOCK = {
+    "session_mail_lock", "SELECT email, mail_opt_out FROM users WHERE id = $1 FOR UPDATE", 1,
+};
+
+/* $2: whether an address was sent ($3, NULL clears it); $4 NULL keeps the choice. */
+static const struct kp_stmt SQL_MAIL_SET = {
+    "session_mail_set",
+    "UPDATE users SET email = CASE WHEN $2::boolean THEN $3 ELSE email END,"
+    "                 mail_opt_out = coalesce($4::boolean, mail_opt_out)"
+    " WHERE id = $1 RETURNING email, mail_opt_out",
+    4,
+};
+
+/* A new address spends the reset links mailed to the old one. */
+static const struct kp_stmt SQL_MAIL_SPEND_RESETS = {
+    "session_mail_spend_resets",
+    "UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
+    1,
+};
+
+struct mail_change {
+    struct kp_req *r;
+    char uid[24];
+    const char *email;
+    bool has_email, has_opt_out, opt_out;
+    struct mail_settings now;
+};
+
+/* {"field": {"from", "to"}} for each setting that changes. */
+static json_t *mail_changes(const struct mail_settings *was, const struct mail_settings *now)
+{
+    json_t *changes = json_object();
+    if (was->has_email != now->has_email || strcmp(was->email, now->email) != 0)
+        json_object_set_new(changes, "email",
+                            json_pack("{s:o, s:o}",
+                                      "from", was->has_email ? json_string(was->email) : json_null(),
+                                      "to", now->has_email ? json_string(now->email) : json_null()));
+    if (was->opt_out != now->opt_out)
+        json_object_set_new(changes, "mail_opt_out",
+                            json_pack("{s:b, s:b}", "from", was->opt_out, "to", now->opt_out));
+    return changes;
+}
+
+static enum kp_err mail_tx(struct kp_db *db, void *arg)
+{
+    struct mail_change *c = arg;
+    const char *id[] = { c->uid };
+    PGresult *res;
+    enum kp_err err = kp_db_exec(db, &SQL_MAIL_LOCK, id, &res);
+    if (err)
+        return err;
+    struct mail_settings was = { 0 };
+    if (PQntuples(res) == 1)                  /* the session's user: it is there */
+        mail_take(res, 0, 0, &was);
+    PQclear(res);
+    const char *params[] = { c->uid, c->has_email ? "true" : "false", c->email,
+                             c->has_opt_out ? (c->opt_out ? "true" : "false") : NULL };
+    if ((err = kp_db_exec(db, &SQL_MAIL_SET, params, &res)))
+        return err;
+    if (PQntuples(res) == 1)
+        mail_take(res, 0, 0, &c->now);
+    PQclear(res);
+    json_t *changes = mail_changes(&was, &c->now);
+    if (changes == NULL)
+        return KP_E_NOMEM;
+    if (json_object_get(changes, "email") != NULL) {
+        if ((err = kp_db_exec(db, &SQL_MAIL_SPEND_RESETS, id, &res))) {
+            json_decref(changes);
+            return err;
+        }
+        PQclear(res);
+    }
+    if (json_object_size(changes) > 0) {
+        json_t *data = json_pack("{s:O}", "changes", changes);
+        err = data ? kp_req_audit(c->r, db, "user.mail_settings", "user", c->uid, data) : KP_E_NOMEM;
+        json_decref(data);
+    }
+    json_decref(changes);
+    return err;
+}
+
+enum kp_err kp_api_session_mail(struct kp_req *r)
+{
+    const struct kp_principal *who = kp_req_principal(r);
+    struct mail_change c = { .r = r };
+    const char *current = NULL;
+    const struct kp_jfield spec[] = {
+        KP_JNULLABLE("email", KP_J_STRING, &c.email, 3, 254, &c.has_email),
+        KP_JOPTIONAL("mail_opt_out", KP_J_BOOL, &c.opt_out, 0, 0, &c.has_opt_out),
+        KP_JOPTIONAL("current_password", KP_J_STRING, &current, 1, 1024, NULL),
+        KP_JEND,
+    };
+    json_t *errors = json_array();
+    if (errors == NULL)
+        return KP_E_NOMEM;
+    if (kp_json_take(kp_req_json(r), spec, "", false, errors) == KP_OK && c.email &&
+        !kp_valid_email(c.email))
+        kp_problem_field(errors, "email", "format", "请填写有效的电子邮箱");
+    /* The address is where a reset link goes: changing it takes the
+     * password, or a stolen session could take the account for good. */
+    if (c.has_email && current == NULL && json_array_size(errors) == 0)
+        kp_problem_field(errors, "current_password", "required", "修改邮箱需要输入当前密码");
+    if (json_array_size(errors) > 0)
+        return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
+    snprintf(c.uid, sizeof c.uid, "%lld", who->user_id);
+    struct kp_db *db = kp_req_db(r);
+    if (db == NULL) {
+        json_decref(errors);
+        return KP_E_NOMEM;
+    }
+    if (c.has_email) {
+        struct change pc = { .l = { .r = r } };
+        snprintf(pc.uid, sizeof pc.uid, "%s", c.uid);
+        pc.l.user_id = who->user_id;
+        throttle_keys(&pc.l, who->username);
+        enum kp_err err = kp_db_tx(db, KP_TX_READ_ONLY, change_lookup_tx, &pc);
+        if (err == KP_OK && pc.l.wait > 0) {
+            json_decref(errors);
+            return too_many(r, "密码验证", pc.l.wait);
+        }
+        if (err == KP_OK && !kp_password_verify(pc.l.hash, current)) {
+            err = kp_db_tx(db, KP_TX_AUDITED, change_failed_tx, &pc);
+            if (err == KP_OK) {
+                kp_problem_field(errors, "current_password", "incorrect", "当前密码不正确");
+                return kp_reply_problem_errors(r, KP_P_VALIDATION, NULL, errors);
+            }
+        }
+        if (err) {
+            json_decref(errors);
+            return err;
+        }
+    }
+    json_decref(errors);
+    enum kp_err err = kp_db_tx(db, KP_TX_AUDITED, mail_tx, &c);
+    return err ? err : reply_current(r, who, &c.now);
 }

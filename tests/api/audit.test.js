@@ -36,7 +36,7 @@ test('rows: newest first, with who, what, when, request id and address', async (
   const first = items.at(-1);
   assert.equal(first.action, 'user.created');
   assert.equal(first.actor_role, 'system');
-  assert.deepEqual(first.data, { role: 'admin', username: 'admin', via: 'create-admin' });
+  assert.deepEqual(first.data, { email: null, role: 'admin', username: 'admin', via: 'create-admin' });
 });
 
 test('filters and keyset paging', async () => {

@@ -43,26 +43,31 @@ async function auditRows(action, entity, entityId) {
 }
 
 describe('addresses set where the platform learns them', () => {
-  test('a unit: its registration\'s contact address, then each change of it (audited as the change of the unit)', async () => {
+  test('a unit: its registration\'s contact address; a later change of the contact address leaves the account\'s (the reset address)', async () => {
     const reg = await makeApplication(k.url, rec.session, batch.id, { unit: { contact_email: 'Zhang.Lin@Museum.example.cn' } });
     assert.equal(await emailOf(reg.username), 'Zhang.Lin@Museum.example.cn');
     const unit = await signIn(k.url, reg.username, reg.password);
     const id = reg.applicant.id;
     let res = await unit.api('PATCH', `/applicants/${id}`, { contact_email: 'office@museum.example.cn' });
     assert.equal(res.status, 200, await res.text());
-    assert.equal(await emailOf(reg.username), 'office@museum.example.cn');
+    assert.equal(await emailOf(reg.username), 'Zhang.Lin@Museum.example.cn');
     const [row] = await auditRows('applicant.updated', 'applicant', id);
     assert.deepEqual(row.data.changes.contact_email, { from: 'Zhang.Lin@Museum.example.cn', to: 'office@museum.example.cn' });
     // a change of something else leaves the address
     res = await admin.api('PATCH', `/applicants/${id}`, { contact_name: '王五' });
     assert.equal(res.status, 200, await res.text());
-    assert.equal(await emailOf(reg.username), 'office@museum.example.cn');
+    assert.equal(await emailOf(reg.username), 'Zhang.Lin@Museum.example.cn');
     const p = await expectProblem(await unit.api('PATCH', `/applicants/${id}`, { contact_email: 'no-at-sign' }), 422, 'validation');
     assert.deepEqual(fieldCodes(p), [['contact_email', 'format']]);
-    assert.equal(await emailOf(reg.username), 'office@museum.example.cn');
+    assert.equal(await emailOf(reg.username), 'Zhang.Lin@Museum.example.cn');
+    // an account without an address takes the contact's
+    await db.psql(`UPDATE users SET email = NULL WHERE username = '${reg.username}'`);
+    res = await unit.api('PATCH', `/applicants/${id}`, { contact_email: 'desk@museum.example.cn' });
+    assert.equal(res.status, 200, await res.text());
+    assert.equal(await emailOf(reg.username), 'desk@museum.example.cn');
   });
 
-  test('a recommender: the address of its latest contact form (附件2)', async () => {
+  test('a recommender: the address of its first contact form (附件2); a later form leaves the account\'s', async () => {
     assert.equal(await emailOf(rec.username), '<null>');
     const form = { name: '欧阳·娜娜', department: '科普部', position: '副主任', office_phone: '010-68571234',
       mobile: '13912345678', email: 'ouyang@kpzj.example.cn', address: '北京市海淀区复兴路3号' };
@@ -71,7 +76,7 @@ describe('addresses set where the platform learns them', () => {
     assert.equal(await emailOf(rec.username), 'ouyang@kpzj.example.cn');
     res = await rec.session.api('PUT', `/batches/${batch.id}/contact`, { ...form, email: 'kepu@kpzj.example.cn' });
     assert.equal(res.status, 200);
-    assert.equal(await emailOf(rec.username), 'kepu@kpzj.example.cn');
+    assert.equal(await emailOf(rec.username), 'ouyang@kpzj.example.cn');
     const rows = await auditRows('contact.updated', 'contact', batch.id);
     assert.equal(rows[0].data.email, 'kepu@kpzj.example.cn');
   });
@@ -157,7 +162,7 @@ describe('the caller\'s own settings', () => {
 
   test('PUT /session/mail changes either or both, answers the session, and audits each change with its old value', async () => {
     const me = await signIn(k.url, rec.username, rec.password);
-    let res = await me.api('PUT', '/session/mail', { email: 'Duty@KPZJ.example.cn' });
+    let res = await me.api('PUT', '/session/mail', { email: 'Duty@KPZJ.example.cn', current_password: rec.password });
     let body = await answer(res, 200);
     assert.equal(body.user.email, 'Duty@KPZJ.example.cn');
     assert.equal(body.user.mail_opt_out, false);
@@ -173,18 +178,37 @@ describe('the caller\'s own settings', () => {
     const rows = await auditRows('user.mail_settings', 'user', body.user.id);
     assert.equal(rows.length, 2);
     assert.deepEqual(rows[0].data.changes, { mail_opt_out: { from: false, to: true } });
-    assert.deepEqual(rows[1].data.changes, { email: { from: 'kepu@kpzj.example.cn', to: 'Duty@KPZJ.example.cn' } });
+    assert.deepEqual(rows[1].data.changes, { email: { from: 'ouyang@kpzj.example.cn', to: 'Duty@KPZJ.example.cn' } });
     assert.equal(rows[0].actor_id, body.user.id);
 
     // the same again changes nothing and adds no row; null clears the address
-    res = await me.api('PUT', '/session/mail', { email: 'Duty@KPZJ.example.cn', mail_opt_out: true });
+    res = await me.api('PUT', '/session/mail', { email: 'Duty@KPZJ.example.cn', mail_opt_out: true, current_password: rec.password });
     assert.equal(res.status, 200);
     assert.equal((await auditRows('user.mail_settings', 'user', body.user.id)).length, 2);
-    res = await me.api('PUT', '/session/mail', { email: null, mail_opt_out: false });
+    res = await me.api('PUT', '/session/mail', { email: null, mail_opt_out: false, current_password: rec.password });
     body = await res.json();
     assert.deepEqual([body.user.email, body.user.mail_opt_out], [null, false]);
     const [last] = await auditRows('user.mail_settings', 'user', body.user.id);
     assert.deepEqual(last.data.changes, { email: { from: 'Duty@KPZJ.example.cn', to: null }, mail_opt_out: { from: true, to: false } });
+  });
+
+  test('the address is where a reset link goes: changing it takes the current password, and spends the links already mailed', async () => {
+    const me = await signIn(k.url, rec.username, rec.password);
+    const before = await emailOf(rec.username);
+    let p = await expectProblem(await me.api('PUT', '/session/mail', { email: 'thief@evil.example.cn' }), 422, 'validation');
+    assert.deepEqual(fieldCodes(p), [['current_password', 'required']]);
+    p = await expectProblem(await me.api('PUT', '/session/mail', { email: 'thief@evil.example.cn', current_password: 'not-the-password' }), 422, 'validation');
+    assert.deepEqual(fieldCodes(p), [['current_password', 'incorrect']]);
+    assert.equal(await emailOf(rec.username), before);
+    const failed = await db.psql(`SELECT count(*) FROM audit_log WHERE action = 'user.password_change_failed' AND entity_id = '${me.user.id}'`);
+    assert.equal(failed, '1');
+    // the opt-out alone needs no password
+    assert.equal((await me.api('PUT', '/session/mail', { mail_opt_out: false })).status, 200);
+    // an open reset link dies with the address it was sent to
+    await db.psql(`INSERT INTO password_resets (user_id, token_hash, expires_at) VALUES (${me.user.id}, 'spent-by-mail-change', now() + interval '30 minutes')`);
+    const res = await me.api('PUT', '/session/mail', { email: 'new-desk@kpzj.example.cn', current_password: rec.password });
+    assert.equal(res.status, 200, await res.text());
+    assert.equal(await db.psql("SELECT used_at IS NOT NULL FROM password_resets WHERE token_hash = 'spent-by-mail-change'"), 't');
   });
 
   test('bad input: 422 naming the field, nothing changes; a cookie without CSRF 403; anonymous 401', async () => {

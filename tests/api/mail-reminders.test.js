@@ -88,7 +88,7 @@ before(async () => {
   units.eDraft = await unit(r6, E, 'draft');
   // r1 reads its mail; r4 wants essential mail only
   for (const [r, settings] of [[r1, { email: 'r1@kepu.example.cn' }], [r4, { email: 'r4@kepu.example.cn', mail_opt_out: true }]]) {
-    const res = await r.session.api('PUT', '/session/mail', settings);
+    const res = await r.session.api('PUT', '/session/mail', { ...settings, current_password: r.password });
     assert.equal(res.status, 200, await res.text());
   }
 });
@@ -123,7 +123,7 @@ describe('deadline reminders', () => {
     await expectReminders([
       `${userId(r1)} remind:contact:${A.id}:3d`,          // quota, no contact form (r2 filed; r3 has no quota)
       `${userId(r4)} remind:recommend:${B.id}:1d`,        // a submission waits, 12 hours left: no 3-day one
-      `${units.bDraft.userId} remind:submit:${B.id}:1d`,  // a draft; B has no submit deadline: the recommend one
+      `${units.bDraft.userId} remind:resubmit:${B.id}:1d`,  // a draft; B has no submit deadline: the recommend one
       `${units.cDraft.userId} remind:submit:${C.id}:3d`,  // a draft, C's submit deadline in 60 hours
     ]);
   });

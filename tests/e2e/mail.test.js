@@ -67,10 +67,20 @@ for (const [name, size] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     assert.equal(await settingsOf(rec.username), '- false');
 
     const address = `kepu-${name}@example.cn`;
+    const password = section.getByLabel('登录密码（验证身份）');
+    assert.equal(await password.isVisible(), true, 'the address differs from the saved one: the password is asked');
     await email.fill(address);
     await wanted.uncheck();
     await section.getByRole('button', { name: '保存邮件设置' }).click();
+    await section.locator('.field-error', { hasText: '修改邮箱需要输入当前密码' }).waitFor();
+    await password.fill('not-the-password');
+    await section.getByRole('button', { name: '保存邮件设置' }).click();
+    await section.locator('.field-error', { hasText: '当前密码不正确' }).waitFor();
+    assert.equal(await settingsOf(rec.username), '- false');
+    await password.fill(NEW_PASSWORD);
+    await section.getByRole('button', { name: '保存邮件设置' }).click();
     await section.locator('.form-message-ok', { hasText: `邮件将发往 ${address}` }).waitFor();
+    assert.equal(await password.isVisible(), false, 'saved: the password field goes away');
     assert.equal(await settingsOf(rec.username), `${address} true`);
     assert.ok(await pageOverflow(page) <= 0, 'no sideways scroll of the page');
     assert.deepEqual(await labelProblems(page), []);
@@ -81,7 +91,13 @@ for (const [name, size] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     await page.locator('#mail-settings').waitFor();
     assert.equal(await page.locator('#mail-email').inputValue(), address);
     assert.equal(await page.locator('#mail-wanted').isChecked(), false);
-    assert.deepEqual(errorsExcept(browser.errors(page), []), []);
+    // the opt-out alone asks no password
+    await page.locator('#mail-wanted').check();
+    assert.equal(await page.locator('#mail-password').isVisible(), false);
+    await page.getByRole('button', { name: '保存邮件设置' }).click();
+    await page.locator('#mail-settings .form-message-ok').waitFor();
+    assert.equal(await settingsOf(rec.username), `${address} false`);
+    assert.deepEqual(errorsExcept(browser.errors(page), [422]), []);
     await page.close();
   });
 }

@@ -702,6 +702,27 @@ START_TEST(check_upload_grace_against_timeout)
 }
 END_TEST
 
+/* SMTP AUTH over smtp:// only behind a STARTTLS that cannot be stripped. */
+START_TEST(check_mail_credentials_need_tls)
+{
+    load_ok("[mail]\nurl = smtp://mail.example.cn:587\nfrom = a@example.cn\n"
+            "credentials_file = /etc/kpjd/smtp\n");
+    ck_assert_int_eq(kp_config_check(&cfg, why, sizeof why), KP_E_INVAL);
+    ck_assert_msg(strstr(why, "mail.starttls must be 'required'") != NULL, "%s", why);
+    setup();
+    load_ok("[mail]\nurl = smtp://mail.example.cn:587\nfrom = a@example.cn\n"
+            "credentials_file = /etc/kpjd/smtp\nstarttls = required\n");
+    ck_assert_int_eq(kp_config_check(&cfg, why, sizeof why), KP_OK);
+    setup();
+    load_ok("[mail]\nurl = smtps://mail.example.cn:465\nfrom = a@example.cn\n"
+            "credentials_file = /etc/kpjd/smtp\n");
+    ck_assert_int_eq(kp_config_check(&cfg, why, sizeof why), KP_OK);
+    setup();
+    load_ok("[mail]\nurl = smtp://127.0.0.1:25\nfrom = a@example.cn\n");   /* no AUTH: try is fine */
+    ck_assert_int_eq(kp_config_check(&cfg, why, sizeof why), KP_OK);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -711,6 +732,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, example_conf_shows_defaults);
     tcase_add_test(tc, upload_grace);
     tcase_add_test(tc, check_upload_grace_against_timeout);
+    tcase_add_test(tc, check_mail_credentials_need_tls);
     tcase_add_test(tc, load_happy_path);
     tcase_add_test(tc, public_url);
     tcase_add_test(tc, empty_text_is_fine);
