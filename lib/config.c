@@ -416,6 +416,14 @@ enum kp_err kp_config_check(const struct kp_config *cfg, char *why, size_t why_l
         snprintf(why, why_len, "mail.starttls: expected off, try or required, got '%s'", tls);
         return KP_E_INVAL;
     }
+    /* The domain goes into every Message-ID: a bad one would fail every mail. */
+    const char *dom = cfg->mail.domain;
+    size_t dl = strlen(dom);
+    if (dl > 0 && (dl > 200 || strspn(dom, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != dl ||
+                   dom[0] == '.' || dom[0] == '-' || dom[dl - 1] == '.' || strstr(dom, "..") != NULL)) {
+        snprintf(why, why_len, "mail.domain: expected a domain name (letters, digits, '-', '.'), got '%s'", dom);
+        return KP_E_INVAL;
+    }
     /* With `try`, whoever sits between us and the server can strip
      * STARTTLS and read the password that AUTH then sends. */
     if (cfg->mail.credentials_file[0] != '\0' && strncmp(url, "smtp://", 7) == 0 &&

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "email.h"
 #include "account.h"
 #include "audit.h"
 #include "cli.h"
@@ -67,7 +68,7 @@ int kp_cli_create_admin(const struct kp_config *cfg, const char *username, const
         fprintf(stderr, "kpjdd: create-admin: invalid username '%s': %s\n", username, why);
         return 1;
     }
-    if (email != NULL && !kp_valid_email(email)) {
+    if (email != NULL && !kp_email_ok(email)) {
         fprintf(stderr, "kpjdd: create-admin: invalid email address '%s'\n", email);
         return 1;
     }

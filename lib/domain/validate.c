@@ -75,19 +75,6 @@ bool kp_valid_mainland_phone(const char *s)
     return area == 3 ? local == 8 : local == 7 || local == 8;
 }
 
-bool kp_valid_email(const char *s)
-{
-    size_t n = strlen(s);
-    const char *at = strchr(s, '@');
-    if (n > 254 || at == NULL || at == s || strchr(at + 1, '@') != NULL)
-        return false;
-    for (const char *p = s; *p; p++)
-        if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
-            return false;
-    const char *dot = strrchr(at + 1, '.');
-    return dot != NULL && dot > at + 1 && dot[1] != '\0';
-}
-
 static bool digits(const char *s, int n, int *value)
 {
     *value = 0;

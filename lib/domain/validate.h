@@ -20,9 +20,6 @@ bool kp_valid_phone(const char *s);
  * "+86 10 6857 1234").  At most 32 characters; no extension. */
 bool kp_valid_mainland_phone(const char *s);
 
-/* An e-mail address: something@domain.tld, at most 254 bytes, no spaces. */
-bool kp_valid_email(const char *s);
-
 /* An RFC 3339 time with a zone ("2021-10-25T16:00:00Z",
  * "2021-10-25T24:00:00+08:00" is refused: hours 00–23), real calendar dates,
  * an offset of at most 14 hours (the furthest any zone is from UTC). */

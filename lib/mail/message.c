@@ -4,29 +4,13 @@
 
 #include <sodium.h>
 
+#include "email.h"
 #include "message.h"
 #include "utf8.h"
 
 /* Bytes of text in one encoded word: 39 bytes are 52 base64 characters,
  * 64 with "=?UTF-8?B?" and "?=" — a folded line " =?...?=" stays under 76. */
 #define WORD_BYTES 39
-
-bool kp_mail_addr_ok(const char *addr)
-{
-    size_t n = strlen(addr);
-    const char *at = strchr(addr, '@');
-    if (n < 3 || n > 254 || at == NULL || at == addr || at - addr > 64 || strchr(at + 1, '@'))
-        return false;
-    for (const char *p = addr; p < at; p++)
-        if (*p <= ' ' || *p > '~' || strchr("<>()[]\\,;:\"", *p))
-            return false;
-    const char *d = at + 1;
-    size_t dl = strlen(d);
-    if (dl == 0 || strspn(d, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != dl)
-        return false;
-    const char *dot = strchr(d, '.');
-    return dot != NULL && d[0] != '.' && d[0] != '-' && d[dl - 1] != '.' && strstr(d, "..") == NULL;
-}
 
 const char *kp_mail_addr_domain(const char *addr)
 {
@@ -53,7 +37,7 @@ bool kp_mail_from_parse(const char *text, struct kp_mail_from *from)
     memset(from, 0, sizeof *from);
     const char *lt = strrchr(text, '<');
     if (lt == NULL) {
-        if (strlen(text) >= sizeof from->addr || !kp_mail_addr_ok(text))
+        if (strlen(text) >= sizeof from->addr || !kp_email_ok(text))
             return false;
         strcpy(from->addr, text);
         return true;
@@ -72,7 +56,7 @@ bool kp_mail_from_parse(const char *text, struct kp_mail_from *from)
         return false;
     memcpy(from->name, name, (size_t)(end - name));
     from->name[end - name] = '\0';
-    return kp_mail_addr_ok(from->addr) && clean_text(from->name);
+    return kp_email_ok(from->addr) && clean_text(from->name);
 }
 
 static void base64(struct kp_buf *out, const unsigned char *bytes, size_t n)
@@ -161,7 +145,7 @@ static bool message_id_ok(const char *id)
 
 enum kp_err kp_mail_build(struct kp_buf *out, const struct kp_mail_msg *m)
 {
-    if (!kp_mail_addr_ok(m->from->addr) || !kp_mail_addr_ok(m->to) || !message_id_ok(m->message_id) ||
+    if (!kp_email_ok(m->from->addr) || !kp_email_ok(m->to) || !message_id_ok(m->message_id) ||
         !kp_utf8_valid(m->subject, strlen(m->subject)) || !kp_utf8_valid(m->body, strlen(m->body)))
         return KP_E_INVAL;
     char date[64];

@@ -13,12 +13,7 @@
 #include "buf.h"
 #include "err.h"
 
-/* Whether `addr` is a bare address we send to: 3–254 bytes, one '@', a
- * local part of 1–64 printable ASCII characters without space and
- * <>()[]\,;:"@, a domain of letters, digits, '-' and '.' with a dot inside. */
-bool kp_mail_addr_ok(const char *addr);
-
-/* The domain of an address kp_mail_addr_ok accepts (points into addr). */
+/* The domain of an address kp_email_ok accepts (points into addr). */
 const char *kp_mail_addr_domain(const char *addr);
 
 /* A sender: "addr@x.cn" or "Display Name <addr@x.cn>" (the name UTF-8,

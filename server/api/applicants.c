@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "email.h"
 #include "account.h"
 #include "api.h"
 #include "appstate.h"
@@ -126,7 +127,7 @@ static void check_contact(const char *phone, const char *email, const char *pref
     if (phone && !kp_valid_phone(phone))
         kp_problem_field(errors, field, "format", "请填写有效的联系电话");
     snprintf(field, sizeof field, "%scontact_email", prefix);
-    if (email && !kp_valid_email(email))
+    if (email && !kp_email_ok(email))
         kp_problem_field(errors, field, "format", "请填写有效的电子邮箱");
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "email.h"
 #include "api.h"
 #include "auth.h"
 #include "list.h"
@@ -187,7 +188,7 @@ enum kp_err kp_api_contact_put(struct kp_req *r)
             kp_problem_field(errors, "office_phone", "format", "请填写有效的办公电话，如 010-68571234");
         if (!kp_valid_mobile(c.f[4]))
             kp_problem_field(errors, "mobile", "format", "请填写 11 位手机号码");
-        if (!kp_valid_email(c.f[5]))
+        if (!kp_email_ok(c.f[5]))
             kp_problem_field(errors, "email", "format", "请填写有效的电子邮箱");
     }
     if (json_array_size(errors) > 0)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "email.h"
 #include "account.h"
 #include "api.h"
 #include "auth.h"
@@ -165,7 +166,7 @@ static void check_fields(struct fields *f, json_t *errors)
         kp_problem_field(errors, "username", "invalid", why);
     if (f->credit_typed)
         kp_creditcode_take(f->credit_typed, f->credit, "organization_credit_code", errors);
-    if (f->email && !kp_valid_email(f->email))
+    if (f->email && !kp_email_ok(f->email))
         kp_problem_field(errors, "email", "format", "请填写有效的电子邮箱");
 }
 

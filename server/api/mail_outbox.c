@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "email.h"
 #include "api.h"
 #include "auth.h"
 #include "list.h"
@@ -90,7 +91,7 @@ enum kp_err kp_api_outbox_list(struct kp_req *r)
         kp_problem_field(errors, "status", "enum", "应为 pending、sending、sent 或 failed");
     if (f.kind && !valid_kind(f.kind))
         kp_problem_field(errors, "kind", "format", "应为通知类型，如 deadline.reminder");
-    if (f.to && !kp_valid_email(f.to))
+    if (f.to && !kp_email_ok(f.to))
         kp_problem_field(errors, "to", "format", "应为完整的电子邮箱地址");
     return kp_list_reply(r, errors, LLONG_MAX, KP_LIST_ONE_READ, fetch_page, &f);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "email.h"
 #include "api.h"
 #include "appstate.h"
 #include "auth.h"
@@ -212,7 +213,7 @@ enum kp_err kp_api_objections_file(struct kp_req *r)
         kp_problem_field(errors, "phone", "format", "应为中国大陆手机号码，或带区号的固定电话，如 010-68571234");
     if (f.email && f.email[0] == '\0')
         f.email = NULL;
-    if (f.email && !kp_valid_email(f.email))
+    if (f.email && !kp_email_ok(f.email))
         kp_problem_field(errors, "email", "format", "电子邮箱格式有误");
     if (f.organization && f.organization[0] == '\0')
         f.organization = NULL;

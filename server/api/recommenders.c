@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "email.h"
 #include "account.h"
 #include "api.h"
 #include "auth.h"
@@ -138,7 +139,7 @@ enum kp_err kp_api_recommenders_create(struct kp_req *r)
             kp_problem_field(errors, "region", "unexpected", "只有省级科协有所在地区");
         if (!kp_username_valid(o.username, why, sizeof why))
             kp_problem_field(errors, "username", "invalid", why);
-        if (o.email && !kp_valid_email(o.email))
+        if (o.email && !kp_email_ok(o.email))
             kp_problem_field(errors, "email", "format", "请填写有效的电子邮箱");
     }
     if (json_array_size(errors) > 0)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "email.h"
 #include "account.h"
 #include "api.h"
 #include "audit.h"
@@ -696,7 +697,7 @@ enum kp_err kp_api_session_mail(struct kp_req *r)
     if (errors == NULL)
         return KP_E_NOMEM;
     if (kp_json_take(kp_req_json(r), spec, "", false, errors) == KP_OK && c.email &&
-        !kp_valid_email(c.email))
+        !kp_email_ok(c.email))
         kp_problem_field(errors, "email", "format", "请填写有效的电子邮箱");
     /* The address is where a reset link goes: changing it takes the
      * password, or a stolen session could take the account for good. */

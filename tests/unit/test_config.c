@@ -720,6 +720,10 @@ START_TEST(check_mail_credentials_need_tls)
     setup();
     load_ok("[mail]\nurl = smtp://127.0.0.1:25\nfrom = a@example.cn\n");   /* no AUTH: try is fine */
     ck_assert_int_eq(kp_config_check(&cfg, why, sizeof why), KP_OK);
+    setup();
+    load_ok("[mail]\nurl = smtp://127.0.0.1:25\nfrom = a@example.cn\ndomain = kpjd example.cn\n");
+    ck_assert_int_eq(kp_config_check(&cfg, why, sizeof why), KP_E_INVAL);
+    ck_assert_str_eq(why, "mail.domain: expected a domain name (letters, digits, '-', '.'), got 'kpjd example.cn'");
 }
 END_TEST
 
