@@ -142,7 +142,7 @@ struct kp_housekeeping {
     bool stop;
 };
 
-static bool schema_current(struct kp_db *db)
+bool kp_schema_current(struct kp_db *db)
 {
     enum kp_schema_state state;
     char why[256];
@@ -161,7 +161,7 @@ static void *run(void *arg)
     while (!hk->stop && db != NULL) {
         pthread_mutex_unlock(&hk->lock);
         time_t now = time(NULL), next = now + 60;
-        bool current = schema_current(db);       /* else: try again in a minute */
+        bool current = kp_schema_current(db);       /* else: try again in a minute */
         for (size_t i = 0; i < NTASKS; i++) {
             if (current && due[i] <= now) {
                 enum kp_err err = tasks[i].run(hk->srv, db);

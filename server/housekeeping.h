@@ -12,6 +12,11 @@ struct kp_housekeeping;
 /* Starts the thread; NULL on failure (logged). */
 struct kp_housekeeping *kp_housekeeping_start(struct kp_server *srv);
 
+/* Whether the database answers and its schema is this program's: the gate
+ * of the threads that work on tables a migration may not have made yet
+ * (housekeeping, the mail sender). */
+bool kp_schema_current(struct kp_db *db);
+
 /* Wakes the thread, waits for the task in hand to finish, joins it. */
 void kp_housekeeping_stop(struct kp_housekeeping *hk);
 

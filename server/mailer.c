@@ -9,9 +9,9 @@
 
 #include <sodium.h>
 
+#include "housekeeping.h"
 #include "log.h"
 #include "mailer.h"
-#include "migrate.h"
 
 /* Messages claimed at once, at most. */
 #define BATCH 10
@@ -124,16 +124,6 @@ static enum kp_err run1(struct kp_db *db, const struct kp_stmt *stmt, const char
     return err;
 }
 
-static bool schema_current(struct kp_db *db)
-{
-    enum kp_schema_state state;
-    char why[256];
-    return kp_db_ensure(db) == KP_OK &&
-           kp_schema_check(kp_db_conn(db), kp_migrations, kp_migrations_count, &state, why,
-                           sizeof why) == KP_OK &&
-           state == KP_SCHEMA_CURRENT;
-}
-
 /* Sends row i of a claim and records the outcome; false when it could not
  * be recorded. */
 static bool deliver(struct kp_mailer *m, struct kp_db *db, PGresult *res, int i)
@@ -239,7 +229,7 @@ static void *run(void *arg)
     kp_mail_bucket_init(&bucket, cfg->mail.rate, cfg->mail.rate < BATCH ? cfg->mail.rate : BATCH, monotonic());
     bool current = false;
     while (!atomic_load(&m->stop) && db != NULL) {
-        current = current || schema_current(db);     /* else: look again after a poll */
+        current = current || kp_schema_current(db);     /* else: look again after a poll */
         double wait = cfg->mail.poll;
         if (current) {
             unsigned room = kp_mail_bucket_available(&bucket, monotonic());
