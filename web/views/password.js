@@ -18,6 +18,19 @@ export const MAX = 128;
 // The rules of a new password, as lib/auth/pwcheck.c applies them.
 export const NEW_PASSWORD_HINT = `${MIN}–${MAX} 个字符，不能是常见英文单词、连续或重复的数字和字母，也不能含用户名；建议用一句容易记住、别人难以猜到的话。`;
 
+// The checks of a new password and its confirmation, the same here and on
+// the reset page: `fail(field, text)` for each problem; `current` (may be
+// undefined) is the password it must differ from.
+export function checkNewPassword(next, confirm, fail, current) {
+  const n = next.value();
+  if (!n) fail(next, '请输入新密码');
+  else if (charCount(n) < MIN) fail(next, `新密码至少 ${MIN} 个字符（现有 ${charCount(n)} 个）`);
+  else if (charCount(n) > MAX) fail(next, `新密码最多 ${MAX} 个字符（现有 ${charCount(n)} 个）`);
+  else if (current !== undefined && n === current) fail(next, '新密码不能与当前密码相同');
+  if (!confirm.value()) fail(confirm, '请再次输入新密码');
+  else if (n && confirm.value() !== n) fail(confirm, '两次输入的新密码不一致');
+}
+
 // Server field names → our inputs.
 const SERVER_FIELDS = { current_password: 'current', new_password: 'next' };
 
@@ -78,14 +91,8 @@ export function render(root, { navigate, signal, user }) {
   const check = () => {
     let first = null;
     const fail = (f, text) => { f.setError(text); first ??= f.input; };
-    const n = next.value();
     if (!current.value()) fail(current, forced ? '请输入初始密码' : '请输入当前密码');
-    if (!n) fail(next, '请输入新密码');
-    else if (charCount(n) < MIN) fail(next, `新密码至少 ${MIN} 个字符（现有 ${charCount(n)} 个）`);
-    else if (charCount(n) > MAX) fail(next, `新密码最多 ${MAX} 个字符（现有 ${charCount(n)} 个）`);
-    else if (n === current.value()) fail(next, '新密码不能与当前密码相同');
-    if (!confirm.value()) fail(confirm, '请再次输入新密码');
-    else if (n && confirm.value() !== n) fail(confirm, '两次输入的新密码不一致');
+    checkNewPassword(next, confirm, fail, current.value());
     return first;
   };
 

@@ -6,8 +6,7 @@ import { h, replace } from '../dom.js';
 import { api, ApiError } from '../api.js';
 import * as session from '../session.js';
 import { field, submitButton, formMessage, showApiErrors } from '../forms.js';
-import { charCount } from '../format.js';
-import { MIN, MAX, NEW_PASSWORD_HINT } from './password.js';
+import { MIN, MAX, NEW_PASSWORD_HINT, checkNewPassword } from './password.js';
 
 export const title = '设置新密码';
 
@@ -61,12 +60,7 @@ export function render(root, { signal }) {
   const check = () => {
     let first = null;
     const fail = (f, text) => { f.setError(text); first ??= f.input; };
-    const n = next.value();
-    if (!n) fail(next, '请输入新密码');
-    else if (charCount(n) < MIN) fail(next, `新密码至少 ${MIN} 个字符（现有 ${charCount(n)} 个）`);
-    else if (charCount(n) > MAX) fail(next, `新密码最多 ${MAX} 个字符（现有 ${charCount(n)} 个）`);
-    if (!confirm.value()) fail(confirm, '请再次输入新密码');
-    else if (n && confirm.value() !== n) fail(confirm, '两次输入的新密码不一致');
+    checkNewPassword(next, confirm, fail);
     return first;
   };
 
